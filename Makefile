@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
+PORT   ?= 8501
+DEMO_FINDINGS ?= 50000
+
+.PHONY: run test demo bench clean-demo
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+$(DB): | $(VENV)/.installed
+	$(PY) -m audit demo --db $(DB) --findings $(DEMO_FINDINGS) --seed 2020 --accounts
+
+run: $(VENV)/.installed $(DB)
+	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-dev
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean-demo:
+	rm -f $(DB) $(DB).wal

@@ -1,0 +1,15 @@
+"""`init`: create or upgrade the database."""
+
+import click
+
+from audit.cli import cli, db_option
+from audit.store import open_database
+
+
+@cli.command()
+@db_option
+def init(db_path: str) -> None:
+    """Create the database (or bring its schema up to date)."""
+    database = open_database(db_path)
+    database.close()
+    click.echo(f"Database ready: {db_path}")

@@ -1,0 +1,232 @@
+"""Domain types of the inspection audit tracker.
+
+Plain dataclasses and enums with the rules that need no I/O: how a measured value
+fails an item, which deadline a severity gives, how overdue a finding is, and which
+steps of a finding's life are legal. The store and the services build on these.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+
+def new_id() -> str:
+    """Ids are made by the application so no server depends on the database for them."""
+    return str(uuid.uuid4())
+
+
+class SiteKind(str, enum.Enum):
+    ISOLATION_POINT = "isolation_point"
+    FEVER_CLINIC = "fever_clinic"
+    HOSPITAL = "hospital"
+    COMMUNITY_HEALTH_CENTRE = "community_health_centre"
+    COMMUNITY = "community"
+    ENTERPRISE = "enterprise"
+    CHECKPOINT = "checkpoint"
+
+
+class Severity(str, enum.Enum):
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def default_days(self) -> int:
+        """Days given to fix a finding when no deadline is set."""
+        return {"minor": 7, "major": 3, "critical": 1}[self.value]
+
+
+class ResponseType(str, enum.Enum):
+    PASS_FAIL = "pass_fail"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class Result(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    NA = "na"
+
+
+class Status(str, enum.Enum):
+    OPEN = "open"
+    AWAITING_VERIFICATION = "awaiting_verification"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not Status.CLOSED
+
+
+class Role(str, enum.Enum):
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    UNIT = "unit"
+    ADMIN = "admin"
+
+
+class Overdue(str, enum.Enum):
+    """Colours Chinese offices give deadlines: blue soon due, yellow overdue, red long overdue."""
+
+    NONE = "none"
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+DUE_SOON_DAYS = 2
+LONG_OVERDUE_DAYS = 7
+REPEAT_WINDOW_DAYS = 90
+
+
+def overdue_colour(deadline: date | None, status: Status, today: date) -> Overdue:
+    if deadline is None or status is Status.CLOSED:
+        return Overdue.NONE
+    late = (today - deadline).days
+    if late > LONG_OVERDUE_DAYS:
+        return Overdue.RED
+    if late > 0:
+        return Overdue.YELLOW
+    if -late <= DUE_SOON_DAYS:
+        return Overdue.BLUE
+    return Overdue.NONE
+
+
+def default_deadline(found: date, severity: Severity) -> date:
+    return found + timedelta(days=severity.default_days)
+
+
+class Comparison(str, enum.Enum):
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    MORE_THAN = ">"
+    LESS_THAN = "<"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A measured value's limit, e.g. temperature checks per day >= 2."""
+
+    comparison: Comparison
+    value: float
+    unit: str
+
+    def accepts(self, measured: float) -> bool:
+        return {
+            Comparison.AT_LEAST: measured >= self.value,
+            Comparison.AT_MOST: measured <= self.value,
+            Comparison.MORE_THAN: measured > self.value,
+            Comparison.LESS_THAN: measured < self.value,
+        }[self.comparison]
+
+    def __str__(self) -> str:
+        value = f"{self.value:g}"
+        return f"{self.comparison.value} {value} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text in both languages the product speaks."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: Text
+    severity: Severity
+    response: ResponseType
+    limit: Limit | None = None
+    photo_required: bool = False
+    rule: str | None = None
+
+    def result_for(self, value: float | None) -> Result | None:
+        """A measurement beyond its limit fails the item by itself."""
+        if self.limit is None or value is None:
+            return None
+        return Result.PASS if self.limit.accepts(value) else Result.FAIL
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    version: int
+    title: Text
+    site_kinds: tuple[SiteKind, ...]
+    sections: tuple[Section, ...]
+    content_hash: str = ""
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def applies_to(self, kind: SiteKind) -> bool:
+        return kind in self.site_kinds
+
+
+@dataclass
+class Site:
+    id: str
+    code: str
+    name: Text
+    kind: SiteKind
+    district: Text
+    subdistrict: Text
+    community: Text
+    unit: Text
+    active: bool = True
+
+
+@dataclass
+class Finding:
+    id: str
+    number: str
+    site_id: str
+    description: str
+    severity: Severity
+    responsible_unit: str
+    deadline: date
+    found_at: datetime
+    inspector: str
+    status: Status = Status.OPEN
+    checklist_id: str | None = None
+    item_id: str | None = None
+    inspection_id: str | None = None
+    immediate_measure: str = ""
+    responsible_person: str = ""
+    requirement: str = ""
+    fix_report: str = ""
+    reported_by: str | None = None
+    verifier: str | None = None
+    closed_at: datetime | None = None
+    repeat_of: list[str] = field(default_factory=list)
+    version: int = 1
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def finding_number(year: int, sequence: int) -> str:
+    """The short number people quote on the phone: 2026-0412."""
+    return f"{year}-{sequence:04d}"

@@ -1,0 +1,136 @@
+"""Numbered schema migrations, each recorded in `_migrations` once applied.
+
+All pending migrations run in one transaction at start, so a failed upgrade leaves the
+file as it was. Tables carry no database-made ids or cross-row constraints: ids come from
+the application, which keeps the same schema usable on DuckLake later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from audit.store.db import Database
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = []
+
+
+def migration(number: int):
+    def register(function: Migration) -> Migration:
+        if any(existing == number for existing, _, _ in MIGRATIONS):
+            raise ValueError(f"migration {number} is defined twice")
+        MIGRATIONS.append((number, function.__name__, function))
+        MIGRATIONS.sort(key=lambda entry: entry[0])
+        return function
+
+    return register
+
+
+def applied(database: Database) -> list[int]:
+    with database.read() as cursor:
+        exists = cursor.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = '_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        rows = cursor.execute("SELECT number FROM _migrations ORDER BY number").fetchall()
+        return [row[0] for row in rows]
+
+
+def migrate(database: Database) -> list[int]:
+    """Apply what is pending; return the numbers applied."""
+    done = set(applied(database))
+    pending = [entry for entry in MIGRATIONS if entry[0] not in done]
+    if not pending:
+        return []
+    with database.write() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+        for number, name, function in pending:
+            function(cursor)
+            cursor.execute("INSERT INTO _migrations (number, name) VALUES (?, ?)", [number, name])
+    return [number for number, _, _ in pending]
+
+
+@migration(1)
+def initial_schema(cursor: duckdb.DuckDBPyConnection) -> None:
+    cursor.execute(
+        """
+        CREATE TABLE sites (
+            id VARCHAR NOT NULL, code VARCHAR NOT NULL,
+            name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            district_zh VARCHAR NOT NULL, district_en VARCHAR NOT NULL,
+            subdistrict_zh VARCHAR NOT NULL, subdistrict_en VARCHAR NOT NULL,
+            community_zh VARCHAR NOT NULL, community_en VARCHAR NOT NULL,
+            unit_zh VARCHAR NOT NULL, unit_en VARCHAR NOT NULL,
+            active BOOLEAN NOT NULL DEFAULT true,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE checklists (
+            id VARCHAR NOT NULL, version INTEGER NOT NULL, content_hash VARCHAR NOT NULL,
+            title_zh VARCHAR NOT NULL, title_en VARCHAR NOT NULL,
+            source_file VARCHAR, content JSON NOT NULL, first_seen TIMESTAMP NOT NULL
+        );
+        CREATE TABLE inspections (
+            id VARCHAR NOT NULL, site_id VARCHAR NOT NULL,
+            checklist_id VARCHAR NOT NULL, checklist_version INTEGER NOT NULL,
+            checklist_hash VARCHAR NOT NULL,
+            inspectors VARCHAR[] NOT NULL, started_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL, submitted_at TIMESTAMP,
+            score DOUBLE, created_by VARCHAR NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE responses (
+            inspection_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+            result VARCHAR, value DOUBLE, text VARCHAR, note VARCHAR,
+            answered_at TIMESTAMP NOT NULL, answered_by VARCHAR
+        );
+        CREATE TABLE findings (
+            id VARCHAR NOT NULL, number VARCHAR NOT NULL,
+            inspection_id VARCHAR, site_id VARCHAR NOT NULL,
+            checklist_id VARCHAR, item_id VARCHAR,
+            description VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+            immediate_measure VARCHAR NOT NULL DEFAULT '',
+            responsible_unit VARCHAR NOT NULL, responsible_person VARCHAR NOT NULL DEFAULT '',
+            requirement VARCHAR NOT NULL DEFAULT '', deadline DATE NOT NULL,
+            status VARCHAR NOT NULL, found_at TIMESTAMP NOT NULL, inspector VARCHAR NOT NULL,
+            fix_report VARCHAR NOT NULL DEFAULT '', reported_by VARCHAR, reported_at TIMESTAMP,
+            verifier VARCHAR, closed_at TIMESTAMP,
+            repeat_of VARCHAR, is_repeat BOOLEAN NOT NULL DEFAULT false,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE finding_events (
+            id VARCHAR NOT NULL, finding_id VARCHAR NOT NULL, happened_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+            from_status VARCHAR, to_status VARCHAR, note VARCHAR NOT NULL DEFAULT ''
+        );
+        CREATE TABLE photos (
+            sha256 VARCHAR NOT NULL, mime VARCHAR NOT NULL,
+            width INTEGER NOT NULL, height INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
+            data BLOB NOT NULL, thumbnail BLOB NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE finding_photos (
+            finding_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, stage VARCHAR NOT NULL,
+            event_id VARCHAR, added_at TIMESTAMP NOT NULL, added_by VARCHAR NOT NULL
+        );
+        CREATE TABLE users (
+            id VARCHAR NOT NULL, username VARCHAR NOT NULL, display_name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL, unit VARCHAR, password_hash VARCHAR,
+            active BOOLEAN NOT NULL DEFAULT true,
+            failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            created_at TIMESTAMP NOT NULL, version INTEGER NOT NULL DEFAULT 1,
+            updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE audit_log (
+            seq BIGINT NOT NULL, logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL, entity VARCHAR NOT NULL, entity_id VARCHAR,
+            before JSON, after JSON, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL
+        );
+        CREATE TABLE sequences (name VARCHAR NOT NULL, value BIGINT NOT NULL);
+        CREATE TABLE meta (name VARCHAR NOT NULL, value VARCHAR);
+        """
+    )
