@@ -219,6 +219,7 @@ class Finding:
     requirement: str = ""
     fix_report: str = ""
     reported_by: str | None = None
+    reported_at: datetime | None = None
     verifier: str | None = None
     closed_at: datetime | None = None
     repeat_of: list[str] = field(default_factory=list)
@@ -230,3 +231,15 @@ class Finding:
 def finding_number(year: int, sequence: int) -> str:
     """The short number people quote on the phone: 2026-0412."""
     return f"{year}-{sequence:04d}"
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is acting. A unit account carries the unit whose findings it may see."""
+
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    unit: str | None = None
+    active: bool = True

@@ -1,0 +1,61 @@
+"""Who may do what. Checked in the services, whatever the pages show or hide."""
+
+from __future__ import annotations
+
+import enum
+
+from audit.errors import PermissionDenied
+from audit.model import Role, User
+
+
+class Permission(str, enum.Enum):
+    RUN_INSPECTION = "run_inspection"
+    RECORD_FINDING = "record_finding"
+    VIEW_LEDGER = "view_ledger"
+    REPORT_FIX = "report_fix"
+    VERIFY_FIX = "verify_fix"
+    VIEW_DASHBOARD = "view_dashboard"
+    EXPORT = "export"
+    REASSIGN = "reassign"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_SITES = "manage_sites"
+    MANAGE_CHECKLISTS = "manage_checklists"
+    BACKUP = "backup"
+
+
+_INSPECTOR = {
+    Permission.RUN_INSPECTION, Permission.RECORD_FINDING, Permission.VIEW_LEDGER,
+    Permission.VERIFY_FIX,
+}
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.INSPECTOR: frozenset(_INSPECTOR),
+    Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN}),
+    # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
+    Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT}),
+    Role.ADMIN: frozenset({
+        Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
+    }),
+}
+
+
+def can(actor: User | None, permission: Permission) -> bool:
+    return actor is not None and actor.active and permission in GRANTS[actor.role]
+
+
+def require(actor: User | None, permission: Permission) -> User:
+    if actor is None:
+        raise PermissionDenied("Please sign in first.")
+    if not can(actor, permission):
+        raise PermissionDenied(
+            f"The {actor.role.value} account '{actor.username}' may not {permission.value.replace('_', ' ')}."
+        )
+    return actor
+
+
+def unit_scope(actor: User) -> str | None:
+    """The responsible unit a unit account is confined to; None means every unit."""
+    if actor.role is Role.UNIT:
+        if not actor.unit:
+            raise PermissionDenied(f"The unit account '{actor.username}' has no unit set; ask an administrator.")
+        return actor.unit
+    return None

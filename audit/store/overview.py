@@ -1,0 +1,34 @@
+"""Headline counts for the home page, each one query over the store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+
+def home_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | None = None) -> dict[str, int]:
+    """Inspections, findings, open findings and overdue findings (optionally for one unit)."""
+    unit_filter = "AND responsible_unit = $unit" if unit is not None else ""
+    params = {"today": today}
+    if unit is not None:
+        params["unit"] = unit
+    findings = cursor.execute(
+        f"""
+        SELECT count(*),
+               count(*) FILTER (WHERE status <> 'closed'),
+               count(*) FILTER (WHERE status <> 'closed' AND deadline < $today)
+        FROM findings WHERE true {unit_filter}
+        """,
+        params,
+    ).fetchone()
+    if unit is None:
+        inspections = cursor.execute(
+            "SELECT count(*) FROM inspections WHERE status = 'submitted'"
+        ).fetchone()[0]
+    else:
+        inspections = cursor.execute(
+            "SELECT count(DISTINCT inspection_id) FROM findings WHERE responsible_unit = $unit",
+            {"unit": unit},
+        ).fetchone()[0]
+    return {"inspections": inspections, "findings": findings[0], "open": findings[1], "overdue": findings[2]}

@@ -1,0 +1,1 @@
+"""Streamlit pages and widgets: read input, call a service, show the result."""

@@ -1,0 +1,20 @@
+"""Home: the counts that tell a team where it stands today."""
+
+import streamlit as st
+
+from audit.services.overview import home_figures
+from audit.ui.session import database, t
+
+st.title(t("home.title"))
+st.caption(t("home.subtitle"))
+
+figures = home_figures(database())
+if figures.inspections == 0 and figures.findings == 0:
+    st.info(t("home.empty"))
+else:
+    first, second = st.columns(2)
+    third, fourth = st.columns(2)
+    first.metric(t("home.inspections"), f"{figures.inspections:,}", border=True)
+    second.metric(t("home.findings"), f"{figures.findings:,}", border=True)
+    third.metric(t("home.open"), f"{figures.open:,}", border=True)
+    fourth.metric(t("home.overdue"), f"{figures.overdue:,}", border=True)
