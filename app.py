@@ -4,21 +4,30 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit.services.permissions import can
-from audit.ui.session import current_user, language_switch, t
+from audit.services.permissions import Permission, can
+from audit.ui.session import account_sidebar, keep_session, language_switch, sso_sign_in, t
 
 UI = Path(__file__).parent / "audit" / "ui"
 
 # (section, page file, title key, icon, url path, permission needed; None = every signed-in user)
 PAGES = [
     ("nav.section.work", "home.py", "home.nav", ":material/home:", "home", None),
+    ("admin.section", "admin.py", "admin.nav", ":material/admin_panel_settings:", "admin",
+     Permission.MANAGE_ACCOUNTS),
 ]
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
 language_switch()
 
-user = current_user()
+# The gate: until someone is signed in, the login page is the only page there is.
+user = keep_session() or sso_sign_in()
+if user is None:
+    login = st.Page(UI / "login.py", title=t("accounts.login.nav"), icon=":material/login:", url_path="login")
+    st.navigation([login], position="hidden").run()
+    st.stop()
+
+account_sidebar(user)
 sections: dict[str, list] = {}
 for section, page, title, icon, url, permission in PAGES:
     if permission is None or can(user, permission):

@@ -3,18 +3,24 @@
 Each entry's hash covers its own fields and the previous entry's hash, so changing,
 deleting, reordering or inserting any past entry breaks the chain at that point.
 Entries are appended inside the caller's transaction, together with the change itself.
+The last entry's seq and hash are also kept in `meta`, so cutting entries off the end shows too.
+Someone holding the file could still recompute the whole chain; hashes written down elsewhere
+(`verify-log` prints the newest) and checked later as anchors catch that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
 
 GENESIS = "0" * 64
+HEAD = "audit_log.head"
+_BATCH = 10_000
 
 
 def _canonical(value) -> str | None:
@@ -34,9 +40,13 @@ def entry_hash(seq: int, logged_at: str, actor: str, action: str, entity: str,
 
 def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity: str,
            entity_id: str | None = None, before=None, after=None) -> int:
-    """Add one entry in the current transaction; returns its sequence number."""
+    """Add one entry in the current transaction; returns its sequence number.
+
+    Callers hold Database.write(), whose lock serialises appends, so two entries never share a seq.
+    """
     last = cursor.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # Stored as TIMESTAMP and read back with the same six-digit format, so the hash input round-trips.
     logged_at = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
     before_json, after_json = _canonical(before), _canonical(after)
     digest = entry_hash(seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash)
@@ -44,7 +54,26 @@ def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity
         "INSERT INTO audit_log VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?::JSON, ?::JSON, ?, ?)",
         [seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash, digest],
     )
+    _record_head(cursor, seq, digest)
     return seq
+
+
+def _record_head(cursor: duckdb.DuckDBPyConnection, seq: int, digest: str) -> None:
+    """Keep the last entry's seq and hash apart from the log, so a cut-off tail shows."""
+    value = f"{seq}:{digest}"
+    if cursor.execute("SELECT count(*) FROM meta WHERE name = ?", [HEAD]).fetchone()[0]:
+        cursor.execute("UPDATE meta SET value = ? WHERE name = ?", [value, HEAD])
+    else:
+        cursor.execute("INSERT INTO meta VALUES (?, ?)", [HEAD, value])
+
+
+def head(cursor: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
+    """The (seq, hash) recorded by the last append, or None for a log never written to."""
+    row = cursor.execute("SELECT value FROM meta WHERE name = ?", [HEAD]).fetchone()
+    if row is None:
+        return None
+    seq, digest = row[0].split(":", 1)
+    return int(seq), digest
 
 
 @dataclass(frozen=True)
@@ -52,30 +81,78 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str = ""
+    last_hash: str = GENESIS
+    code: str = ""  # what went wrong, for a page to say in its own language
 
     @property
     def ok(self) -> bool:
         return self.bad_seq is None
 
 
-def verify(cursor: duckdb.DuckDBPyConnection) -> VerifyResult:
-    """Walk the chain in order; report the first entry that does not verify."""
-    rows = cursor.execute(
+def _entries(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
+    """Every entry in seq order, fetched in batches so a long log never sits in memory whole."""
+    result = cursor.execute(
         "SELECT seq, strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%f'), actor, action, entity, entity_id, "
         "before::VARCHAR, after::VARCHAR, prev_hash, hash FROM audit_log ORDER BY seq"
-    ).fetchall()
-    prev_hash, expected_seq = GENESIS, 1
-    for count, row in enumerate(rows):
-        seq, logged_at, actor, action, entity, entity_id, before, after, stored_prev, stored = row
-        if seq != expected_seq:
-            missing = "missing" if seq > expected_seq else "out of order or duplicated"
-            return VerifyResult(count, expected_seq, f"entry {expected_seq} is {missing}")
-        if stored_prev != prev_hash:
-            return VerifyResult(count, seq, "does not follow the entry before it")
-        if entry_hash(seq, logged_at, actor, action, entity, entity_id, before, after, stored_prev) != stored:
-            return VerifyResult(count, seq, "its content does not match its hash")
-        prev_hash, expected_seq = stored, seq + 1
-    return VerifyResult(len(rows))
+    )
+    while rows := result.fetchmany(_BATCH):
+        yield from rows
+
+
+def _check(row: tuple, expected_seq: int, prev_hash: str, anchors: Mapping[int, str]) -> tuple | None:
+    seq, logged_at, actor, action, entity, entity_id, before, after, stored_prev, stored = row
+    if seq != expected_seq:
+        if seq > expected_seq:
+            return expected_seq, f"entry {expected_seq} is missing", "missing"
+        return expected_seq, f"entry {expected_seq} is out of order or duplicated", "duplicated"
+    if stored_prev != prev_hash:
+        return seq, "does not follow the entry before it", "broken_link"
+    if entry_hash(seq, logged_at, actor, action, entity, entity_id, before, after, stored_prev) != stored:
+        return seq, "its content does not match its hash", "changed"
+    if seq in anchors and anchors[seq] != stored:
+        return seq, "its hash differs from the one recorded earlier (the log was rewritten)", "rewritten"
+    return None
+
+
+def verify(cursor: duckdb.DuckDBPyConnection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first entry that does not verify.
+
+    `anchors` are {seq: hash} pairs written down earlier (verify-log prints the head):
+    a log recomputed from scratch by someone holding the file no longer matches them.
+    """
+    anchors = anchors or {}
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for row in _entries(cursor):
+        problem = _check(row, expected_seq, prev_hash, anchors)
+        if problem:
+            return _failed(count, problem, prev_hash)
+        prev_hash, expected_seq, count = row[9], row[0] + 1, count + 1
+    problem = _check_end(head(cursor), count, prev_hash, anchors)
+    if problem:
+        return _failed(count, problem, prev_hash)
+    return VerifyResult(count, last_hash=prev_hash)
+
+
+def _failed(checked: int, problem: tuple, last_hash: str) -> VerifyResult:
+    seq, reason, code = problem
+    return VerifyResult(checked, seq, reason, last_hash, code)
+
+
+def _check_end(recorded: tuple[int, str] | None, last_seq: int, last_hash: str,
+               anchors: Mapping[int, str]) -> tuple | None:
+    beyond = sorted(seq for seq in anchors if seq > last_seq)
+    if beyond:
+        return last_seq + 1, f"entry {last_seq + 1} is missing (the log ends early; entry {beyond[0]} was recorded)", "cut"
+    if recorded is None:
+        return None
+    head_seq, head_hash = recorded
+    if head_seq > last_seq:
+        return last_seq + 1, f"entry {last_seq + 1} is missing (the log ends early; {head_seq} entries were written)", "cut"
+    if head_seq < last_seq:
+        return head_seq + 1, "it was added to the log from outside the application", "outside"
+    if head_hash != last_hash:
+        return head_seq, "its hash differs from the one recorded when it was written", "rewritten"
+    return None
 
 
 def history(cursor: duckdb.DuckDBPyConnection, entity: str, entity_id: str) -> list[dict]:

@@ -3,12 +3,13 @@
 import streamlit as st
 
 from audit.services.overview import home_figures
-from audit.ui.session import database, t
+from audit.services.permissions import unit_scope
+from audit.ui.session import current_user, database, t
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 
-figures = home_figures(database())
+figures = home_figures(database(), unit=unit_scope(current_user()))  # a unit sees only its own
 if figures.inspections == 0 and figures.findings == 0:
     st.info(t("home.empty"))
 else:

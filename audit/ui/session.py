@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit import i18n
+from audit.errors import AuditError
 from audit.model import User
+from audit.services import accounts
 from audit.store import Database, database_path, open_database
 
 LANGUAGE_KEY = "language"
@@ -50,3 +56,117 @@ def language_switch() -> None:
 def current_user() -> User | None:
     """The signed-in user of this browser session, or None."""
     return st.session_state.get(USER_KEY)
+
+
+# --- Signing in and out -------------------------------------------------------------------
+
+LAST_ACTIVE_KEY = "last_active"
+SIGNED_OUT_KEY = "signed_out_reason"
+SSO_REFUSED_KEY = "sso_refused"
+IDLE_MINUTES_DEFAULT = 30
+
+
+def now() -> datetime:
+    """The clock every sign-in decision reads; tests replace it to move time on."""
+    return datetime.now()
+
+
+def idle_minutes() -> float:
+    """AUDIT_IDLE_MINUTES, default 30: a session unused this long is signed out."""
+    try:
+        return max(float(os.environ.get("AUDIT_IDLE_MINUTES", IDLE_MINUTES_DEFAULT)), 1.0)
+    except ValueError:
+        return IDLE_MINUTES_DEFAULT
+
+
+def sign_in(user: User) -> None:
+    st.session_state[USER_KEY] = user
+    st.session_state[LAST_ACTIVE_KEY] = now().timestamp()
+    st.session_state.pop(SIGNED_OUT_KEY, None)
+
+
+def sign_out(reason: str | None = None) -> None:
+    """End the session; `reason` is a catalog key the login page shows once."""
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(LAST_ACTIVE_KEY, None)
+    if reason:
+        st.session_state[SIGNED_OUT_KEY] = reason
+    if sso_configured() and st.user.get("is_logged_in"):
+        st.logout()  # also drop the identity cookie, or a reload would sign straight back in
+
+
+def signed_out_reason() -> str | None:
+    return st.session_state.pop(SIGNED_OUT_KEY, None)
+
+
+def keep_session() -> User | None:
+    """The user of this session after the idle check and a fresh look at their account."""
+    user = current_user()
+    if user is None:
+        return None
+    moment = now().timestamp()
+    last = st.session_state.get(LAST_ACTIVE_KEY, moment)
+    if moment - last > idle_minutes() * 60:
+        sign_out("accounts.signed_out.idle")
+        return None
+    stored = accounts.current_account(database(), user)
+    if stored is None:
+        sign_out("accounts.signed_out.disabled")
+        return None
+    st.session_state[USER_KEY] = stored
+    st.session_state[LAST_ACTIVE_KEY] = moment
+    return stored
+
+
+def error_text(error: AuditError) -> str:
+    """An error in the reader's language when the service gave a catalog key for it."""
+    key = getattr(error, "key", None)
+    return t(key, **getattr(error, "values", {})) if key else error.message
+
+
+def _secret(name: str):
+    try:
+        return st.secrets.get(name)
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return None
+
+
+def sso_configured() -> bool:
+    """Single sign-on is offered only when `.streamlit/secrets.toml` has an [auth] table."""
+    return bool(_secret("auth"))
+
+
+def sso_roles() -> accounts.SsoRoles | None:
+    """[audit_sso] claim = "groups", [audit_sso.roles] "claim value" = "role"; absent = local roles."""
+    table = _secret("audit_sso")
+    if not table or not table.get("claim"):
+        return None
+    return accounts.SsoRoles(claim=str(table["claim"]), roles={str(k): str(v) for k, v in table.get("roles", {}).items()})
+
+
+def sso_sign_in() -> User | None:
+    """Turn an identity-provider sign-in into a session of the matching local account.
+
+    A refusal is kept for the login page (which offers to leave the provider's account),
+    and is not retried in this session.
+    """
+    if not (sso_configured() and st.user.get("is_logged_in")) or SSO_REFUSED_KEY in st.session_state:
+        return None
+    try:
+        user = accounts.sso_sign_in(database(), st.user.to_dict(), sso_roles(), now=now())
+    except AuditError as error:
+        st.session_state[SSO_REFUSED_KEY] = error_text(error)
+        return None
+    sign_in(user)
+    return user
+
+
+def account_sidebar(user: User) -> None:
+    """Who is signed in, in which role, and the way out."""
+    with st.sidebar:
+        unit = f" · {user.unit}" if user.unit else ""
+        st.caption(t("accounts.signed_in_as", name=user.display_name, role=t(f"accounts.role.{user.role.value}"))
+                   + unit)
+        if st.button(t("accounts.sign_out"), icon=":material/logout:", width="stretch"):
+            sign_out("accounts.signed_out.by_user")
+            st.rerun()

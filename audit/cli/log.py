@@ -1,0 +1,39 @@
+"""`verify-log`: prove the audit log was not changed, or name the first entry that was."""
+
+from __future__ import annotations
+
+import click
+
+from audit.cli import cli, db_option
+from audit.store import audit_log, open_database
+
+
+def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
+    anchors = {}
+    for value in values:
+        seq, _, digest = value.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter(f"'{value}' is not SEQ:HASH as printed by verify-log.")
+        anchors[int(seq)] = digest.lower()
+    return anchors
+
+
+@cli.command("verify-log")
+@db_option
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
+              help="A head printed by an earlier verify-log; checks the log was not rewritten since.")
+def verify_log(db_path: str, anchors: dict[int, str]) -> None:
+    """Check every audit-log entry against its hash and the entry before it."""
+    database = open_database(db_path, read_only=True)
+    try:
+        with database.read() as cursor:
+            result = audit_log.verify(cursor, anchors)
+    finally:
+        database.close()
+    if not result.ok:
+        click.echo(f"Audit log entry {result.bad_seq} does not verify: {result.reason}. "
+                   f"{result.checked} entries before it are intact.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit log intact: {result.checked} entries checked.")
+    if result.checked:
+        click.echo(f"Head: {result.checked}:{result.last_hash}  (keep it; check later with --anchor)")

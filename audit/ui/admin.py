@@ -1,0 +1,27 @@
+"""Administration: accounts, sites, the state of every checklist, and the audit log's check."""
+
+import streamlit as st
+
+from audit.services.audit_trail import check_audit_log
+from audit.ui.admin_accounts import accounts_tab
+from audit.ui.session import current_user, database, t
+
+admin = current_user()
+st.title(t("admin.title"))
+accounts, log = st.tabs([t("admin.tab.accounts"), t("admin.tab.log")])
+
+with accounts:
+    accounts_tab(admin)
+
+with log:
+    st.caption(t("admin.log.intro"))
+    if st.button(t("admin.log.check"), icon=":material/verified:", width="stretch"):
+        result = check_audit_log(database(), admin)
+        if result.ok:
+            st.success(t("admin.log.ok", count=f"{result.checked:,}"), icon=":material/verified:")
+            if result.checked:
+                st.caption(t("admin.log.head", head=f"{result.checked}:{result.last_hash}"))
+        else:
+            reason = t(f"admin.log.reason.{result.code}")
+            st.error(t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
+                     icon=":material/gpp_bad:")

@@ -1,0 +1,167 @@
+"""The accounts tab of the administration page: list, create, change role and unit, disable, reset.
+
+Actions run in button callbacks, so a form can be emptied after success and the table above
+it is drawn from the store after the change. A generated password is kept in the session only
+until the next screen draws it, once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.errors import AuditError
+from audit.model import Role, User
+from audit.services import accounts
+from audit.ui.session import database, error_text, now, t
+
+_SHOW_PASSWORD = "admin.shown_password"
+_NOTICE = "admin.notice"
+
+
+def _role_name(role: Role | str) -> str:
+    return t(f"accounts.role.{Role(role).value}")
+
+
+def _state(account) -> str:
+    if not account.user.active:
+        return t("admin.accounts.disabled")
+    if account.locked_until and account.locked_until > now():
+        return t("admin.accounts.locked", time=f"{account.locked_until:%H:%M}")
+    return t("admin.accounts.active")
+
+
+def _attempt(action, success) -> None:
+    """Run a service call from a callback; keep its outcome for the next draw."""
+    try:
+        result = action()
+    except AuditError as error:
+        st.session_state[_NOTICE] = ("error", error_text(error))
+    else:
+        st.session_state[_NOTICE] = ("success", success(result))
+
+
+def _show_outcome() -> None:
+    kind, text = st.session_state.pop(_NOTICE, (None, None))
+    if kind == "error":
+        st.error(text, icon=":material/error:")
+    elif kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    shown = st.session_state.pop(_SHOW_PASSWORD, None)
+    if shown:
+        st.warning(t("admin.accounts.shown_once", username=shown[0]), icon=":material/key:")
+        st.code(shown[1], language=None)
+
+
+def _remember_password(username: str, typed: str, password: str) -> None:
+    if not typed:
+        st.session_state[_SHOW_PASSWORD] = (username, password)
+
+
+def _account_table(admin: User) -> list:
+    listed = accounts.list_accounts(database(), admin)
+    if not listed:
+        st.info(t("admin.accounts.empty"))
+        return listed
+    st.dataframe(
+        [{t("accounts.username"): a.user.username, t("admin.accounts.display_name"): a.user.display_name,
+          t("admin.accounts.role"): _role_name(a.user.role), t("admin.accounts.unit"): a.user.unit or "",
+          t("admin.accounts.state"): _state(a)} for a in listed],
+        hide_index=True, width="stretch",
+    )
+    return listed
+
+
+def _unit_box(label_key: str, key: str, current: str | None = None) -> None:
+    units = accounts.known_units(database())
+    options = units + ([current] if current and current not in units else [])
+    st.selectbox(t(label_key), options, index=options.index(current) if current else None, key=key,
+                 accept_new_options=True, help=t("admin.accounts.unit_help"), placeholder="")
+
+
+def _create(admin: User) -> None:
+    state = st.session_state
+    typed = state.get("new.password", "")
+    username = state.get("new.username", "")
+
+    def action():
+        password = typed or accounts.generate_password()
+        user = accounts.add_user(database(), admin, username=username, role=state["new.role"], password=password,
+                                 display_name=state.get("new.display_name"), unit=state.get("new.unit"))
+        _remember_password(user.username, typed, password)
+        for key in ("new.username", "new.display_name", "new.password", "new.unit"):
+            state.pop(key, None)
+        return user
+
+    _attempt(action, lambda user: t("admin.accounts.created", username=user.username))
+
+
+def _new_account_form(admin: User) -> None:
+    with st.expander(t("admin.accounts.new"), icon=":material/person_add:"):
+        first, second = st.columns(2)
+        first.text_input(t("accounts.username"), key="new.username")
+        second.text_input(t("admin.accounts.display_name"), key="new.display_name")
+        first, second = st.columns(2)
+        with first:
+            st.selectbox(t("admin.accounts.role"), [r.value for r in Role], format_func=_role_name, key="new.role")
+        with second:
+            _unit_box("admin.accounts.unit", "new.unit")
+        st.text_input(t("accounts.password"), type="password", key="new.password", autocomplete="new-password",
+                      help=t("admin.accounts.password_help", count=accounts.MIN_PASSWORD_LENGTH))
+        st.button(t("admin.accounts.create"), type="primary", on_click=_create, args=(admin,), width="stretch")
+
+
+def _edit_account(admin: User, listed: list) -> None:
+    names = [a.user.username for a in listed]
+    with st.expander(t("admin.accounts.edit"), icon=":material/manage_accounts:"):
+        username = st.selectbox(t("admin.accounts.pick"), names, index=None, placeholder="", key="edit.username")
+        chosen = next((a.user for a in listed if a.user.username == username), None)
+        if chosen is None:
+            return
+        _role_and_unit(admin, chosen)
+        st.divider()
+        _password_reset(admin, chosen)
+        st.divider()
+        active = not chosen.active
+        st.button(t("admin.accounts.enable" if active else "admin.accounts.disable"), width="stretch",
+                  key=f"edit.active.{chosen.id}", on_click=_attempt, args=(
+                      lambda: accounts.set_active(database(), admin, chosen.username, active),
+                      lambda user: t("admin.accounts.enabled_done" if active else "admin.accounts.disabled_done",
+                                     username=user.username)))
+
+
+def _role_and_unit(admin: User, chosen: User) -> None:
+    prefix = f"edit.{chosen.id}"
+    first, second = st.columns(2)
+    roles = [r.value for r in Role]
+    first.selectbox(t("admin.accounts.role"), roles, index=roles.index(chosen.role.value), format_func=_role_name,
+                    key=f"{prefix}.role")
+    with second:
+        _unit_box("admin.accounts.unit", f"{prefix}.unit", chosen.unit)
+    st.text_input(t("admin.accounts.display_name"), value=chosen.display_name, key=f"{prefix}.display_name")
+    state = st.session_state
+    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=_attempt, args=(
+        lambda: accounts.set_role(database(), admin, chosen.username, state[f"{prefix}.role"],
+                                  state.get(f"{prefix}.unit"), state.get(f"{prefix}.display_name")),
+        lambda user: t("admin.accounts.saved", username=user.username)))
+
+
+def _password_reset(admin: User, chosen: User) -> None:
+    key = f"edit.{chosen.id}.password"
+    st.text_input(t("admin.accounts.new_password"), type="password", key=key, autocomplete="new-password",
+                  help=t("admin.accounts.password_help", count=accounts.MIN_PASSWORD_LENGTH))
+
+    def action():
+        typed = st.session_state.pop(key, "")
+        password = accounts.reset_password(database(), admin, chosen.username, typed or None)
+        _remember_password(chosen.username, typed, password)
+        return chosen
+
+    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=_attempt,
+              args=(action, lambda user: t("admin.accounts.reset_done", username=user.username)))
+
+
+def accounts_tab(admin: User) -> None:
+    _show_outcome()
+    listed = _account_table(admin)
+    _new_account_form(admin)
+    _edit_account(admin, listed)
