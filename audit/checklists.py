@@ -361,11 +361,15 @@ def _reason(error: dict, loc: Loc, data: Any) -> str:
         if loc == ("id",):
             return f"checklist id {given!r} may hold only lower-case letters, digits and '_' (like quarantine_transfer)"
         return f"id {given!r} may hold only letters, digits, '_', '.' and '-' (like QT-01)"
-    if kind in ("model_type", "model_attributes_type", "dict_type") and not loc:
-        return "the file must hold one checklist: a mapping with id, version, title, site_kinds and sections"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if not loc:
+            return "the file must hold one checklist: a mapping with id, version, title, site_kinds and sections"
+        subject = f"each entry of '{name}'" if isinstance(loc[-1], int) else f"'{name}'"
+        fields = ", ".join(_schema_at(loc).model_fields)
+        return f"{subject}{_owner_words(loc, data)} must be a mapping with {fields}, not {given!r}"
     shape = _SHAPES.get(kind)
     words = shape.format(given=given, **error.get("ctx", {})) if shape else error["msg"].lower()
-    return f"'{name}' {words}"
+    return f"'{name}'{_owner_words(loc, data)} {words}"
 
 
 _SHAPES = {
@@ -378,7 +382,6 @@ _SHAPES = {
     "string_too_long": "must be at most {max_length} characters",
     "too_short": "must list at least one entry",
     "list_type": "must be a list, not {given!r}",
-    "model_type": "must be a mapping with its own fields, not {given!r}",
 }
 
 
@@ -397,10 +400,10 @@ def _last_name(loc: Loc) -> str:
 
 
 def _owner_words(loc: Loc, data: Any) -> str:
-    """Say which item or section lacks the field when the item id cannot say it."""
-    if "items" in loc:
+    """Say which item or section holds the field, when the item id does not say it already."""
+    if len(loc) > 4 and loc[2] == "items":
         return "" if _item_id(data, loc) else " in item"
-    if "sections" in loc:
+    if len(loc) > 2 and loc[0] == "sections":
         return f" in section{_section_words(loc, data)}"
     return ""
 
