@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "users", "log"]
+COMMAND_MODULES = ["base", "checklists", "users", "log"]
 
 
 class AuditGroup(click.Group):

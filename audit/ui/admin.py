@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from audit.services.audit_trail import check_audit_log
+from audit.services.administration import check_audit_log, checklist_state
 from audit.ui.admin_accounts import accounts_tab
 from audit.ui.session import current_user, database, t
 

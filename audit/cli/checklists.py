@@ -1,0 +1,31 @@
+"""`checklists check`: find what is wrong with the checklist files before the app loads them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from audit.checklists import load_checklists
+from audit.cli import cli
+
+
+@cli.group("checklists")
+def checklists_group() -> None:
+    """Checklist files (checklists/*.yaml)."""
+
+
+@checklists_group.command()
+@click.argument("directory", default="checklists", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def check(ctx: click.Context, directory: Path) -> None:
+    """Validate every checklist file in DIRECTORY; one line per problem, exit 1 if any."""
+    result = load_checklists(directory)
+    for problem in result.problems:
+        click.echo(str(problem))
+    valid = len(result.checklists)
+    summary = f"{valid} checklist{'' if valid == 1 else 's'} valid"
+    if result.problems:
+        click.echo(f"{summary}, {len(result.problems)} problem{'' if len(result.problems) == 1 else 's'}", err=True)
+        ctx.exit(1)
+    click.echo(summary)
