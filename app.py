@@ -23,8 +23,10 @@ language_switch()
 # The gate: until someone is signed in, the login page is the only page there is.
 user = keep_session() or sso_sign_in()
 if user is None:
-    login = st.Page(UI / "login.py", title=t("accounts.login.nav"), icon=":material/login:", url_path="login")
-    st.navigation([login], position="hidden").run()
+    # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
+    login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")
+             for url in dict.fromkeys(entry[4] for entry in PAGES)]
+    st.navigation(login, position="hidden").run()
     st.stop()
 
 account_sidebar(user)

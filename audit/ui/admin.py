@@ -2,16 +2,34 @@
 
 import streamlit as st
 
+from audit.i18n import short
 from audit.services.administration import check_audit_log, checklist_state
 from audit.ui.admin_accounts import accounts_tab
-from audit.ui.session import current_user, database, t
+from audit.ui.session import current_user, database, language, t
 
 admin = current_user()
 st.title(t("admin.title"))
-accounts, log = st.tabs([t("admin.tab.accounts"), t("admin.tab.log")])
+accounts, checklists, log = st.tabs([t("admin.tab.accounts"), t("admin.tab.checklists"), t("admin.tab.log")])
 
 with accounts:
     accounts_tab(admin)
+
+with checklists:
+    state = checklist_state(database(), admin)
+    lang = short(language())
+    st.caption(t("admin.checklists.summary", loaded=len(state.checklists), failed=len(state.problems)))
+    if state.checklists:
+        st.dataframe(
+            [{t("admin.checklists.id"): c.id, t("admin.checklists.version"): c.version,
+              t("admin.checklists.title"): getattr(c.title, lang), t("admin.checklists.items"): len(c.items),
+              t("admin.checklists.file"): state.sources.get(c.id, ""),
+              t("admin.checklists.hash"): c.content_hash[:12]} for c in state.checklists],
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.info(t("admin.checklists.none"))
+    for problem in state.problems:
+        st.error(str(problem), icon=":material/error:")
 
 with log:
     st.caption(t("admin.log.intro"))

@@ -8,8 +8,7 @@ from audit.ui.session import (
     SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
 )
 
-_, middle, _ = st.columns([1, 4, 1])
-with middle:
+with st.container(key="login"):
     st.title(t("accounts.login.title"))
     st.caption(t("accounts.login.subtitle"))
     reason = signed_out_reason()
