@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from audit.cli import cli, db_option
-from audit.store import audit_log, open_database
+from audit.store import Database, audit_log, open_database
+
+
+def open_existing(db_path: str) -> Database:
+    """Open for reading only, saying plainly when there is no database at that path."""
+    if not Path(db_path).exists():
+        raise click.ClickException(f"There is no database at {db_path}. Create it with: python -m audit init --db {db_path}")
+    return open_database(db_path, read_only=True)
 
 
 def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
@@ -24,7 +33,7 @@ def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
               help="A head printed by an earlier verify-log; checks the log was not rewritten since.")
 def verify_log(db_path: str, anchors: dict[int, str]) -> None:
     """Check every audit-log entry against its hash and the entry before it."""
-    database = open_database(db_path, read_only=True)
+    database = open_existing(db_path)
     try:
         with database.read() as cursor:
             result = audit_log.verify(cursor, anchors)

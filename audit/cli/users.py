@@ -11,6 +11,7 @@ import sys
 import click
 
 from audit.cli import cli, db_option
+from audit.cli.log import open_existing
 from audit.model import Role
 from audit.services import accounts
 from audit.store import open_database
@@ -53,7 +54,7 @@ def add(username: str, role: str, unit: str | None, display_name: str | None, pa
 @db_option
 def list_(db_path: str) -> None:
     """Every account with its role, unit and state."""
-    database = open_database(db_path, read_only=True)
+    database = open_existing(db_path)
     try:
         people = accounts.list_users(database, None)
     finally:

@@ -125,17 +125,18 @@ def verify(cursor: duckdb.DuckDBPyConnection, anchors: Mapping[int, str] | None 
     for row in _entries(cursor):
         problem = _check(row, expected_seq, prev_hash, anchors)
         if problem:
-            return _failed(count, problem, prev_hash)
+            return _failed(problem, prev_hash)
         prev_hash, expected_seq, count = row[9], row[0] + 1, count + 1
     problem = _check_end(head(cursor), count, prev_hash, anchors)
     if problem:
-        return _failed(count, problem, prev_hash)
+        return _failed(problem, prev_hash)
     return VerifyResult(count, last_hash=prev_hash)
 
 
-def _failed(checked: int, problem: tuple, last_hash: str) -> VerifyResult:
+def _failed(problem: tuple, last_hash: str) -> VerifyResult:
+    """`checked` counts the entries before the bad one: those are intact."""
     seq, reason, code = problem
-    return VerifyResult(checked, seq, reason, last_hash, code)
+    return VerifyResult(seq - 1, seq, reason, last_hash, code)
 
 
 def _check_end(recorded: tuple[int, str] | None, last_seq: int, last_hash: str,
