@@ -1,5 +1,7 @@
 """Administration: accounts, sites, the state of every checklist, and the audit log's check."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from audit.i18n import short
@@ -22,7 +24,7 @@ with checklists:
         st.dataframe(
             [{t("admin.checklists.id"): c.id, t("admin.checklists.version"): c.version,
               t("admin.checklists.title"): getattr(c.title, lang), t("admin.checklists.items"): len(c.items),
-              t("admin.checklists.file"): state.sources.get(c.id, ""),
+              t("admin.checklists.file"): Path(state.sources.get(c.id, "")).name,
               t("admin.checklists.hash"): c.content_hash[:12]} for c in state.checklists],
             hide_index=True, width="stretch",
         )

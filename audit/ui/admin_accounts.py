@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts
-from audit.ui.session import database, error_text, now, t
+from audit.ui.session import database, error_text, language, now, t
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"
 
 
-def _role_name(role: Role | str) -> str:
-    return t(f"accounts.role.{Role(role).value}")
+def _role_name(role: Role | str, lang: str | None = None) -> str:
+    return i18n.t(f"accounts.role.{Role(role).value}", lang or language())
+
+
+def _role_names():
+    """A format function bound to this run's language (Streamlit may call it outside the run)."""
+    lang = language()
+    return lambda role: _role_name(role, lang)
 
 
 def _state(account) -> str:
@@ -102,7 +109,7 @@ def _new_account_form(admin: User) -> None:
         second.text_input(t("admin.accounts.display_name"), key="new.display_name")
         first, second = st.columns(2)
         with first:
-            st.selectbox(t("admin.accounts.role"), [r.value for r in Role], format_func=_role_name, key="new.role")
+            st.selectbox(t("admin.accounts.role"), [r.value for r in Role], format_func=_role_names(), key="new.role")
         with second:
             _unit_box("admin.accounts.unit", "new.unit")
         st.text_input(t("accounts.password"), type="password", key="new.password", autocomplete="new-password",
@@ -133,7 +140,7 @@ def _role_and_unit(admin: User, chosen: User) -> None:
     prefix = f"edit.{chosen.id}"
     first, second = st.columns(2)
     roles = [r.value for r in Role]
-    first.selectbox(t("admin.accounts.role"), roles, index=roles.index(chosen.role.value), format_func=_role_name,
+    first.selectbox(t("admin.accounts.role"), roles, index=roles.index(chosen.role.value), format_func=_role_names(),
                     key=f"{prefix}.role")
     with second:
         _unit_box("admin.accounts.unit", f"{prefix}.unit", chosen.unit)

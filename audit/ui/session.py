@@ -170,6 +170,6 @@ def account_sidebar(user: User) -> None:
         unit = f" · {user.unit}" if user.unit else ""
         st.caption(t("accounts.signed_in_as", name=user.display_name, role=t(f"accounts.role.{user.role.value}"))
                    + unit)
-        if st.button(t("accounts.sign_out"), icon=":material/logout:", width="stretch"):
+        if st.button(t("accounts.sign_out"), icon=":material/logout:", width="stretch", key="sign_out"):
             sign_out("accounts.signed_out.by_user")
             st.rerun()

@@ -120,3 +120,30 @@ def screenshot(page, name: str) -> Path:
 
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def account(db_path: Path, role: str, unit: str | None = None) -> tuple[str, str]:
+    """Create an account through the service before the server starts; returns (username, password)."""
+    from audit.services.accounts import add_user, generate_password
+    from audit.store import open_database
+
+    username, password = f"e2e-{role}", generate_password()
+    database = open_database(db_path)
+    try:
+        add_user(database, None, username=username, role=role, password=password,
+                 unit=unit or ("光明社区居委会" if role == "unit" else None))
+    finally:
+        database.close()
+    return username, password
+
+
+def sign_in(page, server_url: str, username: str, password: str) -> None:
+    """Open the app, fill the sign-in form and wait until the session is signed in."""
+    page.goto(server_url)
+    wait_for_app(page)
+    fields = page.get_by_test_id("stTextInput").locator("input")
+    fields.nth(0).fill(username)
+    fields.nth(1).fill(password)
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
+    page.locator(".st-key-sign_out").wait_for(timeout=30_000)
+    wait_for_app(page)

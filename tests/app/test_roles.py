@@ -1,0 +1,50 @@
+"""Every page in app.py against every role: allowed pages draw cleanly, the others are not there."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from audit.model import Role, User
+from audit.services.permissions import Permission, can
+from tests.conftest import ROOT
+
+
+def pages() -> list[tuple[str, Permission | None]]:
+    """(page file, permission) for each PAGES line of app.py, read without running the app."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    table = next(node.value for node in ast.walk(tree)
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES")
+    found = []
+    for entry in table.elts:
+        page, permission = entry.elts[1].value, entry.elts[5]
+        found.append((page, None if isinstance(permission, ast.Constant) else Permission[permission.attr]))
+    return found
+
+
+def user_of(role: Role) -> User:
+    return User(id=f"id-{role.value}", username=role.value, display_name=role.value, role=role,
+                unit="光明社区居委会" if role is Role.UNIT else None)
+
+
+def test_the_page_table_is_read():
+    assert ("home.py", None) in pages() and ("admin.py", Permission.MANAGE_ACCOUNTS) in pages()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_what_it_may_use_and_nothing_else(make_app, role):
+    user = user_of(role)
+    app = make_app()
+    app.session_state["user"] = user
+    app.run()
+    assert not app.exception
+    for page, permission in pages():
+        path = f"audit/ui/{page}"
+        if permission is None or can(user, permission):
+            app.switch_page(path).run()
+            assert not app.exception, f"{page} as {role.value}: {app.exception}"
+            assert app.title, f"{page} as {role.value} drew no title"
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app.switch_page(path)
