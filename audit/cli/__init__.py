@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base"]
+COMMAND_MODULES = ["base", "sites", "demo"]
 
 
 class AuditGroup(click.Group):
