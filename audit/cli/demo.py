@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from audit.cli import cli, db_option
-from audit.demo import generate_file
 from audit.store import open_database
 
 
@@ -53,6 +52,8 @@ def create_demo_accounts(db_path: str) -> None:
 @db_option
 def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path, db_path: str) -> None:
     """Add demo sites, inspections and findings to the database (created if missing)."""
+    from audit.demo import generate_file  # numpy and Arrow load only for this command
+
     checklists = load_checklists(checklists_dir)
     with click.progressbar(length=1000, label="Generating demo data", show_eta=False) as bar:
         def progress(stage: str, done: float) -> None:
