@@ -247,6 +247,7 @@ def test_demo_accounts_one_per_role_with_random_passwords(db):
     for username, _, password in again:
         assert accounts.authenticate(db, username, password)
     assert not any(password in log_text(db) for _, _, password in made + again)
+    assert accounts.is_demo(db)
 
 
 def test_demo_unit_account_gets_a_plausible_unit_without_sites(db):

@@ -27,6 +27,7 @@ MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 COMMAND_LINE = "cli"
 PLAUSIBLE_UNIT = "光明社区居委会"
+DEMO_NAMES = {Role.INSPECTOR: "演示督查员", Role.SUPERVISOR: "演示组长", Role.UNIT: "演示责任单位", Role.ADMIN: "演示管理员"}
 _HASHER = PasswordHasher()
 # Unknown usernames are checked against this so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
@@ -285,8 +286,11 @@ def is_demo(database: Database) -> bool:
 def create_demo_accounts(database: Database) -> list[tuple[str, str, str]]:
     """One account per role with a fresh random password: (username, role, password), to print once.
 
-    Run again, it gives the same accounts new passwords rather than failing.
+    Run again, it gives the same accounts new passwords rather than failing. A database with
+    these accounts is marked as a demo, so the login page says so.
     """
+    with database.write() as cursor:
+        store.mark_demo(cursor)
     units = known_units(database)
     created = []
     for role in Role:
@@ -301,7 +305,7 @@ def create_demo_accounts(database: Database) -> list[tuple[str, str, str]]:
             set_active(database, None, username, True)
         else:
             add_user(database, None, username=username, role=role, password=password, unit=unit,
-                     display_name=f"演示 {role.value}")
+                     display_name=DEMO_NAMES[role])
         created.append((username, role.value, password))
     return created
 

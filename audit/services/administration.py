@@ -1,12 +1,20 @@
-"""What the administration page checks: the audit log's chain and the state of every checklist file."""
+"""What the administration page does beyond accounts: the audit log's check, checklist state, single sites."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict, replace
+
+from pydantic import ValidationError
+
 from audit.checklists import LoadResult
-from audit.model import User
+from audit.errors import InvalidInput, NotFound
+from audit.model import Site, User
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.permissions import Permission, require
+from audit.services.sites import SiteRow
 from audit.store import Database, audit_log
+from audit.store import sites as site_store
 
 
 def check_audit_log(database: Database, actor: User) -> audit_log.VerifyResult:
@@ -20,3 +28,49 @@ def checklist_state(database: Database, actor: User) -> LoadResult:
     """Reload the checklist files now: what loaded (new versions registered) and what failed, with why."""
     require(actor, Permission.MANAGE_CHECKLISTS)
     return sync_checklists(database, checklists_directory(), actor=actor.username)
+
+
+def find_sites(database: Database, actor: User, search: str | None = None) -> list[Site]:
+    """Every site, active or not, whose name or code contains `search`."""
+    require(actor, Permission.MANAGE_SITES)
+    with database.read() as cursor:
+        return site_store.list_sites(cursor, search=search, active_only=False)
+
+
+def _site_by_code(cursor, code: str) -> Site | None:
+    return next((site for site in site_store.list_sites(cursor, search=code, active_only=False)
+                 if site.code == code), None)
+
+
+def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
+    try:
+        return SiteRow(**{column: values.get(column, "") for column in site_store.COLUMNS}).model_dump()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0])
+        raise InvalidInput(f"{field}: {first['msg'].removeprefix('Value error, ')}", field=field) from None
+
+
+def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Site:
+    """Add a site, or change the one with the same code (its id, which findings point to, stays)."""
+    require(actor, Permission.MANAGE_SITES)
+    row = _valid_site(values)
+    with database.write() as cursor:
+        before = _site_by_code(cursor, row["code"])
+        site_store.import_sites(cursor, [row], actor=actor.username)
+        after = _site_by_code(cursor, row["code"])
+        audit_log.append(cursor, actor=actor.username, action="site.saved", entity="site", entity_id=after.id,
+                         before=asdict(before) if before else None, after=asdict(after))
+    return after
+
+
+def set_site_active(database: Database, actor: User, site_id: str, active: bool) -> Site:
+    require(actor, Permission.MANAGE_SITES)
+    with database.write() as cursor:
+        before = site_store.get_site(cursor, site_id)
+        if before is None:
+            raise NotFound("That site is no longer in the registry.", field="site")
+        site_store.set_site_active(cursor, site_id, active, actor=actor.username)
+        audit_log.append(cursor, actor=actor.username, action="site.enabled" if active else "site.deactivated",
+                         entity="site", entity_id=site_id, before={"active": before.active}, after={"active": active})
+    return replace(before, active=active)

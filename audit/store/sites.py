@@ -124,3 +124,11 @@ def hierarchy(cursor: duckdb.DuckDBPyConnection) -> list[Place]:
 def count_sites(cursor: duckdb.DuckDBPyConnection, *, active_only: bool = True) -> int:
     where = " WHERE active" if active_only else ""
     return cursor.execute(f"SELECT count(*) FROM sites{where}").fetchone()[0]
+
+
+def set_site_active(cursor: duckdb.DuckDBPyConnection, site_id: str, active: bool, *, actor: str) -> None:
+    """Deactivate (or bring back) a site; it stays in the registry for the findings made there."""
+    cursor.execute(
+        "UPDATE sites SET active = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+        [active, datetime.now(), actor, site_id],
+    )

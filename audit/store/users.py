@@ -89,3 +89,8 @@ def responsible_units(cursor: duckdb.DuckDBPyConnection) -> list[str]:
 def is_demo(cursor: duckdb.DuckDBPyConnection) -> bool:
     """The demo generator marks its databases so the login page can say so."""
     return cursor.execute("SELECT count(*) FROM meta WHERE name = 'demo'").fetchone()[0] > 0
+
+
+def mark_demo(cursor: duckdb.DuckDBPyConnection) -> None:
+    if not is_demo(cursor):
+        cursor.execute("INSERT INTO meta VALUES ('demo', 'true')")

@@ -7,14 +7,19 @@ import streamlit as st
 from audit.i18n import short
 from audit.services.administration import check_audit_log, checklist_state
 from audit.ui.admin_accounts import accounts_tab
+from audit.ui.admin_sites import sites_tab
 from audit.ui.session import current_user, database, language, t
 
 admin = current_user()
 st.title(t("admin.title"))
-accounts, checklists, log = st.tabs([t("admin.tab.accounts"), t("admin.tab.checklists"), t("admin.tab.log")])
+accounts, sites, checklists, log = st.tabs(
+    [t("admin.tab.accounts"), t("admin.tab.sites"), t("admin.tab.checklists"), t("admin.tab.log")])
 
 with accounts:
     accounts_tab(admin)
+
+with sites:
+    sites_tab(admin)
 
 with checklists:
     state = checklist_state(database(), admin)

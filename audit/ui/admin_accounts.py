@@ -37,18 +37,18 @@ def _state(account) -> str:
     return t("admin.accounts.active")
 
 
-def _attempt(action, success) -> None:
-    """Run a service call from a callback; keep its outcome for the next draw."""
+def attempt(action, success, tab: str = "accounts") -> None:
+    """Run a service call from a callback; keep its outcome for the next draw of the same tab."""
     try:
         result = action()
     except AuditError as error:
-        st.session_state[_NOTICE] = ("error", error_text(error))
+        st.session_state[f"{_NOTICE}.{tab}"] = ("error", error_text(error))
     else:
-        st.session_state[_NOTICE] = ("success", success(result))
+        st.session_state[f"{_NOTICE}.{tab}"] = ("success", success(result))
 
 
-def _show_outcome() -> None:
-    kind, text = st.session_state.pop(_NOTICE, (None, None))
+def show_outcome(tab: str = "accounts") -> None:
+    kind, text = st.session_state.pop(f"{_NOTICE}.{tab}", (None, None))
     if kind == "error":
         st.error(text, icon=":material/error:")
     elif kind == "success":
@@ -99,7 +99,7 @@ def _create(admin: User) -> None:
             state.pop(key, None)
         return user
 
-    _attempt(action, lambda user: t("admin.accounts.created", username=user.username))
+    attempt(action, lambda user: t("admin.accounts.created", username=user.username))
 
 
 def _new_account_form(admin: User) -> None:
@@ -130,7 +130,7 @@ def _edit_account(admin: User, listed: list) -> None:
         st.divider()
         active = not chosen.active
         st.button(t("admin.accounts.enable" if active else "admin.accounts.disable"), width="stretch",
-                  key=f"edit.active.{chosen.id}", on_click=_attempt, args=(
+                  key=f"edit.active.{chosen.id}", on_click=attempt, args=(
                       lambda: accounts.set_active(database(), admin, chosen.username, active),
                       lambda user: t("admin.accounts.enabled_done" if active else "admin.accounts.disabled_done",
                                      username=user.username)))
@@ -146,7 +146,7 @@ def _role_and_unit(admin: User, chosen: User) -> None:
         _unit_box("admin.accounts.unit", f"{prefix}.unit", chosen.unit)
     st.text_input(t("admin.accounts.display_name"), value=chosen.display_name, key=f"{prefix}.display_name")
     state = st.session_state
-    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=_attempt, args=(
+    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=attempt, args=(
         lambda: accounts.set_role(database(), admin, chosen.username, state[f"{prefix}.role"],
                                   state.get(f"{prefix}.unit"), state.get(f"{prefix}.display_name")),
         lambda user: t("admin.accounts.saved", username=user.username)))
@@ -163,12 +163,12 @@ def _password_reset(admin: User, chosen: User) -> None:
         _remember_password(chosen.username, typed, password)
         return chosen
 
-    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=_attempt,
+    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=attempt,
               args=(action, lambda user: t("admin.accounts.reset_done", username=user.username)))
 
 
 def accounts_tab(admin: User) -> None:
-    _show_outcome()
+    show_outcome()
     listed = _account_table(admin)
     _new_account_form(admin)
     _edit_account(admin, listed)

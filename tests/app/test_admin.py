@@ -36,8 +36,9 @@ def button(app, label):
     return next(b for b in app.button if b.label == label)
 
 
-def table(app, index=0) -> list[dict]:
-    return app.dataframe[index].value.to_dict("records")
+def table(app, column="用户名") -> list[dict]:
+    """The rows of the table that has this column, wherever the tabs put it."""
+    return next(f.value for f in app.dataframe if column in f.value.columns).to_dict("records")
 
 
 def sign_in_works(app_db_path, username, password) -> bool:
@@ -133,7 +134,7 @@ def test_checklists_loaded_and_failed_with_reasons(admin_app, tmp_path, monkeypa
     monkeypatch.setenv("AUDIT_CHECKLISTS", str(folder))
     app = admin_app("en")
     assert not app.exception
-    checklists = table(app, 1)
+    checklists = table(app, "Content hash")
     assert [row["Id"] for row in checklists] == ["ppe_use"]
     assert checklists[0]["File"] == "ppe_use.yaml"
     assert any(c.value.startswith("1 checklists loaded, 1 problems.") for c in app.caption)
