@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -300,3 +301,23 @@ def test_sso_claim_decides_the_role_and_the_change_is_logged(db):
         accounts.sso_sign_in(db, {"preferred_username": "zhou", "groups": ["visitors"]}, ROLES)
     with pytest.raises(SignInRefused, match="gives no role"):
         accounts.sso_sign_in(db, {"preferred_username": "zhou"}, ROLES)
+
+
+def test_guesses_at_the_same_moment_all_count(db):
+    make_admin(db)
+    errors = []
+
+    def guess():
+        try:
+            accounts.authenticate(db, "admin1", "guess", now=T0)
+        except SignInRefused as error:
+            errors.append(error.key)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(errors) == ["accounts.error.credentials"] * 4 + ["accounts.error.locked"] * 4
+    with pytest.raises(SignInRefused, match="locked"):
+        accounts.authenticate(db, "admin1", PASSWORD, now=T0)

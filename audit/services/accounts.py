@@ -135,28 +135,27 @@ def add_user(database: Database, actor: User | None, *, username: str, role: Rol
 
 
 def authenticate(database: Database, username: str, password: str, now: datetime | None = None) -> User:
-    """The account for these credentials, or SignInRefused saying plainly why not."""
+    """The account for these credentials, or SignInRefused saying plainly why not.
+
+    The slow hash check runs outside the write lock; the outcome is recorded under it.
+    """
     now = now or datetime.now()
-    with database.write() as cursor:
+    with database.read() as cursor:
         account = store.find_account(cursor, username or "")
-        refusal = _refusal(cursor, account, password, now)
-        if refusal is None:
-            _signed_in(cursor, account, now, via="password")
-            return account.user
-    raise refusal  # outside the block, so a recorded failure is committed, not rolled back
-
-
-def _refusal(cursor, account: store.Account | None, password: str, now: datetime) -> SignInRefused | None:
     if account is None:
         _matches(_DUMMY_HASH, password)
-        return _wrong_credentials()
+        raise _wrong_credentials()
     if account.locked_until is not None and account.locked_until > now:
-        return _locked(account.locked_until)
+        raise _locked(account.locked_until)
     if not _matches(account.password_hash, password):
-        return _failed(cursor, account, now)
+        with database.write() as cursor:
+            refusal = _failed(cursor, store.get_account(cursor, account.user.id), now)
+        raise refusal  # outside the block, so the failure is committed, not rolled back
     if not account.user.active:
-        return _disabled()  # said only to whoever knows the password
-    return None
+        raise _disabled()  # said only to whoever knows the password
+    with database.write() as cursor:
+        _signed_in(cursor, account, now, via="password")
+    return account.user
 
 
 def _matches(password_hash: str | None, password: str) -> bool:
@@ -167,7 +166,12 @@ def _matches(password_hash: str | None, password: str) -> bool:
 
 
 def _failed(cursor, account: store.Account, now: datetime) -> SignInRefused:
-    """Count the failure; the fifth in a row locks the account for LOCK_MINUTES."""
+    """Count the failure; the fifth in a row locks the account for LOCK_MINUTES.
+
+    `account` is read again under the write lock, so failures at the same moment all count.
+    """
+    if account.locked_until is not None and account.locked_until > now:
+        return _locked(account.locked_until)  # locked meanwhile by a parallel attempt
     lock_expired = account.locked_until is not None
     failures = 1 if lock_expired else account.failed_logins + 1
     locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_LOGINS else None

@@ -197,3 +197,20 @@ def test_with_auth_secrets_single_sign_on_is_offered(make_app):
 def test_without_auth_secrets_there_is_no_single_sign_on_button(make_app):
     app = make_app().run()
     assert [b.label for b in app.button] == ["登录"]
+
+
+def test_signing_out_of_a_single_sign_on_session_ends_it_at_the_provider_too(make_app, app_db):
+    add_account(app_db, "li@example.cn")
+    app = sso_app(make_app, {"email": "li@example.cn", "groups": ["leaders"]})
+    app.sidebar.button[0].click().run()
+    assert app.user == {"is_logged_in": False}
+    assert on_login_page(app)
+
+
+def test_a_refused_single_sign_on_is_not_retried_in_the_same_session(make_app, app_db):
+    app = sso_app(make_app, {"email": "stranger@example.cn"})
+    add_account(app_db, "stranger@example.cn")  # created meanwhile; the refusal stands until they choose again
+    app.run()
+    assert on_login_page(app)
+    app.button[1].click().run()  # "use another account" leaves the provider's session
+    assert app.user == {"is_logged_in": False}
