@@ -10,7 +10,8 @@ import pytest
 from audit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from audit.model import Role, User, new_id
 from audit.services import accounts
-from audit.services.accounts import SignInRefused, SsoRoles
+from audit.services.accounts import SignInRefused
+from audit.services.sso import SsoRoles, sso_sign_in
 from audit.store import audit_log
 
 PASSWORD = "correct horse battery"
@@ -274,33 +275,33 @@ ROLES = SsoRoles(claim="groups", roles={"inspection-team": "inspector", "leaders
 
 def test_sso_matches_a_local_account_by_email(db):
     accounts.add_user(db, None, username="li@example.cn", role="inspector", password=PASSWORD)
-    user = accounts.sso_sign_in(db, {"email": "Li@Example.cn", "is_logged_in": True})
+    user = sso_sign_in(db, {"email": "Li@Example.cn", "is_logged_in": True})
     assert user.username == "li@example.cn" and user.role is Role.INSPECTOR
     assert '"via":"sso"' in log_text(db)
 
 
 def test_sso_refuses_who_has_no_active_local_account(db):
     with pytest.raises(SignInRefused, match="No account here matches 'stranger@example.cn'"):
-        accounts.sso_sign_in(db, {"email": "stranger@example.cn"})
+        sso_sign_in(db, {"email": "stranger@example.cn"})
     admin = make_admin(db)
     accounts.add_user(db, admin, username="gone@example.cn", role="inspector", password=PASSWORD)
     accounts.set_active(db, admin, "gone@example.cn", False)
     with pytest.raises(SignInRefused, match="disabled"):
-        accounts.sso_sign_in(db, {"email": "gone@example.cn"})
+        sso_sign_in(db, {"email": "gone@example.cn"})
 
 
 def test_sso_claim_decides_the_role_and_the_change_is_logged(db):
     user = accounts.add_user(db, None, username="zhou", role="inspector", password=PASSWORD)
-    signed_in = accounts.sso_sign_in(db, {"preferred_username": "zhou", "groups": ["staff", "leaders"]}, ROLES)
+    signed_in = sso_sign_in(db, {"preferred_username": "zhou", "groups": ["staff", "leaders"]}, ROLES)
     assert signed_in.role is Role.SUPERVISOR
     with db.read() as cursor:
         entries = audit_log.history(cursor, "user", user.id)
     assert [e["action"] for e in entries[-2:]] == ["user.role_set", "user.signed_in"]
     assert entries[-2]["actor"] == "sso" and entries[-2]["after"]["role"] == "supervisor"
     with pytest.raises(SignInRefused, match="'groups' gives no role"):
-        accounts.sso_sign_in(db, {"preferred_username": "zhou", "groups": ["visitors"]}, ROLES)
+        sso_sign_in(db, {"preferred_username": "zhou", "groups": ["visitors"]}, ROLES)
     with pytest.raises(SignInRefused, match="gives no role"):
-        accounts.sso_sign_in(db, {"preferred_username": "zhou"}, ROLES)
+        sso_sign_in(db, {"preferred_username": "zhou"}, ROLES)
 
 
 def test_guesses_at_the_same_moment_all_count(db):

@@ -9,8 +9,7 @@ in the reader's language; `error.message` is the same text in English for the CL
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -56,7 +55,7 @@ def _locked(until: datetime) -> SignInRefused:
     return translatable(SignInRefused(message), "accounts.error.locked", time=time, count=MAX_FAILED_LOGINS)
 
 
-def _disabled() -> SignInRefused:
+def disabled_refusal() -> SignInRefused:
     return translatable(SignInRefused("This account is disabled. Ask an administrator to enable it."),
                         "accounts.error.disabled")
 
@@ -65,7 +64,7 @@ def _actor_name(actor: User | None) -> str:
     return actor.username if actor else COMMAND_LINE
 
 
-def _public(user: User) -> dict:
+def public_fields(user: User) -> dict:
     """What the audit log keeps of an account: never the password hash."""
     return {key: value.value if isinstance(value, Role) else value for key, value in asdict(user).items()}
 
@@ -83,7 +82,7 @@ def check_password(password: str) -> str:
     return password
 
 
-def _role(role: Role | str) -> Role:
+def parse_role(role: Role | str) -> Role:
     try:
         return Role(role)
     except ValueError:
@@ -92,7 +91,7 @@ def _role(role: Role | str) -> Role:
                            "accounts.error.role", roles=names) from None
 
 
-def _unit_for(role: Role, unit: str | None) -> str | None:
+def unit_for(role: Role, unit: str | None) -> str | None:
     unit = (unit or "").strip() or None
     if role is Role.UNIT and unit is None:
         raise translatable(InvalidInput("A unit account needs its responsible unit: choose or type one.",
@@ -120,9 +119,9 @@ def add_user(database: Database, actor: User | None, *, username: str, role: Rol
              display_name: str | None = None, unit: str | None = None) -> User:
     if actor is not None:
         require(actor, Permission.MANAGE_ACCOUNTS)
-    name, role = _username(username), _role(role)
+    name, role = _username(username), parse_role(role)
     user = User(id=new_id(), username=name, display_name=(display_name or "").strip() or name,
-                role=role, unit=_unit_for(role, unit))
+                role=role, unit=unit_for(role, unit))
     password_hash = _HASHER.hash(check_password(password))
     with database.write() as cursor:
         if store.find_account(cursor, name) is not None:
@@ -130,7 +129,7 @@ def add_user(database: Database, actor: User | None, *, username: str, role: Rol
                                "accounts.error.username_taken", username=name)
         store.insert_user(cursor, user, password_hash, now=datetime.now(), by=_actor_name(actor))
         audit_log.append(cursor, actor=_actor_name(actor), action="user.created", entity="user",
-                         entity_id=user.id, after={**_public(user), "password": "set"})
+                         entity_id=user.id, after={**public_fields(user), "password": "set"})
     return user
 
 
@@ -152,9 +151,9 @@ def authenticate(database: Database, username: str, password: str, now: datetime
             refusal = _failed(cursor, store.get_account(cursor, account.user.id), now)
         raise refusal  # outside the block, so the failure is committed, not rolled back
     if not account.user.active:
-        raise _disabled()  # said only to whoever knows the password
+        raise disabled_refusal()  # said only to whoever knows the password
     with database.write() as cursor:
-        _signed_in(cursor, account, now, via="password")
+        record_sign_in(cursor, account, now, via="password")
     return account.user
 
 
@@ -182,7 +181,7 @@ def _failed(cursor, account: store.Account, now: datetime) -> SignInRefused:
     return _locked(locked_until) if locked_until else _wrong_credentials()
 
 
-def _signed_in(cursor, account: store.Account, now: datetime, *, via: str) -> None:
+def record_sign_in(cursor, account: store.Account, now: datetime, *, via: str) -> None:
     if via == "password" and (account.failed_logins or account.locked_until):
         store.update_account(cursor, account.user.id, now=now, by=account.user.username,
                              failed_logins=0, locked_until=None)
@@ -215,9 +214,9 @@ def _change(database: Database, actor: User | None, username: str, action: str, 
         public = {key: value for key, value in changes.items() if key in ("role", "unit", "active", "display_name")}
         after = replace(before, **public)
         store.update_account(cursor, before.id, now=datetime.now(), by=_actor_name(actor), **changes)
-        logged_after = _public(after) if public else {"password": "changed"}
+        logged_after = public_fields(after) if public else {"password": "changed"}
         audit_log.append(cursor, actor=_actor_name(actor), action=action, entity="user", entity_id=before.id,
-                         before=_public(before) if public else None, after=logged_after)
+                         before=public_fields(before) if public else None, after=logged_after)
     return after
 
 
@@ -238,8 +237,8 @@ def _keeps_an_admin(actor: User | None):
 def set_role(database: Database, actor: User | None, username: str, role: Role | str,
              unit: str | None = None, display_name: str | None = None) -> User:
     """Set role and unit (and optionally the display name) of an account."""
-    role = _role(role)
-    changes = {"role": role, "unit": _unit_for(role, unit)}
+    role = parse_role(role)
+    changes = {"role": role, "unit": unit_for(role, unit)}
     if display_name and display_name.strip():
         changes["display_name"] = display_name.strip()
     guard = _keeps_an_admin(actor)
@@ -312,54 +311,3 @@ def create_demo_accounts(database: Database) -> list[tuple[str, str, str]]:
                      display_name=DEMO_NAMES[role])
         created.append((username, role.value, password))
     return created
-
-
-@dataclass(frozen=True)
-class SsoRoles:
-    """Which identity-token claim decides the role, and the role each of its values gives."""
-
-    claim: str
-    roles: Mapping[str, Role]
-
-
-def _sso_role(claims: Mapping, mapping: SsoRoles) -> Role:
-    value = claims.get(mapping.claim)
-    values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)] if value else []
-    for claim_value, role in mapping.roles.items():  # the first listed value the user holds wins
-        if claim_value in values:
-            return _role(role)
-    raise translatable(SignInRefused(f"Your single sign-on '{mapping.claim}' gives no role in this tool. "
-                                     "Ask an administrator."), "accounts.error.sso_no_role", claim=mapping.claim)
-
-
-def sso_sign_in(database: Database, claims: Mapping, roles: SsoRoles | None = None,
-                now: datetime | None = None) -> User:
-    """The active local account matching the identity provider's user, by username or email.
-
-    With a role mapping, the claim decides the role and the local account is updated (and logged).
-    """
-    names = [str(claims[key]).strip() for key in ("preferred_username", "email") if claims.get(key)]
-    now = now or datetime.now()
-    with database.write() as cursor:
-        account = next(filter(None, (store.find_account(cursor, name) for name in names)), None)
-        if account is None:
-            refusal = translatable(SignInRefused(f"No account here matches '{' / '.join(names) or '?'}'. "
-                                                 "Ask an administrator to create one."),
-                                   "accounts.error.sso_unknown", name=" / ".join(names) or "?")
-        elif not account.user.active:
-            refusal = _disabled()
-        else:
-            user = _sso_user(cursor, account.user, _sso_role(claims, roles) if roles else account.user.role, now)
-            _signed_in(cursor, account, now, via="sso")
-            return user
-    raise refusal
-
-
-def _sso_user(cursor, user: User, role: Role, now: datetime) -> User:
-    if role is user.role:
-        return user
-    changed = replace(user, role=role, unit=_unit_for(role, user.unit))
-    store.update_account(cursor, user.id, now=now, by="sso", role=role)
-    audit_log.append(cursor, actor="sso", action="user.role_set", entity="user", entity_id=user.id,
-                     before=_public(user), after=_public(changed))
-    return changed

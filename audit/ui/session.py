@@ -11,7 +11,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from audit import i18n
 from audit.errors import AuditError
 from audit.model import User
-from audit.services import accounts
+from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import Database, database_path, open_database
 
@@ -139,12 +139,12 @@ def sso_configured() -> bool:
     return bool(_secret("auth"))
 
 
-def sso_roles() -> accounts.SsoRoles | None:
+def sso_roles() -> sso.SsoRoles | None:
     """[audit_sso] claim = "groups", [audit_sso.roles] "claim value" = "role"; absent = local roles."""
     table = _secret("audit_sso")
     if not table or not table.get("claim"):
         return None
-    return accounts.SsoRoles(claim=str(table["claim"]), roles={str(k): str(v) for k, v in table.get("roles", {}).items()})
+    return sso.SsoRoles(claim=str(table["claim"]), roles={str(k): str(v) for k, v in table.get("roles", {}).items()})
 
 
 def sso_sign_in() -> User | None:
@@ -156,7 +156,7 @@ def sso_sign_in() -> User | None:
     if not (sso_configured() and st.user.get("is_logged_in")) or SSO_REFUSED_KEY in st.session_state:
         return None
     try:
-        user = accounts.sso_sign_in(database(), st.user.to_dict(), sso_roles(), now=now())
+        user = sso.sso_sign_in(database(), st.user.to_dict(), sso_roles(), now=now())
     except AuditError as error:
         st.session_state[SSO_REFUSED_KEY] = error_text(error)
         return None

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 
-import duckdb
 import pytest
 
-from audit.model import Role
 from audit.services import accounts
 from audit.store import open_database
 from tests.conftest import ROOT
@@ -41,7 +39,7 @@ def table(app, column="用户名") -> list[dict]:
     return next(f.value for f in app.dataframe if column in f.value.columns).to_dict("records")
 
 
-def sign_in_works(app_db_path, username, password) -> bool:
+def sign_in_works(username, password) -> bool:
     from audit.ui.session import database
     return accounts.authenticate(database(), username, password).username == username
 
@@ -64,7 +62,7 @@ def test_creating_an_account_with_a_generated_password_shown_once(admin_app, app
     assert not app.exception
     assert app.success[0].value == "已创建账号“wang.qiang”。"
     password = app.code[0].value
-    assert sign_in_works(app_db, "wang.qiang", password)
+    assert sign_in_works("wang.qiang", password)
     assert {"用户名": "wang.qiang", "姓名": "王强", "角色": "组长", "责任单位": "", "状态": "启用"} in table(app)
     assert app.text_input(key="new.username").value == ""  # the form is ready for the next one
     app.run()
@@ -117,7 +115,7 @@ def test_changing_role_disabling_and_resetting(admin_app, app_db):
     button(app, "启用此账号").click().run()
     button(app, "重置密码并解除锁定").click().run()
     assert app.success[0].value == "已重置“li.na”的密码。"
-    assert sign_in_works(app_db, "li.na", app.code[0].value)
+    assert sign_in_works("li.na", app.code[0].value)
 
 
 def test_an_admin_cannot_disable_themself_here_either(admin_app):
