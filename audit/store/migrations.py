@@ -134,3 +134,21 @@ def initial_schema(cursor: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE meta (name VARCHAR NOT NULL, value VARCHAR);
         """
     )
+
+
+@migration(3)
+def finding_drafts(cursor: duckdb.DuckDBPyConnection) -> None:
+    """The finding form of an inspection not yet submitted, kept field by field so a reload loses nothing."""
+    cursor.execute(
+        """
+        CREATE TABLE finding_drafts (
+            id VARCHAR NOT NULL, inspection_id VARCHAR NOT NULL, item_id VARCHAR,
+            description VARCHAR NOT NULL DEFAULT '', severity VARCHAR NOT NULL,
+            immediate_measure VARCHAR NOT NULL DEFAULT '', responsible_unit VARCHAR NOT NULL DEFAULT '',
+            responsible_person VARCHAR NOT NULL DEFAULT '', requirement VARCHAR NOT NULL DEFAULT '',
+            deadline DATE, photos VARCHAR[] NOT NULL DEFAULT [], earlier VARCHAR[] NOT NULL DEFAULT [],
+            recorded BOOLEAN NOT NULL DEFAULT false,
+            created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, updated_by VARCHAR NOT NULL
+        )
+        """
+    )
