@@ -20,6 +20,7 @@ from audit.store import audit_log
 from audit.store import checklists as checklist_store
 from audit.store.findings import findings_of_inspection, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
+from audit.store.sites import import_sites
 from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 1, 23, 30)
@@ -77,15 +78,11 @@ def make_site(name_zh: str = "崇川区集中隔离点一号", name_en: str = "C
 
 
 def add_site(database, site: Site) -> Site:
+    row = {"code": site.code, "kind": site.kind.value}
+    for name in ("name", "district", "subdistrict", "community", "unit"):
+        row[f"{name}_zh"], row[f"{name}_en"] = getattr(site, name).zh, getattr(site, name).en
     with database.write() as cursor:
-        cursor.execute(
-            "INSERT INTO sites (id, code, name_zh, name_en, kind, district_zh, district_en, subdistrict_zh, "
-            "subdistrict_en, community_zh, community_en, unit_zh, unit_en, active) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [site.id, site.code, site.name.zh, site.name.en, site.kind.value, site.district.zh, site.district.en,
-             site.subdistrict.zh, site.subdistrict.en, site.community.zh, site.community.en, site.unit.zh,
-             site.unit.en, site.active],
-        )
+        import_sites(cursor, [row], actor="test", make_id=lambda: site.id)
     return site
 
 

@@ -181,13 +181,15 @@ def inspection_sheet(database: Database, user: User, inspection_id: str) -> Shee
 
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
                community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
+    """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
     require(user, Permission.RUN_INSPECTION)
     with database.read() as cursor:
-        return site_store.list_sites(cursor, text=text, subdistrict=subdistrict, community=community,
-                                     kind=kind, limit=limit)
+        sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
+                                      community=community, kind=kind)
+    return sites[:limit]
 
 
-def site_places(database: Database, user: User):
+def site_places(database: Database, user: User) -> list[site_store.Place]:
     """Subdistricts and communities to narrow the site search by."""
     require(user, Permission.RUN_INSPECTION)
     with database.read() as cursor:

@@ -30,15 +30,17 @@ def _filters() -> dict:
     text = st.text_input(t("inspect.start.search"), key="inspect.start.text",
                          placeholder=t("inspect.start.search_placeholder"), icon=":material/search:")
     left, middle, right = st.columns(3)
-    subdistricts = sorted(places)
-    subdistrict = left.selectbox(t("inspect.start.subdistrict"), subdistricts, index=None, key="inspect.start.sub",
-                                 placeholder=t("inspect.start.any"), format_func=lambda s: places[s].name.get(lang))
-    communities = places[subdistrict].communities if subdistrict else {}
-    community = middle.selectbox(t("inspect.start.community"), sorted(communities), index=None,
+    subdistricts = {p.subdistrict.zh: p.subdistrict.get(lang) for p in places}
+    subdistrict = left.selectbox(t("inspect.start.subdistrict"), list(subdistricts), index=None,
+                                 key="inspect.start.sub", placeholder=t("inspect.start.any"),
+                                 format_func=subdistricts.get)
+    communities = {p.community.zh: p.community.get(lang) for p in places if p.subdistrict.zh == subdistrict}
+    community = middle.selectbox(t("inspect.start.community"), list(communities), index=None,
                                  key="inspect.start.community", placeholder=t("inspect.start.any"),
-                                 format_func=lambda c: communities[c].get(lang), disabled=not subdistrict)
+                                 format_func=communities.get, disabled=not subdistrict)
     kind = right.selectbox(t("inspect.start.kind"), [k.value for k in SiteKind], index=None, key="inspect.start.kind",
-                           placeholder=t("inspect.start.any"), format_func=labels("inspect.kind", [k.value for k in SiteKind]))
+                           placeholder=t("inspect.start.any"),
+                           format_func=labels("inspect.kind", [k.value for k in SiteKind]))
     return {"text": text or "", "subdistrict": subdistrict, "community": community, "kind": kind}
 
 

@@ -81,6 +81,14 @@ def test_the_site_list_narrows_by_kind(make_app, sites):
     assert [o.split(" (")[0] for o in app.radio(key="inspect.start.site").options] == ["Guanyinshan technology park"]
 
 
+def test_the_site_list_narrows_by_subdistrict_and_community(make_app, sites):
+    app = signed_in(make_app)
+    assert app.selectbox(key="inspect.start.community").disabled
+    app.selectbox(key="inspect.start.sub").set_value("虹桥街道").run()
+    app.selectbox(key="inspect.start.community").set_value("国胜社区").run()
+    assert [o.split(" (")[0] for o in app.radio(key="inspect.start.site").options] == ["国胜社区集中隔离点"]
+
+
 def test_only_checklists_for_the_kind_of_site_are_offered(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["park"].id).run()
