@@ -77,7 +77,7 @@ def findings_of_inspections(cursor: duckdb.DuckDBPyConnection, inspection_ids: l
     if not inspection_ids:
         return found
     result = cursor.execute(
-        "SELECT * FROM findings WHERE list_contains(?, inspection_id) ORDER BY number", [inspection_ids]
+        "SELECT * FROM findings WHERE inspection_id IN (SELECT unnest(?)) ORDER BY number", [inspection_ids]
     )
     names = [d[0] for d in result.description]
     for row in result.fetchall():

@@ -238,7 +238,7 @@ def findings_by_id(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Ea
         return []
     rows = cursor.execute(
         "SELECT id, number, found_at, description, status FROM findings "
-        "WHERE list_contains(?, id) ORDER BY found_at DESC",
+        "WHERE id IN (SELECT unnest(?)) ORDER BY found_at DESC",
         [ids],
     ).fetchall()
     return [EarlierFinding(*row) for row in rows]
