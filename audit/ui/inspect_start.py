@@ -12,16 +12,16 @@ from audit.model import Site, SiteKind
 from audit.services.inspections import (
     checklists_for, find_sites, known_inspectors, message, site_places, start_inspection,
 )
-from audit.ui.inspect_common import labels
+from audit.ui.inspect_common import labels, plain
 from audit.ui.session import current_user, database, language, t
 
-SHOWN_SITES = 30
+SHOWN_SITES = 12
 
 
 def _site_label(site: Site) -> str:
     lang = i18n.short(language())
-    other = site.name.en if lang == "zh" else site.name.zh
-    return f"{site.name.get(lang)} ({other}) · {site.community.get(lang)} · {t(f'inspect.kind.{site.kind.value}')}"
+    place = f"{site.subdistrict.get(lang)} · {site.community.get(lang)} · {t(f'inspect.kind.{site.kind.value}')}"
+    return f"**{plain(site.name.get(lang))}**  \n:gray[{plain(place)}]"
 
 
 def _filters() -> dict:
