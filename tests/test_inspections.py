@@ -195,6 +195,15 @@ def test_each_answer_is_in_the_database_at_once_and_a_new_one_replaces_it(db, si
     assert "T-02" not in service.inspection_sheet(db, INSPECTOR, inspection.id).responses
 
 
+def test_the_same_answer_twice_is_saved_once(db, site):
+    inspection = start(db, site)
+    for _ in range(2):
+        service.record_response(db, INSPECTOR, inspection.id, "T-02", result=Result.PASS, now=NOW)
+    with db.read() as cursor:
+        actions = [e["action"] for e in audit_log.history(cursor, "inspection", inspection.id)]
+    assert actions == ["inspection.started", "inspection.answered"]
+
+
 @pytest.mark.parametrize("value, result", [(1, Result.FAIL), (2, Result.PASS), (4, Result.PASS)])
 def test_a_measurement_beyond_its_limit_fails_the_item_by_itself(db, site, value, result):
     inspection = start(db, site)
@@ -295,6 +304,13 @@ def test_editing_a_saved_finding_takes_it_back_to_draft(db, site):
     service.record_finding(db, INSPECTOR, draft.id, now=NOW)
     edited = service.save_finding_draft(db, INSPECTOR, draft.id, requirement="全员培训", now=NOW)
     assert edited.recorded is False
+
+
+def test_saving_an_unchanged_field_keeps_a_saved_finding_saved(db, site):
+    _, draft = failed(db, site)
+    saved = service.record_finding(db, INSPECTOR, draft.id, now=NOW)
+    again = service.save_finding_draft(db, INSPECTOR, draft.id, description=saved.description, now=NOW)
+    assert again.recorded is True
 
 
 def test_ad_hoc_findings_use_the_same_form_and_can_be_removed(db, site):

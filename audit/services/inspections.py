@@ -331,6 +331,8 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
         item = _item(checklist, item_id)
         answer = _resolve(item, Answer(item_id, result, value, text))
         before = store.responses_of(cursor, inspection.id).get(item_id)
+        if _same(before, answer):
+            return before  # a repeated tap or a replayed callback changes nothing
         response = _store_answer(cursor, inspection, answer, user, now)
         if answer.result is Result.FAIL:
             _ensure_item_draft(cursor, inspection, item, user, language, now)
@@ -339,6 +341,12 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
                          entity_id=inspection.id, before=_response_record(before),
                          after=_response_record(response) or {"item": item_id, "result": None})
     return response
+
+
+def _same(response: Response | None, answer: Answer) -> bool:
+    if response is None:
+        return answer.result is None and answer.value is None and not answer.text
+    return (response.result, response.value, response.text) == (answer.result, answer.value, answer.text)
 
 
 def _item(checklist: Checklist, item_id: str) -> Item:
@@ -410,6 +418,8 @@ def save_finding_draft(database: Database, user: User, draft_id: str, *, now: da
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
         values = {name: _form_value(name, value) for name, value in changes.items()}
+        if changes and all(getattr(draft, name) == value for name, value in values.items()):
+            return draft  # a replayed callback with the value already saved keeps a saved finding saved
         updated = replace(draft, **values, recorded=False, updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
         audit_log.append(cursor, actor=user.username, action="finding_draft.saved", entity="finding_draft",
@@ -541,6 +551,14 @@ def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True
     require(user, Permission.RUN_INSPECTION)
     with database.read() as cursor:
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
+
+
+def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
+    """The photos taken when each finding was found, by finding id."""
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
+                             if link.stage == "found"] for finding in findings}
 
 
 # --- submitting ---------------------------------------------------------------------------------

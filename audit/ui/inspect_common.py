@@ -9,8 +9,8 @@ from datetime import datetime
 import streamlit as st
 
 from audit.errors import AuditError
-from audit.services.inspections import message
-from audit.ui.session import language, t
+from audit.services.inspections import message, photo
+from audit.ui.session import current_user, database, language, t
 
 ERRORS = "inspect.errors"
 SAVED = "inspect.saved"
@@ -35,6 +35,12 @@ def attempt(key: str, action: Callable[[], object]) -> bool:
     return True
 
 
+@st.cache_data(max_entries=500, show_spinner=False)
+def thumbnail(sha256: str) -> bytes | None:
+    # Photos are stored by content hash, so a cached thumbnail can never be out of date.
+    return photo(database(), current_user(), sha256)
+
+
 def show_error(key: str) -> None:
     text = st.session_state.get(ERRORS, {}).get(key)
     if text:
@@ -45,6 +51,13 @@ def labels(prefix: str, options) -> Callable[[object], str]:
     """A format_func fixed to today's language: widgets call it after the script has run."""
     texts = {option: t(f"{prefix}.{option}") for option in options}
     return texts.get
+
+
+def given(key: str) -> tuple[bool, object]:
+    """(True, value) when the widget's value is in the session; a callback without one saves nothing."""
+    if key not in st.session_state:
+        return False, None
+    return True, st.session_state[key]
 
 
 def seed(key: str, value) -> None:

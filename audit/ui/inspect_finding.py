@@ -9,12 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.model import Item, Severity, default_deadline
+from audit.photos import MAX_BYTES
 from audit.services.inspections import (
-    LIMITS, Sheet, add_finding_photo, discard_adhoc_finding, effective_deadline, photo, record_finding,
+    LIMITS, Sheet, add_finding_photo, discard_adhoc_finding, effective_deadline, record_finding,
     remove_finding_photo, reopen_finding, save_finding_draft,
 )
 from audit.services.inspections import FindingDraft
-from audit.ui.inspect_common import attempt, labels, plain, seed, show_error
+from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_error, thumbnail
 from audit.ui.session import current_user, database, t
 
 SEVERITIES = [severity.value for severity in Severity]
@@ -26,23 +27,18 @@ def _key(draft: FindingDraft, part: str) -> str:
 
 
 def _save_field(draft_id: str, name: str, key: str) -> None:
-    attempt(_form_error(draft_id), lambda: save_finding_draft(
-        database(), current_user(), draft_id, **{name: st.session_state.get(key)}))
+    known, value = given(key)
+    if known and value is not None:
+        attempt(_form_error(draft_id), lambda: save_finding_draft(database(), current_user(), draft_id, **{name: value}))
 
 
 def _save_severity(draft_id: str, key: str, deadline_key: str, started: object, deadline_set: bool) -> None:
-    chosen = st.session_state.get(key)
-    if not chosen:
+    known, chosen = given(key)
+    if not known or not chosen:
         return
     _save_field(draft_id, "severity", key)
     if not deadline_set:
         st.session_state[deadline_key] = default_deadline(started, Severity(chosen))
-
-
-@st.cache_data(max_entries=500, show_spinner=False)
-def _thumbnail(sha256: str) -> bytes | None:
-    # Stored by content hash, so a cached thumbnail can never be out of date.
-    return photo(database(), current_user(), sha256)
 
 
 def _form_error(draft_id: str) -> str:
@@ -98,7 +94,7 @@ def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
     _severity(sheet, draft)
     _text(draft, "immediate_measure", draft.immediate_measure, area=True,
           placeholder=t("inspect.finding.immediate_placeholder"))
-    unit, person = st.columns(2)
+    unit, person = st.columns([3, 2])
     with unit:
         _text(draft, "responsible_unit", draft.responsible_unit)
     with person:
@@ -151,7 +147,7 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
         columns = st.columns(3)
         for index, sha256 in enumerate(draft.photos):
             with columns[index % 3]:
-                st.image(_thumbnail(sha256), width="stretch")
+                st.image(thumbnail(sha256), width="stretch")
                 st.button(t("inspect.photo.remove"), key=_key(draft, f"remove-{sha256}"), width="stretch",
                           icon=":material/delete:", on_click=lambda sha256=sha256: attempt(
                               _form_error(draft.id), lambda: remove_finding_photo(
@@ -166,5 +162,6 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
         st.camera_input(t("inspect.photo.take"), key=camera, on_change=_add_photos, args=(draft.id, camera))
     upload = _key(draft, f"upload-{nonce}")
     st.file_uploader(t("inspect.photo.upload"), key=upload, accept_multiple_files=True,
-                     type=["jpg", "jpeg", "png", "webp"], on_change=_add_photos, args=(draft.id, upload))
+                     type=["jpg", "jpeg", "png", "webp"], max_upload_size=MAX_BYTES // 2**20,
+                     on_change=_add_photos, args=(draft.id, upload))
     show_error(_key(draft, "photos"))

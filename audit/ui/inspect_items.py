@@ -11,7 +11,7 @@ import streamlit as st
 from audit import i18n
 from audit.model import Item, ResponseType, Result
 from audit.services.inspections import LIMITS, Sheet, record_response
-from audit.ui.inspect_common import attempt, labels, plain, seed, show_error
+from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_error
 from audit.ui.session import current_user, database, language, t
 
 RESULTS = [Result.PASS.value, Result.FAIL.value, Result.NA.value]
@@ -27,25 +27,31 @@ def _save(inspection_id: str, item_id: str, error_key: str, **answer) -> None:
 
 
 def _on_result(inspection_id: str, item_id: str, key: str) -> None:
-    chosen = st.session_state.get(key)
-    _save(inspection_id, item_id, key, result=Result(chosen) if chosen else None)
+    known, chosen = given(key)
+    if known and chosen:
+        _save(inspection_id, item_id, key, result=Result(chosen))
 
 
 def _on_value(inspection_id: str, item_id: str, key: str, na_key: str) -> None:
-    st.session_state[na_key] = None
-    _save(inspection_id, item_id, key, value=st.session_state.get(key))
+    known, value = given(key)
+    if known:
+        st.session_state[na_key] = None
+        _save(inspection_id, item_id, key, value=value)
 
 
 def _on_value_na(inspection_id: str, item_id: str, key: str, value_key: str) -> None:
-    if st.session_state.get(key):
+    known, chosen = given(key)
+    if not known:
+        return
+    if chosen:
         st.session_state[value_key] = None
-        _save(inspection_id, item_id, key, result=Result.NA)
-    else:
-        _save(inspection_id, item_id, key, result=None)
+    _save(inspection_id, item_id, key, result=Result.NA if chosen else None)
 
 
 def _on_text(inspection_id: str, item_id: str, key: str) -> None:
-    _save(inspection_id, item_id, key, text=st.session_state.get(key) or "")
+    known, text = given(key)
+    if known:
+        _save(inspection_id, item_id, key, text=text or "")
 
 
 def item_heading(item: Item) -> None:
@@ -75,7 +81,7 @@ def _pass_fail(sheet: Sheet, item: Item) -> None:
     st.segmented_control(
         t("inspect.item.result"), RESULTS, key=key, format_func=labels("inspect.result", RESULTS),
         on_change=_on_result, args=(sheet.inspection.id, item.id, key), label_visibility="collapsed",
-        width="stretch",
+        width="stretch", required=result is not None,
     )
     show_error(key)
 

@@ -7,9 +7,10 @@ import streamlit as st
 from audit import i18n
 from audit.model import ResponseType, Result
 from audit.services.inspections import (
-    LIMITS, Answer, Sheet, correct_inspection, effective_deadline, message, submit_inspection, submit_problems,
+    LIMITS, Answer, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
+    submit_problems,
 )
-from audit.ui.inspect_common import attempt, labels, plain, show_error
+from audit.ui.inspect_common import attempt, labels, plain, show_error, thumbnail
 from audit.ui.inspect_items import RESULTS
 from audit.ui.session import current_user, database, language, t
 
@@ -84,6 +85,7 @@ def submitted(sheet: Sheet) -> None:
     st.subheader(t("inspect.submitted.findings", count=len(sheet.findings)))
     if not sheet.findings:
         st.info(t("inspect.submitted.no_findings"))
+    photos = evidence(database(), current_user(), sheet.findings)
     for finding in sheet.findings:
         with st.container(border=True):
             repeat = " · " + t("inspect.review.repeat") if finding.repeat_of else ""
@@ -92,6 +94,8 @@ def submitted(sheet: Sheet) -> None:
             st.markdown(plain(finding.description))
             st.caption(t("inspect.finding.summary", severity=t(f"inspect.severity.{finding.severity.value}"),
                          unit=plain(finding.responsible_unit), deadline=finding.deadline.isoformat()) + repeat)
+            if photos[finding.id]:
+                st.image([thumbnail(sha256) for sha256 in photos[finding.id]], width=160)
     with st.expander(t("inspect.submitted.answers")):
         for item in sheet.checklist.items:
             st.markdown(f"{_answer_text(sheet, item.id)} · **{item.id}** "
