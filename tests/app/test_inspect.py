@@ -242,6 +242,15 @@ def test_a_photo_required_item_needs_its_photo_and_a_non_image_is_refused(make_a
     assert service.inspection_sheet(database, CHEN, inspection_id).draft_for("QT-04").recorded
 
 
+def test_a_photo_taken_with_the_camera_is_kept(make_app, sites, app_db):
+    inspection_id, app = failed_item(make_app, app_db, sites["guosheng"], "QT-04")
+    next(t for t in app.toggle if t.key.endswith(":camera")).set_value(True).run()
+    app.camera_input[0].set_value(("shot.jpg", jpeg(), "image/jpeg")).run()
+    assert len(app.get("image")) == 1
+    database = open_database(app_db)
+    assert len(service.inspection_sheet(database, CHEN, inspection_id).draft_for("QT-04").photos) == 1
+
+
 def test_a_repeat_shows_the_earlier_finding(make_app, sites, app_db):
     from tests.test_store import make_finding
     from audit.store.findings import insert_finding
