@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from audit.checklists import load_checklists  # noqa: E402
@@ -97,11 +96,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         small, large = Path(folder) / "small.duckdb", Path(folder) / "large.duckdb"
         ids = {small: prepare(small, args.small), large: prepare(large, args.large)}
-        st.cache_resource.clear()
-        st.cache_data.clear()
         median = rerun_ms({path: open_page(path, ids[path]) for path in ids}, args.runs)
         small_ms, large_ms = median[small], median[large]
-        st.cache_resource.clear()
     print(f"inspect_rerun small_ms={small_ms:.1f} large_ms={large_ms:.1f} ratio={large_ms / small_ms:.2f}")
 
 
