@@ -8,15 +8,15 @@ from datetime import date, datetime
 from audit.errors import IllegalTransition, NotFound
 from audit.model import Finding, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
+from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
+from audit.services.inspections.sheet import (
+    checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
+)
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
 from audit.store.inspections import FindingDraft, Inspection
-from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
-from audit.services.inspections.sheet import (
-    checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
-)
 
 
 def _editable_draft(cursor, draft_id: str) -> tuple[FindingDraft, Inspection]:
@@ -131,19 +131,19 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
                       *, now: datetime | None = None) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
     require(user, Permission.RECORD_FINDING)
-    photo = prepare_photo(data, name)
+    prepared = prepare_photo(data, name)
     now = now or datetime.now()
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
-        if photo.sha256 in draft.photos:
+        if prepared.sha256 in draft.photos:
             return draft
         if len(draft.photos) >= MAX_PHOTOS:
             raise FieldProblem("photos", "too_many_photos", limit=MAX_PHOTOS)
-        photo_store.save_photo(cursor, photo, now)
-        updated = replace(draft, photos=[*draft.photos, photo.sha256], updated_at=now, updated_by=user.username)
+        photo_store.save_photo(cursor, prepared, now)
+        updated = replace(draft, photos=[*draft.photos, prepared.sha256], updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
         audit_log.append(cursor, actor=user.username, action="finding_draft.photo_added", entity="finding_draft",
-                         entity_id=draft.id, after={"photo": photo.sha256})
+                         entity_id=draft.id, after={"photo": prepared.sha256})
     return updated
 
 
@@ -153,6 +153,8 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
     now = now or datetime.now()
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
+        if sha256 not in draft.photos:
+            return draft
         updated = replace(draft, photos=[p for p in draft.photos if p != sha256], recorded=False,
                           updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from audit.errors import IllegalTransition, NotFound
 from audit.model import Checklist, Finding, Item, ResponseType, Result, Site, User
+from audit.services.inspections.problems import REPEAT_WINDOW
 from audit.services.permissions import Permission, require
 from audit.store import Database
 from audit.store import checklists as checklist_store
@@ -13,7 +14,6 @@ from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.findings import findings_of_inspection
 from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, Response
-from audit.services.inspections.problems import REPEAT_WINDOW
 
 
 @dataclass(frozen=True)

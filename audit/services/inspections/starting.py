@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from audit.model import Checklist, Site, User, new_id
+from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
+from audit.services.inspections.sheet import inspection_record, site_of
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.inspections import Inspection
-from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
-from audit.services.inspections.sheet import inspection_record, site_of
 
 
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
