@@ -299,6 +299,14 @@ def test_photos_are_checked_by_content_and_stored_once(db, site):
     assert removed.photos == []
 
 
+def test_a_photo_over_the_size_limit_is_refused(db, site):
+    _, draft = failed(db, site)
+    with pytest.raises(InvalidInput) as raised:
+        service.add_finding_photo(db, INSPECTOR, draft.id, b"\xff\xd8" + bytes(16 * 2**20), "huge.jpg", now=NOW)
+    assert raised.value.field == "photo" and "the limit is 15 MB" in raised.value.message
+    assert draft_of(db, draft.inspection_id, "T-02").photos == []
+
+
 def test_editing_a_saved_finding_takes_it_back_to_draft(db, site):
     _, draft = failed(db, site)
     service.record_finding(db, INSPECTOR, draft.id, now=NOW)

@@ -221,6 +221,16 @@ def test_an_empty_description_is_refused_beside_the_form(make_app, sites, app_db
     assert texts(app.error) == ["问题描述不能为空，请填写。"]
 
 
+def test_text_fields_take_no_more_than_their_limit(make_app, sites, app_db):
+    """The browser counts and stops at the limit; the service refuses longer text sent any other way."""
+    _, app = failed_item(make_app, app_db, sites["guosheng"])
+    limits = {name: field(app, name).proto.max_chars for name in
+              ("description", "immediate_measure", "responsible_unit", "responsible_person", "requirement")}
+    assert limits == {name: service.LIMITS[name] for name in limits}
+    field(app, "description").input("问" * 2001).run()
+    assert field(app, "description").value == "转运前已向街道报告，由街道统一调度专用转运车辆"
+
+
 def test_a_deadline_before_the_inspection_is_refused(make_app, sites, app_db):
     _, app = failed_item(make_app, app_db, sites["guosheng"], language="en")
     field(app, "deadline").set_value(datetime.now().date() - timedelta(days=3)).run()
