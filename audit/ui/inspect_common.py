@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 
 from audit.errors import AuditError
+from audit.model import Severity
 from audit.services.inspections import message, photo
 from audit.ui.session import current_user, database, language, t
 
@@ -58,6 +59,18 @@ def given(key: str) -> tuple[bool, object]:
     if key not in st.session_state:
         return False, None
     return True, st.session_state[key]
+
+
+def finding_caption(severity: Severity, unit: str, deadline: date, *, photos: int | None = None,
+                    repeat: bool = False) -> None:
+    """Severity, responsible unit and deadline of a finding in one grey line."""
+    parts = [t("inspect.finding.summary", severity=t(f"inspect.severity.{severity.value}"), unit=plain(unit),
+               deadline=deadline.isoformat())]
+    if photos is not None:
+        parts.append(t("inspect.finding.photos", count=photos))
+    if repeat:
+        parts.append(t("inspect.review.repeat"))
+    st.caption(" · ".join(parts))
 
 
 def seed(key: str, value) -> None:

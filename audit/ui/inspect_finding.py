@@ -15,7 +15,7 @@ from audit.services.inspections import (
     remove_finding_photo, reopen_finding, save_finding_draft,
 )
 from audit.services.inspections import FindingDraft
-from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_error, thumbnail
+from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error, thumbnail
 from audit.ui.session import current_user, database, t
 
 SEVERITIES = [severity.value for severity in Severity]
@@ -80,9 +80,7 @@ def _recorded(sheet: Sheet, draft: FindingDraft) -> None:
     deadline = effective_deadline(draft, sheet.inspection)
     st.success(t("inspect.finding.recorded"), icon=":material/task_alt:")
     st.markdown(plain(draft.description))
-    st.caption(t("inspect.finding.summary", severity=t(f"inspect.severity.{draft.severity.value}"),
-                 unit=plain(draft.responsible_unit), deadline=deadline.isoformat())
-               + " · " + t("inspect.finding.photos", count=len(draft.photos)))
+    finding_caption(draft.severity, draft.responsible_unit, deadline, photos=len(draft.photos))
     st.button(t("inspect.finding.edit"), key=_key(draft, "edit"), icon=":material/edit:",
               on_click=lambda: attempt(_form_error(draft.id), lambda: reopen_finding(
                   database(), current_user(), draft.id)))

@@ -7,10 +7,10 @@ import streamlit as st
 from audit import i18n
 from audit.model import ResponseType, Result
 from audit.services.inspections import (
-    LIMITS, Answer, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
+    LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
     submit_problems,
 )
-from audit.ui.inspect_common import attempt, labels, plain, show_error, thumbnail
+from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error, thumbnail
 from audit.ui.inspect_items import RESULTS
 from audit.ui.session import current_user, database, language, t
 
@@ -54,15 +54,12 @@ def review(sheet: Sheet) -> None:
     show_error(f"inspect:{sheet.inspection.id}:submit")
 
 
-def _finding_line(sheet: Sheet, draft) -> None:
-    repeat = " · " + t("inspect.review.repeat") if draft.earlier else ""
+def _finding_line(sheet: Sheet, draft: FindingDraft) -> None:
     with st.container(border=True):
         st.markdown(f"**{plain(_item_text(sheet, draft.item_id))}**")
         st.markdown(plain(draft.description))
-        st.caption(t("inspect.finding.summary", severity=t(f"inspect.severity.{draft.severity.value}"),
-                     unit=plain(draft.responsible_unit),
-                     deadline=effective_deadline(draft, sheet.inspection).isoformat())
-                   + " · " + t("inspect.finding.photos", count=len(draft.photos)) + repeat)
+        finding_caption(draft.severity, draft.responsible_unit, effective_deadline(draft, sheet.inspection),
+                        photos=len(draft.photos), repeat=bool(draft.earlier))
 
 
 def _submit(inspection_id: str) -> None:
@@ -88,12 +85,11 @@ def submitted(sheet: Sheet) -> None:
     photos = evidence(database(), current_user(), sheet.findings)
     for finding in sheet.findings:
         with st.container(border=True):
-            repeat = " · " + t("inspect.review.repeat") if finding.repeat_of else ""
             st.markdown(f"**[{finding.number}](/finding?id={finding.id})** · "
                         f"{plain(_item_text(sheet, finding.item_id))}")
             st.markdown(plain(finding.description))
-            st.caption(t("inspect.finding.summary", severity=t(f"inspect.severity.{finding.severity.value}"),
-                         unit=plain(finding.responsible_unit), deadline=finding.deadline.isoformat()) + repeat)
+            finding_caption(finding.severity, finding.responsible_unit, finding.deadline,
+                            repeat=bool(finding.repeat_of))
             if photos[finding.id]:
                 st.image([thumbnail(sha256) for sha256 in photos[finding.id]], width=160)
     with st.expander(t("inspect.submitted.answers")):
