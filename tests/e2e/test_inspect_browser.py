@@ -42,33 +42,54 @@ def tall_screenshot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+WATCH_RUNS = """() => {
+    if (window.__runs !== undefined) return;
+    window.__runs = 0;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(records => {
+        for (const record of records) if (record.oldValue === 'running') window.__runs += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+}"""
+RUN_DONE = """before => window.__runs > before &&
+    document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def rerun(page, action) -> None:
+    """Do something that reruns the page, then wait until that rerun has finished (never a fixed sleep)."""
+    page.evaluate(WATCH_RUNS)
+    before = page.evaluate("window.__runs")
+    action()
+    page.wait_for_function(RUN_DONE, arg=before)
+
+
 def item(page, item_id: str):
     return page.locator(f".st-key-item-{item_id}")
 
 
 def answer(page, item_id: str, label: str) -> None:
-    item(page, item_id).get_by_role("radio", name=label).click()
-    wait_for_app(page)
+    rerun(page, item(page, item_id).get_by_role("radio", name=label).click)
 
 
-def type_into(field, text: str) -> None:
+def type_into(page, field, text: str) -> None:
     field.fill(text)
-    field.blur()
+    rerun(page, field.blur)
+
+
+def click(page, role: str, name) -> None:
+    rerun(page, page.get_by_role(role, name=name).click)
 
 
 def start(page, checklist: str) -> None:
-    page.get_by_placeholder("输入站点名称的一部分").fill("光明商务")
-    page.keyboard.press("Enter")
-    wait_for_app(page)
-    page.get_by_text(SITE, exact=True).click()
-    wait_for_app(page)
-    page.get_by_role("radio", name=checklist).click()
-    wait_for_app(page)
+    search = page.get_by_placeholder("输入站点名称的一部分")
+    search.fill("光明商务")
+    rerun(page, lambda: search.press("Enter"))
+    rerun(page, page.get_by_text(SITE, exact=True).click)
+    click(page, "radio", checklist)
     assert no_horizontal_scroll(page)
 
 
 def go(page) -> str:
-    page.get_by_role("button", name="开始检查").click()
+    click(page, "button", "开始检查")
     page.wait_for_url(re.compile(r"inspection="))
     wait_for_app(page)
     return page.url.split("inspection=")[1]
@@ -77,20 +98,20 @@ def go(page) -> str:
 def record_finding(page, item_id: str, description: str, photo, measure: str = "") -> None:
     answer(page, item_id, "✗ 不合格")
     form = item(page, item_id)
-    type_into(form.get_by_label("问题描述"), description)
-    wait_for_app(page)
+    type_into(page, form.get_by_label("问题描述"), description)
     if measure:
-        type_into(form.get_by_label("立行立改措施（可选）"), measure)
-        wait_for_app(page)
-    form.locator("input[type=file]").set_input_files(str(photo))
+        type_into(page, form.get_by_label("立行立改措施（可选）"), measure)
+    rerun(page, lambda: form.locator("input[type=file]").set_input_files(str(photo)))
     form.get_by_role("img").first.wait_for()
-    wait_for_app(page)
 
 
 def save_finding(page, item_id: str) -> None:
-    item(page, item_id).get_by_role("button", name="保存问题").click()
-    wait_for_app(page)
+    rerun(page, item(page, item_id).get_by_role("button", name="保存问题").click)
     item(page, item_id).get_by_text("问题已保存").wait_for()
+
+
+def next_step(page) -> None:
+    click(page, "button", re.compile("^下一步"))
 
 
 def walk(page, sections: list[list[str]], failures: dict[str, tuple[str, str]], photo) -> None:
@@ -102,18 +123,14 @@ def walk(page, sections: list[list[str]], failures: dict[str, tuple[str, str]], 
                 save_finding(page, item_id)
             else:
                 answer(page, item_id, "✓ 合格")
-        page.get_by_role("button", name=re.compile("^下一步")).click()
-        wait_for_app(page)
+        next_step(page)
 
 
 def submit(page, name: str) -> None:
-    page.get_by_role("button", name=re.compile("^下一步")).click()  # past "other findings" to the review
-    wait_for_app(page)
-    page.get_by_text("我已核对以上内容").click()
-    wait_for_app(page)
+    next_step(page)  # past "other findings" to the review
+    rerun(page, page.get_by_text("我已核对以上内容").click)
     tall_screenshot(page, f"{name}-review")
-    page.get_by_role("button", name="提交检查").click()
-    wait_for_app(page)
+    click(page, "button", "提交检查")
     page.get_by_text("检查已提交").wait_for()
 
 
@@ -147,14 +164,12 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     save_finding(tablet, "QT-04")
     for item_id in ("QT-03", "QT-05", "QT-06"):
         answer(tablet, item_id, "✓ 合格")
-    tablet.get_by_role("button", name=re.compile("^下一步")).click()
-    wait_for_app(tablet)
+    next_step(tablet)
     walk(tablet, TRANSFER[2:], {}, photo)
     submit(tablet, "inspect-transfer")
     tall_screenshot(tablet, "inspect-submitted")
 
-    tablet.get_by_role("button", name="开始新检查").click()
-    wait_for_app(tablet)
+    click(tablet, "button", "开始新检查")
     start(tablet, "个人防护")
     ppe = go(tablet)
     walk(tablet, PPE, {"PPE-01": ("接触拟隔离人员时仅佩戴一层普通口罩", "")}, photo)
