@@ -12,6 +12,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
@@ -157,8 +158,9 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
                    photo, "当事人就地隔离观察，车辆立即消毒")
     sign_in(tablet, f"{server.url}/inspect?inspection={transfer}", "inspector")  # a new session: nothing lost
     form = item(tablet, "QT-04")
-    assert form.get_by_role("radio", name="✗ 不合格").get_attribute("aria-checked") == "true"
-    assert form.get_by_label("问题描述").input_value().startswith("社区党总支书记用私家车")
+    expect(form.get_by_role("radio", name="✗ 不合格")).to_have_attribute("aria-checked", "true")
+    expect(form.get_by_label("问题描述")).to_have_value(re.compile("^社区党总支书记用私家车"))
+    expect(form.get_by_label("立行立改措施（可选）")).to_have_value("当事人就地隔离观察，车辆立即消毒")
     assert no_horizontal_scroll(tablet)
     tall_screenshot(tablet, "inspect-finding")
     save_finding(tablet, "QT-04")
