@@ -46,10 +46,11 @@ def tall_screenshot(page, name: str) -> None:
 WATCH_RUNS = """() => {
     if (window.__runs !== undefined) return;
     window.__runs = 0;
-    const app = document.querySelector('[data-testid="stApp"]');
+    // Watch the whole document: Streamlit may replace the app's root element between runs.
     new MutationObserver(records => {
         for (const record of records) if (record.oldValue === 'running') window.__runs += 1;
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+    }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
+                               attributeOldValue: true});
 }"""
 RUN_DONE = """before => window.__runs > before &&
     document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
