@@ -43,25 +43,32 @@ def tall_screenshot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
-WATCH_RUNS = """() => {
-    if (window.__runs !== undefined) return;
-    window.__runs = 0;
-    // Watch the whole document: Streamlit may replace the app's root element between runs.
-    new MutationObserver(records => {
-        for (const record of records) if (record.oldValue === 'running') window.__runs += 1;
-    }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
-                               attributeOldValue: true});
-}"""
-RUN_DONE = """before => window.__runs > before &&
-    document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+COUNT_MESSAGES = """(() => {
+    // Every rerun answers over the websocket; count its messages so a test can wait for the answer.
+    const Socket = window.WebSocket;
+    window.__messages = 0;
+    window.__lastMessage = 0;
+    window.WebSocket = class extends Socket {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => { window.__messages += 1; window.__lastMessage = performance.now(); });
+        }
+    };
+})()"""
+ANSWERED = """before => window.__messages > before && performance.now() - window.__lastMessage > 250 &&
+    document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def count_messages(page) -> None:
+    """Install the message counter on every document this page loads."""
+    page.add_init_script(COUNT_MESSAGES)
 
 
 def rerun(page, action) -> None:
-    """Do something that reruns the page, then wait until that rerun has finished (never a fixed sleep)."""
-    page.evaluate(WATCH_RUNS)
-    before = page.evaluate("window.__runs")
+    """Do something that reruns the page, then wait until the server has answered and gone quiet."""
+    before = page.evaluate("window.__messages")
     action()
-    page.wait_for_function(RUN_DONE, arg=before)
+    page.wait_for_function(ANSWERED, arg=before)
 
 
 def item(page, item_id: str):
@@ -149,6 +156,7 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
     database.close()
     server = start_server(db_path)
+    count_messages(tablet)
     sign_in(tablet, f"{server.url}/inspect", "inspector")
 
     start(tablet, "规范转运")
