@@ -142,7 +142,7 @@ def finding_drafts(cursor: duckdb.DuckDBPyConnection) -> None:
 
     The indexes keep the inspection page's point reads (an inspection, its answers, the earlier
     findings shown beside a repeat) as fast with a million findings as with a thousand. They are
-    plain ART indexes, not constraints; a DuckLake catalog would skip them.
+    plain ART indexes, not constraints; DuckLake has no indexes, so a DuckLake setup leaves these four out.
     """
     cursor.execute(
         """
