@@ -12,6 +12,9 @@ UI = Path(__file__).parent / "audit" / "ui"
 # (section, page file, title key, icon, url path, permission needed; None = every signed-in user)
 PAGES = [
     ("nav.section.work", "home.py", "home.nav", ":material/home:", "home", None),
+    ("nav.section.work", "inspect.py", "inspect.nav", ":material/fact_check:", "inspect", Permission.RUN_INSPECTION),
+    ("nav.section.work", "my_inspections.py", "inspect.my.nav", ":material/assignment:", "my-inspections",
+     Permission.RUN_INSPECTION),
     ("admin.section", "admin.py", "admin.nav", ":material/admin_panel_settings:", "admin",
      Permission.MANAGE_ACCOUNTS),
 ]

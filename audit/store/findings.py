@@ -69,3 +69,18 @@ def findings_of_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str
     )
     names = [d[0] for d in result.description]
     return [_finding(row, names) for row in result.fetchall()]
+
+
+def findings_of_inspections(cursor: duckdb.DuckDBPyConnection, inspection_ids: list[str]) -> dict[str, list[Finding]]:
+    """The findings of several inspections in one query, by inspection id (each listed, maybe empty)."""
+    found: dict[str, list[Finding]] = {inspection_id: [] for inspection_id in inspection_ids}
+    if not inspection_ids:
+        return found
+    result = cursor.execute(
+        "SELECT * FROM findings WHERE inspection_id IN (SELECT unnest(?)) ORDER BY number", [inspection_ids]
+    )
+    names = [d[0] for d in result.description]
+    for row in result.fetchall():
+        finding = _finding(row, names)
+        found[finding.inspection_id].append(finding)
+    return found

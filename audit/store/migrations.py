@@ -134,3 +134,30 @@ def initial_schema(cursor: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE meta (name VARCHAR NOT NULL, value VARCHAR);
         """
     )
+
+
+@migration(3)
+def finding_drafts(cursor: duckdb.DuckDBPyConnection) -> None:
+    """The finding form of an inspection not yet submitted, kept field by field so a reload loses nothing.
+
+    The indexes keep the inspection page's point reads (an inspection, its answers, the earlier
+    findings shown beside a repeat) as fast with a million findings as with a thousand. They are
+    plain ART indexes, not constraints; DuckLake has no indexes, so a DuckLake setup leaves these four out.
+    """
+    cursor.execute(
+        """
+        CREATE TABLE finding_drafts (
+            id VARCHAR NOT NULL, inspection_id VARCHAR NOT NULL, item_id VARCHAR,
+            description VARCHAR NOT NULL DEFAULT '', severity VARCHAR NOT NULL,
+            immediate_measure VARCHAR NOT NULL DEFAULT '', responsible_unit VARCHAR NOT NULL DEFAULT '',
+            responsible_person VARCHAR NOT NULL DEFAULT '', requirement VARCHAR NOT NULL DEFAULT '',
+            deadline DATE, photos VARCHAR[] NOT NULL DEFAULT [], earlier VARCHAR[] NOT NULL DEFAULT [],
+            recorded BOOLEAN NOT NULL DEFAULT false,
+            created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, updated_by VARCHAR NOT NULL
+        );
+        CREATE INDEX findings_by_id ON findings (id);
+        CREATE INDEX findings_by_inspection ON findings (inspection_id);
+        CREATE INDEX inspections_by_id ON inspections (id);
+        CREATE INDEX responses_by_inspection ON responses (inspection_id);
+        """
+    )

@@ -1,0 +1,93 @@
+"""Starting an inspection: the site, a checklist that applies to it, the team and the time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from audit.model import Checklist, Site, User, new_id
+from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
+from audit.services.inspections.sheet import inspection_record, site_of
+from audit.services.permissions import Permission, require
+from audit.store import Database, audit_log
+from audit.store import checklists as checklist_store
+from audit.store import inspections as store
+from audit.store import sites as site_store
+from audit.store.inspections import Inspection
+
+
+def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
+               community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
+    """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
+                                      community=community, kind=kind)
+    return sites[:limit]
+
+
+def site_places(database: Database, user: User) -> list[site_store.Place]:
+    """Subdistricts and communities to narrow the site search by."""
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        return site_store.hierarchy(cursor)
+
+
+def checklists_for(database: Database, user: User, site_id: str) -> list[Checklist]:
+    """The newest version of every checklist that applies to the site's kind."""
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        site = site_of(cursor, site_id)
+        return [c for c in checklist_store.latest(cursor) if c.applies_to(site.kind)]
+
+
+def known_inspectors(database: Database, user: User) -> list[str]:
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        names = store.known_inspector_names(cursor)
+    return sorted(set(names) | {user.display_name})
+
+
+def team_of(inspectors: list[str]) -> list[str]:
+    team = list(dict.fromkeys(name.strip() for name in inspectors if name and name.strip()))
+    if not team:
+        raise FieldProblem("inspectors", "required")
+    if len(team) > MAX_INSPECTORS:
+        raise FieldProblem("inspectors", "too_many", limit=MAX_INSPECTORS)
+    for name in team:
+        if len(name) > LIMITS["inspector"]:
+            raise FieldProblem("inspectors", "name_too_long", name=name[:20], limit=LIMITS["inspector"])
+    return team
+
+
+def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
+    if started_at is None:
+        raise FieldProblem("started_at", "required")
+    if started_at > now + CLOCK_SKEW:
+        raise FieldProblem("started_at", "future", now=now.strftime("%Y-%m-%d %H:%M"))
+    return started_at.replace(second=0, microsecond=0)
+
+
+def start_inspection(database: Database, user: User, *, site_id: str | None, checklist_id: str | None,
+                     inspectors: list[str], started_at: datetime | None,
+                     now: datetime | None = None) -> Inspection:
+    require(user, Permission.RUN_INSPECTION)
+    if not site_id:
+        raise FieldProblem("site", "choose")
+    if not checklist_id:
+        raise FieldProblem("checklist", "choose")
+    team = team_of(inspectors)
+    when = inspection_time(started_at, now or datetime.now())
+    with database.write() as cursor:
+        site = site_of(cursor, site_id)
+        checklist = next((c for c in checklist_store.latest(cursor) if c.id == checklist_id), None)
+        if checklist is None or not checklist.applies_to(site.kind):
+            raise FieldProblem("checklist", "not_for_site")
+        inspection = Inspection(
+            id=new_id(), site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version,
+            checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=store.DRAFT,
+            created_by=user.id, updated_at=now or datetime.now(), updated_by=user.username,
+        )
+        store.insert_inspection(cursor, inspection)
+        audit_log.append(cursor, actor=user.username, action="inspection.started", entity="inspection",
+                         entity_id=inspection.id, after=inspection_record(inspection))
+    return inspection
