@@ -134,3 +134,11 @@ def initial_schema(cursor: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE meta (name VARCHAR NOT NULL, value VARCHAR);
         """
     )
+
+
+@migration(4)
+def imported_checklist_text(cursor: duckdb.DuckDBPyConnection) -> None:
+    # An imported Excel ledger names its checklist and item in words that may match no
+    # registered checklist; kept as written so nothing the office recorded is lost.
+    cursor.execute("ALTER TABLE findings ADD COLUMN checklist_text VARCHAR")
+    cursor.execute("ALTER TABLE findings ADD COLUMN item_text VARCHAR")

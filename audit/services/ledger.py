@@ -1,0 +1,144 @@
+"""Reading the ledger: one page of findings, the filter choices, and one finding's whole story.
+
+A unit account only ever sees its own unit's findings: the scope is applied here, to
+every read, whatever filter the page sent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+
+from audit.errors import NotFound
+from audit.model import Finding, User
+from audit.services.permissions import Permission, require, unit_scope
+from audit.services.rectification import Step, allowed_steps, check_scope
+from audit.store import audit_log
+from audit.store import ledger as store
+from audit.store.db import Database
+from audit.store.findings import events_of_finding, get_finding
+from audit.store.ledger import LedgerFilter, LedgerRow
+from audit.store.photos import PhotoLink, photo_bytes, photos_of_finding
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def scoped(actor: User, flt: LedgerFilter) -> LedgerFilter:
+    """The filter as this person may run it: a unit account is held to its own unit."""
+    scope = unit_scope(actor)
+    return flt if scope is None else replace(flt, unit=scope)
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int  # 1-based, clamped to the pages there are
+    pages: int
+    page_size: int
+
+
+def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int = 1, page_size: int = 50,
+                sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
+                today: date | None = None) -> LedgerPage:
+    require(actor, Permission.VIEW_LEDGER)
+    flt, today = scoped(actor, flt), today or date.today()
+    with database.read() as cursor:
+        total = store.count_findings(cursor, flt, today)
+        pages = max(1, math.ceil(total / page_size))
+        page = min(max(1, page), pages)
+        rows = store.ledger_page(cursor, flt, today, language=language, sort=sort, descending=descending,
+                                 limit=page_size, offset=(page - 1) * page_size)
+    return LedgerPage(rows, total, page, pages, page_size)
+
+
+def filter_options(database: Database, actor: User, language: str = "zh-CN") -> dict[str, list[tuple[str, str]]]:
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        return store.filter_options(cursor, language, unit_scope(actor))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str  # a finding event ('fix_reported', ...) or an audit-log action ('finding.recorded', ...)
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str = ""
+    changes: dict | None = None  # field -> (before, after), from the audit log
+    photos: tuple[str, ...] = ()  # sha256 of photos added by this step
+
+
+@dataclass(frozen=True)
+class FindingDetail:
+    finding: Finding
+    site: dict | None
+    checklist: str | None
+    item: str | None
+    photos: list[PhotoLink]
+    timeline: list[TimelineEntry]
+    steps: list[Step]
+    names: dict[str, str]  # username -> display name, for everyone named on the page
+
+    def name(self, username: str | None) -> str:
+        return self.names.get(username or "", username or "")
+
+
+def _local(utc: datetime) -> datetime:
+    # The audit log is kept in UTC; finding events, like the finding itself, in local time.
+    return utc.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+
+
+def _changes(entry: dict) -> dict:
+    before, after = entry["before"] or {}, entry["after"] or {}
+    skip = {"event", "note", "photos", "version"}
+    return {key: (before.get(key), after.get(key)) for key in after if key not in skip and before.get(key) != after.get(key)}
+
+
+def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) -> list[TimelineEntry]:
+    """Every finding event, with the audit-log entry that recorded it, plus audit entries without an event."""
+    by_event = {(entry["after"] or {}).get("event"): entry for entry in entries}
+    timeline = []
+    for event in events:
+        entry = by_event.pop(event["id"], None)
+        timeline.append(TimelineEntry(
+            event["happened_at"], event["actor"], event["action"], event["from_status"], event["to_status"],
+            event["note"], _changes(entry) if entry else None,
+            tuple(p.sha256 for p in photos if p.event_id == event["id"]),
+        ))
+    for entry in by_event.values():
+        timeline.append(TimelineEntry(_local(entry["at"]), entry["actor"], entry["action"],
+                                      note=(entry["after"] or {}).get("note", ""), changes=_changes(entry)))
+    return sorted(timeline, key=lambda item: item.at)
+
+
+def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        finding = get_finding(cursor, finding_id)
+        if finding is None:
+            raise NotFound(f"No finding with id {finding_id}.", field="id")
+        check_scope(actor, finding)
+        photos = photos_of_finding(cursor, finding_id)
+        timeline = _timeline(events_of_finding(cursor, finding_id),
+                             audit_log.history(cursor, "finding", finding_id), photos)
+        checklist, item = store.checklist_words(cursor, finding_id, language)
+        people = [finding.inspector, finding.reported_by, finding.verifier, finding.updated_by,
+                  *(entry.actor for entry in timeline)]
+        return FindingDetail(
+            finding, store.site_of(cursor, finding.site_id, language), checklist, item, photos, timeline,
+            allowed_steps(actor, finding), store.display_names(cursor, [p for p in people if p]),
+        )
+
+
+def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thumbnail: bool) -> bytes:
+    """A photo of a finding this person may see."""
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        finding = get_finding(cursor, finding_id)
+        if finding is None or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}:
+            raise NotFound("That photo is not part of this finding.", field="photo")
+        check_scope(actor, finding)
+        return photo_bytes(cursor, sha256, thumbnail=thumbnail)
