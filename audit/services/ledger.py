@@ -1,4 +1,4 @@
-"""Reading the ledger: one page of findings, the filter choices, and one finding's whole story.
+"""Reading the ledger: a page of findings, the filter choices, one finding's whole story, and exports.
 
 A unit account only ever sees its own unit's findings: the scope is applied here, to
 every read, whatever filter the page sent.
@@ -7,13 +7,20 @@ every read, whatever filter the page sent.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from typing import BinaryIO
 
-from audit.errors import NotFound
-from audit.model import Finding, User
+from audit import i18n
+from audit.errors import InvalidInput, NotFound
+from audit.exports import columns
+from audit.exports.csv_export import write_csv
+from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
+from audit.exports.xlsx_export import write_xlsx
+from audit.model import Finding, Status, User
 from audit.services.permissions import Permission, require, unit_scope
-from audit.services.rectification import Step, allowed_steps, check_scope
+from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
@@ -142,3 +149,44 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
             raise NotFound("That photo is not part of this finding.", field="photo")
         check_scope(actor, finding)
         return photo_bytes(cursor, sha256, thumbnail=thumbnail)
+
+
+# --- exports: exactly what the filters show --------------------------------------------
+
+FORMATS = ("xlsx", "csv", "pdf")
+Progress = Callable[[int, int], None]
+
+
+def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *,
+                  language: str = "zh-CN", sort: str = "number", descending: bool = False,
+                  today: date | None = None, progress: Progress | None = None) -> int:
+    """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
+    require(actor, Permission.EXPORT)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}, not {fmt!r}.", field="format")
+    flt, today = scoped(actor, flt), today or date.today()
+    if fmt == "pdf":
+        return _export_notices(database, flt, out, language=language, today=today, progress=progress)
+    with database.read() as cursor:
+        total = store.count_findings(cursor, flt, today)
+        result = store.export_query(cursor, flt, today, language=language, fields=columns.FIELDS,
+                                    labels=columns.labels(language), sort=sort, descending=descending)
+        if fmt == "csv":
+            return write_csv(result, columns.headings(language), out, total=total, progress=progress)
+        return write_xlsx(result, columns.headings(language), out, sheet_name=i18n.t("ledger.sheet", language),
+                          total=total, progress=progress)
+
+
+def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
+                    progress: Progress | None) -> int:
+    open_statuses = tuple(s for s in (flt.statuses or tuple(Status)) if s.is_open)
+    with database.read() as cursor:
+        result = None
+        if open_statuses:
+            result = store.export_query(cursor, replace(flt, statuses=open_statuses), today, language=language,
+                                        fields=NOTICE_FIELDS, labels=columns.labels(language), sort="unit")
+        lines = [NoticeLine(*row) for row in result.fetchall()] if result else []
+    if not lines:
+        raise localized_error(InvalidInput, "no_notice", "No open findings match these filters: there is no notice "
+                              "to make.", field="status")
+    return write_notices(lines, out, language=language, progress=progress)

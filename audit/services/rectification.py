@@ -53,7 +53,7 @@ PERMISSIONS = {
 }
 
 
-def _error(kind: type[AuditError], key: str, message: str, field: str | None = None, **values) -> AuditError:
+def localized_error(kind: type[AuditError], key: str, message: str, field: str | None = None, **values) -> AuditError:
     """The English message for logs and the CLI, plus a catalog key so pages can say it in Chinese."""
     error = kind(message, field=field)
     error.key, error.values = f"ledger.error.{key}", values
@@ -64,7 +64,7 @@ def next_status(status: Status, step: Step) -> Status:
     try:
         return TRANSITIONS[(status, step)]
     except KeyError:
-        raise _error(IllegalTransition, "illegal",
+        raise localized_error(IllegalTransition, "illegal",
                      f"A finding that is {status.value.replace('_', ' ')} cannot be {step.value.replace('_', ' ')}.",
                      status=status.value, step=step.value) from None
 
@@ -87,7 +87,7 @@ def check_scope(actor: User, finding: Finding) -> None:
     """A unit account deals with its own unit's findings only."""
     scope = unit_scope(actor)
     if scope is not None and finding.responsible_unit != scope:
-        raise _error(PermissionDenied, "other_unit",
+        raise localized_error(PermissionDenied, "other_unit",
                      f"Finding {finding.number} belongs to {finding.responsible_unit}, not to {scope}.",
                      number=finding.number, unit=finding.responsible_unit)
 
@@ -98,7 +98,7 @@ def _check_version(cursor, finding: Finding, version: int) -> None:
     who = finding.updated_by or "?"
     who = display_names(cursor, [who]).get(who, who)
     when = f"{finding.updated_at:%Y-%m-%d %H:%M}" if finding.updated_at else "?"
-    raise _error(Conflict, "conflict",
+    raise localized_error(Conflict, "conflict",
                  f"Finding {finding.number} was changed by {who} at {when} after you opened it. "
                  "Nothing was saved: reload it to see the change, then try again.",
                  field="version", number=finding.number, who=who, when=when)
@@ -111,7 +111,7 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
     with database.write() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
-            raise _error(NotFound, "not_found", f"No finding with id {finding_id}.", id=finding_id)
+            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", id=finding_id)
         check_scope(actor, finding)
         _check_version(cursor, finding, version)
         changes = {"status": next_status(finding.status, step), **changes}
@@ -140,7 +140,7 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
 def _required(text: str, field: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise _error(InvalidInput, f"required_{field}", f"{what} is required: write it in the box, then save.",
+        raise localized_error(InvalidInput, f"required_{field}", f"{what} is required: write it in the box, then save.",
                      field=field)
     return text
 
@@ -159,7 +159,7 @@ def report_fix(database: Database, actor: User, finding_id: str, *, version: int
 def _four_eyes(actor: User):
     def check(finding: Finding) -> None:
         if finding.reported_by == actor.username:
-            raise _error(PermissionDenied, "four_eyes",
+            raise localized_error(PermissionDenied, "four_eyes",
                          f"You reported the fix of {finding.number}; another person must verify it.",
                          number=finding.number)
 
@@ -204,11 +204,11 @@ def reassign(database: Database, actor: User, finding_id: str, *, version: int,
 
     def check(finding: Finding) -> None:
         if deadline is not None and deadline < finding.found_at.date():
-            raise _error(InvalidInput, "deadline_before_found",
+            raise localized_error(InvalidInput, "deadline_before_found",
                          f"The deadline must not be before the day the finding was found ({finding.found_at:%Y-%m-%d}).",
                          field="deadline", found=f"{finding.found_at:%Y-%m-%d}")
         if all(getattr(finding, name) == value for name, value in changes.items()):
-            raise _error(InvalidInput, "nothing_changed", "Nothing was changed: pick a new unit, person or deadline.")
+            raise localized_error(InvalidInput, "nothing_changed", "Nothing was changed: pick a new unit, person or deadline.")
 
     return _take_step(database, actor, finding_id, Step.REASSIGN, version=version, note=note.strip(),
                       changes=changes, now=now, check=check)
