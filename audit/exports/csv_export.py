@@ -8,6 +8,7 @@ without a Python object per cell, which keeps a 100,000-row export close to Duck
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -32,9 +33,13 @@ def _inert(column: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-def write_csv(result, headings: list[str], out: BinaryIO, *, total: int, progress: Progress | None = None) -> int:
+def write_csv(result, headings: list[str], out: BinaryIO | str | os.PathLike, *, total: int,
+              progress: Progress | None = None) -> int:
     """Stream an export query's result (a DuckDB result) to `out`; returns the rows written."""
-    reader = result.fetch_record_batch(BATCH_ROWS)
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "wb") as file:
+            return write_csv(result, headings, file, total=total, progress=progress)
+    reader = result.to_arrow_reader(BATCH_ROWS)
     out.write(BOM)
     written, writer = 0, None
     for batch in reader:
