@@ -93,10 +93,10 @@ def test_every_illegal_step_is_refused_and_changes_nothing(db, status, step):
 
 def test_the_legal_steps_are_exactly_the_designed_ones():
     assert {(s.value, t.value): n.value for (s, t), n in TRANSITIONS.items()} == {
-        ("open", "fix_reported"): "awaiting_verification",
-        ("reopened", "fix_reported"): "awaiting_verification",
-        ("awaiting_verification", "fix_accepted"): "closed",
-        ("awaiting_verification", "fix_rejected"): "open",
+        ("open", "reported"): "awaiting_verification",
+        ("reopened", "reported"): "awaiting_verification",
+        ("awaiting_verification", "accepted"): "closed",
+        ("awaiting_verification", "rejected"): "open",
         ("closed", "reopened"): "reopened",
         ("open", "reassigned"): "open",
         ("reopened", "reassigned"): "reopened",

@@ -27,9 +27,10 @@ from audit.store.photos import attach_photo, save_photo
 
 
 class Step(str, enum.Enum):
-    REPORT_FIX = "fix_reported"
-    ACCEPT = "fix_accepted"
-    REJECT = "fix_rejected"
+    # The same words the finding_events table uses everywhere (the demo data too).
+    REPORT_FIX = "reported"
+    ACCEPT = "accepted"
+    REJECT = "rejected"
     REOPEN = "reopened"
     REASSIGN = "reassigned"
 

@@ -115,3 +115,13 @@ def events_of_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str) -> lis
     )
     names = [d[0] for d in result.description]
     return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def raise_sequence(cursor: duckdb.DuckDBPyConnection, year: int, value: int) -> None:
+    """Make sure the year's next number comes after `value` (numbers kept from an imported ledger)."""
+    name = f"finding-{year}"
+    current = cursor.execute("SELECT value FROM sequences WHERE name = ?", [name]).fetchone()
+    if current is None:
+        cursor.execute("INSERT INTO sequences VALUES (?, ?)", [name, value])
+    elif current[0] < value:
+        cursor.execute("UPDATE sequences SET value = ? WHERE name = ?", [value, name])

@@ -1,4 +1,4 @@
-"""The rectification ledger in SQL: filters, pages, the export query, and the life-cycle writes.
+"""The rectification ledger in SQL: filters, pages, the export query, and what an import is matched against.
 
 Everything a ledger row shows is computed here, in DuckDB, including the overdue colour,
 so the page, the exports and the counts always agree. Filters and sort keys are turned
@@ -288,3 +288,48 @@ def checklist_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, language
         [finding_id],
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+# --- what an imported ledger is matched against ---------------------------------------
+
+
+def existing_findings(cursor: duckdb.DuckDBPyConnection, numbers: list[str], ids: list[str]) -> tuple[set, set]:
+    """Which of these numbers and ids the database already holds."""
+    found_numbers = cursor.execute(
+        "SELECT DISTINCT number FROM findings WHERE number IN (SELECT unnest($numbers))", {"numbers": numbers}
+    ).fetchall()
+    found_ids = cursor.execute(
+        "SELECT DISTINCT id FROM findings WHERE id IN (SELECT unnest($ids))", {"ids": ids}
+    ).fetchall()
+    return {row[0] for row in found_numbers}, {row[0] for row in found_ids}
+
+
+def site_ids_by_name(cursor: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Site name (either language) -> id; an active site wins over an inactive one of the same name."""
+    rows = cursor.execute(
+        "SELECT name, id FROM (SELECT name_zh AS name, id, active FROM sites UNION ALL "
+        "SELECT name_en, id, active FROM sites) ORDER BY active, id"
+    ).fetchall()
+    return dict(rows)
+
+
+def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, str | None]]:
+    """(checklist title, item text) and (checklist title, None), in either language -> (checklist id, item id)."""
+    rows = cursor.execute(
+        f"{_SOURCES} SELECT chk.title_zh, chk.title_en, chk.id, ci.item_id, ci.item_zh, ci.item_en "
+        "FROM chk LEFT JOIN items ci ON ci.checklist_id = chk.id AND ci.content_hash = chk.content_hash "
+        "WHERE chk.newest = 1"
+    ).fetchall()
+    index: dict[tuple, tuple[str, str | None]] = {}
+    for title_zh, title_en, checklist_id, item_id, item_zh, item_en in rows:
+        for title in (title_zh, title_en):
+            index[(title, None)] = (checklist_id, None)
+            for text in (item_zh, item_en):
+                if item_id:
+                    index[(title, text)] = (checklist_id, item_id)
+    return index
+
+
+def set_source_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None,
+                     item: str | None) -> None:
+    cursor.execute("UPDATE findings SET checklist_text = ?, item_text = ? WHERE id = ?", [checklist, item, finding_id])
