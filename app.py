@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit.services.permissions import can
+from audit.services.permissions import Permission, can
 from audit.ui.session import current_user, language_switch, t
 
 UI = Path(__file__).parent / "audit" / "ui"
@@ -12,7 +12,11 @@ UI = Path(__file__).parent / "audit" / "ui"
 # (section, page file, title key, icon, url path, permission needed; None = every signed-in user)
 PAGES = [
     ("nav.section.work", "home.py", "home.nav", ":material/home:", "home", None),
+    ("nav.section.work", "ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
+    ("nav.section.work", "finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
 ]
+# Reached by a link (a finding from the ledger), not listed in the navigation.
+HIDDEN = {"finding"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
@@ -23,6 +27,7 @@ sections: dict[str, list] = {}
 for section, page, title, icon, url, permission in PAGES:
     if permission is None or can(user, permission):
         sections.setdefault(t(section), []).append(
-            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home")
+            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
+                    visibility="hidden" if url in HIDDEN else "visible")
         )
 st.navigation(sections).run()

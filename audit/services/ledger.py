@@ -126,7 +126,7 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
-            raise NotFound(f"No finding with id {finding_id}.", field="id")
+            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", field="id")
         check_scope(actor, finding)
         photos = photos_of_finding(cursor, finding_id)
         timeline = _timeline(events_of_finding(cursor, finding_id),

@@ -15,6 +15,7 @@ import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from audit import i18n
 from audit.errors import AuditError, Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from audit.model import Finding, Status, User, new_id
 from audit.photos import prepare_photo
@@ -59,6 +60,19 @@ def localized_error(kind: type[AuditError], key: str, message: str, field: str |
     error = kind(message, field=field)
     error.key, error.values = f"ledger.error.{key}", values
     return error
+
+
+def explain(error: AuditError, language: str) -> str:
+    """The error in the reader's language when it has a catalog key, else its own message."""
+    key = getattr(error, "key", None)
+    if key is None:
+        return error.message
+    values = dict(error.values)
+    if "status" in values:
+        values["status"] = i18n.t(f"ledger.status.{values['status']}", language)
+    if "step" in values:
+        values["step"] = i18n.t(f"ledger.step.{values['step']}", language)
+    return i18n.t(key, language, **values)
 
 
 def next_status(status: Status, step: Step) -> Status:
