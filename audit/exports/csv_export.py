@@ -9,7 +9,7 @@ without a Python object per cell, which keeps a 100,000-row export close to Duck
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 from pyarrow import csv
 
 BOM = "\ufeff".encode("utf-8")
-BATCH_ROWS = 20_000
 _FORMULA_START = r"^[=+\-@\t\r\n]"
 
 Progress = Callable[[int, int], None]
@@ -33,16 +32,15 @@ def _inert(column: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-def write_csv(result, headings: list[str], out: BinaryIO | str | os.PathLike, *, total: int,
-              progress: Progress | None = None) -> int:
-    """Stream an export query's result (a DuckDB result) to `out`; returns the rows written."""
+def write_csv(batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO | str | os.PathLike, *,
+              total: int, progress: Progress | None = None) -> int:
+    """Write Arrow batches of the export columns to `out`, under the headings; returns the rows written."""
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as file:
-            return write_csv(result, headings, file, total=total, progress=progress)
-    reader = result.to_arrow_reader(BATCH_ROWS)
+            return write_csv(batches, headings, file, total=total, progress=progress)
     out.write(BOM)
     written, writer = 0, None
-    for batch in reader:
+    for batch in batches:
         batch = pa.RecordBatch.from_arrays([_inert(column) for column in batch.columns], names=headings)
         if writer is None:
             writer = csv.CSVWriter(out, batch.schema, write_options=csv.WriteOptions(quoting_style="needed"))

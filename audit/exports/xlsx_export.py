@@ -9,7 +9,7 @@ formula. `constant_memory` streams rows to disk: memory stays flat however long 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import BinaryIO
 
@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from audit.exports.columns import LEDGER_COLUMNS
 
-FETCH_ROWS = 5_000
+PROGRESS_ROWS = 5_000
 Progress = Callable[[int, int], None]
 
 # Text that needs none of XlsxWriter's escapes: no XML specials, no control characters,
@@ -98,20 +98,20 @@ def _layout(sheet: Worksheet, headings: list[str], formats: dict, total: int) ->
     sheet.repeat_rows(0)
 
 
-def write_xlsx(result, headings: list[str], out: BinaryIO | str, *, sheet_name: str, total: int,
-               progress: Progress | None = None) -> int:
-    """Stream an export query's result (columns in LEDGER_COLUMNS order) into a workbook."""
+def write_xlsx(rows: Iterable[Sequence], headings: list[str], out: BinaryIO | str, *, sheet_name: str,
+               total: int, progress: Progress | None = None) -> int:
+    """Stream rows (values in LEDGER_COLUMNS order) into a workbook; returns the rows written."""
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = workbook.add_worksheet(sheet_name[:31], worksheet_class=LedgerSheet)
     formats = _formats(workbook)
     _layout(sheet, headings, formats, total)
     styles = [formats[column.kind] for column in LEDGER_COLUMNS]
     row_number = 0
-    while rows := result.fetchmany(FETCH_ROWS):
-        for row in rows:
-            row_number += 1
-            sheet.write_ledger_row(row_number, row, styles)
-        if progress:
+    for row_number, row in enumerate(rows, 1):
+        sheet.write_ledger_row(row_number, row, styles)
+        if progress and row_number % PROGRESS_ROWS == 0:
             progress(row_number, total)
     workbook.close()
+    if progress:
+        progress(row_number, total)
     return row_number

@@ -15,9 +15,6 @@ from typing import BinaryIO
 from audit import i18n
 from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
-from audit.exports.csv_export import write_csv
-from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
-from audit.exports.xlsx_export import write_xlsx
 from audit.model import Finding, Status, User
 from audit.services.permissions import Permission, require, unit_scope
 from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
@@ -154,6 +151,7 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
 # --- exports: exactly what the filters show --------------------------------------------
 
 FORMATS = ("xlsx", "csv", "pdf")
+EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
 Progress = Callable[[int, int], None]
 
 
@@ -167,18 +165,27 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
     flt, today = scoped(actor, flt), today or date.today()
     if fmt == "pdf":
         return _export_notices(database, flt, out, language=language, today=today, progress=progress)
+    headings = columns.headings(language)
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
         result = store.export_query(cursor, flt, today, language=language, fields=columns.FIELDS,
                                     labels=columns.labels(language), sort=sort, descending=descending)
+        # Each writer's library is loaded when it is used: a CSV needs neither Excel's nor the PDF's.
         if fmt == "csv":
-            return write_csv(result, columns.headings(language), out, total=total, progress=progress)
-        return write_xlsx(result, columns.headings(language), out, sheet_name=i18n.t("ledger.sheet", language),
-                          total=total, progress=progress)
+            from audit.exports.csv_export import write_csv
+
+            return write_csv(result.to_arrow_reader(EXPORT_BATCH), headings, out, total=total, progress=progress)
+        from audit.exports.xlsx_export import write_xlsx
+
+        rows = (row for batch in iter(lambda: result.fetchmany(EXPORT_BATCH), []) for row in batch)
+        return write_xlsx(rows, headings, out, sheet_name=i18n.t("ledger.sheet", language), total=total,
+                          progress=progress)
 
 
 def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
                     progress: Progress | None) -> int:
+    from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
+
     open_statuses = tuple(s for s in (flt.statuses or tuple(Status)) if s.is_open)
     with database.read() as cursor:
         result = None

@@ -69,19 +69,17 @@ LEFT JOIN people pi ON pi.username = f.inspector
 LEFT JOIN people pv ON pv.username = f.verifier
 """
 
-# Sort keys, each a column of the inner query below (kept out of what is returned).
+# Sort keys as SQL; only the chosen one goes through the sort, with the tie-breakers.
 SORTS = {
-    "number": "_number", "found_at": "_found_at", "deadline": "_deadline", "site": "_site",
-    "unit": "_unit", "severity": "_severity_rank", "status": "_status_rank", "overdue": "_overdue_rank",
+    "number": "f.number",
+    "found_at": "f.found_at",
+    "deadline": "f.deadline",
+    "site": "s.name_zh",
+    "unit": "f.responsible_unit",
+    "severity": "CASE f.severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 ELSE 1 END",
+    "status": "CASE f.status WHEN 'open' THEN 1 WHEN 'reopened' THEN 2 WHEN 'awaiting_verification' THEN 3 ELSE 4 END",
+    "overdue": f"CASE ({OVERDUE_SQL}) WHEN 'red' THEN 4 WHEN 'yellow' THEN 3 WHEN 'blue' THEN 2 ELSE 1 END",
 }
-_SORT_COLUMNS = f"""
-    f.number AS _number, f.found_at AS _found_at, f.deadline AS _deadline, s.name_zh AS _site,
-    f.responsible_unit AS _unit, f.id AS _id,
-    CASE f.severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 ELSE 1 END AS _severity_rank,
-    CASE f.status WHEN 'open' THEN 1 WHEN 'reopened' THEN 2 WHEN 'awaiting_verification' THEN 3 ELSE 4 END
-        AS _status_rank,
-    CASE ({OVERDUE_SQL}) WHEN 'red' THEN 4 WHEN 'yellow' THEN 3 WHEN 'blue' THEN 2 ELSE 1 END AS _overdue_rank"""
-_SORT_NAMES = "_number, _found_at, _deadline, _site, _unit, _id, _severity_rank, _status_rank, _overdue_rank"
 
 
 def _run(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
@@ -133,9 +131,9 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
         raise ValueError(f"unknown sort {sort!r}")
     direction = "DESC" if descending else "ASC"
     return (
-        f"{_SOURCES} SELECT * EXCLUDE ({_SORT_NAMES}) FROM "
-        f"(SELECT {select}, {_SORT_COLUMNS} {_FROM} WHERE {where}) "
-        f"ORDER BY {SORTS[sort]} {direction} NULLS LAST, _deadline, _number, _id"
+        f"{_SOURCES} SELECT * EXCLUDE (_key, _deadline, _number, _id) FROM "
+        f"(SELECT {select}, {SORTS[sort]} AS _key, f.deadline AS _deadline, f.number AS _number, f.id AS _id "
+        f"{_FROM} WHERE {where}) ORDER BY _key {direction} NULLS LAST, _deadline, _number, _id"
     )
 
 
@@ -215,6 +213,24 @@ def _export_expressions(lang: str) -> dict[str, str]:
 EXPORT_FIELDS = tuple(_export_expressions("zh"))
 
 
+def _export_select(language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> tuple[str, dict]:
+    """The SELECT list of the export columns, and the parameters carrying the status and severity words."""
+    expressions = _export_expressions(_lang(language))
+    select = ", ".join(f'{expressions[name]} AS "{name}"' for name in fields)
+    params = {}
+    for kind, members in (("status", Status), ("severity", Severity)):
+        if kind in fields:
+            params |= {f"label_{kind}_{m.value}": labels[f"{kind}.{m.value}"] for m in members}
+    return select, params
+
+
+def _export_sql(flt: LedgerFilter, today: date, language: str, fields: tuple[str, ...],
+                labels: Mapping[str, str], sort: str, descending: bool) -> tuple[str, dict]:
+    select, params = _export_select(language, fields, labels)
+    where, filter_params = _where(flt, today)
+    return _sorted(select, where, sort, descending), params | filter_params
+
+
 def export_query(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, *, language: str,
                  fields: tuple[str, ...], labels: Mapping[str, str], sort: str = "number",
                  descending: bool = False) -> duckdb.DuckDBPyConnection:
@@ -223,13 +239,16 @@ def export_query(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: da
     `labels` gives the words for each status and severity in the export's language,
     keyed 'status.open', 'severity.major' and so on.
     """
-    expressions = _export_expressions(_lang(language))
-    select = ", ".join(f'{expressions[name]} AS "{name}"' for name in fields)
-    where, params = _where(flt, today)
-    for kind, members in (("status", Status), ("severity", Severity)):
-        if kind in fields:
-            params |= {f"label_{kind}_{m.value}": labels[f"{kind}.{m.value}"] for m in members}
-    return _run(cursor, _sorted(select, where, sort, descending), params)
+    sql, params = _export_sql(flt, today, language, fields, labels, sort, descending)
+    return _run(cursor, sql, params)
+
+
+def copy_export_to_csv(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, path: str, *,
+                       language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> None:
+    """DuckDB's own COPY of the export query: the yardstick the CSV export is measured against."""
+    sql, params = _export_sql(flt, today, language, fields, labels, "number", False)
+    quoted = path.replace("'", "''")
+    _run(cursor, f"COPY ({sql}) TO '{quoted}' (HEADER, DELIMITER ',')", params)
 
 
 # --- small look-ups for pages and the life cycle ---------------------------------------
@@ -333,3 +352,4 @@ def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tupl
 def set_source_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None,
                      item: str | None) -> None:
     cursor.execute("UPDATE findings SET checklist_text = ?, item_text = ? WHERE id = ?", [checklist, item, finding_id])
+
