@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from audit.exports.columns import LEDGER_COLUMNS
@@ -29,8 +29,8 @@ _PLAIN = re.compile(r"\A(?!\s)[^&<>\x00-\x1f\ufffe\uffff]{1,8000}(?<!\s)\Z")
 _ESCAPE_LIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
 
 
-def _plain(value) -> bool:
-    return not isinstance(value, str) or (_PLAIN.match(value) is not None and not _ESCAPE_LIKE.search(value))
+def _needs_escaping(text: str) -> bool:
+    return not _PLAIN.match(text) or ("_x" in text and _ESCAPE_LIKE.search(text) is not None)
 
 
 class LedgerSheet(Worksheet):
@@ -43,29 +43,46 @@ class LedgerSheet(Worksheet):
     """
 
     def write_ledger_row(self, row: int, values: Sequence, styles: Sequence[Format]) -> None:
-        filled = [col for col, value in enumerate(values) if value is not None and value != ""]
-        if not filled:
+        if not self.constant_memory:
+            raise ValueError("ledger rows are streamed: open the workbook with constant_memory")
+        letters, xfs, serials = self._ledger_columns(styles)
+        cells, first, last, number = [], None, None, row + 1
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if value.__class__ is str:
+                if _needs_escaping(value):
+                    self._write_cells(row, values, styles)
+                    return
+                cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}" t="inlineStr"><is><t>{value}</t></is></c>')
+            else:
+                serial = serials.get(value)
+                if serial is None:
+                    serial = serials[value] = self._convert_date_time(value)
+                cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}"><v>{serial:.16G}</v></c>')
+            first = col if first is None else first
+            last = col
+        if first is None:
             return
-        if not self.constant_memory or not all(_plain(values[col]) for col in filled):
-            self._write_cells(row, values, styles, filled)
-            return
-        if self._check_dimensions(row, filled[0]) or self._check_dimensions(row, filled[-1]):
+        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
             raise ValueError(f"row {row} is outside the sheet or before a row already written")
         self._write_single_row(row)  # the row buffered before this one, if any, goes out first
-        cells = []
-        for col in filled:
-            value, ref, xf = values[col], xl_rowcol_to_cell_fast(row, col), styles[col]._get_xf_index()
-            if isinstance(value, str):
-                cells.append(f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t>{value}</t></is></c>')
-            else:
-                cells.append(f'<c r="{ref}" s="{xf}"><v>{self._convert_date_time(value):.16G}</v></c>')
         self._write_row(row, None)
         self.fh.write("".join(cells))
         self._xml_end_tag("row")
 
-    def _write_cells(self, row: int, values: Sequence, styles: Sequence[Format], filled: list[int]) -> None:
-        for col in filled:
-            value = values[col]
+    def _ledger_columns(self, styles: Sequence[Format]) -> tuple[list[str], list[int], dict]:
+        """Column letters, style indexes and a cache of date serials, worked out once per sheet."""
+        cached = getattr(self, "_ledger_cache", None)
+        if cached is None or cached[0] is not styles:
+            letters = [xl_col_to_name(col) for col in range(len(styles))]
+            self._ledger_cache = cached = (styles, letters, [style._get_xf_index() for style in styles], {})
+        return cached[1], cached[2], cached[3]
+
+    def _write_cells(self, row: int, values: Sequence, styles: Sequence[Format]) -> None:
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
             if isinstance(value, date):
                 self.write_datetime(row, col, value, styles[col])
             else:
