@@ -18,7 +18,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from audit import i18n
@@ -62,7 +62,7 @@ def _table(lines: list[NoticeLine], styles, t) -> Table:
         cells = [str(index), line.number, line.site or "", line.description, line.requirement or "",
                  f"{line.deadline:%Y-%m-%d}"]
         rows.append([Paragraph(escape(text), styles["cell"]) for text in cells])
-    table = Table(rows, colWidths=[11 * mm, 21 * mm, 28 * mm, 50 * mm, 42 * mm, 24 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[11 * mm, 23 * mm, 25 * mm, 50 * mm, 43 * mm, 24 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -93,8 +93,7 @@ def _notice(unit: str, lines: list[NoticeLine], styles, t) -> list:
         Paragraph(escape(t("ledger.notice.to", unit=unit)), styles["to"]),
         Paragraph(escape(t("ledger.notice.body", count=len(lines))), styles["body"]),
         _table(lines, styles, t),
-        Spacer(1, 14 * mm),
-        _signatures(styles, t),
+        KeepTogether([Spacer(1, 14 * mm), _signatures(styles, t)]),  # never a signature line alone on a page
     ]
 
 
