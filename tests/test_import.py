@@ -13,7 +13,7 @@ from audit.model import Severity, Status
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.ledger import export_ledger
 from audit.services.ledger_import import LedgerImportError, import_ledger
-from audit.store import open_database
+from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
 from audit.store.ledger import LedgerFilter
 from tests.test_ledger_store import SUPERVISOR, TODAY, seed_ledger
@@ -79,6 +79,16 @@ def test_checklist_words_find_the_registered_checklist(db, other_db, tmp_path):
     assert {(f["checklist_id"], f["item_id"]) for f in findings_in(other_db)} == {("ppe_use", "PPE-01")}
 
 
+def test_an_unknown_item_of_a_known_checklist_keeps_its_words(other_db, tmp_path):
+    sync_checklists(other_db, checklists_directory())
+    rows = [["发现时间", "检查点位", "问题描述", "责任单位", "整改时限", "检查表", "检查项目"],
+            ["2026-03-01", "国胜集中隔离点", "口罩", "国胜社区居委会", "2026-03-03", "个人防护", "口罩没有及时更换"]]
+    import_ledger(other_db, write_sheet(tmp_path / "items.xlsx", rows), actor="tester")
+    with other_db.read() as cursor:
+        assert cursor.execute("SELECT checklist_id, item_id, checklist_text, item_text FROM findings").fetchall() == [
+            ("ppe_use", None, None, "口罩没有及时更换")]
+
+
 OFFICE_SHEET = [
     ["崇川区疫情防控督查问题整改台账（2020年3月）"],
     [],
@@ -111,6 +121,10 @@ def test_an_office_sheet_with_its_own_headings(db, tmp_path):
         words = cursor.execute("SELECT checklist_text FROM findings ORDER BY number").fetchall()
     assert kinds == {"国胜社区集中隔离点": "isolation_point", "永兴街道光明社区": "community"}
     assert [w[0] for w in words] == ["人员转运", "防护用品使用", None]
+    with db.read() as cursor:
+        actions = [row[0] for row in cursor.execute("SELECT action FROM audit_log ORDER BY seq").fetchall()]
+        assert audit_log.verify(cursor).ok
+    assert actions == ["site.created"] * 2 + ["finding.imported"] * 3
 
 
 def test_kept_numbers_move_the_counter_past_them(db, tmp_path):

@@ -136,7 +136,6 @@ class SheetFinding:
 
     row: int
     number: str | None  # None: a plain row count (序号 1, 2, 3...), so the app gives the number
-    number_as_written: str | None
     finding_id: str | None
     found_at: datetime
     site: str
@@ -275,7 +274,7 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     if row.problems:
         return None, row.problems
     return SheetFinding(
-        number, None if written.isdigit() or not written else written, written or None, finding_id, found_at,
+        number, None if written.isdigit() or not written else written, finding_id, found_at,
         texts["site"], texts["site_unit"] or None, SiteKind(kind) if kind else None, texts["subdistrict"] or None,
         texts["community"] or None, texts["checklist"] or None, texts["item"] or None, texts["description"],
         Severity(severity), texts["responsible_unit"], texts["responsible_person"], texts["requirement"],
@@ -402,14 +401,18 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
                 import_sites(cursor, new_sites, actor=actor)
                 sites = store.site_ids_by_name(cursor)
                 report.sites_created = [row["name_zh"] for row in new_sites]
+                for site in new_sites:
+                    audit_log.append(cursor, actor=actor, action="site.created", entity="site",
+                                     entity_id=sites[site["name_zh"]], after=site | {"source": source})
             words = store.checklist_words_index(cursor)
             _reserve_numbers(cursor, ledger)
             for row in ledger:
                 checklist = words.get((row.checklist, row.item), words.get((row.checklist, None), (None, None)))
                 finding = _finding(cursor, row, sites[row.site], checklist)
                 insert_finding(cursor, finding)
-                if checklist[0] is None and (row.checklist or row.item):
-                    store.set_source_words(cursor, finding.id, row.checklist, row.item)
+                unmatched = (row.checklist if checklist[0] is None else None, row.item if checklist[1] is None else None)
+                if any(unmatched):  # words that match no registered checklist are kept as written
+                    store.set_source_words(cursor, finding.id, *unmatched)
                 audit_log.append(cursor, actor=actor, action="finding.imported", entity="finding",
                                  entity_id=finding.id, after={"number": finding.number, "source": source, "row": row.row})
             if dry_run:
