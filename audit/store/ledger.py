@@ -42,8 +42,8 @@ OVERDUE_SQL = f"""CASE
     WHEN f.deadline - $today::DATE <= {DUE_SOON_DAYS} THEN 'blue'
     ELSE 'none' END"""
 
-_SOURCES = """
-WITH chk AS (
+_CTES = """
+chk AS (
     SELECT id, content_hash, title_zh, title_en, content,
            row_number() OVER (PARTITION BY id ORDER BY version DESC, first_seen DESC) AS newest
     FROM checklists
@@ -55,19 +55,36 @@ WITH chk AS (
     SELECT username, any_value(display_name) AS display_name FROM users GROUP BY username
 )
 """
+_SOURCES = f"WITH {_CTES}"
 
-_FROM = """
-FROM findings f
-LEFT JOIN sites s ON s.id = f.site_id
-LEFT JOIN inspections i ON i.id = f.inspection_id
-LEFT JOIN chk ON chk.id = f.checklist_id
-    AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash)
-         OR (i.checklist_hash IS NULL AND chk.newest = 1))
-LEFT JOIN items ci ON ci.checklist_id = f.checklist_id AND ci.content_hash = chk.content_hash
-    AND ci.item_id = f.item_id
-LEFT JOIN people pi ON pi.username = f.inspector
-LEFT JOIN people pv ON pv.username = f.verifier
-"""
+
+def _sources_for(ids_param: str) -> str:
+    """The sources with `page`: the findings named in a list parameter, read first (a few rows, not all)."""
+    return f"WITH page AS MATERIALIZED (SELECT * FROM findings WHERE id IN (SELECT unnest(${ids_param}))), {_CTES}"
+
+# Each join with the alias it brings; a query takes only those it refers to, so a count
+# or a page that needs no checklist words does not pay for them.
+_JOINS = (
+    ("s", "LEFT JOIN sites s ON s.id = f.site_id"),
+    ("chk", "LEFT JOIN inspections i ON i.id = f.inspection_id "
+            "LEFT JOIN chk ON chk.id = f.checklist_id "
+            "AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash) "
+            "OR (i.checklist_hash IS NULL AND chk.newest = 1))"),
+    ("ci", "LEFT JOIN items ci ON ci.checklist_id = f.checklist_id AND ci.content_hash = chk.content_hash "
+           "AND ci.item_id = f.item_id"),
+    ("pi", "LEFT JOIN people pi ON pi.username = f.inspector"),
+    ("pv", "LEFT JOIN people pv ON pv.username = f.verifier"),
+)
+
+
+def _from(*sql: str, findings: str = "findings f") -> str:
+    """FROM findings with the joins whose aliases the given SQL uses (items need their checklist)."""
+    text = " ".join(sql)
+    used = {alias for alias, _ in _JOINS if re.search(rf"\b{alias}\.", text)}
+    if "ci" in used:
+        used.add("chk")
+    return f"FROM {findings} " + " ".join(join for alias, join in _JOINS if alias in used)
+
 
 # Sort keys as SQL; only the chosen one goes through the sort, with the tie-breakers.
 SORTS = {
@@ -133,13 +150,13 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
     return (
         f"{_SOURCES} SELECT * EXCLUDE (_key, _deadline, _number, _id) FROM "
         f"(SELECT {select}, {SORTS[sort]} AS _key, f.deadline AS _deadline, f.number AS _number, f.id AS _id "
-        f"{_FROM} WHERE {where}) ORDER BY _key {direction} NULLS LAST, _deadline, _number, _id"
+        f"{_from(select, where, SORTS[sort])} WHERE {where}) ORDER BY _key {direction} NULLS LAST, _deadline, _number, _id"
     )
 
 
 def count_findings(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date) -> int:
     where, params = _where(flt, today)
-    return _run(cursor, f"{_SOURCES} SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    return _run(cursor, f"{_SOURCES} SELECT count(*) {_from(where)} WHERE {where}", params).fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -172,10 +189,13 @@ def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: dat
         f"coalesce(ci.item_{lang}, f.item_text, f.item_id), f.description, f.severity, f.responsible_unit, "
         f"f.responsible_person, f.deadline, f.status, {OVERDUE_SQL}, f.is_repeat"
     )
-    rows = _run(
-        cursor, _sorted(select, where, sort, descending) + " LIMIT $limit OFFSET $offset",
-        params | {"limit": limit, "offset": offset},
-    ).fetchall()
+    # Sort and cut on the narrow key first, then read the wide columns of this page's rows only.
+    ids = [row[0] for row in _run(cursor, _sorted("f.id", where, sort, descending) + " LIMIT $limit OFFSET $offset",
+                                  params | {"limit": limit, "offset": offset}).fetchall()]
+    found = _run(cursor, f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
+                 {"ids": ids, "today": today}).fetchall()
+    position = {finding_id: index for index, finding_id in enumerate(ids)}
+    rows = sorted(found, key=lambda row: position[row[0]])
     return [
         LedgerRow(*row[:8], Severity(row[8]), row[9], row[10], row[11], Status(row[12]), Overdue(row[13]), row[14])
         for row in rows
@@ -272,7 +292,7 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
 
     def pairs(value: str, label: str) -> list[tuple[str, str]]:
         return _run(
-            cursor, f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_FROM} {scope} "
+            cursor, f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
             f"QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1 ORDER BY l",
             params,
         ).fetchall()
@@ -302,9 +322,9 @@ def checklist_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, language
     """The checklist title and item text of one finding, in the version it was found against."""
     lang = _lang(language)
     row = cursor.execute(
-        f"{_SOURCES} SELECT coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
-        f"coalesce(ci.item_{lang}, f.item_text, f.item_id) {_FROM} WHERE f.id = ?",
-        [finding_id],
+        f"{_sources_for('ids')} SELECT coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
+        f"coalesce(ci.item_{lang}, f.item_text, f.item_id) {_from('ci.', findings='page f')}",
+        {"ids": [finding_id]},
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 

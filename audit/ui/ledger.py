@@ -43,8 +43,14 @@ def choice(column, name: str, options: list[tuple[str, str]]) -> str | None:
                             on_change=back_to_first_page)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def choices(_database, path: str, who, lang: str) -> dict:
+    # Each list is a DISTINCT over every finding: a minute old is fresh enough for a dropdown.
+    return filter_options(_database, who, lang)
+
+
 def filters() -> LedgerFilter:
-    options = filter_options(database(), user, language())
+    options = choices(database(), str(database().path), user, language())
     scope = unit_scope(user)
     with st.expander(t("ledger.filter.title"), icon=":material/filter_list:"):
         statuses = pills("status", Status, "status")
