@@ -70,9 +70,11 @@ def details(detail: FindingDetail) -> None:
     field(right, t("ledger.column.closed_on"), when(finding.closed_at))
 
 
-@st.dialog(" ", width="large")
 def full_size(finding_id: str, sha256: str) -> None:
-    st.image(photo(database(), user, finding_id, sha256, thumbnail=False), width="stretch")
+    def show() -> None:
+        st.image(photo(database(), user, finding_id, sha256, thumbnail=False), width="stretch")
+
+    st.dialog(t("ledger.finding.photo.full"), width="large")(show)()
 
 
 def thumbnails(finding_id: str, hashes, where, scope: str) -> None:

@@ -29,6 +29,16 @@ def back_to_first_page() -> None:
     state["ledger_page"] = 1
 
 
+FILTER_KEYS = ("status", "overdue", "severity", "subdistrict", "community", "site", "checklist", "unit", "dates",
+               "search", "repeats")
+
+
+def clear_filters() -> None:
+    for name in FILTER_KEYS:
+        state.pop(f"ledger_{name}", None)
+    back_to_first_page()
+
+
 def pills(name: str, members, kind: str) -> tuple:
     chosen = st.pills(t(f"ledger.filter.{name}"), list(members), selection_mode="multi",
                       format_func=lambda m: t(f"ledger.{kind}.{m.value}"), key=f"ledger_{name}",
@@ -69,6 +79,7 @@ def filters() -> LedgerFilter:
         dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=back_to_first_page)
         search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=back_to_first_page)
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=back_to_first_page)
+        st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=clear_filters)
     found = list(dates) + [None, None]
     return LedgerFilter(statuses, colours, severities, subdistrict, community, site, unit, checklist,
                         found[0], found[1] or found[0], repeats, search)

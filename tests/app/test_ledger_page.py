@@ -55,6 +55,8 @@ def test_filters_narrow_the_rows(make_app, seeded):
     assert numbers(app) == ["2026-0008"]
     app.text_input(key="ledger_search").set_value("nothing like this").run()
     assert "没有符合筛选条件的问题" in app.info[0].value
+    next(button for button in app.button if button.label == "清除筛选").click().run()
+    assert len(numbers(app)) == 8
 
 
 def test_sorting_is_chosen_on_the_page(make_app, seeded):
