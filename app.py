@@ -15,9 +15,13 @@ PAGES = [
     ("nav.section.work", "inspect.py", "inspect.nav", ":material/fact_check:", "inspect", Permission.RUN_INSPECTION),
     ("nav.section.work", "my_inspections.py", "inspect.my.nav", ":material/assignment:", "my-inspections",
      Permission.RUN_INSPECTION),
+    ("nav.section.work", "ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
+    ("nav.section.work", "finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
     ("admin.section", "admin.py", "admin.nav", ":material/admin_panel_settings:", "admin",
      Permission.MANAGE_ACCOUNTS),
 ]
+# Reached by a link (a finding from the ledger), not listed in the navigation.
+HIDDEN = {"finding"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
@@ -37,6 +41,7 @@ sections: dict[str, list] = {}
 for section, page, title, icon, url, permission in PAGES:
     if permission is None or can(user, permission):
         sections.setdefault(t(section), []).append(
-            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home")
+            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
+                    visibility="hidden" if url in HIDDEN else "visible")
         )
 st.navigation(sections).run()

@@ -84,3 +84,57 @@ def findings_of_inspections(cursor: duckdb.DuckDBPyConnection, inspection_ids: l
         finding = _finding(row, names)
         found[finding.inspection_id].append(finding)
     return found
+# --- the life cycle: versioned updates and the events of each step ------------------------
+
+UPDATABLE = {
+    "status", "fix_report", "reported_by", "reported_at", "verifier", "closed_at",
+    "responsible_unit", "responsible_person", "deadline", "requirement",
+}
+
+
+def update_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str, expected_version: int,
+                   changes: dict, *, actor: str, now) -> bool:
+    """Apply `changes` only if the row still has `expected_version`; False when it moved on."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"findings cannot be updated in {sorted(unknown)}")
+    names = sorted(changes)
+    assignments = ", ".join(f"{name} = ?" for name in names)
+    values = [getattr(changes[n], "value", changes[n]) for n in names]
+    updated = cursor.execute(
+        f"UPDATE findings SET {assignments}, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ?",
+        values + [now, actor, finding_id, expected_version],
+    ).fetchone()[0]
+    return updated == 1
+
+
+def insert_event(cursor: duckdb.DuckDBPyConnection, *, id: str, finding_id: str, happened_at, actor: str,
+                 action: str, from_status: str | None, to_status: str | None, note: str = "") -> None:
+    cursor.execute(
+        "INSERT INTO finding_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [id, finding_id, happened_at, actor, action, from_status, to_status, note],
+    )
+
+
+def events_of_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str) -> list[dict]:
+    result = cursor.execute(
+        # Steps taken in the same instant keep the order the audit log gave them.
+        "SELECT e.id, e.happened_at, e.actor, e.action, e.from_status, e.to_status, e.note "
+        "FROM finding_events e LEFT JOIN audit_log a "
+        "ON a.entity = 'finding' AND a.entity_id = e.finding_id AND (a.after->>'event') = e.id "
+        "WHERE e.finding_id = ? ORDER BY e.happened_at, a.seq, e.id",
+        [finding_id],
+    )
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def raise_sequence(cursor: duckdb.DuckDBPyConnection, year: int, value: int) -> None:
+    """Make sure the year's next number comes after `value` (numbers kept from an imported ledger)."""
+    name = f"finding-{year}"
+    current = cursor.execute("SELECT value FROM sequences WHERE name = ?", [name]).fetchone()
+    if current is None:
+        cursor.execute("INSERT INTO sequences VALUES (?, ?)", [name, value])
+    elif current[0] < value:
+        cursor.execute("UPDATE sequences SET value = ? WHERE name = ?", [value, name])

@@ -161,3 +161,9 @@ def finding_drafts(cursor: duckdb.DuckDBPyConnection) -> None:
         CREATE INDEX responses_by_inspection ON responses (inspection_id);
         """
     )
+@migration(4)
+def imported_checklist_text(cursor: duckdb.DuckDBPyConnection) -> None:
+    # An imported Excel ledger names its checklist and item in words that may match no
+    # registered checklist; kept as written so nothing the office recorded is lost.
+    cursor.execute("ALTER TABLE findings ADD COLUMN checklist_text VARCHAR")
+    cursor.execute("ALTER TABLE findings ADD COLUMN item_text VARCHAR")

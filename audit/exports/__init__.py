@@ -1,0 +1,1 @@
+"""Writers of the rectification ledger: Excel, CSV and printable notices."""

@@ -1,0 +1,199 @@
+"""Reading the ledger: a page of findings, the filter choices, one finding's whole story, and exports.
+
+A unit account only ever sees its own unit's findings: the scope is applied here, to
+every read, whatever filter the page sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from typing import BinaryIO
+
+from audit import i18n
+from audit.errors import InvalidInput, NotFound
+from audit.exports import columns
+from audit.model import Finding, Status, User
+from audit.services.permissions import Permission, require, unit_scope
+from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
+from audit.store import audit_log
+from audit.store import ledger as store
+from audit.store.db import Database
+from audit.store.findings import events_of_finding, get_finding
+from audit.store.ledger import LedgerFilter, LedgerRow
+from audit.store.photos import PhotoLink, photo_bytes, photos_of_finding
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def scoped(actor: User, flt: LedgerFilter) -> LedgerFilter:
+    """The filter as this person may run it: a unit account is held to its own unit."""
+    scope = unit_scope(actor)
+    return flt if scope is None else replace(flt, unit=scope)
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int  # 1-based, clamped to the pages there are
+    pages: int
+    page_size: int
+
+
+def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int = 1, page_size: int = 50,
+                sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
+                today: date | None = None) -> LedgerPage:
+    require(actor, Permission.VIEW_LEDGER)
+    flt, today = scoped(actor, flt), today or date.today()
+    with database.read() as cursor:
+        total = store.count_findings(cursor, flt, today)
+        pages = max(1, math.ceil(total / page_size))
+        page = min(max(1, page), pages)
+        rows = store.ledger_page(cursor, flt, today, language=language, sort=sort, descending=descending,
+                                 limit=page_size, offset=(page - 1) * page_size)
+    return LedgerPage(rows, total, page, pages, page_size)
+
+
+def filter_options(database: Database, actor: User, language: str = "zh-CN") -> dict[str, list[tuple[str, str]]]:
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        return store.filter_options(cursor, language, unit_scope(actor))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str  # a finding event ('fix_reported', ...) or an audit-log action ('finding.recorded', ...)
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str = ""
+    changes: dict | None = None  # field -> (before, after), from the audit log
+    photos: tuple[str, ...] = ()  # sha256 of photos added by this step
+
+
+@dataclass(frozen=True)
+class FindingDetail:
+    finding: Finding
+    site: dict | None
+    checklist: str | None
+    item: str | None
+    photos: list[PhotoLink]
+    timeline: list[TimelineEntry]
+    steps: list[Step]
+    names: dict[str, str]  # username -> display name, for everyone named on the page
+
+    def name(self, username: str | None) -> str:
+        return self.names.get(username or "", username or "")
+
+
+def _local(utc: datetime) -> datetime:
+    # The audit log is kept in UTC; finding events, like the finding itself, in local time.
+    return utc.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+
+
+def _changes(entry: dict) -> dict:
+    before, after = entry["before"] or {}, entry["after"] or {}
+    skip = {"event", "note", "photos", "version"}
+    return {key: (before.get(key), after.get(key)) for key in after if key not in skip and before.get(key) != after.get(key)}
+
+
+def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) -> list[TimelineEntry]:
+    """Every finding event, with the audit-log entry that recorded it, plus audit entries without an event."""
+    by_event = {(entry["after"] or {}).get("event"): entry for entry in entries}
+    timeline = []
+    for event in events:
+        entry = by_event.pop(event["id"], None)
+        timeline.append(TimelineEntry(
+            event["happened_at"], event["actor"], event["action"], event["from_status"], event["to_status"],
+            event["note"], _changes(entry) if entry else None,
+            tuple(p.sha256 for p in photos if p.event_id == event["id"]),
+        ))
+    for entry in by_event.values():
+        timeline.append(TimelineEntry(_local(entry["at"]), entry["actor"], entry["action"],
+                                      note=(entry["after"] or {}).get("note", ""), changes=_changes(entry)))
+    return sorted(timeline, key=lambda item: item.at)
+
+
+def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        finding = get_finding(cursor, finding_id)
+        if finding is None:
+            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", field="id")
+        check_scope(actor, finding)
+        photos = photos_of_finding(cursor, finding_id)
+        timeline = _timeline(events_of_finding(cursor, finding_id),
+                             audit_log.history(cursor, "finding", finding_id), photos)
+        checklist, item = store.checklist_words(cursor, finding_id, language)
+        people = [finding.inspector, finding.reported_by, finding.verifier, finding.updated_by,
+                  *(entry.actor for entry in timeline)]
+        return FindingDetail(
+            finding, store.site_of(cursor, finding.site_id, language), checklist, item, photos, timeline,
+            allowed_steps(actor, finding), store.display_names(cursor, [p for p in people if p]),
+        )
+
+
+def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thumbnail: bool) -> bytes:
+    """A photo of a finding this person may see."""
+    require(actor, Permission.VIEW_LEDGER)
+    with database.read() as cursor:
+        finding = get_finding(cursor, finding_id)
+        if finding is None or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}:
+            raise NotFound("That photo is not part of this finding.", field="photo")
+        check_scope(actor, finding)
+        return photo_bytes(cursor, sha256, thumbnail=thumbnail)
+
+
+# --- exports: exactly what the filters show --------------------------------------------
+
+FORMATS = ("xlsx", "csv", "pdf")
+EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
+Progress = Callable[[int, int], None]
+
+
+def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *,
+                  language: str = "zh-CN", sort: str = "number", descending: bool = False,
+                  today: date | None = None, progress: Progress | None = None) -> int:
+    """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
+    require(actor, Permission.EXPORT)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}, not {fmt!r}.", field="format")
+    flt, today = scoped(actor, flt), today or date.today()
+    if fmt == "pdf":
+        return _export_notices(database, flt, out, language=language, today=today, progress=progress)
+    headings = columns.headings(language)
+    with database.read() as cursor:
+        total = store.count_findings(cursor, flt, today)
+        result = store.export_query(cursor, flt, today, language=language, fields=columns.FIELDS,
+                                    labels=columns.labels(language), sort=sort, descending=descending)
+        # Each writer's library is loaded when it is used: a CSV needs neither Excel's nor the PDF's.
+        if fmt == "csv":
+            from audit.exports.csv_export import write_csv
+
+            return write_csv(result.to_arrow_reader(EXPORT_BATCH), headings, out, total=total, progress=progress)
+        from audit.exports.xlsx_export import write_xlsx
+
+        rows = (row for batch in iter(lambda: result.fetchmany(EXPORT_BATCH), []) for row in batch)
+        return write_xlsx(rows, headings, out, sheet_name=i18n.t("ledger.sheet", language), total=total,
+                          progress=progress)
+
+
+def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
+                    progress: Progress | None) -> int:
+    from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
+
+    open_statuses = tuple(s for s in (flt.statuses or tuple(Status)) if s.is_open)
+    with database.read() as cursor:
+        result = None
+        if open_statuses:
+            result = store.export_query(cursor, replace(flt, statuses=open_statuses), today, language=language,
+                                        fields=NOTICE_FIELDS, labels=columns.labels(language), sort="unit")
+        lines = [NoticeLine(*row) for row in result.fetchall()] if result else []
+    if not lines:
+        raise localized_error(InvalidInput, "no_notice", "No open findings match these filters: there is no notice "
+                              "to make.", field="status")
+    return write_notices(lines, out, language=language, progress=progress)

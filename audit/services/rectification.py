@@ -1,0 +1,229 @@
+"""The life of a finding, as one state machine.
+
+    open ──report fix──> awaiting verification ──accept──> closed (销号) ──reopen──> reopened
+      ^                         │                                                   │
+      └────────reject──────────┘                     reopened behaves like open ───┘
+
+Each step checks who may take it, that the finding is still the version the person saw,
+and that the step is legal from the current status; then it updates the finding, writes a
+finding event and an audit-log entry (before/after) in one transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from audit import i18n
+from audit.errors import AuditError, Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from audit.model import Finding, Status, User, new_id
+from audit.photos import prepare_photo
+from audit.services.permissions import Permission, can, require, unit_scope
+from audit.store import audit_log
+from audit.store.db import Database
+from audit.store.findings import get_finding, insert_event, update_finding
+from audit.store.ledger import display_names
+from audit.store.photos import attach_photo, save_photo
+
+
+class Step(str, enum.Enum):
+    # The same words the finding_events table uses everywhere (the demo data too).
+    REPORT_FIX = "reported"
+    ACCEPT = "accepted"
+    REJECT = "rejected"
+    REOPEN = "reopened"
+    REASSIGN = "reassigned"
+
+
+_OPEN = (Status.OPEN, Status.REOPENED)
+TRANSITIONS: dict[tuple[Status, Step], Status] = {
+    **{(status, Step.REPORT_FIX): Status.AWAITING_VERIFICATION for status in _OPEN},
+    (Status.AWAITING_VERIFICATION, Step.ACCEPT): Status.CLOSED,
+    (Status.AWAITING_VERIFICATION, Step.REJECT): Status.OPEN,
+    (Status.CLOSED, Step.REOPEN): Status.REOPENED,
+    # Reassigning changes who must fix it and by when, not where the finding stands.
+    **{(status, Step.REASSIGN): status for status in (*_OPEN, Status.AWAITING_VERIFICATION)},
+}
+
+PERMISSIONS = {
+    Step.REPORT_FIX: Permission.REPORT_FIX,
+    Step.ACCEPT: Permission.VERIFY_FIX,
+    Step.REJECT: Permission.VERIFY_FIX,
+    Step.REOPEN: Permission.VERIFY_FIX,
+    Step.REASSIGN: Permission.REASSIGN,
+}
+
+
+def localized_error(kind: type[AuditError], key: str, message: str, field: str | None = None, **values) -> AuditError:
+    """The English message for logs and the CLI, plus a catalog key so pages can say it in Chinese."""
+    error = kind(message, field=field)
+    error.key, error.values = f"ledger.error.{key}", values
+    return error
+
+
+def explain(error: AuditError, language: str) -> str:
+    """The error in the reader's language when it has a catalog key, else its own message."""
+    key = getattr(error, "key", None)
+    if key is None:
+        return error.message
+    values = dict(error.values)
+    if "status" in values:
+        values["status"] = i18n.t(f"ledger.status.{values['status']}", language)
+    if "step" in values:
+        values["step"] = i18n.t(f"ledger.step.{values['step']}", language)
+    return i18n.t(key, language, **values)
+
+
+def next_status(status: Status, step: Step) -> Status:
+    try:
+        return TRANSITIONS[(status, step)]
+    except KeyError:
+        raise localized_error(IllegalTransition, "illegal",
+                     f"A finding that is {status.value.replace('_', ' ')} cannot be {step.value.replace('_', ' ')}.",
+                     status=status.value, step=step.value) from None
+
+
+def allowed_steps(actor: User, finding: Finding) -> list[Step]:
+    """The steps this person may take on this finding now; what the page offers as buttons."""
+    steps = []
+    for step in Step:
+        if (finding.status, step) not in TRANSITIONS or not can(actor, PERMISSIONS[step]):
+            continue
+        if step is Step.REPORT_FIX and unit_scope(actor) not in (None, finding.responsible_unit):
+            continue
+        if step in (Step.ACCEPT, Step.REJECT) and finding.reported_by == actor.username:
+            continue
+        steps.append(step)
+    return steps
+
+
+def check_scope(actor: User, finding: Finding) -> None:
+    """A unit account deals with its own unit's findings only."""
+    scope = unit_scope(actor)
+    if scope is not None and finding.responsible_unit != scope:
+        raise localized_error(PermissionDenied, "other_unit",
+                     f"Finding {finding.number} belongs to {finding.responsible_unit}, not to {scope}.",
+                     number=finding.number, unit=finding.responsible_unit)
+
+
+def _check_version(cursor, finding: Finding, version: int) -> None:
+    if finding.version == version:
+        return
+    who = finding.updated_by or "?"
+    who = display_names(cursor, [who]).get(who, who)
+    when = f"{finding.updated_at:%Y-%m-%d %H:%M}" if finding.updated_at else "?"
+    raise localized_error(Conflict, "conflict",
+                 f"Finding {finding.number} was changed by {who} at {when} after you opened it. "
+                 "Nothing was saved: reload it to see the change, then try again.",
+                 field="version", number=finding.number, who=who, when=when)
+
+
+def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, version: int, note: str,
+               changes: dict, now: datetime | None, photos: Sequence = (), check=None) -> Finding:
+    require(actor, PERMISSIONS[step])
+    now = now or datetime.now()
+    with database.write() as cursor:
+        finding = get_finding(cursor, finding_id)
+        if finding is None:
+            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", id=finding_id)
+        check_scope(actor, finding)
+        _check_version(cursor, finding, version)
+        changes = {"status": next_status(finding.status, step), **changes}
+        if check:
+            check(finding)
+        before = {name: getattr(finding, name) for name in changes} | {"version": finding.version}
+        if not update_finding(cursor, finding_id, version, changes, actor=actor.username, now=now):
+            _check_version(cursor, get_finding(cursor, finding_id), version)
+        event_id = new_id()
+        insert_event(cursor, id=event_id, finding_id=finding_id, happened_at=now, actor=actor.username,
+                     action=step.value, from_status=finding.status.value, to_status=changes["status"].value,
+                     note=note)
+        for photo in photos:
+            save_photo(cursor, photo, now)
+            attach_photo(cursor, finding_id, photo.sha256, stage="fix", added_by=actor.username, now=now,
+                         event_id=event_id)
+        audit_log.append(
+            cursor, actor=actor.username, action=f"finding.{step.value}", entity="finding", entity_id=finding_id,
+            before=before,
+            after=changes | {"version": finding.version + 1, "event": event_id, "note": note,
+                             "photos": [photo.sha256 for photo in photos]},
+        )
+        return get_finding(cursor, finding_id)
+
+
+def _required(text: str, field: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise localized_error(InvalidInput, f"required_{field}", f"{what} is required: write it in the box, then save.",
+                     field=field)
+    return text
+
+
+def report_fix(database: Database, actor: User, finding_id: str, *, version: int, fix_report: str,
+               photos: Sequence[bytes] = (), now: datetime | None = None) -> Finding:
+    """The responsible unit says what it did, with evidence photos; the finding awaits verification."""
+    text = _required(fix_report, "fix_report", "What was done (整改情况)")
+    prepared = [prepare_photo(data) for data in photos]  # checked before the write lock is taken
+    now = now or datetime.now()
+    changes = {"fix_report": text, "reported_by": actor.username, "reported_at": now}
+    return _take_step(database, actor, finding_id, Step.REPORT_FIX, version=version, note=text,
+                      changes=changes, now=now, photos=prepared)
+
+
+def _four_eyes(actor: User):
+    def check(finding: Finding) -> None:
+        if finding.reported_by == actor.username:
+            raise localized_error(PermissionDenied, "four_eyes",
+                         f"You reported the fix of {finding.number}; another person must verify it.",
+                         number=finding.number)
+
+    return check
+
+
+def accept_fix(database: Database, actor: User, finding_id: str, *, version: int, note: str = "",
+               now: datetime | None = None) -> Finding:
+    """The verifier checked the fix: the finding is closed (销号)."""
+    now = now or datetime.now()
+    return _take_step(database, actor, finding_id, Step.ACCEPT, version=version, note=note.strip(),
+                      changes={"verifier": actor.username, "closed_at": now}, now=now, check=_four_eyes(actor))
+
+
+def reject_fix(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
+               now: datetime | None = None) -> Finding:
+    """The fix does not hold: back to open, with the reason the unit will read."""
+    reason = _required(reason, "reason", "The reason for sending it back")
+    return _take_step(database, actor, finding_id, Step.REJECT, version=version, note=reason, changes={},
+                      now=now, check=_four_eyes(actor))
+
+
+def reopen(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
+           now: datetime | None = None) -> Finding:
+    """A re-inspection found the closed problem again."""
+    reason = _required(reason, "reason", "The reason for reopening")
+    return _take_step(database, actor, finding_id, Step.REOPEN, version=version, note=reason,
+                      changes={"verifier": None, "closed_at": None}, now=now)
+
+
+def reassign(database: Database, actor: User, finding_id: str, *, version: int,
+             responsible_unit: str | None = None, responsible_person: str | None = None,
+             deadline: date | None = None, note: str = "", now: datetime | None = None) -> Finding:
+    """A supervisor changes who must fix the finding and by when."""
+    changes: dict = {}
+    if responsible_unit is not None:
+        changes["responsible_unit"] = _required(responsible_unit, "responsible_unit", "The responsible unit")
+    if responsible_person is not None:
+        changes["responsible_person"] = responsible_person.strip()
+    if deadline is not None:
+        changes["deadline"] = deadline
+
+    def check(finding: Finding) -> None:
+        if deadline is not None and deadline < finding.found_at.date():
+            raise localized_error(InvalidInput, "deadline_before_found",
+                         f"The deadline must not be before the day the finding was found ({finding.found_at:%Y-%m-%d}).",
+                         field="deadline", found=f"{finding.found_at:%Y-%m-%d}")
+        if all(getattr(finding, name) == value for name, value in changes.items()):
+            raise localized_error(InvalidInput, "nothing_changed", "Nothing was changed: pick a new unit, person or deadline.")
+
+    return _take_step(database, actor, finding_id, Step.REASSIGN, version=version, note=note.strip(),
+                      changes=changes, now=now, check=check)

@@ -1,0 +1,375 @@
+"""The rectification ledger in SQL: filters, pages, the export query, and what an import is matched against.
+
+Everything a ledger row shows is computed here, in DuckDB, including the overdue colour,
+so the page, the exports and the counts always agree. Filters and sort keys are turned
+into SQL from fixed pieces only; user values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from audit.model import DUE_SOON_DAYS, LONG_OVERDUE_DAYS, Overdue, Severity, Status
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """What the ledger shows; empty means no restriction."""
+
+    statuses: tuple[Status, ...] = ()
+    colours: tuple[Overdue, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    subdistrict: str | None = None
+    community: str | None = None
+    site: str | None = None  # id, code or name
+    unit: str | None = None  # the responsible unit, exactly
+    checklist: str | None = None  # id or title
+    found_from: date | None = None
+    found_to: date | None = None
+    repeats_only: bool = False
+    search: str = ""  # part of the number or the description
+
+
+OVERDUE_SQL = f"""CASE
+    WHEN f.status = 'closed' OR f.deadline IS NULL THEN 'none'
+    WHEN $today::DATE - f.deadline > {LONG_OVERDUE_DAYS} THEN 'red'
+    WHEN $today::DATE - f.deadline > 0 THEN 'yellow'
+    WHEN f.deadline - $today::DATE <= {DUE_SOON_DAYS} THEN 'blue'
+    ELSE 'none' END"""
+
+_CTES = """
+chk AS (
+    SELECT id, content_hash, title_zh, title_en, content,
+           row_number() OVER (PARTITION BY id ORDER BY version DESC, first_seen DESC) AS newest
+    FROM checklists
+), items AS (
+    SELECT id AS checklist_id, content_hash, item->>'id' AS item_id,
+           item->>'$.text.zh' AS item_zh, item->>'$.text.en' AS item_en
+    FROM (SELECT id, content_hash, unnest(json_extract(content, '$.sections[*].items[*]')) AS item FROM chk)
+), people AS (
+    SELECT username, any_value(display_name) AS display_name FROM users GROUP BY username
+)
+"""
+_SOURCES = f"WITH {_CTES}"
+
+
+def _sources_for(ids_param: str) -> str:
+    """The sources with `page`: the findings named in a list parameter, read first (a few rows, not all)."""
+    return f"WITH page AS MATERIALIZED (SELECT * FROM findings WHERE id IN (SELECT unnest(${ids_param}))), {_CTES}"
+
+# Each join with the alias it brings; a query takes only those it refers to, so a count
+# or a page that needs no checklist words does not pay for them.
+_JOINS = (
+    ("s", "LEFT JOIN sites s ON s.id = f.site_id"),
+    ("chk", "LEFT JOIN inspections i ON i.id = f.inspection_id "
+            "LEFT JOIN chk ON chk.id = f.checklist_id "
+            "AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash) "
+            "OR (i.checklist_hash IS NULL AND chk.newest = 1))"),
+    ("ci", "LEFT JOIN items ci ON ci.checklist_id = f.checklist_id AND ci.content_hash = chk.content_hash "
+           "AND ci.item_id = f.item_id"),
+    ("pi", "LEFT JOIN people pi ON pi.username = f.inspector"),
+    ("pv", "LEFT JOIN people pv ON pv.username = f.verifier"),
+)
+
+
+def _from(*sql: str, findings: str = "findings f") -> str:
+    """FROM findings with the joins whose aliases the given SQL uses (items need their checklist)."""
+    text = " ".join(sql)
+    used = {alias for alias, _ in _JOINS if re.search(rf"\b{alias}\.", text)}
+    if "ci" in used:
+        used.add("chk")
+    return f"FROM {findings} " + " ".join(join for alias, join in _JOINS if alias in used)
+
+
+# Sort keys as SQL; only the chosen one goes through the sort, with the tie-breakers.
+SORTS = {
+    "number": "f.number",
+    "found_at": "f.found_at",
+    "deadline": "f.deadline",
+    "site": "s.name_zh",
+    "unit": "f.responsible_unit",
+    "severity": "CASE f.severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 ELSE 1 END",
+    "status": "CASE f.status WHEN 'open' THEN 1 WHEN 'reopened' THEN 2 WHEN 'awaiting_verification' THEN 3 ELSE 4 END",
+    "overdue": f"CASE ({OVERDUE_SQL}) WHEN 'red' THEN 4 WHEN 'yellow' THEN 3 WHEN 'blue' THEN 2 ELSE 1 END",
+}
+
+
+def _run(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Execute with only the parameters the SQL names: DuckDB refuses unused ones."""
+    return cursor.execute(sql, {name: value for name, value in params.items() if re.search(rf"\${name}\b", sql)})
+
+
+def _lang(language: str) -> str:
+    return "en" if language == "en" else "zh"
+
+
+def _where(flt: LedgerFilter, today: date) -> tuple[str, dict]:
+    clauses, params = ["true"], {"today": today}
+
+    def add(clause: str, **values) -> None:
+        clauses.append(clause)
+        params.update(values)
+
+    if flt.statuses:
+        add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
+    if flt.colours:
+        add(f"({OVERDUE_SQL}) IN (SELECT unnest($colours))", colours=[c.value for c in flt.colours])
+    if flt.severities:
+        add("f.severity IN (SELECT unnest($severities))", severities=[s.value for s in flt.severities])
+    if flt.subdistrict:
+        add("$subdistrict IN (s.subdistrict_zh, s.subdistrict_en)", subdistrict=flt.subdistrict)
+    if flt.community:
+        add("$community IN (s.community_zh, s.community_en)", community=flt.community)
+    if flt.site:
+        add("$site IN (s.id, s.code, s.name_zh, s.name_en)", site=flt.site)
+    if flt.unit:
+        add("f.responsible_unit = $unit", unit=flt.unit)
+    if flt.checklist:
+        add("$checklist IN (f.checklist_id, chk.title_zh, chk.title_en, f.checklist_text)", checklist=flt.checklist)
+    if flt.found_from:
+        add("f.found_at >= $found_from::DATE", found_from=flt.found_from)
+    if flt.found_to:
+        add("f.found_at < $found_to::DATE + 1", found_to=flt.found_to)
+    if flt.repeats_only:
+        clauses.append("f.is_repeat")
+    if flt.search.strip():
+        add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{flt.search.strip()}%")
+    return " AND ".join(clauses), params
+
+
+def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
+    """`select` over the ledger sources, filtered by `where`, ordered by a key from SORTS."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    direction = "DESC" if descending else "ASC"
+    return (
+        f"{_SOURCES} SELECT * EXCLUDE (_key, _deadline, _number, _id) FROM "
+        f"(SELECT {select}, {SORTS[sort]} AS _key, f.deadline AS _deadline, f.number AS _number, f.id AS _id "
+        f"{_from(select, where, SORTS[sort])} WHERE {where}) ORDER BY _key {direction} NULLS LAST, _deadline, _number, _id"
+    )
+
+
+def count_findings(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date) -> int:
+    where, params = _where(flt, today)
+    return _run(cursor, f"{_SOURCES} SELECT count(*) {_from(where)} WHERE {where}", params).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: str
+    number: str
+    found_at: datetime
+    site: str | None
+    site_unit: str | None
+    checklist: str | None
+    item: str | None
+    description: str
+    severity: Severity
+    responsible_unit: str
+    responsible_person: str
+    deadline: date
+    status: Status
+    overdue: Overdue
+    is_repeat: bool
+
+
+def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, *, language: str,
+                sort: str = "deadline", descending: bool = False, limit: int = 50, offset: int = 0) -> list[LedgerRow]:
+    """One page of rows, sorted and cut in SQL: the whole ledger never leaves the database."""
+    lang = _lang(language)
+    where, params = _where(flt, today)
+    select = (
+        f"f.id, f.number, f.found_at, s.name_{lang}, s.unit_{lang}, "
+        f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
+        f"coalesce(ci.item_{lang}, f.item_text, f.item_id), f.description, f.severity, f.responsible_unit, "
+        f"f.responsible_person, f.deadline, f.status, {OVERDUE_SQL}, f.is_repeat"
+    )
+    # Sort and cut on the narrow key first, then read the wide columns of this page's rows only.
+    ids = [row[0] for row in _run(cursor, _sorted("f.id", where, sort, descending) + " LIMIT $limit OFFSET $offset",
+                                  params | {"limit": limit, "offset": offset}).fetchall()]
+    found = _run(cursor, f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
+                 {"ids": ids, "today": today}).fetchall()
+    position = {finding_id: index for index, finding_id in enumerate(ids)}
+    rows = sorted(found, key=lambda row: position[row[0]])
+    return [
+        LedgerRow(*row[:8], Severity(row[8]), row[9], row[10], row[11], Status(row[12]), Overdue(row[13]), row[14])
+        for row in rows
+    ]
+
+
+# --- the export query: one SQL expression per ledger column -------------------------------
+
+
+def _export_expressions(lang: str) -> dict[str, str]:
+    return {
+        "number": "f.number",
+        "finding_id": "f.id",
+        "found_at": "date_trunc('minute', f.found_at)",
+        "site": f"s.name_{lang}",
+        "site_unit": f"nullif(s.unit_{lang}, '')",
+        "checklist": f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)",
+        "item": f"coalesce(ci.item_{lang}, f.item_text, f.item_id)",
+        "description": "f.description",
+        "severity": "CASE f.severity " + " ".join(
+            f"WHEN '{s.value}' THEN $label_severity_{s.value}" for s in Severity) + " END",
+        "responsible_unit": "f.responsible_unit",
+        "responsible_person": "nullif(f.responsible_person, '')",
+        "requirement": "nullif(f.requirement, '')",
+        "deadline": "f.deadline",
+        "status": "CASE f.status " + " ".join(
+            f"WHEN '{s.value}' THEN $label_status_{s.value}" for s in Status) + " END",
+        "fix_report": "nullif(f.fix_report, '')",
+        "closed_on": "f.closed_at::DATE",
+        "inspector": "coalesce(pi.display_name, f.inspector)",
+        "verifier": "coalesce(pv.display_name, f.verifier)",
+    }
+
+
+EXPORT_FIELDS = tuple(_export_expressions("zh"))
+
+
+def _export_select(language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> tuple[str, dict]:
+    """The SELECT list of the export columns, and the parameters carrying the status and severity words."""
+    expressions = _export_expressions(_lang(language))
+    select = ", ".join(f'{expressions[name]} AS "{name}"' for name in fields)
+    params = {}
+    for kind, members in (("status", Status), ("severity", Severity)):
+        if kind in fields:
+            params |= {f"label_{kind}_{m.value}": labels[f"{kind}.{m.value}"] for m in members}
+    return select, params
+
+
+def _export_sql(flt: LedgerFilter, today: date, language: str, fields: tuple[str, ...],
+                labels: Mapping[str, str], sort: str, descending: bool) -> tuple[str, dict]:
+    select, params = _export_select(language, fields, labels)
+    where, filter_params = _where(flt, today)
+    return _sorted(select, where, sort, descending), params | filter_params
+
+
+def export_query(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, *, language: str,
+                 fields: tuple[str, ...], labels: Mapping[str, str], sort: str = "number",
+                 descending: bool = False) -> duckdb.DuckDBPyConnection:
+    """Run the ledger query for export; the caller streams the result (fetchmany or record batches).
+
+    `labels` gives the words for each status and severity in the export's language,
+    keyed 'status.open', 'severity.major' and so on.
+    """
+    sql, params = _export_sql(flt, today, language, fields, labels, sort, descending)
+    return _run(cursor, sql, params)
+
+
+def copy_export_to_csv(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, path: str, *,
+                       language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> None:
+    """DuckDB's own COPY of the export query: the yardstick the CSV export is measured against."""
+    sql, params = _export_sql(flt, today, language, fields, labels, "number", False)
+    quoted = path.replace("'", "''")
+    _run(cursor, f"COPY ({sql}) TO '{quoted}' (HEADER, DELIMITER ',')", params)
+
+
+# --- small look-ups for pages and the life cycle ---------------------------------------
+
+
+def display_names(cursor: duckdb.DuckDBPyConnection, usernames: list[str]) -> dict[str, str]:
+    """username -> display name for those that are accounts; others are names as written."""
+    rows = cursor.execute(
+        "SELECT username, any_value(display_name) FROM users WHERE username IN (SELECT unnest($names)) "
+        "GROUP BY username",
+        {"names": [name for name in usernames if name]},
+    ).fetchall()
+    return dict(rows)
+
+
+def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str | None = None) -> dict[str, list]:
+    """(value, label) pairs for each ledger filter, from the findings that exist (of one unit if given)."""
+    lang = _lang(language)
+    scope = "WHERE f.responsible_unit = $unit" if unit is not None else ""
+    params = {"unit": unit} if unit is not None else {}
+
+    def pairs(value: str, label: str) -> list[tuple[str, str]]:
+        return _run(
+            cursor, f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
+            f"QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1 ORDER BY l",
+            params,
+        ).fetchall()
+
+    return {
+        "subdistrict": pairs("s.subdistrict_zh", f"s.subdistrict_{lang}"),
+        "community": pairs("s.community_zh", f"s.community_{lang}"),
+        "site": pairs("s.id", f"s.name_{lang}"),
+        "unit": pairs("f.responsible_unit", "f.responsible_unit"),
+        "checklist": pairs("coalesce(f.checklist_id, f.checklist_text)",
+                           f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)"),
+    }
+
+
+def site_of(cursor: duckdb.DuckDBPyConnection, site_id: str, language: str) -> dict | None:
+    lang = _lang(language)
+    result = cursor.execute(
+        f"SELECT name_{lang} AS name, unit_{lang} AS unit, subdistrict_{lang} AS subdistrict, "
+        f"community_{lang} AS community, kind FROM sites WHERE id = ? LIMIT 1",
+        [site_id],
+    )
+    row = result.fetchone()
+    return dict(zip([d[0] for d in result.description], row)) if row else None
+
+
+def checklist_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, language: str) -> tuple[str | None, str | None]:
+    """The checklist title and item text of one finding, in the version it was found against."""
+    lang = _lang(language)
+    row = cursor.execute(
+        f"{_sources_for('ids')} SELECT coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
+        f"coalesce(ci.item_{lang}, f.item_text, f.item_id) {_from('ci.', findings='page f')}",
+        {"ids": [finding_id]},
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+# --- what an imported ledger is matched against ---------------------------------------
+
+
+def existing_findings(cursor: duckdb.DuckDBPyConnection, numbers: list[str], ids: list[str]) -> tuple[set, set]:
+    """Which of these numbers and ids the database already holds."""
+    found_numbers = cursor.execute(
+        "SELECT DISTINCT number FROM findings WHERE number IN (SELECT unnest($numbers))", {"numbers": numbers}
+    ).fetchall()
+    found_ids = cursor.execute(
+        "SELECT DISTINCT id FROM findings WHERE id IN (SELECT unnest($ids))", {"ids": ids}
+    ).fetchall()
+    return {row[0] for row in found_numbers}, {row[0] for row in found_ids}
+
+
+def site_ids_by_name(cursor: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Site name (either language) -> id; an active site wins over an inactive one of the same name."""
+    rows = cursor.execute(
+        "SELECT name, id FROM (SELECT name_zh AS name, id, active FROM sites UNION ALL "
+        "SELECT name_en, id, active FROM sites) ORDER BY active, id"
+    ).fetchall()
+    return dict(rows)
+
+
+def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, str | None]]:
+    """(checklist title, item text) and (checklist title, None), in either language -> (checklist id, item id)."""
+    rows = cursor.execute(
+        f"{_SOURCES} SELECT chk.title_zh, chk.title_en, chk.id, ci.item_id, ci.item_zh, ci.item_en "
+        "FROM chk LEFT JOIN items ci ON ci.checklist_id = chk.id AND ci.content_hash = chk.content_hash "
+        "WHERE chk.newest = 1"
+    ).fetchall()
+    index: dict[tuple, tuple[str, str | None]] = {}
+    for title_zh, title_en, checklist_id, item_id, item_zh, item_en in rows:
+        for title in (title_zh, title_en):
+            index[(title, None)] = (checklist_id, None)
+            for text in (item_zh, item_en):
+                if item_id:
+                    index[(title, text)] = (checklist_id, item_id)
+    return index
+
+
+def set_source_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None,
+                     item: str | None) -> None:
+    cursor.execute("UPDATE findings SET checklist_text = ?, item_text = ? WHERE id = ?", [checklist, item, finding_id])
+

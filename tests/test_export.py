@@ -1,0 +1,267 @@
+"""Exports read back the way a user meets them: Excel via openpyxl, CSV via csv, PDF via poppler."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from audit.errors import InvalidInput, PermissionDenied
+from audit.exports import cjk_font
+from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
+from audit.exports.xlsx_export import LedgerSheet
+from audit.model import Status
+from audit.services.ledger import export_ledger
+from audit.store.ledger import LedgerFilter
+from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, UNIT, seed_ledger
+
+ALL = ["2026-000" + str(n) for n in range(1, 9)]
+
+
+@pytest.fixture
+def ledger_db(db):
+    seed_ledger(db)
+    return db
+
+
+def export(db, fmt, tmp_path, flt=LedgerFilter(), actor=SUPERVISOR, language="zh-CN", **options):
+    path = tmp_path / f"ledger.{fmt}"
+    export_ledger(db, actor, flt, fmt, str(path), language=language, today=TODAY, **options)
+    return path
+
+
+def xlsx_rows(path) -> list[list]:
+    sheet = openpyxl.load_workbook(path).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def csv_rows(path) -> list[list[str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 byte-order mark to read Chinese"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_xlsx_looks_like_the_office_sheet(ledger_db, tmp_path):
+    path = export(ledger_db, "xlsx", tmp_path)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.title == "整改台账"
+    assert [cell.value for cell in sheet[1]] == headings("zh-CN")
+    assert sheet[1][0].value == "编号" and sheet[1][12].value == "整改时限" and sheet[1][15].value == "销号日期"
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:R9"
+    widths = {column.field: sheet.column_dimensions[chr(65 + i)].width for i, column in enumerate(LEDGER_COLUMNS)}
+    assert widths["description"] > 30 and widths["number"] < 15
+    description = FIELDS.index("description")
+    assert sheet.cell(2, description + 1).alignment.wrap_text
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ALL
+
+
+def test_xlsx_dates_are_real_dates_and_chinese_is_intact(ledger_db, tmp_path):
+    sheet = openpyxl.load_workbook(export(ledger_db, "xlsx", tmp_path)).active
+    first = {field: cell for field, cell in zip(FIELDS, sheet[2])}
+    assert first["found_at"].is_date and first["found_at"].value == datetime(2026, 3, 1, 9, 30)
+    assert first["found_at"].number_format == "yyyy-mm-dd hh:mm"
+    assert first["deadline"].is_date and first["deadline"].value == datetime(2026, 2, 26)
+    assert (first["site"].value, first["severity"].value, first["status"].value) == ("国胜集中隔离点", "严重", "待整改")
+    assert first["inspector"].value == "陈明"  # the account's display name, not its username
+    closed = {field: cell for field, cell in zip(FIELDS, sheet[7])}
+    assert closed["closed_on"].value == datetime(2026, 3, 9) and closed["verifier"].value == "王芳"
+
+
+def test_xlsx_and_csv_hold_the_same_rows(ledger_db, tmp_path):
+    from_xlsx = xlsx_rows(export(ledger_db, "xlsx", tmp_path))
+    from_csv = csv_rows(export(ledger_db, "csv", tmp_path))
+
+    def text(value):
+        if isinstance(value, datetime):
+            return f"{value:%Y-%m-%d %H:%M}" if value.hour or value.minute else f"{value:%Y-%m-%d}"
+        return "" if value is None else str(value)
+
+    assert from_csv == [[text(value) for value in row] for row in from_xlsx]
+
+
+def test_english_headings_and_words(ledger_db, tmp_path):
+    rows = csv_rows(export(ledger_db, "csv", tmp_path, language="en"))
+    assert rows[0][:3] == ["No.", "Finding ID", "Found"]
+    assert rows[0][FIELDS.index("requirement")] == "Rectification requirement"
+    assert rows[1][FIELDS.index("site")] == "Guosheng isolation point"
+    assert rows[1][FIELDS.index("status")] == "Open"
+
+
+def test_exports_hold_exactly_what_the_filters_show(ledger_db, tmp_path):
+    flt = LedgerFilter(statuses=(Status.OPEN,), unit=GUANGMING)
+    rows = csv_rows(export(ledger_db, "csv", tmp_path, flt=flt, sort="deadline", descending=True))
+    assert [row[0] for row in rows[1:]] == ["2026-0005", "2026-0008", "2026-0007"]
+
+
+def test_a_unit_account_exports_only_its_own_findings(ledger_db, tmp_path):
+    rows = xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=LedgerFilter(unit=GUANGMING), actor=UNIT))
+    assert {row[FIELDS.index("responsible_unit")] for row in rows[1:]} == {GUOSHENG}
+
+
+def test_inspectors_may_not_export(ledger_db, tmp_path):
+    with pytest.raises(PermissionDenied):
+        export(ledger_db, "csv", tmp_path, actor=INSPECTOR)
+
+
+def test_progress_is_reported_up_to_the_total(ledger_db, tmp_path):
+    calls = []
+    export(ledger_db, "xlsx", tmp_path, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (8, 8)
+
+
+def test_an_empty_export_still_has_its_headings(ledger_db, tmp_path):
+    flt = LedgerFilter(search="no such finding")
+    assert csv_rows(export(ledger_db, "csv", tmp_path, flt=flt)) == [headings("zh-CN")]
+    assert xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=flt)) == [headings("zh-CN")]
+
+
+# --- formula injection ----------------------------------------------------------------
+
+RISKY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1",
+         "\r=1+1", "\n=1+1", "=cmd|' /C calc'!A0", "  leading spaces", "a & b < c > d", "_x0041_ literal"]
+
+
+@pytest.fixture
+def risky_db(db):
+    from audit.store.findings import insert_finding
+    from tests.test_store import make_finding
+
+    with db.write() as cursor:
+        for number, text in enumerate(RISKY, 1):
+            insert_finding(cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text,
+                                                requirement=text))
+    return db
+
+
+def as_excel_reads(value: str) -> str:
+    """Excel decodes _xHHHH_ escapes in cell text (control characters, a literal _x...); openpyxl does not."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), value)
+
+
+def test_no_xlsx_cell_becomes_a_formula(risky_db, tmp_path):
+    sheet = openpyxl.load_workbook(export(risky_db, "xlsx", tmp_path)).active
+    for row, text in enumerate(RISKY, 2):
+        for field in ("description", "responsible_person", "requirement"):
+            cell = sheet.cell(row, FIELDS.index(field) + 1)
+            assert cell.data_type == "s", (text, cell.data_type)
+            assert as_excel_reads(cell.value) == text
+    with zipfile.ZipFile(tmp_path / "ledger.xlsx") as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted_inert(risky_db, tmp_path):
+    rows = csv_rows(export(risky_db, "csv", tmp_path))
+    for row, text in zip(rows[1:], RISKY):
+        expected = "'" + text if text[0] in "=+-@\t\r\n" else text
+        assert row[FIELDS.index("description")] == expected
+        assert row[FIELDS.index("responsible_person")] == expected
+        assert not row[FIELDS.index("description")].startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
+
+
+def _sheet_xml(path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
+    rows = [
+        ["2026-0001", "国胜集中隔离点", "单层普通口罩 \"隔离单\"", date(2026, 3, 3), datetime(2026, 3, 1, 23, 5)],
+        ["2026-0002", None, "a & b", date(2026, 3, 4), datetime(2026, 3, 2, 8, 0)],
+        ["2026-0003", "", " leading", None, datetime(2026, 3, 2, 8, 0)],
+        ["2026-0004", "=1+1", "_x0041_", date(2026, 3, 5), None],
+        ["2026-0005", "x" * 9000, "控制\x07字符", date(2026, 3, 6), datetime(2026, 3, 3, 0, 0)],
+    ]
+
+    def write(path, fast: bool) -> str:
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        sheet = book.add_worksheet("s", worksheet_class=LedgerSheet if fast else None)
+        text, day = book.add_format({"text_wrap": True}), book.add_format({"num_format": "yyyy-mm-dd"})
+        styles = [text, text, text, day, day]
+        sheet.write_string(0, 0, "编号", text)
+        for number, row in enumerate(rows, 1):
+            if fast:
+                sheet.write_ledger_row(number, row, styles)
+                continue
+            for col, value in enumerate(row):
+                if value in (None, ""):
+                    continue
+                if isinstance(value, date):
+                    sheet.write_datetime(number, col, value, styles[col])
+                else:
+                    sheet.write_string(number, col, value, styles[col])
+        book.close()
+        return _sheet_xml(path)
+
+    assert write(tmp_path / "fast.xlsx", True) == write(tmp_path / "stock.xlsx", False)
+
+
+# --- the printed notice -----------------------------------------------------------------
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def pdf_fonts(path) -> list[list[str]]:
+    lines = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()
+    return [line.split() for line in lines[2:]]
+
+
+def test_notices_one_per_unit_with_open_findings_only(ledger_db, tmp_path):
+    path = export(ledger_db, "pdf", tmp_path)
+    text = pdf_text(path)
+    assert text.count("整改通知书") == 2
+    assert f"{GUANGMING}：" in text and f"{GUOSHENG}：" in text
+    for heading in ("序号", "编号", "检查点位", "问题描述", "整改要求", "整改时限", "督查组（盖章）", "责任单位签收人"):
+        assert heading in text
+    assert "2026-0001" in text and "2026-03-15" in text
+    assert "2026-0006" not in text  # closed: not on a notice
+
+
+def test_notice_fonts_are_embedded_never_cid_song(ledger_db, tmp_path):
+    fonts = pdf_fonts(export(ledger_db, "pdf", tmp_path))
+    assert fonts, "the notice has text, so it has fonts"
+    for font in fonts:
+        name, emb = font[0], font[-5]
+        assert "STSong" not in name
+        assert emb == "yes", f"{name} is not embedded"
+
+
+def test_english_notice(ledger_db, tmp_path):
+    text = pdf_text(export(ledger_db, "pdf", tmp_path, language="en"))
+    assert text.count("Rectification notice") == 2 and "Received for the unit by" in text
+
+
+def test_no_notice_without_open_findings(ledger_db, tmp_path):
+    with pytest.raises(InvalidInput) as refused:
+        export(ledger_db, "pdf", tmp_path, flt=LedgerFilter(statuses=(Status.CLOSED,)))
+    assert refused.value.key == "ledger.error.no_notice"
+
+
+def test_a_font_setting_that_points_nowhere_says_so(ledger_db, tmp_path, monkeypatch):
+    monkeypatch.setenv(cjk_font.SETTING, str(tmp_path / "missing.ttf"))
+    with pytest.raises(cjk_font.FontMissing, match="missing.ttf, which is not a file"):
+        export(ledger_db, "pdf", tmp_path)
+
+
+def test_a_font_without_chinese_is_refused(ledger_db, tmp_path, monkeypatch):
+    monkeypatch.setenv(cjk_font.SETTING, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    with pytest.raises(cjk_font.FontMissing, match="has no Chinese characters"):
+        export(ledger_db, "pdf", tmp_path)
+
+
+def test_no_font_at_all_says_what_to_install(ledger_db, tmp_path, monkeypatch):
+    monkeypatch.delenv(cjk_font.SETTING, raising=False)
+    monkeypatch.setattr(cjk_font, "KNOWN_FONTS", (str(tmp_path / "none.ttc"),))
+    with pytest.raises(cjk_font.FontMissing, match="apt-get install fonts-noto-cjk"):
+        export(ledger_db, "pdf", tmp_path)
