@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit.services.permissions import can
+from audit.services.permissions import Permission, can
 from audit.ui.session import current_user, language_switch, t
 
 UI = Path(__file__).parent / "audit" / "ui"
@@ -12,6 +12,7 @@ UI = Path(__file__).parent / "audit" / "ui"
 # (section, page file, title key, icon, url path, permission needed; None = every signed-in user)
 PAGES = [
     ("nav.section.work", "home.py", "home.nav", ":material/home:", "home", None),
+    ("nav.section.work", "dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
 ]
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
