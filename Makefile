@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
-DEMO_FINDINGS ?= 50000
+DEMO_FINDINGS ?= 20000
 
 .PHONY: run test demo bench clean-demo
 

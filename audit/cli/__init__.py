@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "checklists"]
+COMMAND_MODULES = ["base", "checklists", "sites", "demo"]
 
 
 class AuditGroup(click.Group):

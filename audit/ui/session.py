@@ -6,6 +6,7 @@ import streamlit as st
 
 from audit import i18n
 from audit.model import User
+from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import Database, database_path, open_database
 
 LANGUAGE_KEY = "language"
@@ -15,7 +16,9 @@ USER_KEY = "user"
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Database:
     # Shared by every session of the server: pages take cursors from it, never the connection.
-    return open_database(path)
+    database = open_database(path)
+    sync_checklists(database, checklists_directory())
+    return database
 
 
 def database() -> Database:

@@ -1,0 +1,67 @@
+"""`demo`: fill a database with realistic inspections and findings to try the app on."""
+
+import importlib
+from pathlib import Path
+
+import click
+
+from audit.cli import cli, db_option
+from audit.store import open_database
+
+
+def load_checklists(directory: Path) -> list:
+    """The valid checklists; a broken file is reported and skipped, as the app does."""
+    from audit.checklists import load_checklists as load
+
+    result = load(directory)
+    for problem in result.problems:
+        click.echo(f"Skipped: {problem}", err=True)
+    if not result.checklists:
+        raise click.ClickException(f"No valid checklist in {directory}: nothing to inspect against.")
+    return result.checklists
+
+
+def create_demo_accounts(db_path: str) -> None:
+    """Demo logins, once the accounts service offers them; their passwords are shown only here."""
+    try:
+        service = importlib.import_module("audit.services.accounts")
+    except ModuleNotFoundError as error:
+        if error.name != "audit.services.accounts":
+            raise
+        return
+    create = getattr(service, "create_demo_accounts", None)
+    if create is None:
+        return
+    database = open_database(db_path)
+    try:
+        accounts = create(database)
+    finally:
+        database.close()
+    click.echo("Demo accounts (shown once, write them down):")
+    for username, role, password in accounts:
+        click.echo(f"  {username:<16} {role!s:<12} {password}")
+
+
+@cli.command()
+@click.option("--findings", type=click.IntRange(min=0), default=50_000, show_default=True,
+              help="How many findings to make (about a third as many inspections).")
+@click.option("--seed", type=int, default=2020, show_default=True, help="Same seed, same data.")
+@click.option("--accounts", is_flag=True, help="Also create demo accounts and print their passwords.")
+@click.option("--checklists", "checklists_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default="checklists", show_default=True, help="Folder of checklist YAML files.")
+@db_option
+def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path, db_path: str) -> None:
+    """Add demo sites, inspections and findings to the database (created if missing)."""
+    from audit.demo import generate_file  # numpy and Arrow load only for this command
+
+    checklists = load_checklists(checklists_dir)
+    with click.progressbar(length=1000, label="Generating demo data", show_eta=False) as bar:
+        def progress(stage: str, done: float) -> None:
+            bar.label = f"Demo: {stage}"
+            bar.update(int(done * 1000) - bar.pos)
+
+        report = generate_file(db_path, checklists, findings=findings, seed=seed, progress=progress)
+    click.echo(f"{db_path}: {report.findings} findings from {report.inspections} inspections at "
+               f"{report.sites} sites ({report.responses} answers, {report.events} rectification events).")
+    if accounts:
+        create_demo_accounts(db_path)

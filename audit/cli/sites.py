@@ -1,0 +1,26 @@
+"""`sites import FILE`: load or update the site registry from CSV."""
+
+import click
+
+from audit.cli import cli, db_option
+from audit.services.sites import import_sites_csv
+from audit.store import open_database
+
+
+@cli.group()
+def sites() -> None:
+    """The site registry (district → subdistrict → community → site)."""
+
+
+@sites.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@db_option
+def import_command(file: str, db_path: str) -> None:
+    """Import FILE (CSV, UTF-8), updating sites with the same code; all rows or none."""
+    database = open_database(db_path)
+    try:
+        report = import_sites_csv(database, file, actor="cli")
+    finally:
+        database.close()
+    click.echo(f"Imported {report.rows} sites: {report.inserted} new, {report.updated} updated, "
+               f"{report.unchanged} unchanged.")

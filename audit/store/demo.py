@@ -1,0 +1,79 @@
+"""Bulk writes for the demo generator: whole Arrow tables in one statement each.
+
+Row-by-row inserts would take hours for a million findings; `INSERT ... SELECT` from a
+registered Arrow table takes seconds, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from audit.model import Checklist
+
+BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
+
+
+def _plain(value):
+    """dataclasses.asdict keeps enums; JSON wants their values."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
+    """Record each checklist version the demo inspections were made against, unless already there."""
+    added = 0
+    for checklist in checklists:
+        known = cursor.execute(
+            "SELECT count(*) FROM checklists WHERE id = ? AND version = ? AND content_hash = ?",
+            [checklist.id, checklist.version, checklist.content_hash],
+        ).fetchone()[0]
+        if known:
+            continue
+        content = json.dumps(_plain(dataclasses.asdict(checklist)), ensure_ascii=False)
+        cursor.execute(
+            "INSERT INTO checklists (id, version, content_hash, title_zh, title_en, content, first_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
+            [checklist.id, checklist.version, checklist.content_hash, checklist.title.zh,
+             checklist.title.en, content, now],
+        )
+        added += 1
+    return added
+
+
+def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Append an Arrow table whose column names are columns of `table`."""
+    if table not in BULK_TABLES:
+        raise ValueError(f"not a bulk-loaded table: {table}")
+    columns = ", ".join(rows.column_names)
+    cursor.register("demo_rows", rows)
+    try:
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM demo_rows")
+    finally:
+        cursor.unregister("demo_rows")
+
+
+def finding_sequences(cursor: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """The last finding number used in each year, so generated numbers continue from it."""
+    rows = cursor.execute(
+        "SELECT name, value FROM sequences WHERE name LIKE 'finding-%'"
+    ).fetchall()
+    return {int(name.removeprefix("finding-")): value for name, value in rows}
+
+
+def set_finding_sequences(cursor: duckdb.DuckDBPyConnection, last: dict[int, int]) -> None:
+    for year, value in sorted(last.items()):
+        name = f"finding-{year}"
+        cursor.execute("DELETE FROM sequences WHERE name = ?", [name])
+        cursor.execute("INSERT INTO sequences VALUES (?, ?)", [name, value])
+
