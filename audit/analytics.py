@@ -231,7 +231,8 @@ def data_version(database: Database) -> str:
 def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:
     """A chart's rows for Excel: UTF-8 with BOM, headers in the UI language, codes and ids left out,
     and text that Excel would run as a formula (=, +, -, @) made inert with a leading quote."""
-    shown = [c for c in frame.columns if not c.endswith("_id") and c != "rank" and f"{c}_label" not in frame]
+    shown = [f"{c}_label" if f"{c}_label" in frame else c for c in frame.columns
+             if not c.endswith(("_id", "_label")) and c != "rank"]
     table = frame[shown].copy()
     for column in table.columns:
         if table[column].dtype == object:

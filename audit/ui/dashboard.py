@@ -21,6 +21,8 @@ SELECTED_SITE = "dashboard.selected_site"
 """The site picked by tapping a bar; tests set it directly, as a tap would."""
 PAGE = "dashboard.page"
 SITE_CHART = "dashboard.site_chart"
+METRIC_WIDTH = 152
+ROW_PIXELS = 35
 PERIODS = ("30", "90", "365", "custom")
 FILTER_KEYS = ("dashboard.subdistrict", "dashboard.community", "dashboard.site_kind", "dashboard.site",
                "dashboard.checklist", "dashboard.severity", "dashboard.status")
@@ -104,13 +106,15 @@ def _format(figure: analytics.Figure, value: float | None, signed: bool = False)
 
 
 def _headline(board: analytics.Dashboard) -> None:
-    columns = [*st.columns(4), *st.columns(4)]
-    for column, figure in zip(columns, board.headline):
+    # A wrapping row: four figures a line on a wide screen, two on a tablet held upright.
+    row = st.container(horizontal=True, gap="small")
+    for figure in board.headline:
         change = figure.change
         colour = "off" if not change else "normal" if figure.higher_is_better else "inverse"
-        column.metric(t(f"dashboard.figure.{figure.key}"), _format(figure, figure.current),
-                      delta=None if change is None else _format(figure, change, signed=True),
-                      delta_color=colour, help=t(f"dashboard.figure.{figure.key}.help"), border=True)
+        row.metric(t(f"dashboard.figure.{figure.key}"), _format(figure, figure.current),
+                   delta=None if change is None else _format(figure, change, signed=True),
+                   delta_color=colour, delta_arrow="auto" if change else "off",
+                   help=t(f"dashboard.figure.{figure.key}.help"), border=True, width=METRIC_WIDTH)
     before = board.filters.previous_start
     st.caption(t("dashboard.compared", start=before, end=board.filters.start - timedelta(days=1)))
 
@@ -150,11 +154,8 @@ def _charts(board: analytics.Dashboard) -> None:
            key=SITE_CHART, on_select=_on_site_tap, selection_mode=charts.SITE_SELECTION)
     _chart("over_time", board.over_time, lambda f, l: charts.findings_over_time(f, l, board.filters.grain))
     _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
-    left, right = st.columns(2)
-    with left:
-        _chart("ageing", board.ageing, charts.status_ageing)
-    with right:
-        _chart("time_to_close", board.time_to_close, charts.time_to_close)
+    _chart("ageing", board.ageing, charts.status_ageing)
+    _chart("time_to_close", board.time_to_close, charts.time_to_close)
     _chart("failing_items", board.failing_items, charts.failing_items)
     _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
 
@@ -170,7 +171,8 @@ def _drilldown(load) -> None:
     config["link"] = st.column_config.LinkColumn(headers["link"], display_text=t("dashboard.drill.open"), width="small")
     config["found_at"] = st.column_config.DatetimeColumn(headers["found_at"], format="YYYY-MM-DD HH:mm")
     config["deadline"] = st.column_config.DateColumn(headers["deadline"], format="YYYY-MM-DD")
-    st.dataframe(rows[shown], column_config=config, hide_index=True, width="stretch", key="dashboard.findings")
+    st.dataframe(rows[shown], column_config=config, hide_index=True, width="stretch", key="dashboard.findings",
+                 height=ROW_PIXELS * (len(rows) + 1) + 3)
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
     if back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch"):
         st.session_state[PAGE] = result.page - 1
