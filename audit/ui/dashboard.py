@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from audit import analytics, charts
+from audit import analytics, charts, i18n
 from audit.errors import AuditError
 from audit.model import User
 from audit.services.permissions import unit_scope
@@ -46,15 +46,22 @@ def _choices(path: str, version: str, user: User, lang: str) -> analytics.Filter
     return analytics.filter_choices(database(), user, lang)
 
 
+def _named(prefix: str):
+    """Option names in today's language, fixed now: a widget may format its options outside this run."""
+    lang = language()
+    return lambda code: i18n.t(f"{prefix}.{code}", lang)
+
+
 def _pick(column, label: str, key: str, options: list, names: dict | None = None):
     """A select whose first option, None, means "all"."""
+    everything = t("dashboard.all")
     return column.selectbox(label, [None, *options], key=key,
-                            format_func=lambda v: t("dashboard.all") if v is None else (names or {}).get(v, v))
+                            format_func=lambda v: everything if v is None else (names or {}).get(v, v))
 
 
 def _period(today: date) -> tuple[date, date] | None:
     choice = st.segmented_control(t("dashboard.period"), PERIODS, default="90", key="dashboard.period",
-                                  format_func=lambda p: t(f"dashboard.period.{p}"))
+                                  format_func=_named("dashboard.period"))
     if choice != "custom":
         return today - timedelta(days=int(choice or analytics.DEFAULT_DAYS) - 1), today
     chosen = st.date_input(t("dashboard.dates"), value=(today - timedelta(days=analytics.DEFAULT_DAYS - 1), today),
@@ -83,9 +90,9 @@ def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters
         titles = dict(zip(choices.checklists["checklist_id"], choices.checklists["checklist"]))
         checklist = _pick(left, t("dashboard.checklist"), "dashboard.checklist", list(titles), titles)
         severities = st.pills(t("dashboard.severity"), choices.severities, selection_mode="multi",
-                              key="dashboard.severity", format_func=lambda s: t(f"dashboard.severity.{s}"))
+                              key="dashboard.severity", format_func=_named("dashboard.severity"))
         statuses = st.pills(t("dashboard.status"), choices.statuses, selection_mode="multi",
-                            key="dashboard.status", format_func=lambda s: t(f"dashboard.status.{s}"))
+                            key="dashboard.status", format_func=_named("dashboard.status"))
     if period is None:
         st.info(t("dashboard.dates.incomplete"))
         return None
