@@ -18,13 +18,15 @@ SEVERITY_COLOURS = {"critical": "#b71c1c", "major": "#ef6c00", "minor": "#ffb74d
 AGEING_COLOURS = {"red": "#d32f2f", "yellow": "#fbc02d", "blue": "#1e88e5", "none": "#66bb6a", "closed": "#bdbdbd"}
 STATUS_ORDER = ("open", "reopened", "awaiting_verification", "closed")
 ROW_HEIGHT = 26
+COUNTS = alt.Axis(tickMinStep=1, format=",d")
+"""Counts are whole: no 0.5 ticks when the numbers are small."""
 LABEL_LIMIT = 220
 
 
 def _title(key: str, language: str, **values) -> alt.TitleParams:
     return alt.TitleParams(i18n.t(f"dashboard.chart.{key}.title", language, **values),
                            subtitle=i18n.t(f"dashboard.chart.{key}.subtitle", language, **values),
-                           anchor="start", fontSize=16, subtitleFontSize=12)
+                           anchor="start", fontSize=16, subtitleFontSize=12, offset=8)
 
 
 def _axis_title(key: str, language: str) -> str:
@@ -50,7 +52,7 @@ def _sized(chart, height: int):
 
 
 def _legend() -> alt.Legend:
-    return alt.Legend(orient="top", title=None, labelFontSize=12, columns=3, labelLimit=200)
+    return alt.Legend(orient="top", title=None, labelFontSize=12, columns=3, labelLimit=200, offset=6, padding=0)
 
 
 def findings_by_site(frame: pd.DataFrame, language: str, selected_site: str | None = None) -> alt.LayerChart:
@@ -73,7 +75,7 @@ def findings_by_site(frame: pd.DataFrame, language: str, selected_site: str | No
     bars = alt.Chart(named if cut else data).mark_bar(cursor="pointer").encode(
         y=y,
         # One row per site and severity already: no aggregate, so every bar keeps its site_id to select by.
-        x=alt.X("findings:Q", title=x_title, stack="zero",
+        x=alt.X("findings:Q", title=x_title, stack="zero", axis=COUNTS,
                 scale=alt.Scale(domain=[0, cut]) if cut else alt.Undefined),
         color=alt.Color("severity_label:N", scale=_scale(SEVERITY_COLOURS, "dashboard.severity", language),
                         legend=_legend()),
@@ -112,7 +114,7 @@ def findings_over_time(frame: pd.DataFrame, language: str, grain: str) -> alt.Ch
     return _sized(alt.Chart(data, title=_title("over_time", language, grain=grain_name)).mark_bar().encode(
         x=alt.X("period_label:O", title=None, sort=alt.EncodingSortField("period"),
                 axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
-        y=alt.Y("sum(findings):Q", title=_axis_title("findings", language)),
+        y=alt.Y("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
         color=alt.Color("checklist:N", legend=_legend(), scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("period_label:O", title=_axis_title("period", language)),
                  alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
@@ -151,7 +153,7 @@ def status_ageing(frame: pd.DataFrame, language: str) -> alt.Chart:
     colours = {code: colour for code, colour in AGEING_COLOURS.items() if code != "closed"}
     return _sized(alt.Chart(pending, title=_title("ageing", language, closed=f"{closed:,}")).mark_bar().encode(
         y=alt.Y("status_label:N", sort=statuses, title=None, axis=alt.Axis(labelFontSize=13)),
-        x=alt.X("sum(findings):Q", title=_axis_title("findings", language)),
+        x=alt.X("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
         color=alt.Color("ageing_label:N", scale=_scale(colours, "dashboard.ageing", language), legend=_legend()),
         order=alt.Order("ageing_order:Q"),
         tooltip=[alt.Tooltip("status_label:N", title=_axis_title("status", language)),
@@ -164,7 +166,7 @@ def time_to_close(frame: pd.DataFrame, language: str) -> alt.Chart:
     return _sized(alt.Chart(frame, title=_title("time_to_close", language)).mark_bar(color="#5c6bc0").encode(
         x=alt.X("bucket_label:N", sort=alt.EncodingSortField("bucket"), title=_axis_title("bucket", language),
                 axis=alt.Axis(labelAngle=0, labelFontSize=12)),
-        y=alt.Y("findings:Q", title=_axis_title("findings", language)),
+        y=alt.Y("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
         tooltip=[alt.Tooltip("bucket_label:N", title=_axis_title("bucket", language)),
                  alt.Tooltip("findings:Q", title=_axis_title("findings", language))],
     ), 220)
@@ -173,7 +175,7 @@ def time_to_close(frame: pd.DataFrame, language: str) -> alt.Chart:
 def failing_items(frame: pd.DataFrame, language: str) -> alt.Chart:
     return _sized(alt.Chart(frame, title=_title("failing_items", language)).mark_bar(color="#e57373").encode(
         y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12)),
-        x=alt.X("findings:Q", title=_axis_title("findings", language)),
+        x=alt.X("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
         tooltip=[alt.Tooltip("item:N", title=_axis_title("item", language)),
                  alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
                  alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
@@ -186,7 +188,7 @@ def repeat_offenders(frame: pd.DataFrame, language: str) -> alt.Chart:
     return _sized(alt.Chart(data, title=_title("repeat_offenders", language)).mark_bar(color="#8e24aa").encode(
         y=alt.Y("pair:N", sort="-x", title=None,
                 axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12, labelExpr="split(datum.label, '\\n')")),
-        x=alt.X("repeats:Q", title=_axis_title("repeats", language), axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("repeats:Q", title=_axis_title("repeats", language), axis=COUNTS),
         tooltip=[alt.Tooltip("site:N", title=_axis_title("site", language)),
                  alt.Tooltip("item:N", title=_axis_title("item", language)),
                  alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),

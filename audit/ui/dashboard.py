@@ -17,8 +17,8 @@ from audit.model import User
 from audit.services.permissions import unit_scope
 from audit.ui.session import current_user, database, language, t
 
+# The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
-"""The site picked by tapping a bar; tests set it directly, as a tap would."""
 PAGE = "dashboard.page"
 SITE_CHART = "dashboard.site_chart"
 METRIC_WIDTH = 152

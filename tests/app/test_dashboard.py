@@ -56,6 +56,7 @@ def test_the_page_shows_figures_charts_and_findings(make_app, app_db):
     seed(app_db)
     app = open_dashboard(make_app)
     assert app.title[0].value == "督查问题趋势看板"
+    assert [m.value for m in app.markdown] == []  # nothing stray, such as a bare string drawn by magic
     figures = metrics(app)
     assert figures["发现问题"] == ("7", "+5")
     assert figures["检查次数"] == ("2", "+1")
