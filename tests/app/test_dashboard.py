@@ -81,6 +81,18 @@ def test_filters_apply_to_the_whole_page(make_app, app_db):
     assert app.expander[0].label == "筛选（已设 2 项）"
 
 
+def test_place_choices_narrow_as_the_place_narrows(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app)
+    app.selectbox(key="dashboard.community").set_value("光明社区").run()
+    assert metrics(app)["发现问题"][0] == "5"
+    app.selectbox(key="dashboard.subdistrict").set_value("钟秀街道").run()
+    community = app.selectbox(key="dashboard.community")
+    assert community.options == ["全部", "小西村社区"] and community.value is None
+    assert app.selectbox(key="dashboard.site").options == ["全部", "市中医院发热门诊"]
+    assert metrics(app)["发现问题"][0] == "2"
+
+
 def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db):
     ids = seed(app_db)
     app = open_dashboard(make_app)
