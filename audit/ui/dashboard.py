@@ -72,7 +72,7 @@ def _period(today: date) -> tuple[date, date] | None:
 def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters | None:
     active = sum(bool(st.session_state.get(key)) for key in FILTER_KEYS)
     label = t("dashboard.filters.active", count=active) if active else t("dashboard.filters")
-    with st.expander(label, icon=":material/filter_list:"):
+    with st.expander(label, icon=":material/filter_list:", key="dashboard.filters_open"):
         period = _period(today)
         sites = choices.sites
         left, right = st.columns(2)
@@ -167,7 +167,13 @@ def _charts(board: analytics.Dashboard) -> None:
     _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
 
 
+def _turn_to(page: int) -> None:
+    st.session_state[PAGE] = page
+
+
+@st.fragment
 def _drilldown(load) -> None:
+    """The findings behind the charts; turning a page reruns only this part, not the charts."""
     st.subheader(t("dashboard.drill.title"))
     result: analytics.FindingsPage = load(st.session_state.get(PAGE, 1))
     rows = result.rows.assign(link="finding?id=" + result.rows["id"])
@@ -181,14 +187,11 @@ def _drilldown(load) -> None:
     st.dataframe(rows[shown], column_config=config, hide_index=True, width="stretch", key="dashboard.findings",
                  height=ROW_PIXELS * (len(rows) + 1) + 3)
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
-    if back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch"):
-        st.session_state[PAGE] = result.page - 1
-        st.rerun()
+    back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch",
+                on_click=_turn_to, args=(result.page - 1,))
     where.caption(t("dashboard.drill.count", total=f"{result.total:,}", page=result.page, pages=result.pages))
-    if forward.button(t("dashboard.drill.next"), disabled=result.page >= result.pages, key="dashboard.next",
-                      width="stretch"):
-        st.session_state[PAGE] = result.page + 1
-        st.rerun()
+    forward.button(t("dashboard.drill.next"), disabled=result.page >= result.pages, key="dashboard.next",
+                   width="stretch", on_click=_turn_to, args=(result.page + 1,))
 
 
 def _restart_paging_on_change(filters: analytics.Filters, selected: str | None) -> None:
