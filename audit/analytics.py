@@ -105,11 +105,36 @@ class FindingsPage:
 
 @dataclass(frozen=True)
 class FilterChoices:
+    """What the filters offer; each narrower choice lists only what lies in the wider ones."""
+
     sites: pd.DataFrame
     checklists: pd.DataFrame
     severities: tuple[str, ...] = ("critical", "major", "minor")
     statuses: tuple[str, ...] = ("open", "awaiting_verification", "reopened", "closed")
     site_kinds: tuple[str, ...] = field(default_factory=tuple)
+
+    def _within(self, **chosen) -> pd.DataFrame:
+        sites = self.sites
+        for column, value in chosen.items():
+            if value is not None:
+                sites = sites[sites[column] == value]
+        return sites
+
+    def subdistricts(self) -> dict[str, str]:
+        """Subdistrict (its Chinese name, the value filtered by) -> its name in the UI language."""
+        return dict(zip(self.sites["subdistrict"], self.sites["subdistrict_label"]))
+
+    def communities(self, subdistrict: str | None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict)
+        return dict(zip(sites["community"], sites["community_label"]))
+
+    def site_names(self, subdistrict: str | None = None, community: str | None = None,
+                   kind: str | None = None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict, community=community, kind=kind)
+        return dict(zip(sites["site_id"], sites["site"]))
+
+    def checklist_titles(self) -> dict[str, str]:
+        return dict(zip(self.checklists["checklist_id"], self.checklists["checklist"]))
 
 
 def _midnight(day: date) -> datetime:

@@ -314,3 +314,13 @@ def test_chart_csv_opens_in_excel(db, district):
     assert "'=光明社区居委会,一般,1" in lines
     english = analytics.csv_bytes(board(db, language="en").time_to_close, "en").decode("utf-8-sig")
     assert english.splitlines() == ["Time to close,Findings", "1–3 days,1", "7–14 days,1"]
+
+
+def test_filter_choices_narrow_with_the_place(db, district):
+    choices = analytics.filter_choices(db, SUPERVISOR, "en")
+    assert choices.subdistricts() == {"虹桥街道": "Hongqiao", "钟秀街道": "Zhongxiu"}
+    assert choices.communities("钟秀街道") == {"小西村社区": "Xiaoxicun"}
+    assert set(choices.site_names("虹桥街道")) == {district["A"], district["C"]}
+    assert choices.site_names("虹桥街道", kind="community") == {district["C"]: "=Guangming community office"}
+    assert choices.checklist_titles() == {"ppe": "PPE use", "transfer": "Quarantine transfer"}
+    assert choices.site_kinds == ("community", "fever_clinic", "isolation_point")

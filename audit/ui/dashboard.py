@@ -52,11 +52,11 @@ def _named(prefix: str):
     return lambda code: i18n.t(f"{prefix}.{code}", lang)
 
 
-def _pick(column, label: str, key: str, options: list, names: dict | None = None):
-    """A select whose first option, None, means "all"."""
+def _pick(column, name: str, names: dict[str, str]):
+    """A select of `names`' keys whose first option, None, means "all"."""
     everything = t("dashboard.all")
-    return column.selectbox(label, [None, *options], key=key,
-                            format_func=lambda v: everything if v is None else (names or {}).get(v, v))
+    return column.selectbox(t(f"dashboard.{name}"), [None, *names], key=f"dashboard.{name}",
+                            format_func=lambda v: everything if v is None else names.get(v, v))
 
 
 def _period(today: date) -> tuple[date, date] | None:
@@ -74,21 +74,12 @@ def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters
     label = t("dashboard.filters.active", count=active) if active else t("dashboard.filters")
     with st.expander(label, icon=":material/filter_list:", key="dashboard.filters_open"):
         period = _period(today)
-        sites = choices.sites
         left, right = st.columns(2)
-        subdistricts = dict(zip(sites["subdistrict"], sites["subdistrict_label"]))
-        subdistrict = _pick(left, t("dashboard.subdistrict"), "dashboard.subdistrict", list(subdistricts), subdistricts)
-        sites = sites[sites["subdistrict"] == subdistrict] if subdistrict else sites
-        communities = dict(zip(sites["community"], sites["community_label"]))
-        community = _pick(right, t("dashboard.community"), "dashboard.community", list(communities), communities)
-        sites = sites[sites["community"] == community] if community else sites
-        kinds = {kind: t(f"dashboard.kind.{kind}") for kind in choices.site_kinds}
-        kind = _pick(left, t("dashboard.site_kind"), "dashboard.site_kind", list(kinds), kinds)
-        sites = sites[sites["kind"] == kind] if kind else sites
-        site_names = dict(zip(sites["site_id"], sites["site"]))
-        site = _pick(right, t("dashboard.site"), "dashboard.site", list(site_names), site_names)
-        titles = dict(zip(choices.checklists["checklist_id"], choices.checklists["checklist"]))
-        checklist = _pick(left, t("dashboard.checklist"), "dashboard.checklist", list(titles), titles)
+        subdistrict = _pick(left, "subdistrict", choices.subdistricts())
+        community = _pick(right, "community", choices.communities(subdistrict))
+        kind = _pick(left, "site_kind", {kind: t(f"dashboard.kind.{kind}") for kind in choices.site_kinds})
+        site = _pick(right, "site", choices.site_names(subdistrict, community, kind))
+        checklist = _pick(left, "checklist", choices.checklist_titles())
         severities = st.pills(t("dashboard.severity"), choices.severities, selection_mode="multi",
                               key="dashboard.severity", format_func=_named("dashboard.severity"))
         statuses = st.pills(t("dashboard.status"), choices.statuses, selection_mode="multi",
@@ -148,9 +139,9 @@ def _selection_chip(selected: str | None, choices: analytics.FilterChoices) -> N
     """The tapped site, with a way back to all sites (shown even when it leaves nothing to draw)."""
     if not selected:
         return
-    names = dict(zip(choices.sites["site_id"], choices.sites["site"]))
+    names = choices.site_names()
     left, right = st.columns([3, 2], vertical_alignment="center")
-    left.markdown(f"**{t('dashboard.selected', site=names.get(selected, selected))}**")
+    left.text(t("dashboard.selected", site=names.get(selected, selected)))  # plain text: names are data
     if right.button(t("dashboard.clear_selection"), icon=":material/close:", key="dashboard.clear"):
         st.session_state[SELECTED_SITE] = None
         st.rerun()
@@ -208,7 +199,7 @@ def show() -> None:
     path, version = str(database().path), analytics.data_version(database())
     unit = unit_scope(user) if user else None
     if unit:
-        st.caption(t("dashboard.scope_unit", unit=unit))
+        st.text(t("dashboard.scope_unit", unit=unit))
     choices = _choices(path, version, user, lang)
     filters = _filters(choices, today)
     if filters is None:

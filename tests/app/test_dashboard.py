@@ -100,7 +100,7 @@ def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db):
     app.session_state[SELECTED_SITE] = ids["B"]
     app.run()
     assert metrics(app)["发现问题"][0] == "2"
-    assert any("已选地点：市中医院发热门诊" in m.value for m in app.markdown)
+    assert any("已选地点：市中医院发热门诊" in m.value for m in app.text)
     # The site chart still offers every site, with the tapped one highlighted.
     assert [p.get("value") for p in charts(app)[0]["params"]] == [[{"site_id": ids["B"]}]]
     assert set(app.dataframe[0].value["site"]) == {"市中医院发热门诊"}
@@ -112,7 +112,7 @@ def test_a_unit_sees_only_its_own_findings(make_app, app_db):
     seed(app_db)
     app = open_dashboard(make_app, user=UNIT)
     assert metrics(app)["发现问题"] == ("2", "+1")
-    assert any(HOSPITAL_UNIT in c.value for c in app.caption)
+    assert any(HOSPITAL_UNIT in line.value for line in app.text)
     assert set(app.dataframe[0].value["responsible_unit"]) == {HOSPITAL_UNIT}
 
 
