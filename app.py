@@ -17,6 +17,7 @@ PAGES = [
      Permission.RUN_INSPECTION),
     ("nav.section.work", "ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
     ("nav.section.work", "finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
+    ("nav.section.work", "dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
     ("admin.section", "admin.py", "admin.nav", ":material/admin_panel_settings:", "admin",
      Permission.MANAGE_ACCOUNTS),
 ]

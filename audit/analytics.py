@@ -1,0 +1,273 @@
+"""What the supervisor dashboard shows: figures and chart rows aggregated in DuckDB.
+
+Pages pass `Filters`; this module checks the permission, confines unit accounts to their own
+findings, asks the store for small grouped frames and names their codes in the UI language.
+No frame here holds more rows than a chart draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+
+from audit import i18n
+from audit.model import User
+from audit.services.permissions import Permission, require, unit_scope
+from audit.store import Database
+from audit.store import analytics as store
+
+DEFAULT_DAYS = 90
+TOP_SITES = 15
+TOP_ITEMS = 10
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The page's choices; None or an empty tuple means "all". Dates are inclusive."""
+
+    start: date
+    end: date
+    subdistrict: str | None = None
+    community: str | None = None
+    site_kind: str | None = None
+    site_id: str | None = None
+    checklist_id: str | None = None
+    severities: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    @classmethod
+    def last_days(cls, today: date, days: int = DEFAULT_DAYS) -> Filters:
+        return cls(start=today - timedelta(days=days - 1), end=today)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous_start(self) -> date:
+        """Start of the period of the same length just before this one."""
+        return self.start - timedelta(days=self.days)
+
+    @property
+    def grain(self) -> str:
+        """Days for a month or less, weeks up to half a year, months beyond."""
+        return "day" if self.days <= 31 else "week" if self.days <= 183 else "month"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    current: float | None
+    previous: float | None
+    higher_is_better: bool
+    unit: str = "count"
+    """count, rate (0..1) or days."""
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    headline: tuple[Figure, ...]
+    by_site: pd.DataFrame
+    over_time: pd.DataFrame
+    site_checklist: pd.DataFrame
+    ageing: pd.DataFrame
+    time_to_close: pd.DataFrame
+    failing_items: pd.DataFrame
+    repeat_offenders: pd.DataFrame
+    selected_site: str | None = None
+
+    def figure(self, key: str) -> Figure:
+        return next(figure for figure in self.headline if figure.key == key)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing found and nothing inspected in the range: the page says so instead of drawing."""
+        return not self.figure("findings").current and not self.figure("inspections").current
+
+
+@dataclass(frozen=True)
+class FindingsPage:
+    rows: pd.DataFrame
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filters offer; each narrower choice lists only what lies in the wider ones."""
+
+    sites: pd.DataFrame
+    checklists: pd.DataFrame
+    severities: tuple[str, ...] = ("critical", "major", "minor")
+    statuses: tuple[str, ...] = ("open", "awaiting_verification", "reopened", "closed")
+    site_kinds: tuple[str, ...] = field(default_factory=tuple)
+
+    def _within(self, **chosen) -> pd.DataFrame:
+        sites = self.sites
+        for column, value in chosen.items():
+            if value is not None:
+                sites = sites[sites[column] == value]
+        return sites
+
+    def subdistricts(self) -> dict[str, str]:
+        """Subdistrict (its Chinese name, the value filtered by) -> its name in the UI language."""
+        return dict(zip(self.sites["subdistrict"], self.sites["subdistrict_label"]))
+
+    def communities(self, subdistrict: str | None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict)
+        return dict(zip(sites["community"], sites["community_label"]))
+
+    def site_names(self, subdistrict: str | None = None, community: str | None = None,
+                   kind: str | None = None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict, community=community, kind=kind)
+        return dict(zip(sites["site_id"], sites["site"]))
+
+    def checklist_titles(self) -> dict[str, str]:
+        return dict(zip(self.checklists["checklist_id"], self.checklists["checklist"]))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _scope(actor: User, filters: Filters, selected_site: str | None = None) -> store.Scope:
+    """Store scope of the filters; a site picked on the chart narrows the site filter further."""
+    require(actor, Permission.VIEW_DASHBOARD)
+    return store.Scope(
+        start=_midnight(filters.start), end=_midnight(filters.end + timedelta(days=1)),
+        unit=unit_scope(actor), subdistrict=filters.subdistrict, community=filters.community,
+        site_kind=filters.site_kind, site_id=selected_site or filters.site_id,
+        checklist_id=filters.checklist_id, severities=filters.severities, statuses=filters.statuses,
+    )
+
+
+def _periods(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
+    values = dict(zip(frame["period"], frame[column]))
+    return {period: values.get(period) for period in ("current", "previous")}
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    return part / whole if whole else None
+
+
+def _headline(findings: pd.DataFrame, inspections: pd.DataFrame) -> tuple[Figure, ...]:
+    def per_period(column: str, default: float | None = 0) -> dict:
+        return {k: (default if v is None or pd.isna(v) else float(v)) for k, v in _periods(findings, column).items()}
+
+    count, closed, repeats = per_period("findings"), per_period("closed"), per_period("repeats")
+    visits = {k: float(v or 0) for k, v in _periods(inspections, "inspections").items()}
+    rate = lambda part: {p: _ratio(part[p], count[p]) for p in ("current", "previous")}  # noqa: E731
+    figures = [
+        ("inspections", visits, True, "count"),
+        ("findings", count, False, "count"),
+        ("open", per_period("open"), False, "count"),
+        ("overdue", per_period("overdue"), False, "count"),
+        ("closure_rate", rate(closed), True, "rate"),
+        ("median_days_to_close", per_period("median_days_to_close", None), False, "days"),
+        ("repeat_rate", rate(repeats), False, "rate"),
+    ]
+    return tuple(Figure(key, values["current"], values["previous"], better, unit)
+                 for key, values, better, unit in figures)
+
+
+def _label(frame: pd.DataFrame, column: str, prefix: str, language: str) -> pd.DataFrame:
+    frame[f"{column}_label"] = [i18n.t(f"{prefix}.{value}", language) for value in frame[column]]
+    return frame
+
+
+def _fill(frame: pd.DataFrame, column: str, key: str, language: str) -> pd.DataFrame:
+    frame[column] = frame[column].astype(object).where(frame[column].notna(), i18n.t(key, language))
+    return frame
+
+
+def dashboard(database: Database, actor: User, filters: Filters, *, selected_site: str | None = None,
+              language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None) -> Dashboard:
+    """Every figure and chart of the page. The site chart ignores `selected_site` so the other
+    bars stay clickable; everything else is narrowed to it."""
+    today = today or date.today()
+    lang, whole, scope = i18n.short(language), _scope(actor, filters), _scope(actor, filters, selected_site)
+    previous = _midnight(filters.previous_start)
+    with database.read() as cursor:
+        findings = store.headline(cursor, scope, previous, today)
+        visits = store.inspections(cursor, scope, previous)
+        by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
+        over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
+        matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
+        ageing = store.status_ageing(cursor, scope, today)
+        closing = store.time_to_close(cursor, scope)
+        items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
+        repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
+    return Dashboard(
+        filters=filters, headline=_headline(findings, visits), selected_site=selected_site,
+        by_site=_label(_fill(by_site, "site", "dashboard.others", language), "severity", "dashboard.severity", language),
+        over_time=_fill(over_time, "checklist", "dashboard.no_checklist", language),
+        site_checklist=_fill(matrix, "checklist", "dashboard.no_checklist", language),
+        ageing=_label(_label(ageing, "status", "dashboard.status", language), "ageing", "dashboard.ageing", language),
+        time_to_close=_label(closing, "bucket", "dashboard.close_bucket", language),
+        failing_items=_fill(items, "checklist", "dashboard.no_checklist", language),
+        repeat_offenders=_fill(repeats, "checklist", "dashboard.no_checklist", language),
+    )
+
+
+def findings_page(database: Database, actor: User, filters: Filters, *, selected_site: str | None = None,
+                  page: int = 1, language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None,
+                  page_size: int = PAGE_SIZE) -> FindingsPage:
+    """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
+    scope = _scope(actor, filters, selected_site)
+    with database.read() as cursor:
+        total = store.count_findings(cursor, scope)
+        pages = max(1, -(-total // page_size))
+        page = min(max(1, page), pages)
+        rows = store.findings_page(cursor, scope, i18n.short(language), today or date.today(),
+                                   page_size, (page - 1) * page_size)
+    rows = _label(_label(_label(rows, "severity", "dashboard.severity", language),
+                         "status", "dashboard.status", language), "ageing", "dashboard.ageing", language)
+    return FindingsPage(rows=_fill(rows, "checklist", "dashboard.no_checklist", language),
+                        total=total, page=page, pages=pages)
+
+
+def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> FilterChoices:
+    """Sites (with the attributes filtered by) and checklists to offer in the filters."""
+    require(actor, Permission.VIEW_DASHBOARD)
+    with database.read() as cursor:
+        sites = store.site_directory(cursor, i18n.short(language))
+        checklists = store.checklist_titles(cursor, i18n.short(language))
+    return FilterChoices(sites=sites, checklists=checklists,
+                         site_kinds=tuple(sorted(sites["kind"].unique())))
+
+
+def data_version(database: Database) -> str:
+    """A token that changes whenever the data behind the dashboard changes; caches key on it."""
+    with database.read() as cursor:
+        return store.data_version(cursor)
+
+
+def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:
+    """A chart's rows for Excel: UTF-8 with BOM, headers in the UI language, codes and ids left out,
+    and text that Excel would run as a formula (=, +, -, @) made inert with a leading quote."""
+    shown = [f"{c}_label" if f"{c}_label" in frame else c for c in frame.columns
+             if not c.endswith(("_id", "_label")) and c != "rank"]
+    table = frame[shown].copy()
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(_inert)
+    table.columns = [i18n.t(f"dashboard.column.{column.removesuffix('_label')}", language) for column in shown]
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def _inert(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+

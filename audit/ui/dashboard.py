@@ -1,0 +1,222 @@
+"""Supervisor dashboard: where problems concentrate, whether they get fixed, who repeats them.
+
+Every number comes from `audit.analytics` (DuckDB SQL); results are cached per filter choice and
+keyed on the data version, so a change to any finding shows on the next rerun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import date, timedelta
+
+import streamlit as st
+
+from audit import analytics, charts, i18n
+from audit.errors import AuditError
+from audit.model import User
+from audit.services.permissions import unit_scope
+from audit.ui.session import current_user, database, language, t
+
+# The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
+SELECTED_SITE = "dashboard.selected_site"
+PAGE = "dashboard.page"
+SITE_CHART = "dashboard.site_chart"
+METRIC_WIDTH = 152
+ROW_PIXELS = 35
+PERIODS = ("30", "90", "365", "custom")
+FILTER_KEYS = ("dashboard.subdistrict", "dashboard.community", "dashboard.site_kind", "dashboard.site",
+               "dashboard.checklist", "dashboard.severity", "dashboard.status")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _dashboard(path: str, version: str, user: User, filters: analytics.Filters, selected: str | None,
+               lang: str, today: date) -> analytics.Dashboard:
+    return analytics.dashboard(database(), user, filters, selected_site=selected, language=lang, today=today)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _findings_page(path: str, version: str, user: User, filters: analytics.Filters, selected: str | None,
+                   page: int, lang: str, today: date) -> analytics.FindingsPage:
+    return analytics.findings_page(database(), user, filters, selected_site=selected, page=page,
+                                   language=lang, today=today)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _choices(path: str, version: str, user: User, lang: str) -> analytics.FilterChoices:
+    return analytics.filter_choices(database(), user, lang)
+
+
+def _named(prefix: str):
+    """Option names in today's language, fixed now: a widget may format its options outside this run."""
+    lang = language()
+    return lambda code: i18n.t(f"{prefix}.{code}", lang)
+
+
+def _pick(column, name: str, names: dict[str, str]):
+    """A select of `names`' keys whose first option, None, means "all"."""
+    everything = t("dashboard.all")
+    return column.selectbox(t(f"dashboard.{name}"), [None, *names], key=f"dashboard.{name}",
+                            format_func=lambda v: everything if v is None else names.get(v, v))
+
+
+def _period(today: date) -> tuple[date, date] | None:
+    choice = st.segmented_control(t("dashboard.period"), PERIODS, default="90", key="dashboard.period",
+                                  format_func=_named("dashboard.period"))
+    if choice != "custom":
+        return today - timedelta(days=int(choice or analytics.DEFAULT_DAYS) - 1), today
+    chosen = st.date_input(t("dashboard.dates"), value=(today - timedelta(days=analytics.DEFAULT_DAYS - 1), today),
+                           max_value=today, key="dashboard.dates")
+    return tuple(chosen) if len(chosen) == 2 else None
+
+
+def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters | None:
+    active = sum(bool(st.session_state.get(key)) for key in FILTER_KEYS)
+    label = t("dashboard.filters.active", count=active) if active else t("dashboard.filters")
+    with st.expander(label, icon=":material/filter_list:", key="dashboard.filters_open"):
+        period = _period(today)
+        left, right = st.columns(2)
+        subdistrict = _pick(left, "subdistrict", choices.subdistricts())
+        community = _pick(right, "community", choices.communities(subdistrict))
+        kind = _pick(left, "site_kind", {kind: t(f"dashboard.kind.{kind}") for kind in choices.site_kinds})
+        site = _pick(right, "site", choices.site_names(subdistrict, community, kind))
+        checklist = _pick(left, "checklist", choices.checklist_titles())
+        severities = st.pills(t("dashboard.severity"), choices.severities, selection_mode="multi",
+                              key="dashboard.severity", format_func=_named("dashboard.severity"))
+        statuses = st.pills(t("dashboard.status"), choices.statuses, selection_mode="multi",
+                            key="dashboard.status", format_func=_named("dashboard.status"))
+    if period is None:
+        st.info(t("dashboard.dates.incomplete"))
+        return None
+    return analytics.Filters(start=period[0], end=period[1], subdistrict=subdistrict, community=community,
+                             site_kind=kind, site_id=site, checklist_id=checklist,
+                             severities=tuple(severities), statuses=tuple(statuses))
+
+
+def _format(figure: analytics.Figure, value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return t("dashboard.no_value")
+    sign = "+" if signed else ""
+    if figure.unit == "rate":
+        return t("dashboard.unit.points", value=f"{value * 100:{sign}.1f}") if signed else f"{value:.1%}"
+    if figure.unit == "days":
+        return t("dashboard.unit.days", value=f"{value:{sign}.1f}")
+    return f"{int(value):{sign},}"
+
+
+def _headline(board: analytics.Dashboard) -> None:
+    # A wrapping row: four figures a line on a wide screen, two on a tablet held upright.
+    row = st.container(horizontal=True, gap="small")
+    for figure in board.headline:
+        change = figure.change
+        colour = "off" if not change else "normal" if figure.higher_is_better else "inverse"
+        row.metric(t(f"dashboard.figure.{figure.key}"), _format(figure, figure.current),
+                   delta=None if change is None else _format(figure, change, signed=True),
+                   delta_color=colour, delta_arrow="auto" if change else "off",
+                   help=t(f"dashboard.figure.{figure.key}.help"), border=True, width=METRIC_WIDTH)
+    before = board.filters.previous_start
+    st.caption(t("dashboard.compared", start=before, end=board.filters.start - timedelta(days=1)))
+
+
+def _chart(name: str, frame, build, **options) -> None:
+    """One chart with its download button, or a plain sentence when it has nothing to draw."""
+    lang = language()
+    if frame.empty:
+        st.markdown(f"**{t(f'dashboard.chart.{name}.title')}**")
+        st.caption(t("dashboard.chart_empty"))
+        return
+    st.altair_chart(build(frame, lang), width="stretch", **options)
+    st.download_button(t("dashboard.download"), analytics.csv_bytes(frame, lang), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"dashboard.csv.{name}", icon=":material/download:")
+
+
+def _on_site_tap() -> None:
+    points = st.session_state[SITE_CHART].selection.get(charts.SITE_SELECTION) or []
+    st.session_state[SELECTED_SITE] = points[0].get("site_id") if points else None
+    st.session_state[PAGE] = 1
+
+
+def _selection_chip(selected: str | None, choices: analytics.FilterChoices) -> None:
+    """The tapped site, with a way back to all sites (shown even when it leaves nothing to draw)."""
+    if not selected:
+        return
+    names = choices.site_names()
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.text(t("dashboard.selected", site=names.get(selected, selected)))  # plain text: names are data
+    if right.button(t("dashboard.clear_selection"), icon=":material/close:", key="dashboard.clear"):
+        st.session_state[SELECTED_SITE] = None
+        st.rerun()
+
+
+def _charts(board: analytics.Dashboard) -> None:
+    _chart("by_site", board.by_site, lambda f, l: charts.findings_by_site(f, l, board.selected_site),
+           key=SITE_CHART, on_select=_on_site_tap, selection_mode=charts.SITE_SELECTION)
+    _chart("over_time", board.over_time, lambda f, l: charts.findings_over_time(f, l, board.filters.grain))
+    _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
+    _chart("ageing", board.ageing, charts.status_ageing)
+    _chart("time_to_close", board.time_to_close, charts.time_to_close)
+    _chart("failing_items", board.failing_items, charts.failing_items)
+    _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
+
+
+def _turn_to(page: int) -> None:
+    st.session_state[PAGE] = page
+
+
+@st.fragment
+def _drilldown(load) -> None:
+    """The findings behind the charts; turning a page reruns only this part, not the charts."""
+    st.subheader(t("dashboard.drill.title"))
+    result: analytics.FindingsPage = load(st.session_state.get(PAGE, 1))
+    rows = result.rows.assign(link="finding?id=" + result.rows["id"])
+    shown = ["link", "number", "found_at", "site", "item", "severity_label", "status_label", "ageing_label",
+             "deadline", "responsible_unit"]
+    headers = {column: t(f"dashboard.column.{column.removesuffix('_label')}") for column in shown}
+    config = {column: st.column_config.Column(header) for column, header in headers.items()}
+    config["link"] = st.column_config.LinkColumn(headers["link"], display_text=t("dashboard.drill.open"), width="small")
+    config["found_at"] = st.column_config.DatetimeColumn(headers["found_at"], format="YYYY-MM-DD HH:mm")
+    config["deadline"] = st.column_config.DateColumn(headers["deadline"], format="YYYY-MM-DD")
+    st.dataframe(rows[shown], column_config=config, hide_index=True, width="stretch", key="dashboard.findings",
+                 height=ROW_PIXELS * (len(rows) + 1) + 3)
+    back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+    back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch",
+                on_click=_turn_to, args=(result.page - 1,))
+    where.caption(t("dashboard.drill.count", total=f"{result.total:,}", page=result.page, pages=result.pages))
+    forward.button(t("dashboard.drill.next"), disabled=result.page >= result.pages, key="dashboard.next",
+                   width="stretch", on_click=_turn_to, args=(result.page + 1,))
+
+
+def _restart_paging_on_change(filters: analytics.Filters, selected: str | None) -> None:
+    signature = (astuple(filters), selected)
+    if st.session_state.get("dashboard.signature") != signature:
+        st.session_state["dashboard.signature"] = signature
+        st.session_state[PAGE] = 1
+
+
+def show() -> None:
+    st.title(t("dashboard.title"))
+    st.caption(t("dashboard.subtitle"))
+    user, lang, today = current_user(), language(), date.today()
+    path, version = str(database().path), analytics.data_version(database())
+    unit = unit_scope(user) if user else None
+    if unit:
+        st.text(t("dashboard.scope_unit", unit=unit))
+    choices = _choices(path, version, user, lang)
+    filters = _filters(choices, today)
+    if filters is None:
+        return
+    selected = st.session_state.get(SELECTED_SITE)
+    _restart_paging_on_change(filters, selected)
+    board = _dashboard(path, version, user, filters, selected, lang, today)
+    _selection_chip(selected, choices)
+    if board.empty:
+        st.info(t("dashboard.empty"))
+        return
+    _headline(board)
+    _charts(board)
+    _drilldown(lambda page: _findings_page(path, version, user, filters, selected, page, lang, today))
+
+
+try:
+    show()
+except AuditError as error:
+    st.error(error.message)

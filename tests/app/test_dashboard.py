@@ -1,0 +1,165 @@
+"""The dashboard page in AppTest: filters, a tapped site, a unit's scope, paging and the empty range."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from audit.model import Role, User
+from audit.store import open_database
+from audit.store.findings import insert_finding
+from audit.ui.dashboard import SELECTED_SITE
+from audit.ui.session import database
+from tests.test_analytics import HOSPITAL_UNIT, SUPERVISOR, UNIT, build_district
+from tests.test_store import make_finding
+
+PAGE = "audit/ui/dashboard.py"
+
+
+def seed(db_path, extra: int = 0) -> dict[str, str]:
+    district = open_database(db_path)
+    ids = build_district(district, date.today())
+    with district.write() as cursor:
+        for n in range(extra):
+            insert_finding(cursor, make_finding(f"2000-{n:04d}", site_id=ids["C"],
+                                                found_at=found_minutes_apart(n), deadline=date.today()))
+    district.close()
+    return ids
+
+
+def found_minutes_apart(n: int) -> datetime:
+    return datetime.combine(date.today() - timedelta(days=15), time(8)) + timedelta(minutes=n)
+
+
+def open_dashboard(make_app, language=None, user=SUPERVISOR, period="30"):
+    app = make_app(language)
+    app.session_state["user"] = user
+    app.run()
+    app.switch_page(PAGE).run()
+    if period:
+        app.segmented_control(key="dashboard.period").set_value(period).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metrics(app) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in app.metric}
+
+
+def charts(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def test_the_page_shows_figures_charts_and_findings(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app)
+    assert app.title[0].value == "督查问题趋势看板"
+    assert [m.value for m in app.markdown] == []  # nothing stray, such as a bare string drawn by magic
+    figures = metrics(app)
+    assert figures["发现问题"] == ("7", "+5")
+    assert figures["检查次数"] == ("2", "+1")
+    assert figures["逾期未改"] == ("2", "+1")
+    assert figures["销号率"][0] == "28.6%"
+    assert figures["整改用时中位数"] == ("6.2 天", "+5.2 天")
+    assert len(charts(app)) == 7
+    assert len(app.get("download_button")) == 7
+    table = app.dataframe[0].value
+    assert len(table) == 7
+    assert table["link"].str.startswith("finding?id=").all()
+
+
+def test_filters_apply_to_the_whole_page(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app)
+    app.selectbox(key="dashboard.subdistrict").set_value("虹桥街道").run()
+    assert metrics(app)["发现问题"][0] == "5"
+    assert len(app.dataframe[0].value) == 5
+    app.pills(key="dashboard.severity").set_value(["critical"]).run()
+    assert metrics(app)["发现问题"][0] == "2"
+    assert app.expander[0].label == "筛选（已设 2 项）"
+
+
+def test_place_choices_narrow_as_the_place_narrows(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app)
+    app.selectbox(key="dashboard.community").set_value("光明社区").run()
+    assert metrics(app)["发现问题"][0] == "5"
+    app.selectbox(key="dashboard.subdistrict").set_value("钟秀街道").run()
+    community = app.selectbox(key="dashboard.community")
+    assert community.options == ["全部", "小西村社区"] and community.value is None
+    assert app.selectbox(key="dashboard.site").options == ["全部", "市中医院发热门诊"]
+    assert metrics(app)["发现问题"][0] == "2"
+
+
+def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db):
+    ids = seed(app_db)
+    app = open_dashboard(make_app)
+    # What the chart's selection callback stores when a bar is tapped (AppTest cannot tap Vega charts).
+    app.session_state[SELECTED_SITE] = ids["B"]
+    app.run()
+    assert metrics(app)["发现问题"][0] == "2"
+    assert any("已选地点：市中医院发热门诊" in m.value for m in app.text)
+    # The site chart still offers every site, with the tapped one highlighted.
+    assert [p.get("value") for p in charts(app)[0]["params"]] == [[{"site_id": ids["B"]}]]
+    assert set(app.dataframe[0].value["site"]) == {"市中医院发热门诊"}
+    app.button(key="dashboard.clear").click().run()
+    assert metrics(app)["发现问题"][0] == "7"
+
+
+def test_a_unit_sees_only_its_own_findings(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app, user=UNIT)
+    assert metrics(app)["发现问题"] == ("2", "+1")
+    assert any(HOSPITAL_UNIT in line.value for line in app.text)
+    assert set(app.dataframe[0].value["responsible_unit"]) == {HOSPITAL_UNIT}
+
+
+def test_paging_through_the_findings(make_app, app_db):
+    seed(app_db, extra=30)
+    app = open_dashboard(make_app)
+    assert len(app.dataframe[0].value) == 25
+    assert any("共 37 条，第 1 / 2 页" in c.value for c in app.caption)
+    app.button(key="dashboard.next").click().run()
+    assert len(app.dataframe[0].value) == 12
+    assert any("第 2 / 2 页" in c.value for c in app.caption)
+    app.selectbox(key="dashboard.site_kind").set_value("fever_clinic").run()
+    assert any("共 2 条，第 1 / 1 页" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("language, text", [("zh-CN", "没有检查记录"), ("en", "No inspections and no findings")])
+def test_an_empty_range_says_so_plainly(make_app, app_db, language, text):
+    seed(app_db)
+    app = open_dashboard(make_app, language, period="custom")
+    app.date_input(key="dashboard.dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
+    assert not app.exception
+    assert text in app.info[0].value
+    assert app.metric == [] or len(app.metric) == 0
+    assert charts(app) == []
+
+
+def test_the_page_speaks_english(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app, "en")
+    assert app.title[0].value == "Inspection trends"
+    assert metrics(app)["Findings"] == ("7", "+5")
+    assert "Findings by site" in json.dumps(charts(app)[0], ensure_ascii=False)
+
+
+def test_new_findings_show_without_a_restart(make_app, app_db):
+    seed(app_db)
+    app = open_dashboard(make_app)
+    assert metrics(app)["发现问题"][0] == "7"
+    with database().write() as cursor:  # the app's own connection: the file is held by it
+        insert_finding(cursor, make_finding("2026-9999", found_at=found_minutes_apart(0)))
+    app.run()
+    assert metrics(app)["发现问题"][0] == "8"
+
+
+def test_accounts_without_the_dashboard_do_not_get_the_page(make_app, app_db):
+    app = make_app()
+    app.session_state["user"] = User("u-i", "chenming", "陈明", Role.INSPECTOR)
+    app.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(PAGE)
