@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "checklists", "sites", "demo"]
+COMMAND_MODULES = ["base", "checklists", "sites", "demo", "backup"]
 
 
 class AuditGroup(click.Group):
