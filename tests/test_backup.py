@@ -193,6 +193,15 @@ def test_a_damaged_backup_is_refused_and_leaves_nothing(demo, tmp_path, damage, 
     assert list(target.parent.iterdir()) == []
 
 
+def test_a_backup_missing_a_file_is_refused_plainly(demo, tmp_path):
+    database, _, _, _ = demo
+    backup(database, tmp_path / "backup")
+    (tmp_path / "backup" / "photos.parquet").unlink()
+    with pytest.raises(InvalidInput, match="cannot be loaded, so nothing was restored.*photos.parquet"):
+        restore(tmp_path / "backup", tmp_path / "restored.duckdb")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["backup"]
+
+
 def test_a_backup_never_overwrites_an_earlier_one(demo, tmp_path):
     database, _, _, _ = demo
     (tmp_path / "earlier").mkdir()

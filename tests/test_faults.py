@@ -13,6 +13,7 @@ from contextlib import nullcontext
 import pytest
 
 from audit.errors import StoreUnavailable
+from audit.services.backup import backup
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding, insert_finding
 from tests.conftest import ROOT
@@ -129,3 +130,19 @@ def test_the_cli_points_to_the_admin_page_while_the_app_holds_the_file(db_path, 
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Backup button on the admin page" in result.stderr
     assert not (tmp_path / "copy").exists()
+
+
+@pytest.mark.parametrize("tmpfs", [True, False], ids=["small-tmpfs", "file-size-limit"])
+def test_a_backup_onto_a_full_disk_names_that_disk_and_leaves_nothing(db, tmp_path, tmpfs):
+    record_finding(db, "陈明", requirement=long_note())
+    with small_disk(tmp_path / "usb", tmpfs=tmpfs) as disk:
+        disk.fill()
+        try:
+            with pytest.raises(StoreUnavailable) as refused:
+                backup(db, disk.folder / "backup")
+        finally:
+            disk.free()
+        assert refused.value.reason == "disk_full"
+        assert f"The disk holding {disk.folder / 'backup'} is full" in refused.value.message
+        assert list(disk.folder.iterdir()) == []
+    record_finding(db, "陈明")  # the database itself was never touched

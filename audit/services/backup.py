@@ -10,11 +10,14 @@ digest match the manifest and the audit log verifies; otherwise nothing is left 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 import audit
-from audit.errors import InvalidInput, NotFound
+from audit.errors import InvalidInput, NotFound, StoreUnavailable
 from audit.model import User
 from audit.services.permissions import Permission, require
 from audit.store import audit_log
@@ -83,17 +86,37 @@ def backup(database: Database, out_dir: str | os.PathLike, *, actor: User | None
     partial = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        with database.read() as cursor, store.snapshot(cursor):
-            store.export_database(cursor, partial)
-            manifest = Manifest(datetime.now(timezone.utc).isoformat(timespec="seconds"), audit.__version__,
-                                duckdb.__version__, store.contents(cursor))
-        (partial / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+        with _full_disk_named(out_dir):
+            manifest = _export(database, partial)
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(partial, out_dir)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return manifest
+
+
+def _export(database: Database, folder: Path) -> Manifest:
+    with database.read() as cursor, store.snapshot(cursor):
+        store.export_database(cursor, folder)
+        manifest = Manifest(datetime.now(timezone.utc).isoformat(timespec="seconds"), audit.__version__,
+                            duckdb.__version__, store.contents(cursor))
+    (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
+
+
+@contextmanager
+def _full_disk_named(out_dir: Path) -> Iterator[None]:
+    """A full disk while writing the backup is the backup folder's disk, not the database's."""
+    try:
+        yield
+    except (StoreUnavailable, OSError) as error:
+        full = (error.reason == "disk_full" if isinstance(error, StoreUnavailable)
+                else error.errno in (errno.ENOSPC, errno.EFBIG))
+        if not full:
+            raise
+        raise StoreUnavailable(f"The disk holding {out_dir} is full, so the backup was not made. Free some space "
+                               "or choose a folder on another disk, then try again.", reason="disk_full") from error
 
 
 def backup_archive(database: Database, folder: str | os.PathLike, *, actor: User | None = None) -> tuple[Path, Manifest]:
@@ -152,8 +175,10 @@ def restore(source: str | os.PathLike, db_path: str | os.PathLike, *, force: boo
         partial = db_path.with_name(f".{db_path.name}.restoring-{os.getpid()}")
         try:
             _rebuild(folder, partial, manifest, source)
-            os.replace(partial, db_path)
             _wal(db_path).unlink(missing_ok=True)  # a log left by the replaced file belongs to it
+            if _wal(partial).exists():
+                os.replace(_wal(partial), _wal(db_path))
+            os.replace(partial, db_path)
         finally:
             partial.unlink(missing_ok=True)
             _wal(partial).unlink(missing_ok=True)
@@ -178,9 +203,10 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
         try:
             with database.write() as cursor:
                 store.import_database(cursor, folder)
-        except duckdb.Error as error:
+        except (duckdb.Error, StoreUnavailable) as error:
+            cause = error.__cause__ if isinstance(error, StoreUnavailable) else error
             raise InvalidInput(f"The backup in {source} cannot be loaded, so nothing was restored: "
-                               f"{str(error).splitlines()[0]}", field="from") from error
+                               f"{str(cause).splitlines()[0]}", field="from") from error
         with database.read() as cursor:
             problems = differences(manifest.contents, store.contents(cursor))
             log = audit_log.verify(cursor)

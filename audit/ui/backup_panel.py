@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
@@ -48,7 +49,7 @@ def _make_backup() -> None:
         path, manifest = backup_archive(database(), folder, actor=current_user())
     st.session_state[ARCHIVE_KEY] = {
         "path": str(path),
-        "summary": dict(created_at=manifest.created_at.replace("T", " ")[:19],
+        "summary": dict(created_at=f"{datetime.fromisoformat(manifest.created_at).astimezone():%Y-%m-%d %H:%M}",
                         tables=len(manifest.contents.tables), findings=f"{manifest.rows('findings'):,}",
                         photos=f"{manifest.rows('photos'):,}", seq=f"{manifest.contents.audit_log_seq:,}"),
     }
