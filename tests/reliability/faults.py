@@ -26,14 +26,21 @@ from audit.store.db import Database
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def succeeds(*command: str) -> bool:
+    """Whether a system command ran and did its job (it may be missing, or not allowed)."""
+    try:
+        return subprocess.run(command, capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
 class SmallDisk:
     """A folder on a disk that can be filled up and freed again."""
 
     def __init__(self, folder: Path, *, tmpfs: bool = True):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.mounted = tmpfs and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
-                                                capture_output=True).returncode == 0
+        self.mounted = tmpfs and succeeds("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder))
         self._limits = resource.getrlimit(resource.RLIMIT_FSIZE)
         self._handler = None
 
@@ -90,7 +97,7 @@ def read_only(*paths: Path):
             for path in paths:
                 path.chmod(modes[path])
         return
-    if subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode != 0:
+    if not succeeds("chattr", "+i", *map(str, paths)):
         yield False
         return
     try:
