@@ -245,7 +245,8 @@ def panel_page():
 
 
 @pytest.fixture
-def panel(db_path, monkeypatch):
+def panel(db_path, tmp_path, monkeypatch):
+    monkeypatch.setattr("audit.ui.backup_panel.FOLDER", tmp_path / "archives")
     database = open_database(db_path)
     record_finding(database, "陈明")
     database.close()
@@ -262,13 +263,16 @@ def _panel_app(user: User) -> AppTest:
     return app.run()
 
 
-def test_the_admin_panel_makes_a_backup_to_download(panel, db_path):
+def test_the_admin_panel_makes_a_backup_to_download(panel, tmp_path):
     app = panel(ADMIN)
     assert app.info[0].value.startswith("本次登录尚未备份")
     app.button(key="backup_make").click().run()
     assert not app.exception and not app.error
     assert app.success[0].value.startswith("备份完成") and "1 条问题，0 张照片" in app.success[0].value
-    assert Path(app.session_state["backup_archive"]["path"]).is_file()
+    archive = Path(app.session_state["backup_archive"]["path"])
+    assert archive.is_file() and archive.parent.parent == tmp_path / "archives"
+    app.button(key="backup_make").click().run()  # a second backup replaces the first
+    assert not archive.exists() and Path(app.session_state["backup_archive"]["path"]).is_file()
 
 
 def test_the_panel_tells_a_non_admin_plainly(panel):

@@ -36,6 +36,9 @@ def _forget_old_archives() -> None:
     for old in FOLDER.glob("*/*.zip"):
         if time.time() - old.stat().st_mtime > KEEP_SECONDS:
             old.unlink(missing_ok=True)
+    for folder in FOLDER.glob("*"):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _make_backup() -> None:
