@@ -43,6 +43,13 @@ class IllegalTransition(AuditError):
 
 
 class StoreUnavailable(AuditError):
-    """The database cannot be opened or written: locked, read-only, disk full."""
+    """The database cannot be opened or written: locked, read-only, disk full.
+
+    `reason` (locked, read_only, disk_full, failed) lets a page say it in the user's language.
+    """
 
     title = "Database unavailable"
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str = "failed"):
+        super().__init__(message, field=field)
+        self.reason = reason

@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger"]
+COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger", "backup"]
 
 
 class AuditGroup(click.Group):
