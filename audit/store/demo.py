@@ -6,28 +6,17 @@ registered Arrow table takes seconds, inside the caller's transaction.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
 from datetime import datetime
 
 import duckdb
+
+from audit.checklists import checklist_to_dict
 import pyarrow as pa
 
 from audit.model import Checklist
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
-
-
-def _plain(value):
-    """dataclasses.asdict keeps enums; JSON wants their values."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
@@ -40,7 +29,8 @@ def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checkl
         ).fetchone()[0]
         if known:
             continue
-        content = json.dumps(_plain(dataclasses.asdict(checklist)), ensure_ascii=False)
+        # The same JSON shape as checklist registration, so pages can read these versions back.
+        content = json.dumps(checklist_to_dict(checklist), ensure_ascii=False)
         cursor.execute(
             "INSERT INTO checklists (id, version, content_hash, title_zh, title_en, content, first_seen) "
             "VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",

@@ -8,15 +8,16 @@ import pytest
 
 from audit.store import open_database
 from tests.test_analytics import build_district
-from tests.e2e.conftest import no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
+CREDENTIALS: dict[str, tuple[str, str]] = {}
+
+
 def sign_in(page, server, role: str) -> None:
-    """Sign in as an account of `role`. Until the login page lands there is no gate: open the app."""
-    page.goto(server.url)
-    wait_for_app(page)
+    sign_in_as(page, server.url, *CREDENTIALS[role])
 
 
 def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
@@ -24,6 +25,7 @@ def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
     database = open_database(db_path)
     build_district(database, date.today())
     database.close()
+    CREDENTIALS["supervisor"] = account(db_path, "supervisor")
     server = start_server(db_path)
     sign_in(tablet, server, "supervisor")
     tablet.goto(f"{server.url}/dashboard")

@@ -19,7 +19,7 @@ from audit.store import open_database
 from audit.store.findings import findings_of_inspection
 from audit.store.photos import photos_of_finding
 from tests.conftest import ROOT
-from tests.e2e.conftest import no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +28,12 @@ TRANSFER = [["QT-01", "QT-02"], ["QT-03", "QT-04", "QT-05", "QT-06"], ["QT-07", 
 PPE = [["PPE-01", "PPE-02", "PPE-03", "PPE-04", "PPE-05"], ["PPE-06", "PPE-07", "PPE-08"], ["PPE-09", "PPE-10"]]
 
 
+CREDENTIALS: dict[str, tuple[str, str]] = {}
+
+
 def sign_in(page, url: str, role: str) -> None:
-    """The one sign-in step of this module: open `url` and sign in there as `role` (wired to the login page)."""
-    page.goto(url)
-    wait_for_app(page)
+    """The one sign-in step of this module: open `url` and sign in there as `role`."""
+    sign_in_as(page, url, *CREDENTIALS[role])
 
 
 def tall_screenshot(page, name: str) -> None:
@@ -155,6 +157,7 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     database = open_database(db_path)
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
     database.close()
+    CREDENTIALS["inspector"] = account(db_path, "inspector")
     server = start_server(db_path)
     count_messages(tablet)
     sign_in(tablet, f"{server.url}/inspect", "inspector")

@@ -3,25 +3,25 @@
 import pytest
 
 from audit.store import open_database
-from tests.e2e.conftest import no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
 from tests.test_ledger_store import seed_ledger
 
 pytestmark = pytest.mark.e2e
 
 
+CREDENTIALS: dict[str, tuple[str, str]] = {}
+
+
 def sign_in(page, server, role: str) -> None:
-    """Open the app signed in with the given role (wired to the sign-in page when accounts land)."""
-    page.goto(server.url)
-    wait_for_app(page)
+    sign_in_as(page, server.url, *CREDENTIALS[role])
 
 
 def test_ledger_then_a_finding_at_tablet_size(tmp_path, start_server, tablet):
-    pytest.importorskip("audit.services.accounts",
-                        reason="the ledger is behind sign-in, which arrives with the accounts work")
     db_path = tmp_path / "audit.duckdb"
     database = open_database(db_path)
     seed_ledger(database)
     database.close()
+    CREDENTIALS["supervisor"] = account(db_path, "supervisor")
     server = start_server(db_path)
     sign_in(tablet, server, "supervisor")
     tablet.goto(f"{server.url}/ledger")
