@@ -190,7 +190,12 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ChecklistError([Problem(file, None, None, "not UTF-8 text; save the file as UTF-8")]) from None
     except OSError as error:
         raise ChecklistError([Problem(file, None, None, f"cannot be read: {error.strerror}")]) from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character before parsing
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        reason = f"character U+{error.character:04X} is not allowed in a checklist file; remove it"
+        raise ChecklistError([Problem(file, line, None, reason)]) from None
     try:
         root = loader.get_single_node()
         return (loader.construct_document(root) if root is not None else None), root

@@ -182,11 +182,17 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, str):
+        # A sheet stores control characters (and a literal _xHHHH_) as _xHHHH_; openpyxl leaves them so.
+        value = _ESCAPED.sub(lambda match: chr(int(match[1], 16)), value)
     return str(value).strip()
 
 

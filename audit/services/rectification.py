@@ -152,12 +152,24 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
         return get_finding(cursor, finding_id)
 
 
+LIMITS = {"fix_report": 2000, "reason": 1000, "responsible_unit": 200, "responsible_person": 100}
+"""The finding form's limits; unbounded text would also be cut off at Excel's 32,767 characters a cell."""
+
+
+def _bounded(text: str, field: str, what: str) -> str:
+    if len(text) > LIMITS[field]:
+        raise localized_error(InvalidInput, f"too_long_{field}",
+                              f"{what} may have at most {LIMITS[field]} characters and has {len(text)}: shorten it.",
+                              field=field, limit=LIMITS[field], length=len(text))
+    return text
+
+
 def _required(text: str, field: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
         raise localized_error(InvalidInput, f"required_{field}", f"{what} is required: write it in the box, then save.",
                      field=field)
-    return text
+    return _bounded(text, field, what)
 
 
 def report_fix(database: Database, actor: User, finding_id: str, *, version: int, fix_report: str,
@@ -213,7 +225,8 @@ def reassign(database: Database, actor: User, finding_id: str, *, version: int,
     if responsible_unit is not None:
         changes["responsible_unit"] = _required(responsible_unit, "responsible_unit", "The responsible unit")
     if responsible_person is not None:
-        changes["responsible_person"] = responsible_person.strip()
+        changes["responsible_person"] = _bounded(responsible_person.strip(), "responsible_person",
+                                                 "The responsible person")
     if deadline is not None:
         changes["deadline"] = deadline
 
