@@ -5,7 +5,8 @@ Run: python bench/reliability.py [--findings N]. One line per check, then a summ
 crash runs=5 acknowledged=N present=N verify=ok ...
 concurrent sessions=20 writes=N present=N errors=0
 backup findings=N tables=T restored=identical verify=ok ...
-reliability checks=3 failed=0
+bad_input cases=N stored_exact=N formulas_in_exports=0 refused=M
+reliability checks=4 failed=0
 The checks use the same harness as the tests (tests/reliability), so the figures and the
 tests measure the same thing. A check is a function in CHECKS taking a scratch folder and
 returning whether it held and its line; the exit status is 1 when any check failed.
@@ -29,6 +30,7 @@ from audit.demo import generate  # noqa: E402
 from audit.services.backup import backup, restore  # noqa: E402
 from audit.store import audit_log, open_database  # noqa: E402
 from audit.store.backup import contents  # noqa: E402
+from tests.reliability.bad_input import bad_input_check  # noqa: E402
 from tests.reliability.crash import crash_series  # noqa: E402
 from tests.reliability.sessions import run_sessions  # noqa: E402
 
@@ -80,7 +82,17 @@ def backup_restore(folder: Path, options: argparse.Namespace) -> tuple[bool, str
         f"backup_s={backup_s:.1f} restore_s={restore_s:.1f}")
 
 
-CHECKS: list[Check] = [crash, concurrent, backup_restore]
+def bad_input(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:
+    """Cases are the value-and-field pairs accepted; each must be stored exactly, no export cell a formula."""
+    database = open_database(folder / "bad_input.duckdb")
+    try:
+        tally = bad_input_check(database, folder)
+    finally:
+        database.close()
+    return tally.stored_exact == tally.cases and tally.formulas_in_exports == 0, tally.line
+
+
+CHECKS: list[Check] = [crash, concurrent, backup_restore, bad_input]
 
 
 def main() -> int:

@@ -14,15 +14,17 @@ from PIL import Image
 from audit.checklists import load_checklists
 from audit.errors import InvalidInput
 from audit.services import inspections as inspecting
+from audit.services import rectification
 from audit.services.checklists import sync_checklists
 from audit.services.inspections.problems import FieldProblem
 from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.services.rectification import explain
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
+from audit.store.findings import get_finding
 from tests.conftest import ROOT
 from tests.reliability.bad_input import (
-    CORPUS, FIELDS, INSPECTOR, NOW, STARTED, excel_text, export_both, export_column, exported, formula_cells,
+    CORPUS, FIELDS, INSPECTOR, NOW, STARTED, SUPERVISOR, excel_text, export_both, export_column, exported, formula_cells,
     limit, neutralised, prepare, run_corpus,
 )
 from tests.test_inspections import jpeg
@@ -73,6 +75,20 @@ def test_text_is_stored_exactly_or_refused_naming_the_field(corpus, value, name)
     assert english in error.message and str(limit(name)) in error.message
     in_chinese = error.localized("zh-CN") if isinstance(error, FieldProblem) else explain(error, "zh-CN")
     assert chinese in in_chinese and str(limit(name)) in in_chinese
+
+
+@pytest.mark.parametrize("changes, name", [
+    ({"responsible_person": "李" * 101}, "responsible_person"), ({"responsible_unit": "委" * 201}, "responsible_unit"),
+])
+def test_reassigning_to_an_over_long_name_is_refused_and_changes_nothing(db, changes, name):
+    case = run_corpus(db, {"chinese": CORPUS["chinese"]})[0]
+    before = count(db, "audit_log")
+    with db.read() as cursor:
+        version = get_finding(cursor, case.finding_id).version
+    with pytest.raises(InvalidInput) as refused:
+        rectification.reassign(db, SUPERVISOR, case.finding_id, version=version, now=NOW, **changes)
+    assert refused.value.field == name and str(len(changes[name]) - 1) in refused.value.message
+    assert count(db, "audit_log") == before
 
 
 def test_the_corpus_holds_every_kind_of_hostile_text():
@@ -192,7 +208,8 @@ BROKEN_SITES = {
                                "not UTF-8 text (byte"),
     "a row cut short": (GOOD_SITES.rstrip("\n").rsplit(",", 3)[0].encode() + b"\n",
                         "row 3: has 9 fields but the header has 12"),
-    "a row too long": (GOOD_SITES.rstrip("\n").encode() + b",=1+1,@cmd\n", "row 3: has 14 fields but the header has 12"),
+    "a row too long": (GOOD_SITES.rstrip("\n").encode() + b",=1+1,@cmd\n",
+                       "row 3: has 14 fields but the header has 12"),
     "an image renamed": (jpeg(), "not UTF-8 text (byte"),
 }
 
