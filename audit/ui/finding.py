@@ -194,12 +194,14 @@ def history(detail: FindingDetail) -> None:
 
 finding_id = st.query_params.get("id")
 if not finding_id:
+    st.title(t("ledger.finding.nav"))
     st.info(t("ledger.finding.missing"))
     st.page_link(LEDGER_PAGE, label=t("ledger.finding.back"), icon=":material/arrow_back:")
     st.stop()
 try:
     detail = finding_detail(database(), user, finding_id, language())
 except AuditError as error:
+    st.title(t("ledger.finding.nav"))
     st.error(explain(error, language()))
     st.page_link(LEDGER_PAGE, label=t("ledger.finding.back"), icon=":material/arrow_back:")
     st.stop()

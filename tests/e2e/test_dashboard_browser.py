@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 CREDENTIALS: dict[str, tuple[str, str]] = {}
 
 
-def sign_in(page, server, role: str) -> None:
-    sign_in_as(page, server.url, *CREDENTIALS[role])
+def sign_in(page, url: str, role: str) -> None:
+    """Sign in at the address to open: a new page load is a new, signed-out session."""
+    sign_in_as(page, url, *CREDENTIALS[role])
 
 
 def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
@@ -27,8 +28,7 @@ def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
     database.close()
     CREDENTIALS["supervisor"] = account(db_path, "supervisor")
     server = start_server(db_path)
-    sign_in(tablet, server, "supervisor")
-    tablet.goto(f"{server.url}/dashboard")
+    sign_in(tablet, f"{server.url}/dashboard", "supervisor")
     wait_for_app(tablet)
     tablet.get_by_text("督查问题趋势看板").wait_for()
     tablet.get_by_test_id("stMetricValue").nth(6).wait_for()
