@@ -8,17 +8,9 @@ import pytest
 
 from audit.store import open_database
 from tests.test_analytics import build_district
-from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-
-CREDENTIALS: dict[str, tuple[str, str]] = {}
-
-
-def sign_in(page, url: str, role: str) -> None:
-    """Sign in at the address to open: a new page load is a new, signed-out session."""
-    sign_in_as(page, url, *CREDENTIALS[role])
 
 
 def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
@@ -26,9 +18,9 @@ def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
     database = open_database(db_path)
     build_district(database, date.today())
     database.close()
-    CREDENTIALS["supervisor"] = account(db_path, "supervisor")
+    credentials = account(db_path, "supervisor")
     server = start_server(db_path)
-    sign_in(tablet, f"{server.url}/dashboard", "supervisor")
+    sign_in(tablet, f"{server.url}/dashboard", *credentials)
     wait_for_app(tablet)
     tablet.get_by_text("督查问题趋势看板").wait_for()
     tablet.get_by_test_id("stMetricValue").nth(6).wait_for()

@@ -19,21 +19,13 @@ from audit.store import open_database
 from audit.store.findings import findings_of_inspection
 from audit.store.photos import photos_of_finding
 from tests.conftest import ROOT
-from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 SITE = "光明商务酒店集中隔离点"
 TRANSFER = [["QT-01", "QT-02"], ["QT-03", "QT-04", "QT-05", "QT-06"], ["QT-07", "QT-08", "QT-09"]]
 PPE = [["PPE-01", "PPE-02", "PPE-03", "PPE-04", "PPE-05"], ["PPE-06", "PPE-07", "PPE-08"], ["PPE-09", "PPE-10"]]
-
-
-CREDENTIALS: dict[str, tuple[str, str]] = {}
-
-
-def sign_in(page, url: str, role: str) -> None:
-    """The one sign-in step of this module: open `url` and sign in there as `role`."""
-    sign_in_as(page, url, *CREDENTIALS[role])
 
 
 def tall_screenshot(page, name: str) -> None:
@@ -157,10 +149,10 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     database = open_database(db_path)
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
     database.close()
-    CREDENTIALS["inspector"] = account(db_path, "inspector")
+    credentials = account(db_path, "inspector")
     server = start_server(db_path)
     count_messages(tablet)
-    sign_in(tablet, f"{server.url}/inspect", "inspector")
+    sign_in(tablet, f"{server.url}/inspect", *credentials)
 
     start(tablet, "规范转运")
     tall_screenshot(tablet, "inspect-start")
@@ -168,7 +160,7 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     walk(tablet, TRANSFER[:1], {}, photo)
     record_finding(tablet, "QT-04", "社区党总支书记用私家车将两名外省返回人员送至6.5公里外的隔离点，与其同乘一车",
                    photo, "当事人就地隔离观察，车辆立即消毒")
-    sign_in(tablet, f"{server.url}/inspect?inspection={transfer}", "inspector")  # a new session: nothing lost
+    sign_in(tablet, f"{server.url}/inspect?inspection={transfer}", *credentials)  # a new session: nothing lost
     form = item(tablet, "QT-04")
     expect(form.get_by_role("radio", name="✗ 不合格")).to_have_attribute("aria-checked", "true")
     expect(form.get_by_label("问题描述")).to_have_value(re.compile("^社区党总支书记用私家车"))

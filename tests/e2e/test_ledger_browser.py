@@ -3,18 +3,10 @@
 import pytest
 
 from audit.store import open_database
-from tests.e2e.conftest import account, sign_in as sign_in_as, no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
 from tests.test_ledger_store import seed_ledger
 
 pytestmark = pytest.mark.e2e
-
-
-CREDENTIALS: dict[str, tuple[str, str]] = {}
-
-
-def sign_in(page, url: str, role: str) -> None:
-    """Sign in at the address to open: a new page load is a new, signed-out session."""
-    sign_in_as(page, url, *CREDENTIALS[role])
 
 
 def test_ledger_then_a_finding_at_tablet_size(tmp_path, start_server, tablet):
@@ -22,9 +14,9 @@ def test_ledger_then_a_finding_at_tablet_size(tmp_path, start_server, tablet):
     database = open_database(db_path)
     seed_ledger(database)
     database.close()
-    CREDENTIALS["supervisor"] = account(db_path, "supervisor")
+    credentials = account(db_path, "supervisor")
     server = start_server(db_path)
-    sign_in(tablet, f"{server.url}/ledger", "supervisor")
+    sign_in(tablet, f"{server.url}/ledger", *credentials)
     wait_for_app(tablet)
     tablet.get_by_role("heading", name="整改台账").wait_for()
     table = tablet.get_by_test_id("stDataFrame").first
