@@ -1,9 +1,7 @@
-import shutil
 
 import pytest
 
 from audit.store import open_database
-from tests.conftest import ROOT
 from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -22,10 +20,7 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     assert tablet.get_by_text("登录督查整改台账").is_visible()
     assert tablet.get_by_test_id("stSidebarNav").count() == 0  # nothing else to reach
     assert no_horizontal_scroll(tablet)
-    shot = screenshot(tablet, "login")
-    if tablet.viewport_name == "portrait":
-        (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, ROOT / "docs" / "screenshots" / "login.png")
+    screenshot(tablet, "login")
 
     fields = tablet.get_by_test_id("stTextInput").locator("input")
     fields.nth(0).fill(username)
