@@ -1,4 +1,3 @@
-
 import pytest
 
 from audit.store import open_database
