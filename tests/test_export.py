@@ -19,8 +19,8 @@ from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
 from audit.exports.xlsx_export import LedgerSheet
 from audit.model import Status
 from audit.services.ledger import export_ledger
-from audit.store.ledger import LedgerFilter
-from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, UNIT, seed_ledger
+from audit.store.ledger import SORTS, LedgerFilter
+from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, UNIT, page, seed_ledger
 
 ALL = ["2026-000" + str(n) for n in range(1, 9)]
 
@@ -100,6 +100,14 @@ def test_exports_hold_exactly_what_the_filters_show(ledger_db, tmp_path):
     flt = LedgerFilter(statuses=(Status.OPEN,), unit=GUANGMING)
     rows = csv_rows(export(ledger_db, "csv", tmp_path, flt=flt, sort="deadline", descending=True))
     assert [row[0] for row in rows[1:]] == ["2026-0005", "2026-0008", "2026-0007"]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("descending", [False, True])
+def test_exports_keep_the_order_the_ledger_shows(ledger_db, tmp_path, sort, descending):
+    shown = page(ledger_db, sort=sort, descending=descending)
+    assert [row[0] for row in csv_rows(export(ledger_db, "csv", tmp_path, sort=sort, descending=descending))[1:]] == shown
+    assert [row[0] for row in xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending))[1:]] == shown
 
 
 def test_a_unit_account_exports_only_its_own_findings(ledger_db, tmp_path):

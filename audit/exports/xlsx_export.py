@@ -58,7 +58,9 @@ class LedgerSheet(Worksheet):
             else:
                 serial = serials.get(value)
                 if serial is None:
-                    serial = serials[value] = self._convert_date_time(value)
+                    serial = self._convert_date_time(value)
+                    if value.__class__ is date:  # deadlines repeat; times of finding hardly ever do
+                        serials[value] = serial
                 cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}"><v>{serial:.16G}</v></c>')
             first = col if first is None else first
             last = col
@@ -72,7 +74,7 @@ class LedgerSheet(Worksheet):
         self._xml_end_tag("row")
 
     def _ledger_columns(self, styles: Sequence[Format]) -> tuple[list[str], list[int], dict]:
-        """Column letters, style indexes and a cache of date serials, worked out once per sheet."""
+        """Column letters, style indexes and a cache of day serials, worked out once per sheet."""
         cached = getattr(self, "_ledger_cache", None)
         if cached is None or cached[0] is not styles:
             letters = [xl_col_to_name(col) for col in range(len(styles))]

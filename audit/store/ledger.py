@@ -143,14 +143,29 @@ def _where(flt: LedgerFilter, today: date) -> tuple[str, dict]:
 
 
 def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
-    """`select` over the ledger sources, filtered by `where`, ordered by a key from SORTS."""
+    """`select` over the ledger sources, filtered by `where`, ordered by a key from SORTS.
+
+    A sort expression the SELECT already has (`f.number AS "number"`) is ordered by its
+    column rather than carried through the sort a second time: an export sorts every row.
+    """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
     direction = "DESC" if descending else "ASC"
+    keys = ((SORTS[sort], f" {direction} NULLS LAST"), ("f.deadline", ""), ("f.number", ""), ("f.id", ""))
+    extra, order = [], []
+    for index, (expression, suffix) in enumerate(keys):
+        selected = re.search(rf'(?:^|, ){re.escape(expression)} AS "(\w+)"(?=,|$)', select)
+        if selected:
+            order.append(f'"{selected.group(1)}"{suffix}')
+            continue
+        extra.append(f"{expression} AS _key{index}")
+        order.append(f"_key{index}{suffix}")
+    hidden = ", ".join(column.rsplit(" ", 1)[1] for column in extra)
+    outer = f"* EXCLUDE ({hidden})" if extra else "*"
+    inner = ", ".join([select, *extra])
     return (
-        f"{_SOURCES} SELECT * EXCLUDE (_key, _deadline, _number, _id) FROM "
-        f"(SELECT {select}, {SORTS[sort]} AS _key, f.deadline AS _deadline, f.number AS _number, f.id AS _id "
-        f"{_from(select, where, SORTS[sort])} WHERE {where}) ORDER BY _key {direction} NULLS LAST, _deadline, _number, _id"
+        f"{_SOURCES} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort])} WHERE {where}) "
+        f"ORDER BY {', '.join(order)}"
     )
 
 
