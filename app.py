@@ -5,44 +5,41 @@ from pathlib import Path
 import streamlit as st
 
 from audit.services.permissions import Permission, can
-from audit.ui.session import account_sidebar, keep_session, language_switch, sso_sign_in, t
+from audit.ui.session import keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
 
-# (section, page file, title key, icon, url path, permission needed; None = every signed-in user)
+# (page file, title key, icon, url path, permission needed; None = every signed-in user), in menu order
 PAGES = [
-    ("nav.section.work", "home.py", "home.nav", ":material/home:", "home", None),
-    ("nav.section.work", "inspect.py", "inspect.nav", ":material/fact_check:", "inspect", Permission.RUN_INSPECTION),
-    ("nav.section.work", "my_inspections.py", "inspect.my.nav", ":material/assignment:", "my-inspections",
-     Permission.RUN_INSPECTION),
-    ("nav.section.work", "ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
-    ("nav.section.work", "finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
-    ("nav.section.work", "dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
-    ("admin.section", "admin.py", "admin.nav", ":material/admin_panel_settings:", "admin",
-     Permission.MANAGE_ACCOUNTS),
+    ("home.py", "home.nav", ":material/home:", "home", None),
+    ("inspect.py", "inspect.nav", ":material/fact_check:", "inspect", Permission.RUN_INSPECTION),
+    ("my_inspections.py", "inspect.my.nav", ":material/assignment:", "my-inspections", Permission.RUN_INSPECTION),
+    ("ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
+    ("finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
+    ("dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
+    ("admin.py", "admin.nav", ":material/admin_panel_settings:", "admin", Permission.MANAGE_ACCOUNTS),
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
-language_switch()
 
 # The gate: until someone is signed in, the login page is the only page there is.
 user = keep_session() or sso_sign_in()
+top_bar(user)
 if user is None:
     # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
     login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")
-             for url in dict.fromkeys(entry[4] for entry in PAGES)]
+             for url in dict.fromkeys(entry[3] for entry in PAGES)]
     st.navigation(login, position="hidden").run()
     st.stop()
 
-account_sidebar(user)
-sections: dict[str, list] = {}
-for section, page, title, icon, url, permission in PAGES:
-    if permission is None or can(user, permission):
-        sections.setdefault(t(section), []).append(
-            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
-                    visibility="hidden" if url in HIDDEN else "visible")
-        )
-st.navigation(sections).run()
+# Along the top: a portrait tablet keeps its whole width for the page.
+pages = [
+    st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
+            visibility="hidden" if url in HIDDEN else "visible")
+    for page, title, icon, url, permission in PAGES
+    if permission is None or can(user, permission)
+]
+st.navigation(pages, position="top").run()

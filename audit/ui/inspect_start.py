@@ -77,7 +77,8 @@ def start_form() -> None:
                           placeholder=t("inspect.start.team_placeholder"))
     when = st.datetime_input(t("inspect.field.started_at"), key="inspect.start.when", format="YYYY-MM-DD",
                              step=60)
-    if st.button(t("inspect.start.go"), type="primary", width="stretch", icon=":material/play_arrow:"):
+    if st.button(t("inspect.start.go"), type="primary", width="stretch", icon=":material/play_arrow:",
+                 key="inspect.start.go"):
         _start(site.id, checklist_id, team, when)
 
 

@@ -58,9 +58,9 @@ def test_an_empty_database_says_so(make_app, language, text):
     assert text in app.info[0].value
 
 
-def test_switching_language_in_the_sidebar(make_app):
+def test_switching_language_from_the_top_bar(make_app):
     app = signed_in(make_app).run()
-    app.sidebar.segmented_control[0].set_value("en").run()
+    app.segmented_control(key="language").set_value("en").run()
     assert app.title[0].value == "Inspection and rectification overview"
 
 

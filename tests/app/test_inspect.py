@@ -103,7 +103,7 @@ def test_starting_records_the_team_and_puts_the_inspection_in_the_address(make_a
     app.button_group(key=f"inspect.start.checklist.{sites['guosheng'].id}").set_value("quarantine_transfer").run()
     assert app.multiselect(key="inspect.start.team").value == ["陈明"]
     app.multiselect(key="inspect.start.team").select("王芳").run()
-    app.button[0].click().run()
+    app.button(key="inspect.start.go").click().run()
     inspection_id = app.query_params["inspection"]
     assert app.title[0].value == "国胜社区集中隔离点"
     database = open_database(app_db)
@@ -116,7 +116,7 @@ def test_a_time_in_the_future_is_refused_with_a_message(make_app, sites):
     app.radio(key="inspect.start.site").set_value(sites["guosheng"].id).run()
     app.button_group(key=f"inspect.start.checklist.{sites['guosheng'].id}").set_value("ppe_use").run()
     app.datetime_input(key="inspect.start.when").set_value(datetime.now() + timedelta(days=1)).run()
-    app.button[0].click().run()
+    app.button(key="inspect.start.go").click().run()
     assert "inspection" not in app.query_params
     assert "检查时间不能晚于现在" in app.error[0].value
 
@@ -124,7 +124,7 @@ def test_a_time_in_the_future_is_refused_with_a_message(make_app, sites):
 def test_no_checklist_chosen_says_so(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["guosheng"].id).run()
-    app.button[0].click().run()
+    app.button(key="inspect.start.go").click().run()
     assert app.error[0].value == "Checklist: choose one."
 
 

@@ -71,7 +71,7 @@ def test_sign_in_shows_who_is_signed_in(make_app, app_db):
     assert not app.exception
     assert app.title[0].value == "督查整改概况"
     assert app.session_state["user"].username == "li.na"
-    assert [c.value for c in app.sidebar.caption] == ["已登录：李娜（督查人员）"]
+    assert [c.value for c in app.caption[:1]] == ["已登录：李娜（督查人员）"]
 
 
 def test_wrong_password_says_so_without_saying_which(make_app, app_db):
@@ -125,10 +125,10 @@ def test_a_session_set_up_by_a_test_without_last_active_stays_signed_in(make_app
     assert on_login_page(app)
 
 
-def test_sign_out_from_the_sidebar(make_app, app_db):
+def test_sign_out_from_the_top_bar(make_app, app_db):
     add_account(app_db)
     app = sign_in(make_app().run(), "li.na", PASSWORD)
-    app.sidebar.button[0].click().run()
+    app.button(key="sign_out").click().run()
     assert on_login_page(app) and "user" not in app.session_state
     assert app.info[0].value == "您已退出登录。"
 
@@ -175,7 +175,7 @@ def test_single_sign_on_maps_the_claim_to_a_role(make_app, app_db):
     app = sso_app(make_app, {"email": "li@example.cn", "groups": ["leaders"]})
     assert not app.exception
     assert app.session_state["user"].role is Role.SUPERVISOR
-    assert app.sidebar.caption[0].value == "已登录：李娜（组长）"
+    assert app.caption[0].value == "已登录：李娜（组长）"
 
 
 def test_single_sign_on_refuses_a_stranger_plainly(make_app, app_db):
@@ -202,7 +202,7 @@ def test_without_auth_secrets_there_is_no_single_sign_on_button(make_app):
 def test_signing_out_of_a_single_sign_on_session_ends_it_at_the_provider_too(make_app, app_db):
     add_account(app_db, "li@example.cn")
     app = sso_app(make_app, {"email": "li@example.cn", "groups": ["leaders"]})
-    app.sidebar.button[0].click().run()
+    app.button(key="sign_out").click().run()
     assert app.user == {"is_logged_in": False}
     assert on_login_page(app)
 

@@ -18,7 +18,7 @@ def pages() -> list[tuple[str, Permission | None]]:
                  if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES")
     found = []
     for entry in table.elts:
-        page, permission = entry.elts[1].value, entry.elts[5]
+        page, permission = entry.elts[0].value, entry.elts[4]
         found.append((page, None if isinstance(permission, ast.Constant) else Permission[permission.attr]))
     return found
 

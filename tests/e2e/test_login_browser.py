@@ -17,7 +17,7 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     tablet.get_by_test_id("stBaseButton-primaryFormSubmit").wait_for()
     wait_for_app(tablet)
     assert tablet.get_by_text("登录督查整改台账").is_visible()
-    assert tablet.get_by_test_id("stSidebarNav").count() == 0  # nothing else to reach
+    assert tablet.get_by_test_id("stTopNavLink").count() == 0  # nothing else to reach
     assert no_horizontal_scroll(tablet)
     screenshot(tablet, "login")
 
@@ -33,6 +33,14 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     assert tablet.get_by_text("督查整改概况").is_visible()
     assert tablet.get_by_text("已登录：e2e-supervisor（组长）").is_visible()
     assert no_horizontal_scroll(tablet)
+    # The pages are listed along the top, each a finger's height, and the page keeps the whole width.
+    links = tablet.get_by_test_id("stTopNavLink")
+    assert [links.nth(i).inner_text().split("\n")[-1] for i in range(links.count())] == [  # after the icon
+        "首页", "现场检查", "我的检查", "整改台账", "趋势看板"]
+    assert all(links.nth(i).bounding_box()["height"] >= 44 for i in range(links.count()))
+    assert not tablet.get_by_test_id("stSidebar").is_visible()
+    page_width = tablet.locator(".block-container").bounding_box()["width"]
+    assert page_width >= 0.85 * tablet.viewport_size["width"]
     screenshot(tablet, "signed-in")
 
     tablet.locator(".st-key-sign_out button").click()
