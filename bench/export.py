@@ -60,8 +60,9 @@ def memory(db_path: Path, heap: bool, of_copy: bool) -> None:
         tracemalloc.start()
     if of_copy:
         copy(database, db_path.parent, date.today())
-    for fmt in () if of_copy else ("csv", "xlsx"):
-        export(database, fmt, db_path.parent, date.today())
+    else:
+        for fmt in ("csv", "xlsx"):
+            export(database, fmt, db_path.parent, date.today())
     if heap:
         print(f"{tracemalloc.get_traced_memory()[1] / 2**20:.1f}")
     else:
@@ -101,7 +102,8 @@ def main() -> None:
         database.close()
     print(f"DuckDB COPY {copy_s:.2f} s, csv {csv_s:.2f} s ({sizes['csv']:.0f} MiB), xlsx {xlsx_s:.2f} s "
           f"({sizes['xlsx']:.0f} MiB); exports alone: Python heap peak {traced_mb:.0f} MB, process peak RSS "
-          f"{rss_mb:.0f} MB (DuckDB's COPY alone: {copy_rss_mb:.0f} MB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"{rss_mb:.0f} MB (DuckDB's COPY alone: {copy_rss_mb:.0f} MB); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"export N={args.findings} csv_vs_copy={csv_s / copy_s:.2f} xlsx_s={xlsx_s:.1f} "
           f"peak_mb={rss_mb:.0f}")
 

@@ -152,17 +152,16 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
         raise ValueError(f"unknown sort {sort!r}")
     direction = "DESC" if descending else "ASC"
     keys = ((SORTS[sort], f" {direction} NULLS LAST"), ("f.deadline", ""), ("f.number", ""), ("f.id", ""))
-    extra, order = [], []
+    columns, hidden, order = [select], [], []
     for index, (expression, suffix) in enumerate(keys):
         selected = re.search(rf'(?:^|, ){re.escape(expression)} AS "(\w+)"(?=,|$)', select)
-        if selected:
-            order.append(f'"{selected.group(1)}"{suffix}')
-            continue
-        extra.append(f"{expression} AS _key{index}")
-        order.append(f"_key{index}{suffix}")
-    hidden = ", ".join(column.rsplit(" ", 1)[1] for column in extra)
-    outer = f"* EXCLUDE ({hidden})" if extra else "*"
-    inner = ", ".join([select, *extra])
+        name = f'"{selected.group(1)}"' if selected else f"_key{index}"
+        if not selected:
+            columns.append(f"{expression} AS {name}")
+            hidden.append(name)
+        order.append(name + suffix)
+    outer = f"* EXCLUDE ({', '.join(hidden)})" if hidden else "*"
+    inner = ", ".join(columns)
     return (
         f"{_SOURCES} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort])} WHERE {where}) "
         f"ORDER BY {', '.join(order)}"
