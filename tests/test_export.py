@@ -10,13 +10,14 @@ import zipfile
 from datetime import date, datetime
 
 import openpyxl
+import pyarrow as pa
 import pytest
 import xlsxwriter
 
 from audit.errors import InvalidInput, PermissionDenied
 from audit.exports import cjk_font
 from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
-from audit.exports.xlsx_export import LedgerSheet
+from audit.exports.xlsx_export import LedgerSheet, _needs_escaping, plain_rows
 from audit.model import Status
 from audit.services.ledger import export_ledger
 from audit.store.ledger import SORTS, LedgerFilter
@@ -110,6 +111,41 @@ def test_exports_keep_the_order_the_ledger_shows(ledger_db, tmp_path, sort, desc
     assert [row[0] for row in xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending))[1:]] == shown
 
 
+def threads(db) -> int:
+    with db.read() as cursor:
+        return cursor.execute("SELECT current_setting('threads')").fetchone()[0]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_an_export_reads_on_one_thread_and_gives_the_others_back(ledger_db, tmp_path, fmt):
+    with ledger_db.write() as cursor:
+        cursor.execute("SET threads = 2")
+    during = []
+    export(ledger_db, fmt, tmp_path, progress=lambda done, total: during.append(threads(ledger_db)))
+    assert during and set(during) == {1}
+    assert threads(ledger_db) == 2
+
+
+def test_overlapping_one_thread_blocks_give_the_threads_back_when_the_last_ends(ledger_db):
+    with ledger_db.write() as cursor:
+        cursor.execute("SET threads = 2")
+    first, second = ledger_db.one_thread(), ledger_db.one_thread()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert threads(ledger_db) == 1
+    second.__exit__(None, None, None)
+    assert threads(ledger_db) == 2
+
+
+def test_a_failed_export_gives_the_threads_back(ledger_db, tmp_path):
+    with ledger_db.write() as cursor:
+        cursor.execute("SET threads = 2")
+    with pytest.raises(InvalidInput):
+        export(ledger_db, "pdf", tmp_path, flt=LedgerFilter(statuses=(Status.CLOSED,)))
+    assert threads(ledger_db) == 2
+
+
 def test_a_unit_account_exports_only_its_own_findings(ledger_db, tmp_path):
     rows = xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=LedgerFilter(unit=GUANGMING), actor=UNIT))
     assert {row[FIELDS.index("responsible_unit")] for row in rows[1:]} == {GUOSHENG}
@@ -195,9 +231,12 @@ def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
         text, day = book.add_format({"text_wrap": True}), book.add_format({"num_format": "yyyy-mm-dd"})
         styles = [text, text, text, day, day]
         sheet.write_string(0, 0, "编号", text)
+        plain = plain_rows(pa.RecordBatch.from_arrays([pa.array(column) for column in zip(*rows)],
+                                                      names=[str(i) for i in range(5)]))
+        assert plain == [True, False, False, False, False]
         for number, row in enumerate(rows, 1):
             if fast:
-                sheet.write_ledger_row(number, row, styles)
+                sheet.write_ledger_row(number, row, styles, plain=plain[number - 1])
                 continue
             for col, value in enumerate(row):
                 if value in (None, ""):
@@ -210,6 +249,16 @@ def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
         return _sheet_xml(path)
 
     assert write(tmp_path / "fast.xlsx", True) == write(tmp_path / "stock.xlsx", False)
+
+
+def test_the_batch_check_flags_every_text_the_cell_check_would_escape():
+    characters = [chr(code) for code in range(0x30000) if not 0xD800 <= code <= 0xDFFF]
+    texts = [text for c in characters for text in (c, "a" + c, c + "a", "a" + c + "a")]
+    texts += ["x" * 8000, "x" * 8001, "_x0041_", "a_x00e9_b", "国胜 ", "\u3000国胜", "整改\u2028要求"]
+    plain = plain_rows(pa.RecordBatch.from_arrays([pa.array(texts)], names=["text"]))
+    missed = [text for text, ok in zip(texts, plain) if ok and _needs_escaping(text)]
+    assert missed == []
+    assert plain_rows(pa.RecordBatch.from_arrays([pa.array(["转运车辆未消毒", "A-1 (2)"])], names=["t"])) == [True, True]
 
 
 # --- the printed notice -----------------------------------------------------------------

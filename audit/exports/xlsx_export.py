@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import BinaryIO
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
@@ -25,12 +27,35 @@ Progress = Callable[[int, int], None]
 
 # Text that needs none of XlsxWriter's escapes: no XML specials, no control characters,
 # no literal _xHHHH_, no whitespace at either end, well under Excel's length limit.
-_PLAIN = re.compile(r"\A(?!\s)[^&<>\x00-\x1f\ufffe\uffff]{1,8000}(?<!\s)\Z")
+_LONGEST_PLAIN = 8000
+_PLAIN = re.compile(rf"\A(?!\s)[^&<>\x00-\x1f\ufffe\uffff]{{1,{_LONGEST_PLAIN}}}(?<!\s)\Z")
 _ESCAPE_LIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
 
 
 def _needs_escaping(text: str) -> bool:
     return not _PLAIN.match(text) or ("_x" in text and _ESCAPE_LIKE.search(text) is not None)
+
+
+# The same test for a whole batch at once, in Arrow (RE2, which has no lookarounds). It may
+# flag text that turns out plain, never the other way round: a flagged row is checked cell
+# by cell, an unflagged one is written as it is. Python's whitespace is RE2's \s, the
+# Unicode separators \pZ, U+0085, and control characters, which are flagged anywhere.
+_MAYBE_ESCAPE = r"[&<>\x00-\x1f\x{fffe}\x{ffff}]|_x|^[\s\pZ\x{85}]|[\s\pZ\x{85}]$"
+
+
+def plain_rows(batch: pa.RecordBatch) -> list[bool]:
+    """For each row of the batch, True when none of its text needs XlsxWriter's escapes."""
+    flagged = pa.array([False] * batch.num_rows)
+    for column in batch.columns:
+        kind = column.type
+        if pa.types.is_temporal(kind) or pa.types.is_null(kind):
+            continue
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+            return [False] * batch.num_rows  # text of some other shape: every cell is checked
+        maybe = pc.or_(pc.match_substring_regex(column, _MAYBE_ESCAPE),
+                       pc.greater(pc.utf8_length(column), _LONGEST_PLAIN))
+        flagged = pc.or_(flagged, pc.fill_null(maybe, False))
+    return pc.invert(flagged).to_pylist()
 
 
 class LedgerSheet(Worksheet):
@@ -42,7 +67,8 @@ class LedgerSheet(Worksheet):
     ordinary `write_string` / `write_datetime`.
     """
 
-    def write_ledger_row(self, row: int, values: Sequence, styles: Sequence[Format]) -> None:
+    def write_ledger_row(self, row: int, values: Sequence, styles: Sequence[Format], *, plain: bool = False) -> None:
+        """`plain` promises that no text in the row needs escaping (see `plain_rows`)."""
         if not self.constant_memory:
             raise ValueError("ledger rows are streamed: open the workbook with constant_memory")
         letters, xfs, serials = self._ledger_columns(styles)
@@ -51,7 +77,7 @@ class LedgerSheet(Worksheet):
             if value is None or value == "":
                 continue
             if value.__class__ is str:
-                if _needs_escaping(value):
+                if not plain and _needs_escaping(value):
                     self._write_cells(row, values, styles)
                     return
                 cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}" t="inlineStr"><is><t>{value}</t></is></c>')
@@ -117,20 +143,23 @@ def _layout(sheet: Worksheet, headings: list[str], formats: dict, total: int) ->
     sheet.repeat_rows(0)
 
 
-def write_xlsx(rows: Iterable[Sequence], headings: list[str], out: BinaryIO | str, *, sheet_name: str,
+def write_xlsx(batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO | str, *, sheet_name: str,
                total: int, progress: Progress | None = None) -> int:
-    """Stream rows (values in LEDGER_COLUMNS order) into a workbook; returns the rows written."""
+    """Stream Arrow batches (columns in LEDGER_COLUMNS order) into a workbook; returns the rows written."""
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = workbook.add_worksheet(sheet_name[:31], worksheet_class=LedgerSheet)
     formats = _formats(workbook)
     _layout(sheet, headings, formats, total)
     styles = [formats[column.kind] for column in LEDGER_COLUMNS]
-    row_number = 0
-    for row_number, row in enumerate(rows, 1):
-        sheet.write_ledger_row(row_number, row, styles)
-        if progress and row_number % PROGRESS_ROWS == 0:
-            progress(row_number, total)
+    written = 0
+    for batch in batches:
+        rows = zip(*(column.to_pylist() for column in batch.columns))
+        for row, plain in zip(rows, plain_rows(batch)):
+            written += 1
+            sheet.write_ledger_row(written, row, styles, plain=plain)
+            if progress and written % PROGRESS_ROWS == 0:
+                progress(written, total)
     workbook.close()
     if progress:
-        progress(row_number, total)
-    return row_number
+        progress(written, total)
+    return written

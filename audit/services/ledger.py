@@ -163,8 +163,15 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
     if fmt not in FORMATS:
         raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}, not {fmt!r}.", field="format")
     flt, today = scoped(actor, flt), today or date.today()
-    if fmt == "pdf":
-        return _export_notices(database, flt, out, language=language, today=today, progress=progress)
+    with database.one_thread():
+        if fmt == "pdf":
+            return _export_notices(database, flt, out, language=language, today=today, progress=progress)
+        return _export_rows(database, flt, fmt, out, language=language, sort=sort, descending=descending,
+                            today=today, progress=progress)
+
+
+def _export_rows(database: Database, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *, language: str,
+                 sort: str, descending: bool, today: date, progress: Progress | None) -> int:
     headings = columns.headings(language)
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
@@ -177,9 +184,8 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
             return write_csv(result.to_arrow_reader(EXPORT_BATCH), headings, out, total=total, progress=progress)
         from audit.exports.xlsx_export import write_xlsx
 
-        rows = (row for batch in iter(lambda: result.fetchmany(EXPORT_BATCH), []) for row in batch)
-        return write_xlsx(rows, headings, out, sheet_name=i18n.t("ledger.sheet", language), total=total,
-                          progress=progress)
+        return write_xlsx(result.to_arrow_reader(EXPORT_BATCH), headings, out,
+                          sheet_name=i18n.t("ledger.sheet", language), total=total, progress=progress)
 
 
 def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
