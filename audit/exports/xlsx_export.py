@@ -8,7 +8,6 @@ formula. `constant_memory` streams rows to disk: memory stays flat however long 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import BinaryIO
@@ -25,33 +24,28 @@ from audit.exports.columns import LEDGER_COLUMNS
 PROGRESS_ROWS = 5_000
 Progress = Callable[[int, int], None]
 
-# Text that needs none of XlsxWriter's escapes: no XML specials, no control characters,
-# no literal _xHHHH_, no whitespace at either end, well under Excel's length limit.
+# Text XlsxWriter writes as it is, but for &, < and > (escaped here too): no control
+# characters, no literal _xHHHH_, no whitespace at either end, well under Excel's length
+# limit. Checked for a whole batch at once in Arrow (RE2, which has no lookarounds), this
+# may flag text that turns out plain, never the other way round: a flagged row goes
+# through XlsxWriter cell by cell. Python's whitespace, which XlsxWriter tests for, is
+# RE2's \s, the Unicode separators \pZ and U+0085, besides control characters.
+_MAYBE_ESCAPE = r"[\x00-\x1f\x{fffe}\x{ffff}]|_x|^[\s\pZ\x{85}]|[\s\pZ\x{85}]$"
 _LONGEST_PLAIN = 8000
-_PLAIN = re.compile(rf"\A(?!\s)[^&<>\x00-\x1f\ufffe\uffff]{{1,{_LONGEST_PLAIN}}}(?<!\s)\Z")
-_ESCAPE_LIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
 
 
-def _needs_escaping(text: str) -> bool:
-    return not _PLAIN.match(text) or ("_x" in text and _ESCAPE_LIKE.search(text) is not None)
-
-
-# The same test for a whole batch at once, in Arrow (RE2, which has no lookarounds). It may
-# flag text that turns out plain, never the other way round: a flagged row is checked cell
-# by cell, an unflagged one is written as it is. Python's whitespace is RE2's \s, the
-# Unicode separators \pZ, U+0085, and control characters, which are flagged anywhere.
-_MAYBE_ESCAPE = r"[&<>\x00-\x1f\x{fffe}\x{ffff}]|_x|^[\s\pZ\x{85}]|[\s\pZ\x{85}]$"
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
 def plain_rows(batch: pa.RecordBatch) -> list[bool]:
     """For each row of the batch, True when none of its text needs XlsxWriter's escapes."""
     flagged = pa.array([False] * batch.num_rows)
     for column in batch.columns:
-        kind = column.type
-        if pa.types.is_temporal(kind) or pa.types.is_null(kind):
+        if pa.types.is_temporal(column.type) or pa.types.is_null(column.type):
             continue
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
-            return [False] * batch.num_rows  # text of some other shape: every cell is checked
+        if not _is_text(column.type):
+            return [False] * batch.num_rows  # values of some other shape: every cell is checked
         maybe = pc.or_(pc.match_substring_regex(column, _MAYBE_ESCAPE),
                        pc.greater(pc.utf8_length(column), _LONGEST_PLAIN))
         flagged = pc.or_(flagged, pc.fill_null(maybe, False))
@@ -59,45 +53,61 @@ def plain_rows(batch: pa.RecordBatch) -> list[bool]:
 
 
 class LedgerSheet(Worksheet):
-    """A worksheet that can write a whole ledger row in one step.
+    """A worksheet that writes the ledger a batch of rows at a time.
 
-    Cell by cell, XlsxWriter spends most of a 100,000-row export on checks and escapes
-    that plain text does not need. For a row whose text is all plain this writes the very
-    XML XlsxWriter would (a test compares the two); any other row goes through the
-    ordinary `write_string` / `write_datetime`.
+    Cell by cell, XlsxWriter spends most of a 100,000-row export in Python on checks and
+    escapes that most text does not need. For rows whose text is all plain this builds the very
+    XML XlsxWriter would (a test compares the two) in Arrow, a column at a time; any other
+    row goes through the ordinary `write_string` / `write_datetime`.
     """
 
-    def write_ledger_row(self, row: int, values: Sequence, styles: Sequence[Format], *, plain: bool = False) -> None:
-        """`plain` promises that no text in the row needs escaping (see `plain_rows`)."""
+    def write_ledger_batch(self, first_row: int, batch: pa.RecordBatch, styles: Sequence[Format]) -> int:
+        """Write the batch's rows from sheet row `first_row` on; returns the rows written."""
         if not self.constant_memory:
             raise ValueError("ledger rows are streamed: open the workbook with constant_memory")
         letters, xfs, serials = self._ledger_columns(styles)
-        cells, first, last, number = [], None, None, row + 1
-        for col, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if value.__class__ is str:
-                if not plain and _needs_escaping(value):
-                    self._write_cells(row, values, styles)
-                    return
-                cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}" t="inlineStr"><is><t>{value}</t></is></c>')
+        plain = plain_rows(batch)
+        numbers = pa.array([str(row + 1) for row in range(first_row, first_row + batch.num_rows)])
+        cells, used = [], []
+        for col, column in enumerate(batch.columns):
+            if pa.types.is_temporal(column.type):
+                values = pa.array([None if value is None else f"{self._serial(value, serials):.16G}"
+                                   for value in column.to_pylist()], pa.string())
+                opening, closing = "><v>", "</v></c>"
             else:
-                serial = serials.get(value)
-                if serial is None:
-                    serial = self._convert_date_time(value)
-                    if value.__class__ is date:  # deadlines repeat; times of finding hardly ever do
-                        serials[value] = serial
-                cells.append(f'<c r="{letters[col]}{number}" s="{xfs[col]}"><v>{serial:.16G}</v></c>')
-            first = col if first is None else first
-            last = col
-        if first is None:
-            return
-        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
-            raise ValueError(f"row {row} is outside the sheet or before a row already written")
-        self._write_single_row(row)  # the row buffered before this one, if any, goes out first
-        self._write_row(row, None)
-        self.fh.write("".join(cells))
-        self._xml_end_tag("row")
+                # Text of another shape is left to the cell-by-cell writer (plain_rows flags it).
+                values = pc.cast(column, pa.string()) if _is_text(column.type) else pa.nulls(len(column), pa.string())
+                values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+                for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+                    values = pc.replace_substring(values, character, entity)
+                opening, closing = ' t="inlineStr"><is><t>', "</t></is></c>"
+            cells.append(pc.binary_join_element_wise(f'<c r="{letters[col]}', numbers, f'" s="{xfs[col]}"{opening}',
+                                                     values, closing, ""))
+            used.append(pc.any(pc.and_(pc.is_valid(values), pa.array(plain))).as_py())
+        xml = pc.binary_join_element_wise(*cells, "", null_handling="skip").to_pylist()
+        columns = [col for col, present in enumerate(used) if present]
+        for offset, row_xml in enumerate(xml):
+            row = first_row + offset
+            if not plain[offset]:
+                self._write_cells(row, [column[offset].as_py() for column in batch.columns], styles)
+                continue
+            if not row_xml:
+                continue
+            if self._check_dimensions(row, columns[0]) or self._check_dimensions(row, columns[-1]):
+                raise ValueError(f"row {row} is outside the sheet or before a row already written")
+            self._write_single_row(row)  # the row buffered before this one, if any, goes out first
+            self._write_row(row, None)
+            self.fh.write(row_xml)
+            self._xml_end_tag("row")
+        return batch.num_rows
+
+    def _serial(self, value, serials: dict) -> float:
+        serial = serials.get(value)
+        if serial is None:
+            serial = self._convert_date_time(value)
+            if value.__class__ is date:  # deadlines repeat; times of finding hardly ever do
+                serials[value] = serial
+        return serial
 
     def _ledger_columns(self, styles: Sequence[Format]) -> tuple[list[str], list[int], dict]:
         """Column letters, style indexes and a cache of day serials, worked out once per sheet."""
@@ -153,12 +163,9 @@ def write_xlsx(batches: Iterable[pa.RecordBatch], headings: list[str], out: Bina
     styles = [formats[column.kind] for column in LEDGER_COLUMNS]
     written = 0
     for batch in batches:
-        rows = zip(*(column.to_pylist() for column in batch.columns))
-        for row, plain in zip(rows, plain_rows(batch)):
-            written += 1
-            sheet.write_ledger_row(written, row, styles, plain=plain)
-            if progress and written % PROGRESS_ROWS == 0:
-                progress(written, total)
+        written += sheet.write_ledger_batch(written + 1, batch, styles)
+        if progress and written // PROGRESS_ROWS > (written - batch.num_rows) // PROGRESS_ROWS:
+            progress(written, total)
     workbook.close()
     if progress:
         progress(written, total)
