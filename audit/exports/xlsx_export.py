@@ -39,7 +39,7 @@ def _is_text(kind: pa.DataType) -> bool:
 
 
 def plain_rows(batch: pa.RecordBatch) -> list[bool]:
-    """For each row of the batch, True when none of its text needs XlsxWriter's escapes."""
+    """For each row of the batch, True when its text needs no more than &, < and > escaped."""
     flagged = pa.array([False] * batch.num_rows)
     for column in batch.columns:
         if pa.types.is_temporal(column.type) or pa.types.is_null(column.type):
@@ -67,6 +67,7 @@ class LedgerSheet(Worksheet):
             raise ValueError("ledger rows are streamed: open the workbook with constant_memory")
         letters, xfs, serials = self._ledger_columns(styles)
         plain = plain_rows(batch)
+        plain_mask = pa.array(plain, pa.bool_())
         numbers = pa.array([str(row + 1) for row in range(first_row, first_row + batch.num_rows)])
         cells, used = [], []
         for col, column in enumerate(batch.columns):
@@ -83,7 +84,7 @@ class LedgerSheet(Worksheet):
                 opening, closing = ' t="inlineStr"><is><t>', "</t></is></c>"
             cells.append(pc.binary_join_element_wise(f'<c r="{letters[col]}', numbers, f'" s="{xfs[col]}"{opening}',
                                                      values, closing, ""))
-            used.append(pc.any(pc.and_(pc.is_valid(values), pa.array(plain))).as_py())
+            used.append(pc.any(pc.and_(pc.is_valid(values), plain_mask)).as_py())
         xml = pc.binary_join_element_wise(*cells, "", null_handling="skip").to_pylist()
         columns = [col for col, present in enumerate(used) if present]
         for offset, row_xml in enumerate(xml):
