@@ -94,7 +94,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(db):
     for attempt in range(4):
         with pytest.raises(SignInRefused, match="Wrong username or password"):
             accounts.authenticate(db, "admin1", "guess", now=T0 + timedelta(minutes=attempt))
-    with pytest.raises(SignInRefused, match="locked .* until 23:18") as fifth:
+    with pytest.raises(SignInRefused, match="locked until 23:18") as fifth:
         accounts.authenticate(db, "admin1", "guess", now=T0 + timedelta(minutes=3))
     assert fifth.value.values == {"time": "23:18", "count": 5}
     with pytest.raises(SignInRefused, match="until 23:18"):  # even the right password waits
@@ -298,7 +298,7 @@ def test_sso_claim_decides_the_role_and_the_change_is_logged(db):
         entries = audit_log.history(cursor, "user", user.id)
     assert [e["action"] for e in entries[-2:]] == ["user.role_set", "user.signed_in"]
     assert entries[-2]["actor"] == "sso" and entries[-2]["after"]["role"] == "supervisor"
-    with pytest.raises(SignInRefused, match="'groups' gives no role"):
+    with pytest.raises(SignInRefused, match="\\(groups\\) gives no role"):
         sso_sign_in(db, {"preferred_username": "zhou", "groups": ["visitors"]}, ROLES)
     with pytest.raises(SignInRefused, match="gives no role"):
         sso_sign_in(db, {"preferred_username": "zhou"}, ROLES)

@@ -54,7 +54,7 @@ def test_add_refuses_a_short_password_plainly(db_path):
 
 def test_add_refuses_a_unit_account_without_unit(db_path):
     result = run(db_path, "users", "add", "u", "--role", "unit", "--password-stdin", input=f"{PASSWORD}\n")
-    assert result.exit_code == 1 and "needs its responsible unit" in result.output
+    assert result.exit_code == 1 and "account needs its unit" in result.output
 
 
 def test_list_disable_enable_and_reset(db_path):

@@ -84,7 +84,7 @@ def test_every_illegal_step_is_refused_and_changes_nothing(db, status, step):
     finding_id = finding_in(db, status, reported_by="someone-else")
     with pytest.raises(IllegalTransition) as refused:
         take(db, step, ACTOR[step], finding_id)
-    assert "cannot be" in refused.value.message
+    assert "is not possible now" in refused.value.message
     assert current(db, finding_id).version == 1
     with db.read() as cursor:
         assert events_of_finding(cursor, finding_id) == []
@@ -129,7 +129,7 @@ def test_a_unit_reports_fixes_only_for_its_own_findings(db):
 @pytest.mark.parametrize("step", [Step.ACCEPT, Step.REJECT])
 def test_four_eyes_the_reporter_may_not_verify(db, step):
     finding_id = finding_in(db, Status.AWAITING_VERIFICATION, reported_by=INSPECTOR.username)
-    with pytest.raises(PermissionDenied, match="another person must verify"):
+    with pytest.raises(PermissionDenied, match="someone else must verify"):
         take(db, step, INSPECTOR, finding_id)
     assert take(db, step, SECOND_INSPECTOR, finding_id).version == 2
 

@@ -33,10 +33,10 @@ class FieldProblem(InvalidInput):
     """Bad input on one field, worded from the catalog so a page can show it in its own language."""
 
     def __init__(self, field: str, reason: str, **values):
-        self.key = f"inspect.error.{reason}"
-        self.values = values
-        self.field = field
-        super().__init__(self.localized("en"), field=field)
+        super().__init__(f"inspect.error.{reason}", field=field, **values)
+
+    def text(self, language: str = "en") -> str:
+        return self.localized(language)
 
     def localized(self, language: str) -> str:
         label = i18n.t(f"inspect.field.{self.field}", language)
