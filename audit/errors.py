@@ -3,12 +3,18 @@
 `AuditError(key, field=..., **values)` names its text in `audit/locales/<lang>/*.yaml`; the
 pages render it with `audit.ui.errors.show_error` in the page's language, the CLI prints
 `str(error)` (English). Every class has a title (`error.title.<name>`) shown above the text.
-Anything that is not an `AuditError` is a bug.
+A value that must itself be said in the reader's language (a field's label, a status) is a
+`Key`; a value that is another `AuditError` is said in full. Anything that is not an
+`AuditError` is a bug.
 """
 
 from __future__ import annotations
 
 from audit import i18n
+
+
+class Key(str):
+    """A value that is itself a catalog key, said in the reader's language."""
 
 
 class AuditError(Exception):
@@ -23,7 +29,7 @@ class AuditError(Exception):
         self.field = field
 
     def text(self, language: str = "en") -> str:
-        return i18n.t(self.key, language, **self.values)
+        return i18n.t(self.key, language, **{name: _said(value, language) for name, value in self.values.items()})
 
     def title(self, language: str = "en") -> str:
         return i18n.t(self.title_key, language)
@@ -35,6 +41,14 @@ class AuditError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _said(value, language: str):
+    if isinstance(value, Key):
+        return i18n.t(value, language)
+    if isinstance(value, AuditError):
+        return value.text(language)
+    return value
 
 
 class InvalidInput(AuditError):
@@ -62,13 +76,10 @@ class IllegalTransition(AuditError):
 
 
 class StoreUnavailable(AuditError):
-    """The database cannot be opened or written: locked, read-only, disk full.
-
-    `reason` (locked, read_only, disk_full, failed) picks the text `store.error.<reason>`.
-    """
+    """The database cannot be opened or written; `reason` is locked, read_only, disk_full or failed."""
 
     title_key = "error.title.store_unavailable"
 
-    def __init__(self, key: str | None = None, /, *, reason: str = "failed", field: str | None = None, **values):
-        super().__init__(key or f"store.error.{reason}", field=field, **values)
+    def __init__(self, key: str, /, *, reason: str = "failed", field: str | None = None, **values):
+        super().__init__(key, field=field, **values)
         self.reason = reason

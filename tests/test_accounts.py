@@ -205,7 +205,7 @@ def test_only_an_admin_manages_accounts(db, role, use_case):
     if role is Role.ADMIN:
         USE_CASES[use_case](db, actor)
     else:
-        with pytest.raises(PermissionDenied, match=f"The {role.value} account"):
+        with pytest.raises(PermissionDenied, match="may not manage accounts"):
             USE_CASES[use_case](db, actor)
         assert accounts.authenticate(db, "target", PASSWORD).role is Role.INSPECTOR
 

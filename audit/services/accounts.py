@@ -1,8 +1,7 @@
 """Accounts and sign-in: argon2 password hashes, lockout after repeated failures, roles.
 
 Every change is written to the audit log in the same transaction, never with a password
-hash in it. Errors carry a catalog key (`error.key`, `error.values`) so pages can say them
-in the reader's language; `error.message` is the same text in English for the CLI.
+hash in it.
 `actor=None` means the command line or bootstrap, run by whoever holds the database file.
 """
 
@@ -34,30 +33,20 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def translatable(error: AuditError, key: str, **values) -> AuditError:
-    """Attach the catalog key a page shows instead of the English message."""
-    error.key, error.values = key, values
-    return error
-
-
 class SignInRefused(AuditError):
-    title = "Sign-in refused"
+    title_key = "error.title.sign_in_refused"
 
 
 def _wrong_credentials() -> SignInRefused:
-    return translatable(SignInRefused("Wrong username or password."), "accounts.error.credentials")
+    return SignInRefused("accounts.error.credentials")
 
 
 def _locked(until: datetime) -> SignInRefused:
-    time = f"{until:%H:%M}"
-    message = (f"This account is locked after {MAX_FAILED_LOGINS} failed sign-ins until {time}. "
-               "Try again then, or ask an administrator to reset the password.")
-    return translatable(SignInRefused(message), "accounts.error.locked", time=time, count=MAX_FAILED_LOGINS)
+    return SignInRefused("accounts.error.locked", time=f"{until:%H:%M}", count=MAX_FAILED_LOGINS)
 
 
 def disabled_refusal() -> SignInRefused:
-    return translatable(SignInRefused("This account is disabled. Ask an administrator to enable it."),
-                        "accounts.error.disabled")
+    return SignInRefused("accounts.error.disabled")
 
 
 def _actor_name(actor: User | None) -> str:
@@ -77,8 +66,7 @@ def generate_password() -> str:
 
 def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise translatable(InvalidInput(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.",
-                                        field="password"), "accounts.error.password_short", count=MIN_PASSWORD_LENGTH)
+        raise InvalidInput("accounts.error.password_short", field="password", count=MIN_PASSWORD_LENGTH)
     return password
 
 
@@ -87,31 +75,27 @@ def parse_role(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         names = ", ".join(r.value for r in Role)
-        raise translatable(InvalidInput(f"Role must be one of {names}.", field="role"),
-                           "accounts.error.role", roles=names) from None
+        raise InvalidInput("accounts.error.role", field="role", roles=names) from None
 
 
 def unit_for(role: Role, unit: str | None) -> str | None:
     unit = (unit or "").strip() or None
     if role is Role.UNIT and unit is None:
-        raise translatable(InvalidInput("A unit account needs its responsible unit: choose or type one.",
-                                        field="unit"), "accounts.error.unit_required")
+        raise InvalidInput("accounts.error.unit_required", field="unit")
     return unit
 
 
 def _username(username: str) -> str:
     name = (username or "").strip()
     if not name or any(ch.isspace() for ch in name) or len(name) > 64:
-        raise translatable(InvalidInput("Username must be 1 to 64 characters with no spaces.", field="username"),
-                           "accounts.error.username")
+        raise InvalidInput("accounts.error.username", field="username")
     return name
 
 
 def _account(cursor, username: str) -> store.Account:
     account = store.find_account(cursor, username)
     if account is None:
-        raise translatable(NotFound(f"There is no account named '{username}'.", field="username"),
-                           "accounts.error.not_found", username=username)
+        raise NotFound("accounts.error.not_found", field="username", username=username)
     return account
 
 
@@ -125,8 +109,7 @@ def add_user(database: Database, actor: User | None, *, username: str, role: Rol
     password_hash = _HASHER.hash(check_password(password))
     with database.write() as cursor:
         if store.find_account(cursor, name) is not None:
-            raise translatable(Conflict(f"An account named '{name}' already exists.", field="username"),
-                               "accounts.error.username_taken", username=name)
+            raise Conflict("accounts.error.username_taken", field="username", username=name)
         store.insert_user(cursor, user, password_hash, now=datetime.now(), by=_actor_name(actor))
         audit_log.append(cursor, actor=_actor_name(actor), action="user.created", entity="user",
                          entity_id=user.id, after={**public_fields(user), "password": "set"})
@@ -225,11 +208,9 @@ def _keeps_an_admin(actor: User | None):
 
     def check(cursor, before: User) -> None:
         if actor is not None and before.id == actor.id:
-            raise translatable(PermissionDenied("You cannot disable your own account or change your own role.",
-                                                field="username"), "accounts.error.self")
+            raise PermissionDenied("accounts.error.self", field="username")
         if before.role is Role.ADMIN and before.active and store.active_admins(cursor) <= 1:
-            raise translatable(Conflict("This is the last active administrator; make another one first.",
-                                        field="username"), "accounts.error.last_admin")
+            raise Conflict("accounts.error.last_admin", field="username")
 
     return check
 

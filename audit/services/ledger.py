@@ -17,7 +17,7 @@ from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
 from audit.model import Finding, Status, User
 from audit.services.permissions import Permission, require, unit_scope
-from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
+from audit.services.rectification import Step, allowed_steps, check_scope
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
@@ -123,7 +123,7 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
-            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", field="id")
+            raise NotFound("ledger.error.not_found", field="id")
         check_scope(actor, finding)
         photos = photos_of_finding(cursor, finding_id)
         timeline = _timeline(events_of_finding(cursor, finding_id),
@@ -143,7 +143,7 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}:
-            raise NotFound("That photo is not part of this finding.", field="photo")
+            raise NotFound("ledger.error.photo_not_here", field="photo")
         check_scope(actor, finding)
         return photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
@@ -161,7 +161,7 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
     require(actor, Permission.EXPORT)
     if fmt not in FORMATS:
-        raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}, not {fmt!r}.", field="format")
+        raise InvalidInput("ledger.error.export_format", field="format", formats=", ".join(FORMATS), format=fmt)
     flt, today = scoped(actor, flt), today or date.today()
     with database.one_thread():
         if fmt == "pdf":
@@ -200,6 +200,5 @@ def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str
                                         fields=NOTICE_FIELDS, labels=columns.labels(language), sort="unit")
         lines = [NoticeLine(*row) for row in result.fetchall()] if result else []
     if not lines:
-        raise localized_error(InvalidInput, "no_notice", "No open findings match these filters: there is no notice "
-                              "to make.", field="status")
+        raise InvalidInput("ledger.error.no_notice", field="status")
     return write_notices(lines, out, language=language, progress=progress)

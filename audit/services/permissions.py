@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from audit.errors import PermissionDenied
+from audit.errors import Key, PermissionDenied
 from audit.model import Role, User
 
 
@@ -44,11 +44,10 @@ def can(actor: User | None, permission: Permission) -> bool:
 
 def require(actor: User | None, permission: Permission) -> User:
     if actor is None:
-        raise PermissionDenied("Please sign in first.")
+        raise PermissionDenied("permissions.error.signed_out")
     if not can(actor, permission):
-        raise PermissionDenied(
-            f"The {actor.role.value} account '{actor.username}' may not {permission.value.replace('_', ' ')}."
-        )
+        raise PermissionDenied("permissions.error.not_allowed", role=Key(f"accounts.role.{actor.role.value}"),
+                               username=actor.username, action=Key(f"permissions.action.{permission.value}"))
     return actor
 
 
@@ -56,6 +55,6 @@ def unit_scope(actor: User) -> str | None:
     """The responsible unit a unit account is confined to; None means every unit."""
     if actor.role is Role.UNIT:
         if not actor.unit:
-            raise PermissionDenied(f"The unit account '{actor.username}' has no unit set; ask an administrator.")
+            raise PermissionDenied("permissions.error.no_unit", username=actor.username)
         return actor.unit
     return None

@@ -15,8 +15,7 @@ import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from audit import i18n
-from audit.errors import AuditError, Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from audit.errors import Conflict, IllegalTransition, InvalidInput, Key, NotFound, PermissionDenied
 from audit.model import Finding, Status, User, new_id
 from audit.photos import prepare_photo
 from audit.services.permissions import Permission, can, require, unit_scope
@@ -55,33 +54,12 @@ PERMISSIONS = {
 }
 
 
-def localized_error(kind: type[AuditError], key: str, message: str, field: str | None = None, **values) -> AuditError:
-    """The English message for logs and the CLI, plus a catalog key so pages can say it in Chinese."""
-    error = kind(message, field=field)
-    error.key, error.values = f"ledger.error.{key}", values
-    return error
-
-
-def explain(error: AuditError, language: str) -> str:
-    """The error in the reader's language when it has a catalog key, else its own message."""
-    key = getattr(error, "key", None)
-    if key is None:
-        return error.message
-    values = dict(error.values)
-    if "status" in values:
-        values["status"] = i18n.t(f"ledger.status.{values['status']}", language)
-    if "step" in values:
-        values["step"] = i18n.t(f"ledger.step.{values['step']}", language)
-    return i18n.t(key, language, **values)
-
-
 def next_status(status: Status, step: Step) -> Status:
     try:
         return TRANSITIONS[(status, step)]
     except KeyError:
-        raise localized_error(IllegalTransition, "illegal",
-                     f"A finding that is {status.value.replace('_', ' ')} cannot be {step.value.replace('_', ' ')}.",
-                     status=status.value, step=step.value) from None
+        raise IllegalTransition("ledger.error.illegal", status=Key(f"ledger.status.{status.value}"),
+                                step=Key(f"ledger.step.{step.value}")) from None
 
 
 def allowed_steps(actor: User, finding: Finding) -> list[Step]:
@@ -102,9 +80,7 @@ def check_scope(actor: User, finding: Finding) -> None:
     """A unit account deals with its own unit's findings only."""
     scope = unit_scope(actor)
     if scope is not None and finding.responsible_unit != scope:
-        raise localized_error(PermissionDenied, "other_unit",
-                     f"Finding {finding.number} belongs to {finding.responsible_unit}, not to {scope}.",
-                     number=finding.number, unit=finding.responsible_unit)
+        raise PermissionDenied("ledger.error.other_unit", number=finding.number, unit=finding.responsible_unit)
 
 
 def _check_version(cursor, finding: Finding, version: int) -> None:
@@ -113,10 +89,7 @@ def _check_version(cursor, finding: Finding, version: int) -> None:
     who = finding.updated_by or "?"
     who = display_names(cursor, [who]).get(who, who)
     when = f"{finding.updated_at:%Y-%m-%d %H:%M}" if finding.updated_at else "?"
-    raise localized_error(Conflict, "conflict",
-                 f"Finding {finding.number} was changed by {who} at {when} after you opened it. "
-                 "Nothing was saved: reload it to see the change, then try again.",
-                 field="version", number=finding.number, who=who, when=when)
+    raise Conflict("ledger.error.conflict", field="version", number=finding.number, who=who, when=when)
 
 
 def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, version: int, note: str,
@@ -126,7 +99,7 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
     with database.write() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
-            raise localized_error(NotFound, "not_found", f"No finding with id {finding_id}.", id=finding_id)
+            raise NotFound("ledger.error.not_found", field="id")
         check_scope(actor, finding)
         _check_version(cursor, finding, version)
         changes = {"status": next_status(finding.status, step), **changes}
@@ -156,26 +129,23 @@ LIMITS = {"fix_report": 2000, "reason": 1000, "responsible_unit": 200, "responsi
 """The finding form's limits; unbounded text would also be cut off at Excel's 32,767 characters a cell."""
 
 
-def _bounded(text: str, field: str, what: str) -> str:
+def _bounded(text: str, field: str) -> str:
     if len(text) > LIMITS[field]:
-        raise localized_error(InvalidInput, f"too_long_{field}",
-                              f"{what} may have at most {LIMITS[field]} characters and has {len(text)}: shorten it.",
-                              field=field, limit=LIMITS[field], length=len(text))
+        raise InvalidInput(f"ledger.error.too_long_{field}", field=field, limit=LIMITS[field], length=len(text))
     return text
 
 
-def _required(text: str, field: str, what: str) -> str:
+def _required(text: str, field: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise localized_error(InvalidInput, f"required_{field}", f"{what} is required: write it in the box, then save.",
-                     field=field)
-    return _bounded(text, field, what)
+        raise InvalidInput(f"ledger.error.required_{field}", field=field)
+    return _bounded(text, field)
 
 
 def report_fix(database: Database, actor: User, finding_id: str, *, version: int, fix_report: str,
                photos: Sequence[bytes] = (), now: datetime | None = None) -> Finding:
     """The responsible unit says what it did, with evidence photos; the finding awaits verification."""
-    text = _required(fix_report, "fix_report", "What was done (整改情况)")
+    text = _required(fix_report, "fix_report")
     prepared = [prepare_photo(data) for data in photos]  # checked before the write lock is taken
     now = now or datetime.now()
     changes = {"fix_report": text, "reported_by": actor.username, "reported_at": now}
@@ -186,9 +156,7 @@ def report_fix(database: Database, actor: User, finding_id: str, *, version: int
 def _four_eyes(actor: User):
     def check(finding: Finding) -> None:
         if finding.reported_by == actor.username:
-            raise localized_error(PermissionDenied, "four_eyes",
-                         f"You reported the fix of {finding.number}; another person must verify it.",
-                         number=finding.number)
+            raise PermissionDenied("ledger.error.four_eyes", number=finding.number)
 
     return check
 
@@ -204,7 +172,7 @@ def accept_fix(database: Database, actor: User, finding_id: str, *, version: int
 def reject_fix(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
                now: datetime | None = None) -> Finding:
     """The fix does not hold: back to open, with the reason the unit will read."""
-    reason = _required(reason, "reason", "The reason for sending it back")
+    reason = _required(reason, "reason")
     return _take_step(database, actor, finding_id, Step.REJECT, version=version, note=reason, changes={},
                       now=now, check=_four_eyes(actor))
 
@@ -212,7 +180,7 @@ def reject_fix(database: Database, actor: User, finding_id: str, *, version: int
 def reopen(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
            now: datetime | None = None) -> Finding:
     """A re-inspection found the closed problem again."""
-    reason = _required(reason, "reason", "The reason for reopening")
+    reason = _required(reason, "reason")
     return _take_step(database, actor, finding_id, Step.REOPEN, version=version, note=reason,
                       changes={"verifier": None, "closed_at": None}, now=now)
 
@@ -223,20 +191,18 @@ def reassign(database: Database, actor: User, finding_id: str, *, version: int,
     """A supervisor changes who must fix the finding and by when."""
     changes: dict = {}
     if responsible_unit is not None:
-        changes["responsible_unit"] = _required(responsible_unit, "responsible_unit", "The responsible unit")
+        changes["responsible_unit"] = _required(responsible_unit, "responsible_unit")
     if responsible_person is not None:
-        changes["responsible_person"] = _bounded(responsible_person.strip(), "responsible_person",
-                                                 "The responsible person")
+        changes["responsible_person"] = _bounded(responsible_person.strip(), "responsible_person")
     if deadline is not None:
         changes["deadline"] = deadline
 
     def check(finding: Finding) -> None:
         if deadline is not None and deadline < finding.found_at.date():
-            raise localized_error(InvalidInput, "deadline_before_found",
-                         f"The deadline must not be before the day the finding was found ({finding.found_at:%Y-%m-%d}).",
-                         field="deadline", found=f"{finding.found_at:%Y-%m-%d}")
+            raise InvalidInput("ledger.error.deadline_before_found", field="deadline",
+                               found=f"{finding.found_at:%Y-%m-%d}")
         if all(getattr(finding, name) == value for name, value in changes.items()):
-            raise localized_error(InvalidInput, "nothing_changed", "Nothing was changed: pick a new unit, person or deadline.")
+            raise InvalidInput("ledger.error.nothing_changed")
 
     return _take_step(database, actor, finding_id, Step.REASSIGN, version=version, note=note.strip(),
                       changes=changes, now=now, check=check)

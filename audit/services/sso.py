@@ -12,7 +12,7 @@ from datetime import datetime
 
 from audit.model import Role, User
 from audit.services.accounts import (
-    SignInRefused, disabled_refusal, parse_role, public_fields, record_sign_in, translatable, unit_for,
+    SignInRefused, disabled_refusal, parse_role, public_fields, record_sign_in, unit_for,
 )
 from audit.store import Database, audit_log
 from audit.store import users as store
@@ -32,8 +32,7 @@ def _sso_role(claims: Mapping, mapping: SsoRoles) -> Role:
     for claim_value, role in mapping.roles.items():  # the first listed value the user holds wins
         if claim_value in values:
             return parse_role(role)
-    raise translatable(SignInRefused(f"Your single sign-on '{mapping.claim}' gives no role in this tool. "
-                                     "Ask an administrator."), "accounts.error.sso_no_role", claim=mapping.claim)
+    raise SignInRefused("accounts.error.sso_no_role", claim=mapping.claim)
 
 
 def sso_sign_in(database: Database, claims: Mapping, roles: SsoRoles | None = None,
@@ -47,9 +46,7 @@ def sso_sign_in(database: Database, claims: Mapping, roles: SsoRoles | None = No
     with database.write() as cursor:
         account = next(filter(None, (store.find_account(cursor, name) for name in names)), None)
         if account is None:
-            refusal = translatable(SignInRefused(f"No account here matches '{' / '.join(names) or '?'}'. "
-                                                 "Ask an administrator to create one."),
-                                   "accounts.error.sso_unknown", name=" / ".join(names) or "?")
+            refusal = SignInRefused("accounts.error.sso_unknown", name=" / ".join(names) or "?")
         elif not account.user.active:
             refusal = disabled_refusal()
         else:

@@ -57,25 +57,20 @@ def storage_fault(error: BaseException) -> str | None:
     return "failed" if isinstance(error, _STORAGE_ERRORS) else None
 
 
-def _holder(text: str) -> str:
+def _holder(text: str) -> str | None:
     match = re.search(r"PID (\d+)", text)
-    return f" (process {match.group(1)})" if match else ""
+    return match.group(1) if match else None
 
 
 def _unavailable(path: Path, error: duckdb.Error, reason: str) -> StoreUnavailable:
     text = str(error)
-    messages = {
-        "locked": f"The database {path} is in use by another program{_holder(text)}, usually the running app. "
-                  "Stop that program, or work through the app, then try again.",
-        "read_only": f"The database {path} cannot be written: the file or its folder is read-only. "
-                     "Nothing was saved; make it writable, then save again.",
-        "disk_full": f"The disk holding {path} is full. Nothing was saved; free some space, then save again.",
-    }
-    message = messages.get(reason) or (
-        f"The database {path} could not be used because of a storage error: {text.splitlines()[0]} "
-        "Nothing was saved; it is reopened on the next try."
-    )
-    return StoreUnavailable(message, reason=reason)
+    if reason == "locked" and _holder(text):
+        return StoreUnavailable("store.error.locked_by", reason=reason, path=str(path), process=_holder(text))
+    if reason == "locked":
+        return StoreUnavailable("store.error.locked", reason=reason, path=str(path))
+    if reason in ("read_only", "disk_full"):
+        return StoreUnavailable(f"store.error.{reason}", reason=reason, path=str(path))
+    return StoreUnavailable("store.error.failed", reason=reason, path=str(path), detail=text.splitlines()[0])
 
 
 class Database:
@@ -145,7 +140,7 @@ class Database:
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction, committed when the block ends and rolled back on any error."""
         if self.read_only:
-            raise StoreUnavailable(f"The database {self.path} was opened read-only.", reason="read_only")
+            raise StoreUnavailable("store.error.opened_read_only", reason="read_only", path=str(self.path))
         with self._write_lock, self._storage_faults():
             cursor = self._cursor()
             try:

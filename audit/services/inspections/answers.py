@@ -7,8 +7,9 @@ from datetime import datetime
 import math
 
 from audit import i18n
+from audit.errors import InvalidInput
 from audit.model import Item, ResponseType, Result, User, new_id
-from audit.services.inspections.problems import LIMITS, FieldProblem
+from audit.services.inspections.problems import LIMITS, label
 from audit.services.inspections.sheet import (
     checklist_version, earlier_of, inspection_of, item_of, response_record, site_of, still_draft,
 )
@@ -35,12 +36,12 @@ def resolve(item: Item, answer: Answer) -> Answer:
         if answer.value is None:
             return Answer(item.id)
         if not math.isfinite(answer.value):
-            raise FieldProblem("value", "not_a_number")
+            raise InvalidInput("inspect.error.not_a_number", field="value", label=label("value"))
         return Answer(item.id, item.result_for(answer.value), answer.value)
     if item.response is ResponseType.TEXT:
         text = answer.text or ""
         if len(text) > LIMITS["text"]:
-            raise FieldProblem("text", "too_long", limit=LIMITS["text"], length=len(text))
+            raise InvalidInput("inspect.error.too_long", field="text", label=label("text"), limit=LIMITS["text"], length=len(text))
         return Answer(item.id, answer.result, None, text or None)
     return Answer(item.id, answer.result)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from audit.errors import IllegalTransition, NotFound
+from audit.errors import IllegalTransition, InvalidInput, NotFound
 from audit.model import Finding, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
-from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
+from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, check_text, label
 from audit.services.inspections.sheet import (
     checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
 )
@@ -22,7 +22,7 @@ from audit.store.inspections import FindingDraft, Inspection
 def _editable_draft(cursor, draft_id: str) -> tuple[FindingDraft, Inspection]:
     draft = store.get_draft(cursor, draft_id)
     if draft is None:
-        raise NotFound("This finding form is no longer there; it was submitted or removed.", field="finding")
+        raise NotFound("inspect.error.form_gone", field="finding")
     inspection = still_draft(inspection_of(cursor, draft.inspection_id))
     return draft, inspection
 
@@ -72,9 +72,9 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
     check_text("responsible_person", draft.responsible_person, required=False)
     check_text("requirement", draft.requirement, required=False)
     if effective_deadline(draft, inspection) < inspection.started_at.date():
-        raise FieldProblem("deadline", "before_inspection", date=inspection.started_at.date().isoformat())
+        raise InvalidInput("inspect.error.before_inspection", field="deadline", label=label("deadline"), date=inspection.started_at.date().isoformat())
     if item is not None and item.photo_required and not draft.photos:
-        raise FieldProblem("photos", "photo_required")
+        raise InvalidInput("inspect.error.photo_required", field="photos", label=label("photos"))
 
 
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
@@ -121,7 +121,7 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
         if draft.item_id is not None:
-            raise IllegalTransition("A failed item keeps its finding; mark the item passed instead.")
+            raise IllegalTransition("inspect.error.keeps_finding")
         store.delete_draft(cursor, draft.id)
         audit_log.append(cursor, actor=user.username, action="finding_draft.discarded", entity="finding_draft",
                          entity_id=draft.id, before=draft_record(draft))
@@ -138,7 +138,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
         if prepared.sha256 in draft.photos:
             return draft
         if len(draft.photos) >= MAX_PHOTOS:
-            raise FieldProblem("photos", "too_many_photos", limit=MAX_PHOTOS)
+            raise InvalidInput("inspect.error.too_many_photos", field="photos", label=label("photos"), limit=MAX_PHOTOS)
         photo_store.save_photo(cursor, prepared, now)
         updated = replace(draft, photos=[*draft.photos, prepared.sha256], updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)

@@ -81,7 +81,7 @@ def checklist_version(cursor, checklist_id: str, content_hash: str) -> Checklist
     if key not in _CHECKLISTS:
         checklist = checklist_store.get_version(cursor, checklist_id, content_hash)
         if checklist is None:
-            raise NotFound(f"Checklist {checklist_id} (version {content_hash[:8]}) is not in the database.")
+            raise NotFound("inspect.error.checklist_missing", checklist=checklist_id, version=content_hash[:8])
         _CHECKLISTS[key] = checklist
     return _CHECKLISTS[key]
 
@@ -89,14 +89,14 @@ def checklist_version(cursor, checklist_id: str, content_hash: str) -> Checklist
 def site_of(cursor, site_id: str) -> Site:
     site = site_store.get_site(cursor, site_id)
     if site is None:
-        raise NotFound(f"Site {site_id} is not in the database.", field="site")
+        raise NotFound("inspect.error.site_missing", field="site", site=site_id)
     return site
 
 
 def inspection_of(cursor, inspection_id: str) -> Inspection:
     inspection = store.get_inspection(cursor, inspection_id)
     if inspection is None:
-        raise NotFound(f"Inspection {inspection_id} is not in the database.", field="inspection")
+        raise NotFound("inspect.error.inspection_missing", field="inspection", inspection=inspection_id)
     return inspection
 
 
@@ -122,8 +122,7 @@ def inspection_sheet(database: Database, user: User, inspection_id: str) -> Shee
 
 def still_draft(inspection: Inspection) -> Inspection:
     if not inspection.is_draft:
-        raise IllegalTransition(
-            "This inspection has been submitted; change it through a correction with a reason.")
+        raise IllegalTransition("inspect.error.submitted")
     return inspection
 
 
@@ -131,7 +130,7 @@ def item_of(checklist: Checklist, item_id: str) -> Item:
     try:
         return checklist.item(item_id)
     except KeyError:
-        raise NotFound(f"Item {item_id} is not on checklist {checklist.id}.", field="item") from None
+        raise NotFound("inspect.error.item_missing", field="item", item=item_id, checklist=checklist.id) from None
 
 
 def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFinding]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from audit.errors import InvalidInput
 from audit.model import Checklist, Site, User, new_id
-from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
+from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, label
 from audit.services.inspections.sheet import inspection_record, site_of
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
@@ -50,20 +51,20 @@ def known_inspectors(database: Database, user: User) -> list[str]:
 def team_of(inspectors: list[str]) -> list[str]:
     team = list(dict.fromkeys(name.strip() for name in inspectors if name and name.strip()))
     if not team:
-        raise FieldProblem("inspectors", "required")
+        raise InvalidInput("inspect.error.required", field="inspectors", label=label("inspectors"))
     if len(team) > MAX_INSPECTORS:
-        raise FieldProblem("inspectors", "too_many", limit=MAX_INSPECTORS)
+        raise InvalidInput("inspect.error.too_many", field="inspectors", label=label("inspectors"), limit=MAX_INSPECTORS)
     for name in team:
         if len(name) > LIMITS["inspector"]:
-            raise FieldProblem("inspectors", "name_too_long", name=name[:20], limit=LIMITS["inspector"])
+            raise InvalidInput("inspect.error.name_too_long", field="inspectors", label=label("inspectors"), name=name[:20], limit=LIMITS["inspector"])
     return team
 
 
 def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
     if started_at is None:
-        raise FieldProblem("started_at", "required")
+        raise InvalidInput("inspect.error.required", field="started_at", label=label("started_at"))
     if started_at > now + CLOCK_SKEW:
-        raise FieldProblem("started_at", "future", now=now.strftime("%Y-%m-%d %H:%M"))
+        raise InvalidInput("inspect.error.future", field="started_at", label=label("started_at"), now=now.strftime("%Y-%m-%d %H:%M"))
     return started_at.replace(second=0, microsecond=0)
 
 
@@ -72,16 +73,16 @@ def start_inspection(database: Database, user: User, *, site_id: str | None, che
                      now: datetime | None = None) -> Inspection:
     require(user, Permission.RUN_INSPECTION)
     if not site_id:
-        raise FieldProblem("site", "choose")
+        raise InvalidInput("inspect.error.choose", field="site", label=label("site"))
     if not checklist_id:
-        raise FieldProblem("checklist", "choose")
+        raise InvalidInput("inspect.error.choose", field="checklist", label=label("checklist"))
     team = team_of(inspectors)
     when = inspection_time(started_at, now or datetime.now())
     with database.write() as cursor:
         site = site_of(cursor, site_id)
         checklist = next((c for c in checklist_store.latest(cursor) if c.id == checklist_id), None)
         if checklist is None or not checklist.applies_to(site.kind):
-            raise FieldProblem("checklist", "not_for_site")
+            raise InvalidInput("inspect.error.not_for_site", field="checklist")
         inspection = Inspection(
             id=new_id(), site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version,
             checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=store.DRAFT,

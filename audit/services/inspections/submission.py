@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from audit.errors import IllegalTransition
+from audit.errors import IllegalTransition, InvalidInput
 from audit.model import Finding, Status, User, new_id
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
-from audit.services.inspections.problems import FieldProblem, check_text
+from audit.services.inspections.problems import check_text, label
 from audit.services.inspections.sheet import (
     Sheet, checklist_version, draft_record, earlier_of, inspection_of, inspection_record, item_of, read_sheet,
     response_record, score, still_draft,
@@ -23,24 +23,25 @@ from audit.store.findings import allocate_number, findings_of_inspections, inser
 from audit.store.inspections import FindingDraft, Inspection, InspectionLine
 
 
-def submit_problems(sheet: Sheet) -> list[FieldProblem]:
+def submit_problems(sheet: Sheet) -> list[InvalidInput]:
     """Everything that keeps the inspection from being submitted, in the order of the checklist."""
     problems = []
     if sheet.unanswered:
         ids = ", ".join(item.id for item in sheet.unanswered[:8])
         more = len(sheet.unanswered) - 8
-        problems.append(FieldProblem("items", "unanswered", count=len(sheet.unanswered),
-                                     items=ids + (f" (+{more})" if more > 0 else "")))
+        problems.append(InvalidInput("inspect.error.unanswered", field="items", label=label("items"),
+                                     count=len(sheet.unanswered), items=ids + (f" (+{more})" if more > 0 else "")))
     for draft in sheet.active_drafts:
         item = sheet.checklist.item(draft.item_id) if draft.item_id else None
         name = draft.item_id or draft.description[:30] or "—"
         if not draft.recorded:
-            problems.append(FieldProblem("findings", "finding_not_saved", item=name))
+            problems.append(InvalidInput("inspect.error.finding_not_saved", field="findings", item=name))
             continue
         try:
             check_finding(draft, sheet.inspection, item)
-        except FieldProblem as problem:
-            problems.append(FieldProblem("findings", "finding_invalid", item=name, problem=problem))
+        except InvalidInput as problem:
+            problems.append(InvalidInput("inspect.error.finding_invalid", field="findings", item=name,
+                                         problem=problem))
     return problems
 
 
@@ -103,11 +104,11 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
     reason = (reason or "").strip()
     check_text("reason", reason, required=True)
     if answer is None and inspectors is None and started_at is None:
-        raise FieldProblem("correction", "nothing_to_correct")
+        raise InvalidInput("inspect.error.nothing_to_correct", field="correction")
     with database.write() as cursor:
         inspection = inspection_of(cursor, inspection_id)
         if inspection.is_draft:
-            raise IllegalTransition("This inspection is still a draft: change the answer directly.")
+            raise IllegalTransition("inspect.error.still_draft")
         corrected = replace(inspection, version=inspection.version + 1, updated_at=now, updated_by=user.username)
         if inspectors is not None:
             corrected = replace(corrected, inspectors=team_of(inspectors))
