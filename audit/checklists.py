@@ -43,11 +43,13 @@ class Problem:
 
 
 class ChecklistError(AuditError):
-    title = "Invalid checklist"
+    """A checklist file that cannot be loaded; `problems` name file, line, item and reason."""
 
-    def __init__(self, problems: list[Problem]):
+    title_key = "error.title.checklist"
+
+    def __init__(self, key: str, /, *, problems: list[Problem]):
+        super().__init__(key, problems="\n".join(str(problem) for problem in problems))
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
 @dataclass
@@ -170,7 +172,7 @@ def _load(path: Path) -> tuple[Checklist, LineMap]:
     file = str(path)
     data, root = _parse(path)
     if root is None:
-        raise ChecklistError([Problem(file, None, None, "the file is empty")])
+        raise ChecklistError("checklists.error.invalid", problems=[Problem(file, None, None, "the file is empty")])
     lines, duplicates = _line_map(root)
     problems = [Problem(file, line, None, reason) for line, reason in duplicates]
     try:
@@ -178,7 +180,8 @@ def _load(path: Path) -> tuple[Checklist, LineMap]:
     except ChecklistError as error:
         problems.extend(error.problems)
     if problems:
-        raise ChecklistError(sorted(problems, key=lambda problem: problem.line or 0))
+        raise ChecklistError("checklists.error.invalid",
+                             problems=sorted(problems, key=lambda problem: problem.line or 0))
     return checklist, lines
 
 
@@ -187,22 +190,25 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ChecklistError([Problem(file, None, None, "not UTF-8 text; save the file as UTF-8")]) from None
+        raise ChecklistError("checklists.error.invalid",
+                             problems=[Problem(file, None, None, "not UTF-8 text; save the file as UTF-8")]) from None
     except OSError as error:
-        raise ChecklistError([Problem(file, None, None, f"cannot be read: {error.strerror}")]) from None
+        raise ChecklistError("checklists.error.invalid",
+                             problems=[Problem(file, None, None, f"cannot be read: {error.strerror}")]) from None
     try:
         loader = yaml.SafeLoader(text)  # checks every character before parsing
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         reason = f"character U+{error.character:04X} is not allowed in a checklist file; remove it"
-        raise ChecklistError([Problem(file, line, None, reason)]) from None
+        raise ChecklistError("checklists.error.invalid", problems=[Problem(file, line, None, reason)]) from None
     try:
         root = loader.get_single_node()
         return (loader.construct_document(root) if root is not None else None), root
     except yaml.MarkedYAMLError as error:
-        raise ChecklistError([_yaml_problem(file, error)]) from None
+        raise ChecklistError("checklists.error.invalid", problems=[_yaml_problem(file, error)]) from None
     except yaml.YAMLError as error:
-        raise ChecklistError([Problem(file, None, None, f"not valid YAML: {error}")]) from None
+        raise ChecklistError("checklists.error.invalid",
+                             problems=[Problem(file, None, None, f"not valid YAML: {error}")]) from None
     finally:
         loader.dispose()
 
@@ -242,10 +248,10 @@ def _validate(data: Any, file: str, lines: LineMap) -> Checklist:
         schema = ChecklistSchema.model_validate(data)
     except ValidationError as error:
         problems = [_problem(file, lines, data, e) for e in error.errors(include_url=False)]
-        raise ChecklistError(problems) from None
+        raise ChecklistError("checklists.error.invalid", problems=problems) from None
     broken = [Problem(file, _line(lines, loc), item, reason) for loc, item, reason in _rule_breaks(schema, lines)]
     if broken:
-        raise ChecklistError(broken)
+        raise ChecklistError("checklists.error.invalid", problems=broken)
     checklist = _to_domain(schema)
     return dataclasses.replace(checklist, content_hash=content_hash(checklist))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from audit.errors import InvalidInput
+from audit.errors import InvalidInput, Key
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -38,9 +38,8 @@ class PreparedPhoto:
         return len(self.data)
 
 
-def _refuse(reason: str, name: str | None) -> InvalidInput:
-    label = f"'{name}'" if name else "the file"
-    return InvalidInput(f"Photo {label}: {reason}", field="photo")
+def _named(name: str | None) -> str:
+    return name or Key("photo.error.unnamed")
 
 
 def _encode(image: Image.Image, edge: int, quality: int) -> bytes:
@@ -54,26 +53,25 @@ def _encode(image: Image.Image, edge: int, quality: int) -> bytes:
 def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
     """Validate and normalise one uploaded or camera photo; raises InvalidInput naming the problem."""
     if not data:
-        raise _refuse("the file is empty. Take the photo again or choose another file.", name)
+        raise InvalidInput("photo.error.empty", field="photo", photo=_named(name))
     if len(data) > MAX_BYTES:
-        raise _refuse(
-            f"the file is {len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB. "
-            "Choose a smaller photo.", name)
+        raise InvalidInput("photo.error.too_big", field="photo", photo=_named(name), size=f"{len(data) / 1048576:.1f}",
+                           limit=MAX_BYTES // 1048576)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise _refuse(f"{image.format} files are not accepted; use a JPEG, PNG or WebP photo.", name)
+                raise InvalidInput("photo.error.format", field="photo", photo=_named(name), format=image.format)
             if image.width * image.height > MAX_PIXELS:
-                raise _refuse("the picture has too many pixels to be a photo. Choose another file.", name)
+                raise InvalidInput("photo.error.pixels", field="photo", photo=_named(name))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse("the picture has too many pixels to be a photo. Choose another file.", name) from None
+        raise InvalidInput("photo.error.pixels", field="photo", photo=_named(name)) from None
     except UnidentifiedImageError:
-        raise _refuse("this is not a JPEG, PNG or WebP image. Choose a photo file.", name) from None
+        raise InvalidInput("photo.error.not_an_image", field="photo", photo=_named(name)) from None
     except (OSError, SyntaxError, ValueError):
-        raise _refuse("the image is damaged or incomplete. Take the photo again.", name) from None
+        raise InvalidInput("photo.error.damaged", field="photo", photo=_named(name)) from None
     upright = ImageOps.exif_transpose(image).convert("RGB")
     stored = _encode(upright, STORED_EDGE, 85)
     with Image.open(io.BytesIO(stored)) as check:

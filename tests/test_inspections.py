@@ -290,7 +290,7 @@ def test_photos_are_checked_by_content_and_stored_once(db, site):
     with pytest.raises(InvalidInput) as raised:
         service.add_finding_photo(db, INSPECTOR, draft.id, b"not a picture at all", "fake.jpg", now=NOW)
     assert raised.value.field == "photo"
-    assert "照片无法使用" in service.message(raised.value, "zh-CN")
+    assert "fake.jpg：照片无法使用" in raised.value.text("zh-CN")
     service.add_finding_photo(db, INSPECTOR, draft.id, jpeg(), "a.jpg", now=NOW)
     kept = service.add_finding_photo(db, INSPECTOR, draft.id, jpeg(), "same-again.jpg", now=NOW)
     assert len(kept.photos) == 1

@@ -62,8 +62,7 @@ def build(rng: np.random.Generator, sites: list[Site], checklists: list[Checklis
     catalogue = Catalogue.of(usable(checklists))
     allowed = applicable(sites, catalogue)
     if not allowed.any():
-        raise InvalidInput("None of the checklists applies to any site kind, so no inspection can be made. "
-                           "Check the site_kinds of the checklists.", field="checklists")
+        raise InvalidInput("demo.error.no_applicable_checklist", field="checklists")
     case_items = worked_case_items(sites, catalogue, count)
     random_count = count - len(case_items)
     inspections = (draw_enough_inspections(rng, sites, catalogue, allowed, random_count, now)
@@ -101,7 +100,7 @@ def generate(database: Database, checklists: list[Checklist], findings: int = 50
     Sites come from the database, or from data/sites.csv when it has none.
     """
     if findings < 0:
-        raise InvalidInput("The number of findings cannot be negative.", field="findings")
+        raise InvalidInput("demo.error.negative_count", field="findings")
     progress = progress or (lambda stage, done: None)
     now = (now or datetime.now()).replace(microsecond=0)
     rng = np.random.default_rng(seed)

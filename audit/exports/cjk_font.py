@@ -46,7 +46,7 @@ PROBE = "整改通知书"
 
 
 class FontMissing(AuditError):
-    title = "No Chinese font"
+    title_key = "error.title.font_missing"
 
 
 def find_font() -> Path:
@@ -54,18 +54,12 @@ def find_font() -> Path:
     named = os.environ.get(SETTING)
     if named:
         if not Path(named).is_file():
-            raise FontMissing(f"{SETTING} names {named}, which is not a file. Point it at a .ttf, .ttc or .otf "
-                              "font that has Chinese characters, or unset it.")
+            raise FontMissing("font.error.not_a_file", setting=SETTING, path=named)
         return Path(named)
     for candidate in KNOWN_FONTS:
         if Path(candidate).is_file():
             return Path(candidate)
-    raise FontMissing(
-        "No Chinese font was found for the PDF notice. Install one (Debian/Ubuntu: "
-        "apt-get install fonts-noto-cjk, or fonts-wqy-microhei), or set "
-        f"{SETTING} to the path of a .ttf/.ttc/.otf font with Chinese characters. Looked in: "
-        + ", ".join(KNOWN_FONTS)
-    )
+    raise FontMissing("font.error.none", setting=SETTING, looked=", ".join(KNOWN_FONTS))
 
 
 @lru_cache(maxsize=8)
@@ -85,8 +79,7 @@ def _face(path: Path) -> int:
 def _check_chinese(font: FontFile, path: Path) -> None:
     cmap = font.getBestCmap() or {}
     if not all(ord(char) in cmap for char in PROBE):
-        raise FontMissing(f"The font {path} has no Chinese characters. Set {SETTING} to a Chinese font "
-                          "(for example NotoSansCJK-Regular.ttc from fonts-noto-cjk).")
+        raise FontMissing("font.error.no_chinese", setting=SETTING, path=str(path))
 
 
 def _truetype_subset(path: Path, text: str) -> bytes:
@@ -137,7 +130,7 @@ def register_font(text: str) -> str:
         _check_chinese(FontFile(str(path), fontNumber=_face(path), lazy=True), path)
     except TTFError as error:
         if "postscript outlines" not in str(error).lower():
-            raise FontMissing(f"The font {path} cannot be used for the PDF ({error}). Set {SETTING} to another.") from error
+            raise FontMissing("font.error.unusable", setting=SETTING, path=str(path), detail=str(error)) from error
         characters = "".join(sorted(set(text) | set(PROBE) | {chr(c) for c in range(32, 127)}))
         name = "CJK-" + hashlib.sha1((str(path) + characters).encode()).hexdigest()[:12]
         if name not in pdfmetrics.getRegisteredFontNames():

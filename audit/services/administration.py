@@ -48,7 +48,8 @@ def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0])
-        raise InvalidInput(f"{field}: {first['msg'].removeprefix('Value error, ')}", field=field) from None
+        raise InvalidInput("sites.error.field", field=field, name=field,
+                           reason=first["msg"].removeprefix("Value error, ")) from None
 
 
 def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Site:
@@ -69,7 +70,7 @@ def set_site_active(database: Database, actor: User, site_id: str, active: bool)
     with database.write() as cursor:
         before = site_store.get_site(cursor, site_id)
         if before is None:
-            raise NotFound("That site is no longer in the registry.", field="site")
+            raise NotFound("sites.error.gone", field="site")
         site_store.set_site_active(cursor, site_id, active, actor=actor.username)
         audit_log.append(cursor, actor=actor.username, action="site.enabled" if active else "site.deactivated",
                          entity="site", entity_id=site_id, before={"active": before.active}, after={"active": active})

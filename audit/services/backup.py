@@ -81,8 +81,7 @@ def backup(database: Database, out_dir: str | os.PathLike, *, actor: User | None
         require(actor, Permission.BACKUP)
     out_dir = Path(out_dir).resolve()
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InvalidInput(f"The backup folder {out_dir} is not empty. Choose a new folder, so that no earlier "
-                           "backup is overwritten.", field="out")
+        raise InvalidInput("backup.error.folder_not_empty", field="out", folder=str(out_dir))
     partial = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
@@ -115,8 +114,7 @@ def _full_disk_named(out_dir: Path) -> Iterator[None]:
                 else error.errno in (errno.ENOSPC, errno.EFBIG))
         if not full:
             raise
-        raise StoreUnavailable(f"The disk holding {out_dir} is full, so the backup was not made. Free some space "
-                               "or choose a folder on another disk, then try again.", reason="disk_full") from error
+        raise StoreUnavailable("backup.error.disk_full", reason="disk_full", folder=str(out_dir)) from error
 
 
 def backup_archive(database: Database, folder: str | os.PathLike, *, actor: User | None = None) -> tuple[Path, Manifest]:
@@ -136,12 +134,12 @@ def read_manifest(folder: Path, source: Path | None = None) -> Manifest:
     source = source or folder
     path = folder / MANIFEST
     if not path.is_file():
-        raise NotFound(f"{source} holds no {MANIFEST}: it is not a backup made by this tool.", field="from")
+        raise NotFound("backup.error.no_manifest", field="from", source=str(source), manifest=MANIFEST)
     try:
         return Manifest.from_json(path.read_text(encoding="utf-8"))
     except (ValueError, KeyError, TypeError) as error:
-        raise InvalidInput(f"The {MANIFEST} of {source} cannot be read ({error}); the backup is damaged.",
-                           field="from") from error
+        raise InvalidInput("backup.error.manifest_unreadable", field="from", source=str(source), manifest=MANIFEST,
+                           detail=str(error)) from error
 
 
 def differences(expected: Contents, found: Contents) -> list[str]:
@@ -165,8 +163,7 @@ def restore(source: str | os.PathLike, db_path: str | os.PathLike, *, force: boo
     """Rebuild a database from a backup folder (or its zip) and check it against the manifest."""
     source, db_path = Path(source), Path(db_path)
     if db_path.exists() and not force:
-        raise InvalidInput(f"{db_path} already exists. Restore into a new file, or add --force to replace it.",
-                           field="db")
+        raise InvalidInput("backup.error.target_exists", field="db", path=str(db_path))
     if db_path.exists():
         Database(db_path).close()  # refuses, plainly, while another program (the app) holds the file
     with tempfile.TemporaryDirectory() as unpacked:
@@ -189,7 +186,7 @@ def _unpacked(source: Path, scratch: Path) -> Path:
     if source.is_dir():
         return source
     if not zipfile.is_zipfile(source):
-        raise InvalidInput(f"{source} is neither a backup folder nor a backup zip file.", field="from")
+        raise InvalidInput("backup.error.not_a_backup", field="from", source=str(source))
     with zipfile.ZipFile(source) as archive:
         archive.extractall(scratch)
     return scratch
@@ -205,8 +202,8 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
                 store.import_database(cursor, folder)
         except (duckdb.Error, StoreUnavailable) as error:
             cause = error.__cause__ if isinstance(error, StoreUnavailable) else error
-            raise InvalidInput(f"The backup in {source} cannot be loaded, so nothing was restored: "
-                               f"{str(cause).splitlines()[0]}", field="from") from error
+            raise InvalidInput("backup.error.cannot_load", field="from", source=str(source),
+                               detail=str(cause).splitlines()[0]) from error
         with database.read() as cursor:
             problems = differences(manifest.contents, store.contents(cursor))
             log = audit_log.verify(cursor)
@@ -215,8 +212,7 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
     if not log.ok:
         problems.append(f"the audit log does not verify at entry {log.bad_seq}: {log.reason}")
     if problems:
-        raise InvalidInput(f"The backup in {source} does not match its manifest, so nothing was restored: "
-                           + "; ".join(problems) + ".", field="from")
+        raise InvalidInput("backup.error.mismatch", field="from", source=str(source), problems="; ".join(problems))
 
 
 def _wal(path: Path) -> Path:

@@ -76,11 +76,13 @@ def _aliases() -> dict[str, str]:
 
 
 class LedgerImportError(AuditError):
-    title = "Ledger not imported"
+    """The sheet was refused as a whole; `problems` lists every row that needs fixing."""
 
-    def __init__(self, problems: list[str]):
+    title_key = "error.title.ledger_import"
+
+    def __init__(self, key: str, /, *, problems: list[str]):
+        super().__init__(key, problems="\n".join(problems))
         self.problems = problems
-        super().__init__("Nothing was imported:\n" + "\n".join(problems))
 
 
 @dataclass
@@ -95,7 +97,8 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
-        raise LedgerImportError([f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
+        raise LedgerImportError("ledger.import.error.refused", problems=[
+            f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
     try:
         for number, row in enumerate(workbook.active.iter_rows(values_only=True), 1):
             yield number, row
@@ -116,8 +119,9 @@ def _header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, dict[str, tuple[int
             return number, found
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise LedgerImportError(["No heading row found in the first rows of the sheet: expected headings such as "
-                             "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline)."])
+    raise LedgerImportError("ledger.import.error.refused", problems=[
+        "No heading row found in the first rows of the sheet: expected headings such as "
+        "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline)."])
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,8 @@ def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
     if missing:
         wanted = "; ".join(f"{i18n.t(f'ledger.column.{name}', 'zh-CN')} / {i18n.t(f'ledger.column.{name}', 'en')}"
                            for name in missing)
-        raise LedgerImportError([f"row {header_row}: missing required column(s): {wanted}"])
+        raise LedgerImportError("ledger.import.error.refused",
+                                problems=[f"row {header_row}: missing required column(s): {wanted}"])
     problems: list[RowProblem] = []
     ledger: list[SheetFinding] = []
     first_seen: dict[tuple[str, str], int] = {}
@@ -312,7 +317,8 @@ def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
     if not ledger and not problems:
         problems.append(RowProblem(header_row, None, "the sheet has headings but no findings under them"))
     if problems:
-        raise LedgerImportError([str(problem) for problem in sorted(problems, key=lambda p: p.row)])
+        raise LedgerImportError("ledger.import.error.refused",
+                                problems=[str(problem) for problem in sorted(problems, key=lambda p: p.row)])
     warnings = [] if "severity" in columns else [
         "no severity column (问题等级): every finding is imported as 一般 / minor"]
     return ledger, warnings
@@ -400,7 +406,7 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
         with database.write() as cursor:
             problems = _conflicts(cursor, ledger)
             if problems:
-                raise LedgerImportError(problems)
+                raise LedgerImportError("ledger.import.error.refused", problems=problems)
             sites = store.site_ids_by_name(cursor)
             new_sites, report.warnings = _site_rows(ledger, sites)
             if new_sites:

@@ -82,10 +82,7 @@ def read_csv_text(source: str | os.PathLike | IO) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidInput(
-            f"The site file is not UTF-8 text (byte {error.start}). Save it as \"CSV UTF-8\" and try again.",
-            field="file",
-        ) from error
+        raise InvalidInput("sites.error.not_utf8", field="file", byte=error.start) from error
 
 
 def header_problems(header: list[str]) -> list[str]:
@@ -113,8 +110,7 @@ def parse_sites(source: str | os.PathLike | IO) -> list[dict[str, str]]:
     """Validated rows, or InvalidInput listing every problem by row number."""
     records = list(csv.reader(io.StringIO(read_csv_text(source))))
     if not records or not any(records[0]):
-        raise InvalidInput("The site file is empty: it needs a header row with the columns "
-                           + ", ".join(COLUMNS), field="file")
+        raise InvalidInput("sites.error.empty", field="file", columns=", ".join(COLUMNS))
     header = [name.strip() for name in records[0]]
     problems = header_problems(header)
     missing = {name for name in COLUMNS if name not in header}
@@ -134,9 +130,7 @@ def parse_sites(source: str | os.PathLike | IO) -> list[dict[str, str]]:
             first_seen.setdefault(code, number)
         rows.append({name: value.strip() for name, value in values.items()})
     if problems:
-        raise InvalidInput(
-            f"The site file has {len(problems)} problem(s); nothing was imported. Fix these rows and try again:\n"
-            + "\n".join(problems), field="file")
+        raise InvalidInput("sites.error.problems", field="file", count=len(problems), problems="\n".join(problems))
     return rows
 
 

@@ -41,7 +41,8 @@ def resolve(item: Item, answer: Answer) -> Answer:
     if item.response is ResponseType.TEXT:
         text = answer.text or ""
         if len(text) > LIMITS["text"]:
-            raise InvalidInput("inspect.error.too_long", field="text", label=label("text"), limit=LIMITS["text"], length=len(text))
+            raise InvalidInput("inspect.error.too_long", field="text", label=label("text"), limit=LIMITS["text"],
+                               length=len(text))
         return Answer(item.id, answer.result, None, text or None)
     return Answer(item.id, answer.result)
 

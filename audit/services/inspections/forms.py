@@ -72,7 +72,8 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
     check_text("responsible_person", draft.responsible_person, required=False)
     check_text("requirement", draft.requirement, required=False)
     if effective_deadline(draft, inspection) < inspection.started_at.date():
-        raise InvalidInput("inspect.error.before_inspection", field="deadline", label=label("deadline"), date=inspection.started_at.date().isoformat())
+        raise InvalidInput("inspect.error.before_inspection", field="deadline", label=label("deadline"),
+                           date=inspection.started_at.date().isoformat())
     if item is not None and item.photo_required and not draft.photos:
         raise InvalidInput("inspect.error.photo_required", field="photos", label=label("photos"))
 

@@ -53,10 +53,12 @@ def team_of(inspectors: list[str]) -> list[str]:
     if not team:
         raise InvalidInput("inspect.error.required", field="inspectors", label=label("inspectors"))
     if len(team) > MAX_INSPECTORS:
-        raise InvalidInput("inspect.error.too_many", field="inspectors", label=label("inspectors"), limit=MAX_INSPECTORS)
+        raise InvalidInput("inspect.error.too_many", field="inspectors", label=label("inspectors"),
+                           limit=MAX_INSPECTORS)
     for name in team:
         if len(name) > LIMITS["inspector"]:
-            raise InvalidInput("inspect.error.name_too_long", field="inspectors", label=label("inspectors"), name=name[:20], limit=LIMITS["inspector"])
+            raise InvalidInput("inspect.error.name_too_long", field="inspectors", label=label("inspectors"),
+                               name=name[:20], limit=LIMITS["inspector"])
     return team
 
 
@@ -64,7 +66,8 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
     if started_at is None:
         raise InvalidInput("inspect.error.required", field="started_at", label=label("started_at"))
     if started_at > now + CLOCK_SKEW:
-        raise InvalidInput("inspect.error.future", field="started_at", label=label("started_at"), now=now.strftime("%Y-%m-%d %H:%M"))
+        raise InvalidInput("inspect.error.future", field="started_at", label=label("started_at"),
+                           now=now.strftime("%Y-%m-%d %H:%M"))
     return started_at.replace(second=0, microsecond=0)
 
 
