@@ -13,7 +13,8 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts
-from audit.ui.session import database, error_text, language, now, t
+from audit.ui.errors import show_error
+from audit.ui.session import database, language, now, t
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"
@@ -42,17 +43,17 @@ def attempt(action, success, tab: str = "accounts") -> None:
     try:
         result = action()
     except AuditError as error:
-        st.session_state[f"{_NOTICE}.{tab}"] = ("error", error_text(error))
+        st.session_state[f"{_NOTICE}.{tab}"] = ("error", error)
     else:
         st.session_state[f"{_NOTICE}.{tab}"] = ("success", success(result))
 
 
 def show_outcome(tab: str = "accounts") -> None:
-    kind, text = st.session_state.pop(f"{_NOTICE}.{tab}", (None, None))
+    kind, outcome = st.session_state.pop(f"{_NOTICE}.{tab}", (None, None))
     if kind == "error":
-        st.error(text, icon=":material/error:")
+        show_error(outcome)
     elif kind == "success":
-        st.success(text, icon=":material/check_circle:")
+        st.success(outcome, icon=":material/check_circle:")
     shown = st.session_state.pop(_SHOW_PASSWORD, None)
     if shown:
         st.warning(t("admin.accounts.shown_once", username=shown[0]), icon=":material/key:")

@@ -14,21 +14,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit.errors import AuditError, PermissionDenied, StoreUnavailable
+from audit.errors import AuditError
 from audit.services.backup import backup_archive
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, t
 
 ARCHIVE_KEY = "backup_archive"
 FOLDER = Path(tempfile.gettempdir()) / "audit-backups"
 KEEP_SECONDS = 24 * 3600
-
-
-def _message(error: AuditError) -> str:
-    if isinstance(error, StoreUnavailable):
-        return t(f"backup.store.{error.reason}")
-    if isinstance(error, PermissionDenied):
-        return t("backup.not_allowed")
-    return error.message
 
 
 def _forget_old_archives() -> None:
@@ -65,7 +58,7 @@ def render_backup_panel() -> None:
         try:
             _make_backup()
         except AuditError as error:
-            st.error(_message(error))
+            show_error(error)
             return
     made = st.session_state.get(ARCHIVE_KEY)
     if made is None:

@@ -15,6 +15,7 @@ from audit import analytics, charts, i18n
 from audit.errors import AuditError
 from audit.model import User
 from audit.services.permissions import unit_scope
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, t
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
@@ -219,4 +220,4 @@ def show() -> None:
 try:
     show()
 except AuditError as error:
-    st.error(error.message)
+    show_error(error)

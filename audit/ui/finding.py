@@ -11,7 +11,8 @@ from audit.errors import AuditError, Conflict
 from audit.model import Overdue, overdue_colour
 from audit.services import rectification
 from audit.services.ledger import FindingDetail, finding_detail, photo
-from audit.services.rectification import Step, explain
+from audit.services.rectification import Step
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, t
 
 LEDGER_PAGE = "audit/ui/ledger.py"
@@ -133,9 +134,9 @@ def step_form(step: Step, detail: FindingDetail, seen: int) -> None:
             try:
                 take(step, finding.id, seen, values)
             except Conflict as error:
-                state[f"conflict_{finding.id}"] = explain(error, language())
+                state[f"conflict_{finding.id}"] = error
             except AuditError as error:
-                st.error(explain(error, language()))
+                show_error(error)
                 return
             st.rerun()
 
@@ -152,7 +153,7 @@ def actions(detail: FindingDetail, seen: int) -> None:
         st.success(t("ledger.finding.saved"))
     conflict = state.get(f"conflict_{detail.finding.id}")
     if conflict:
-        st.error(conflict)
+        show_error(conflict)
         st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=reload,
                   args=(detail.finding.id, detail.finding.version))
     if not detail.steps:
@@ -202,7 +203,7 @@ try:
     detail = finding_detail(database(), user, finding_id, language())
 except AuditError as error:
     st.title(t("ledger.finding.nav"))
-    st.error(explain(error, language()))
+    show_error(error)
     st.page_link(LEDGER_PAGE, label=t("ledger.finding.back"), icon=":material/arrow_back:")
     st.stop()
 seen = state.setdefault(f"seen_version_{finding_id}", detail.finding.version)

@@ -7,11 +7,12 @@ waking from sleep comes back to it, with every answer already saved.
 import streamlit as st
 
 from audit.errors import AuditError
-from audit.services.inspections import inspection_sheet, message
+from audit.services.inspections import inspection_sheet
+from audit.ui.errors import show_error
 from audit.ui.inspect_review import submitted
 from audit.ui.inspect_start import start_form
 from audit.ui.inspect_walk import header, walk
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, t
 
 user = current_user()
 if user is None:
@@ -26,7 +27,7 @@ if not inspection_id:
 try:
     sheet = inspection_sheet(database(), user, inspection_id)
 except AuditError as error:
-    st.error(message(error, language()), icon=":material/error:")
+    show_error(error)
     if st.button(t("inspect.start.new"), icon=":material/add:"):
         st.query_params.clear()
         st.rerun()

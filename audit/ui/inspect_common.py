@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -10,26 +9,20 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.model import Severity
-from audit.services.inspections import message, photo
-from audit.ui.session import current_user, database, language, t
+from audit.services.inspections import photo
+from audit.ui import errors as ui_errors
+from audit.ui.session import current_user, database, t
+from audit.ui.text import plain
 
 ERRORS = "inspect.errors"
 SAVED = "inspect.saved"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
-
-
-def plain(text: str) -> str:
-    """User text for st.markdown: every markdown and HTML character shown as typed, lines kept."""
-    return _MARKDOWN.sub(r"\\\1", text or "").replace("\n", "  \n")
-
-
 def attempt(key: str, action: Callable[[], object]) -> bool:
     """Run one service call from a widget callback; keep its error to show beside the widget."""
     errors = st.session_state.setdefault(ERRORS, {})
     try:
         action()
     except AuditError as error:
-        errors[key] = message(error, language())
+        errors[key] = error
         return False
     errors.pop(key, None)
     st.session_state[SAVED] = datetime.now()
@@ -42,10 +35,11 @@ def thumbnail(sha256: str) -> bytes | None:
     return photo(database(), current_user(), sha256)
 
 
-def show_error(key: str) -> None:
-    text = st.session_state.get(ERRORS, {}).get(key)
-    if text:
-        st.error(text, icon=":material/error:")
+def show_kept_error(key: str) -> None:
+    """The error kept by `attempt` for this widget, if any."""
+    error = st.session_state.get(ERRORS, {}).get(key)
+    if error:
+        ui_errors.show_error(error)
 
 
 def labels(prefix: str, options) -> Callable[[object], str]:

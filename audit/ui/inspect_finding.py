@@ -15,7 +15,9 @@ from audit.services.inspections import (
     remove_finding_photo, reopen_finding, save_finding_draft,
 )
 from audit.services.inspections import FindingDraft
-from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error, thumbnail
+from audit.ui.inspect_common import (
+    attempt, finding_caption, given, labels, plain, seed, show_kept_error, thumbnail,
+)
 from audit.ui.session import current_user, database, t
 
 SEVERITIES = [severity.value for severity in Severity]
@@ -100,7 +102,7 @@ def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
     _text(draft, "requirement", draft.requirement, area=True)
     _deadline(sheet, draft)
     _photos(draft, item)
-    show_error(_form_error(draft.id))
+    show_kept_error(_form_error(draft.id))
     buttons = st.columns(2 if item is None else 1)
     buttons[0].button(t("inspect.finding.save"), key=_key(draft, "save"), type="primary", width="stretch",
                       icon=":material/save:", on_click=lambda: attempt(_form_error(draft.id), lambda: record_finding(
@@ -162,4 +164,4 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
     st.file_uploader(t("inspect.photo.upload"), key=upload, accept_multiple_files=True,
                      type=["jpg", "jpeg", "png", "webp"], max_upload_size=MAX_BYTES // 2**20,
                      on_change=_add_photos, args=(draft.id, upload))
-    show_error(_key(draft, "photos"))
+    show_kept_error(_key(draft, "photos"))

@@ -11,7 +11,7 @@ import streamlit as st
 from audit import i18n
 from audit.model import Item, ResponseType, Result
 from audit.services.inspections import LIMITS, Sheet, record_response
-from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_error
+from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_kept_error
 from audit.ui.session import current_user, database, language, t
 
 RESULTS = [Result.PASS.value, Result.FAIL.value, Result.NA.value]
@@ -83,7 +83,7 @@ def _pass_fail(sheet: Sheet, item: Item) -> None:
         on_change=_on_result, args=(sheet.inspection.id, item.id, key), label_visibility="collapsed",
         width="stretch", required=result is not None,
     )
-    show_error(key)
+    show_kept_error(key)
 
 
 def _measurement(sheet: Sheet, item: Item) -> None:
@@ -106,8 +106,8 @@ def _measurement(sheet: Sheet, item: Item) -> None:
         st.badge(t("inspect.item.beyond_limit"), icon=":material/close:", color="red")
     elif result is Result.PASS:
         st.badge(t("inspect.item.within_limit"), icon=":material/check:", color="green")
-    show_error(value_key)
-    show_error(na_key)
+    show_kept_error(value_key)
+    show_kept_error(na_key)
 
 
 def _free_text(sheet: Sheet, item: Item) -> None:
@@ -116,4 +116,4 @@ def _free_text(sheet: Sheet, item: Item) -> None:
     seed(key, (response.text or "") if response else "")
     st.text_area(t("inspect.item.text"), key=key, max_chars=LIMITS["text"],
                  on_change=_on_text, args=(sheet.inspection.id, item.id, key))
-    show_error(key)
+    show_kept_error(key)

@@ -7,10 +7,11 @@ import streamlit as st
 from audit import i18n
 from audit.model import ResponseType, Result
 from audit.services.inspections import (
-    LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
+    LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, submit_inspection,
     submit_problems,
 )
-from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error, thumbnail
+from audit.ui.errors import show_error
+from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_kept_error, thumbnail
 from audit.ui.inspect_items import RESULTS
 from audit.ui.session import current_user, database, language, t
 
@@ -45,13 +46,13 @@ def review(sheet: Sheet) -> None:
         st.info(t("inspect.review.no_findings"))
     problems = submit_problems(sheet)
     for problem in problems:
-        st.warning(message(problem, language()), icon=":material/pending_actions:")
+        show_error(problem, icon=":material/pending_actions:")
     confirm = st.checkbox(t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm",
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
               disabled=bool(problems) or not confirm, key=f"inspect:{sheet.inspection.id}:submit",
               on_click=_submit, args=(sheet.inspection.id,))
-    show_error(f"inspect:{sheet.inspection.id}:submit")
+    show_kept_error(f"inspect:{sheet.inspection.id}:submit")
 
 
 def _finding_line(sheet: Sheet, draft: FindingDraft) -> None:
@@ -138,6 +139,6 @@ def _correction(sheet: Sheet) -> None:
                                                       reason=reason, answer=Answer(item_id, **answer))):
             st.session_state[f"{prefix}:done"] = True
             st.rerun()
-    show_error(prefix)
+    show_kept_error(prefix)
     if st.session_state.pop(f"{prefix}:done", False):
         st.success(t("inspect.correct.done"), icon=":material/check:")

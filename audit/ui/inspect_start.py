@@ -10,8 +10,9 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Site, SiteKind
 from audit.services.inspections import (
-    checklists_for, find_sites, known_inspectors, message, site_places, start_inspection,
+    checklists_for, find_sites, known_inspectors, site_places, start_inspection,
 )
+from audit.ui.errors import show_error
 from audit.ui.inspect_common import labels, plain
 from audit.ui.session import current_user, database, language, t
 
@@ -87,7 +88,7 @@ def _start(site_id: str, checklist_id: str | None, team: list[str], when: dateti
         inspection = start_inspection(database(), current_user(), site_id=site_id, checklist_id=checklist_id,
                                       inspectors=team, started_at=when)
     except AuditError as error:
-        st.error(message(error, language()), icon=":material/error:")
+        show_error(error)
         return
     st.query_params["inspection"] = inspection.id
     st.rerun()

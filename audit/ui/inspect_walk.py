@@ -11,7 +11,7 @@ import streamlit as st
 from audit import i18n
 from audit.model import Result, Section
 from audit.services.inspections import Sheet, add_adhoc_finding
-from audit.ui.inspect_common import attempt, plain, saved_indicator, seed, show_error
+from audit.ui.inspect_common import attempt, plain, saved_indicator, seed, show_kept_error
 from audit.ui.inspect_finding import finding_form
 from audit.ui.inspect_items import item_answer, item_heading
 from audit.ui.inspect_review import review
@@ -103,4 +103,4 @@ def _adhoc(sheet: Sheet) -> None:
     error = f"inspect:{sheet.inspection.id}:adhoc"
     st.button(t("inspect.adhoc.add"), icon=":material/add:", width="stretch", key=error,
               on_click=lambda: attempt(error, lambda: add_adhoc_finding(database(), current_user(), sheet.inspection.id)))
-    show_error(error)
+    show_kept_error(error)

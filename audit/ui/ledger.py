@@ -12,8 +12,8 @@ from audit.errors import AuditError
 from audit.model import Overdue, Severity, Status
 from audit.services.ledger import FORMATS, PAGE_SIZES, export_ledger, filter_options, ledger_page
 from audit.services.permissions import Permission, can, unit_scope
-from audit.services.rectification import explain
 from audit.store.ledger import SORTS, LedgerFilter
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, t
 
 FINDING_PAGE = "audit/ui/finding.py"
@@ -165,7 +165,7 @@ def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
                           progress=progress)
         except AuditError as error:
             bar.empty()
-            st.error(explain(error, language()))
+            show_error(error)
             return
         bar.empty()
         stem = t("ledger.notice.file") if fmt == "pdf" else t("ledger.file")
@@ -184,7 +184,7 @@ try:
     page = ledger_page(database(), user, flt, page=state.get("ledger_page", 1), page_size=size, sort=sort,
                        descending=descending, language=language())
 except AuditError as error:
-    st.error(explain(error, language()))
+    show_error(error)
     st.stop()
 state["ledger_page"] = page.page
 if page.total == 0:

@@ -4,8 +4,9 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
+from audit.ui.errors import show_error
 from audit.ui.session import (
-    SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
+    SSO_REFUSED_KEY, database, now, sign_in, signed_out_reason, sso_configured, t,
 )
 
 with st.container(key="login"):
@@ -25,7 +26,7 @@ with st.container(key="login"):
         try:
             user = authenticate(database(), username, password, now=now())
         except AuditError as error:
-            st.error(error_text(error), icon=":material/error:")
+            show_error(error)
         else:
             sign_in(user)
             st.rerun()
@@ -33,7 +34,7 @@ with st.container(key="login"):
     if sso_configured():
         refused = st.session_state.get(SSO_REFUSED_KEY)
         if refused:
-            st.error(refused, icon=":material/block:")
+            show_error(refused, icon=":material/block:")
             if st.button(t("accounts.sso.leave"), width="stretch"):
                 st.session_state.pop(SSO_REFUSED_KEY)
                 st.logout()

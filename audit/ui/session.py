@@ -122,12 +122,6 @@ def keep_session() -> User | None:
     return stored
 
 
-def error_text(error: AuditError) -> str:
-    """An error in the reader's language when the service gave a catalog key for it."""
-    key = getattr(error, "key", None)
-    return t(key, **getattr(error, "values", {})) if key else error.message
-
-
 def _secret(name: str):
     try:
         return st.secrets.get(name)
@@ -159,7 +153,7 @@ def sso_sign_in() -> User | None:
     try:
         user = sso.sso_sign_in(database(), st.user.to_dict(), sso_roles(), now=now())
     except AuditError as error:
-        st.session_state[SSO_REFUSED_KEY] = error_text(error)
+        st.session_state[SSO_REFUSED_KEY] = error
         return None
     sign_in(user)
     return user

@@ -1,0 +1,18 @@
+"""The one way a page shows an error: its title and its text, in the page's language.
+
+Texts may hold what people typed (a username, a unit's name), so both are escaped before
+st.error renders them as Markdown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.errors import AuditError
+from audit.ui.session import language
+from audit.ui.text import plain
+
+
+def show_error(error: AuditError, *, icon: str = ":material/error:") -> None:
+    lang = language()
+    st.error(f"**{plain(error.title(lang))}**  \n{plain(error.text(lang))}", icon=icon)
