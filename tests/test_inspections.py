@@ -15,7 +15,7 @@ from audit.model import (
     User, new_id,
 )
 from audit.services import inspections as service
-from audit.services.inspections import Answer, FieldProblem
+from audit.services.inspections import Answer
 from audit.store import audit_log
 from audit.store import checklists as checklist_store
 from audit.store.findings import findings_of_inspection, get_finding, insert_finding
@@ -125,8 +125,8 @@ def draft_of(db, inspection_id: str, item_id: str | None):
     return next(d for d in sheet.drafts if d.item_id == item_id)
 
 
-def problem(call) -> FieldProblem:
-    with pytest.raises(FieldProblem) as raised:
+def problem(call) -> InvalidInput:
+    with pytest.raises(InvalidInput) as raised:
         call()
     return raised.value
 
@@ -167,7 +167,7 @@ def test_bad_start_names_the_field_and_what_to_do(db, site, changes, field, word
 
 def test_errors_read_in_chinese_too(db, site):
     error = problem(lambda: start(db, site, started_at=NOW + timedelta(days=1)))
-    assert error.localized("zh-CN") == "检查时间不能晚于现在（2026-03-01 23:30），请填写实际检查时间。"
+    assert error.text("zh-CN") == "检查时间不能晚于现在（2026-03-01 23:30），请填写实际检查时间。"
 
 
 def test_a_unit_account_may_not_inspect(db, site):
@@ -383,7 +383,7 @@ def test_unanswered_items_and_unsaved_findings_block_submission(db, site):
         "3 items not answered yet: T-01, T-03, T-04. Mark those that do not apply as N/A.",
         "The finding for T-02 is not saved yet: fill it in and press Save finding.",
     ]
-    with pytest.raises(FieldProblem):
+    with pytest.raises(InvalidInput):
         service.submit_inspection(db, INSPECTOR, inspection.id, now=NOW)
     with db.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == 0

@@ -21,7 +21,7 @@ class AuditGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AuditError as error:
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=AuditGroup)

@@ -19,10 +19,7 @@ def open_for_backup(db_path: str):
     except StoreUnavailable as error:
         if error.reason != "locked":
             raise
-        raise click.ClickException(
-            f"{error.message}\nWhile the app runs, only the app can read its database: sign in as an "
-            "administrator and use the Backup button on the admin page, or stop the app and run this command again."
-        ) from error
+        raise StoreUnavailable("backup.error.held_by_app", reason="locked", cause=error) from error
 
 
 @cli.command()

@@ -8,7 +8,7 @@ import click
 
 from audit.cli import cli, db_option
 from audit.cli.export import operator
-from audit.services.ledger_import import LedgerImportError, import_ledger
+from audit.services.ledger_import import import_ledger
 from audit.store import open_database
 
 
@@ -21,10 +21,6 @@ def import_ledger_command(file: Path, dry_run: bool, db_path: str) -> None:
     database = open_database(db_path)
     try:
         report = import_ledger(database, file, actor=operator().username, dry_run=dry_run)
-    except LedgerImportError as error:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        raise click.ClickException(f"{len(error.problems)} problem(s) in {file.name}: nothing was imported.") from error
     finally:
         database.close()
     for warning in report.warnings:

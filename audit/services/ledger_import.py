@@ -81,7 +81,7 @@ class LedgerImportError(AuditError):
     title_key = "error.title.ledger_import"
 
     def __init__(self, key: str, /, *, problems: list[str]):
-        super().__init__(key, problems="\n".join(problems))
+        super().__init__(key, count=len(problems), problems="\n".join(problems))
         self.problems = problems
 
 
