@@ -4,7 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from audit.errors import AuditError
 from audit.services.permissions import Permission, can
+from audit.ui.errors import show_error
 from audit.ui.session import keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
@@ -22,17 +24,31 @@ PAGES = [
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
 
+
+
+def run(navigation) -> None:
+    """A refusal or a storage fault that no page caught is said in the page's language, not as a trace."""
+    try:
+        navigation.run()
+    except AuditError as error:
+        show_error(error)
+
+
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
 
 # The gate: until someone is signed in, the login page is the only page there is.
-user = keep_session() or sso_sign_in()
+try:
+    user = keep_session() or sso_sign_in()
+except AuditError as error:
+    show_error(error)
+    st.stop()
 top_bar(user)
 if user is None:
     # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
     login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")
              for url in dict.fromkeys(entry[3] for entry in PAGES)]
-    st.navigation(login, position="hidden").run()
+    run(st.navigation(login, position="hidden"))
     st.stop()
 
 # Along the top: a portrait tablet keeps its whole width for the page.
@@ -42,4 +58,4 @@ pages = [
     for page, title, icon, url, permission in PAGES
     if permission is None or can(user, permission)
 ]
-st.navigation(pages, position="top").run()
+run(st.navigation(pages, position="top"))

@@ -1,9 +1,19 @@
+import string
+
 from audit import i18n
 
 
 def test_both_languages_have_the_same_keys():
     zh, en = i18n.catalog("zh-CN"), i18n.catalog("en")
     assert sorted(set(zh) ^ set(en)) == []
+
+
+def test_both_languages_fill_in_the_same_values():
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+    zh, en = i18n.catalog("zh-CN"), i18n.catalog("en")
+    assert [key for key in en if placeholders(en[key]) != placeholders(zh.get(key, en[key]))] == []
 
 
 def test_no_text_is_left_empty():

@@ -68,8 +68,10 @@ def _unavailable(path: Path, error: duckdb.Error, reason: str) -> StoreUnavailab
         return StoreUnavailable("store.error.locked_by", reason=reason, path=str(path), process=_holder(text))
     if reason == "locked":
         return StoreUnavailable("store.error.locked", reason=reason, path=str(path))
-    if reason in ("read_only", "disk_full"):
-        return StoreUnavailable(f"store.error.{reason}", reason=reason, path=str(path))
+    if reason == "read_only":
+        return StoreUnavailable("store.error.read_only", reason=reason, path=str(path))
+    if reason == "disk_full":
+        return StoreUnavailable("store.error.disk_full", reason=reason, path=str(path))
     return StoreUnavailable("store.error.failed", reason=reason, path=str(path), detail=text.splitlines()[0])
 
 

@@ -13,6 +13,8 @@ from audit.ui.session import language
 from audit.ui.text import plain
 
 
-def show_error(error: AuditError, *, icon: str = ":material/error:") -> None:
+def show_error(error: AuditError, *, icon: str = ":material/error:", warning: bool = False) -> None:
+    """`warning` for what still stands in the way (a check before submitting), not a refusal."""
     lang = language()
-    st.error(f"**{plain(error.title(lang))}**  \n{plain(error.text(lang))}", icon=icon)
+    box = st.warning if warning else st.error
+    box(f"**{plain(error.title(lang))}**  \n{plain(error.text(lang))}", icon=icon)

@@ -46,7 +46,7 @@ def review(sheet: Sheet) -> None:
         st.info(t("inspect.review.no_findings"))
     problems = submit_problems(sheet)
     for problem in problems:
-        show_error(problem, icon=":material/pending_actions:")
+        show_error(problem, icon=":material/pending_actions:", warning=True)
     confirm = st.checkbox(t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm",
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",

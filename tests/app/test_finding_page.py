@@ -12,6 +12,7 @@ from audit.services import rectification
 from audit.store import open_database
 from audit.store.findings import get_finding
 from audit.store.photos import attach_photo, save_photo
+from tests.app.screen import error_text
 from tests.test_ledger_store import GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, seed_ledger
 from tests.test_photos import picture
 
@@ -69,7 +70,7 @@ def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded):
     app = open_finding(make_app, finding_id, UNIT)
     app.text_area(key="text_reported").set_value("已为全体工作人员配发防护用品并培训")
     submit(app, "提交")
-    assert not app.error, app.error[0].value
+    assert not app.error, error_text(app.error[0])
     assert app.success[0].value == "已保存。"
     after = stored(app_db, finding_id)
     assert (after.status, after.fix_report, after.reported_by) == (
@@ -81,7 +82,7 @@ def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded):
 def test_an_empty_report_is_refused_in_chinese(make_app, app_db, seeded):
     app = open_finding(make_app, seeded["2026-0003"], UNIT)
     submit(app, "提交")
-    assert app.error[0].value == "请填写整改情况（做了什么）后再提交。"
+    assert error_text(app.error[0]) == "请填写整改情况（做了什么）后再提交。"
     assert stored(app_db, seeded["2026-0003"]).status is Status.OPEN
 
 
@@ -104,7 +105,7 @@ def test_someone_elses_newer_change_is_not_overwritten(make_app, app_db, seeded)
     database.close()
     app.text_area(key="text_reported").set_value("已整改")
     submit(app, "提交")
-    assert app.error[0].value == ("问题 2026-0003 已被 王芳 于 2026-03-10 16:45 修改，你的操作没有保存。"
+    assert error_text(app.error[0]) == ("问题 2026-0003 已被 王芳 于 2026-03-10 16:45 修改，你的操作没有保存。"
                                   "请点“重新加载”查看最新内容后再办理。")
     after = stored(app_db, finding_id)
     assert (after.status, after.deadline, after.fix_report) == (Status.OPEN, date(2026, 3, 31), "")
@@ -131,7 +132,7 @@ def test_photos_before_and_after_with_full_size(make_app, app_db, seeded):
 
 def test_a_unit_cannot_open_another_units_finding(make_app, seeded):
     app = open_finding(make_app, seeded["2026-0001"], OTHER_UNIT)
-    assert app.error[0].value == f"问题 2026-0001 属于 {GUOSHENG}，你的账号不能办理。"
+    assert error_text(app.error[0]) == f"问题 2026-0001 属于 {GUOSHENG}，你的账号不能办理。"
 
 
 def test_no_id_or_a_wrong_id(make_app, seeded):
@@ -142,4 +143,4 @@ def test_no_id_or_a_wrong_id(make_app, seeded):
     assert app.info[0].value == "Choose a finding in the rectification ledger."
     app.query_params["id"] = "no-such-finding"
     app.run()
-    assert app.error[0].value == "There is no such finding; the link may be wrong."
+    assert error_text(app.error[0]) == "There is no such finding; the link may be wrong."

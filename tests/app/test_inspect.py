@@ -13,6 +13,7 @@ from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import audit_log, open_database
 from audit.store.findings import findings_of_inspection
+from tests.app.screen import error_text
 from tests.test_inspections import add_site, make_site
 
 INSPECT = "audit/ui/inspect.py"
@@ -118,14 +119,14 @@ def test_a_time_in_the_future_is_refused_with_a_message(make_app, sites):
     app.datetime_input(key="inspect.start.when").set_value(datetime.now() + timedelta(days=1)).run()
     app.button(key="inspect.start.go").click().run()
     assert "inspection" not in app.query_params
-    assert "检查时间不能晚于现在" in app.error[0].value
+    assert "检查时间不能晚于现在" in error_text(app.error[0])
 
 
 def test_no_checklist_chosen_says_so(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["guosheng"].id).run()
     app.button(key="inspect.start.go").click().run()
-    assert app.error[0].value == "Checklist: choose one."
+    assert error_text(app.error[0]) == "Checklist: choose one."
 
 
 # --- walking and resuming ------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_an_empty_description_is_refused_beside_the_form(make_app, sites, app_db
     _, app = failed_item(make_app, app_db, sites["guosheng"])
     field(app, "description").input("").run()
     save_button(app).click().run()
-    assert texts(app.error) == ["问题描述不能为空，请填写。"]
+    assert [error_text(error) for error in app.error] == ["问题描述不能为空，请填写。"]
 
 
 def test_text_fields_take_no_more_than_their_limit(make_app, sites, app_db):
@@ -235,15 +236,15 @@ def test_a_deadline_before_the_inspection_is_refused(make_app, sites, app_db):
     _, app = failed_item(make_app, app_db, sites["guosheng"], language="en")
     field(app, "deadline").set_value(datetime.now().date() - timedelta(days=3)).run()
     save_button(app).click().run()
-    assert app.error[0].value.startswith("Deadline cannot be before the inspection date")
+    assert error_text(app.error[0]).startswith("Deadline cannot be before the inspection date")
 
 
 def test_a_photo_required_item_needs_its_photo_and_a_non_image_is_refused(make_app, sites, app_db):
     inspection_id, app = failed_item(make_app, app_db, sites["guosheng"], "QT-04")
     save_button(app).click().run()
-    assert "必须有照片" in app.error[0].value
+    assert "必须有照片" in error_text(app.error[0])
     app.file_uploader[0].set_value(("car.jpg", b"this is not a photo", "image/jpeg")).run()
-    assert any("照片无法使用" in e.value for e in app.error)
+    assert any("照片无法使用" in error_text(e) for e in app.error)
     app.file_uploader[0].set_value(("car.jpg", jpeg(), "image/jpeg")).run()
     assert len(app.get("image")) == 1
     save_button(app).click().run()
@@ -312,7 +313,8 @@ def test_review_shows_the_score_and_blocks_until_everything_is_answered(make_app
     metrics = {m.label: m.value for m in app.metric}
     assert metrics == {"Score (passed / applicable)": "0%", "Answered": "1 / 9", "Failed items": "1",
                        "Findings": "1"}
-    assert [w.value.split(":")[0] for w in app.warning] == ["8 items not answered yet", "The finding for QT-02 is not saved yet"]
+    assert [error_text(w).split(":")[0] for w in app.warning] == [
+        "8 items not answered yet", "The finding for QT-02 is not saved yet"]
     assert app.button(key=f"inspect:{inspection_id}:submit").disabled
 
 
@@ -344,7 +346,7 @@ def test_a_correction_is_saved_with_its_reason(make_app, sites, app_db):
     app.selectbox(key=f"{prefix}:item").set_value("QT-05").run()
     app.segmented_control(key=f"{prefix}:result:QT-05").set_value("na").run()
     app.button(key=f"{prefix}:save").click().run()
-    assert app.error[0].value == "Reason for the correction is empty: fill it in."
+    assert error_text(app.error[0]) == "Reason for the correction is empty: fill it in."
     app.text_area(key=f"{prefix}:reason").input("Driver was not part of this transfer").run()
     app.button(key=f"{prefix}:save").click().run()
     assert texts(app.success)[-1] == "Correction saved and written to the audit log."

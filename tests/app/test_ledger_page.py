@@ -9,6 +9,7 @@ import pytest
 from audit.model import Role, Status, User, new_id
 from audit.store import open_database
 from audit.store.findings import insert_finding
+from tests.app.screen import error_text
 from tests.test_ledger_store import GUANGMING, INSPECTOR, SUPERVISOR, TODAY, seed_ledger
 from tests.test_store import make_finding
 
@@ -115,7 +116,7 @@ def test_no_notice_when_nothing_is_open_is_said_plainly(make_app, seeded):
     app.pills(key="ledger_status").set_value([Status.CLOSED]).run()
     app.segmented_control(key="ledger_export_format").set_value("pdf").run()
     next(button for button in app.button if button.label.startswith("生成文件")).click().run()
-    assert app.error[0].value == "当前筛选下没有未销号的问题，无需生成整改通知书。"
+    assert error_text(app.error[0]) == "当前筛选下没有未销号的问题，无需生成整改通知书。"
 
 
 def test_inspectors_browse_but_do_not_export(make_app, seeded):

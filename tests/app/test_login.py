@@ -11,6 +11,7 @@ from audit.model import Role, User
 from audit.services import accounts
 from audit.store import open_database
 from audit.ui.session import database as shared_database
+from tests.app.screen import error_text
 
 PASSWORD = "correct horse battery"
 
@@ -78,9 +79,9 @@ def test_wrong_password_says_so_without_saying_which(make_app, app_db):
     add_account(app_db)
     app = sign_in(make_app().run(), "li.na", "not the password")
     assert on_login_page(app)
-    assert app.error[0].value == "用户名或密码不正确。"
+    assert error_text(app.error[0]) == "用户名或密码不正确。"
     app = sign_in(make_app("en").run(), "nobody", PASSWORD)
-    assert app.error[0].value == "Wrong username or password."
+    assert error_text(app.error[0]) == "Wrong username or password."
 
 
 def test_five_failures_lock_and_fifteen_minutes_unlock(make_app, app_db, clock):
@@ -88,12 +89,12 @@ def test_five_failures_lock_and_fifteen_minutes_unlock(make_app, app_db, clock):
     app = make_app().run()
     for _ in range(4):
         app = sign_in(app, "li.na", "guess")
-        assert app.error[0].value == "用户名或密码不正确。"
+        assert error_text(app.error[0]) == "用户名或密码不正确。"
     app = sign_in(app, "li.na", "guess")
-    assert app.error[0].value == "连续 5 次登录失败，账号已锁定至 23:15。请届时再试，或请管理员重置密码。"
+    assert error_text(app.error[0]) == "连续 5 次登录失败，账号已锁定至 23:15。请届时再试，或请管理员重置密码。"
     clock.advance(minutes=14, seconds=59)
     app = sign_in(app, "li.na", PASSWORD)
-    assert on_login_page(app) and "23:15" in app.error[0].value
+    assert on_login_page(app) and "23:15" in error_text(app.error[0])
     clock.advance(seconds=1)
     app = sign_in(app, "li.na", PASSWORD)
     assert not app.exception and app.title[0].value == "督查整改概况"
@@ -181,7 +182,7 @@ def test_single_sign_on_maps_the_claim_to_a_role(make_app, app_db):
 def test_single_sign_on_refuses_a_stranger_plainly(make_app, app_db):
     app = sso_app(make_app, {"email": "stranger@example.cn", "groups": ["leaders"]})
     assert on_login_page(app)
-    assert app.error[0].value == "本系统中没有与“stranger@example.cn”对应的账号，请联系管理员开设。"
+    assert error_text(app.error[0]) == "本系统中没有与“stranger@example.cn”对应的账号，请联系管理员开设。"
     assert [b.label for b in app.button] == ["登录", "换一个统一身份认证账号"]
 
 
