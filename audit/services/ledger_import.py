@@ -119,9 +119,9 @@ def _header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, dict[str, tuple[int
             return number, found
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise LedgerImportError("ledger.import.error.refused", problems=[
+    raise LedgerImportError("ledger.import.error.refused", problems=[(
         "No heading row found in the first rows of the sheet: expected headings such as "
-        "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline)."])
+        "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline).")])
 
 
 @dataclass(frozen=True)
