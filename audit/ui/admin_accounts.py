@@ -13,7 +13,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts
-from audit.ui.errors import show_error
+from audit.ui.errors import kept, show_error
 from audit.ui.session import database, language, now, t
 
 _SHOW_PASSWORD = "admin.shown_password"
@@ -43,7 +43,7 @@ def attempt(action, success, tab: str = "accounts") -> None:
     try:
         result = action()
     except AuditError as error:
-        st.session_state[f"{_NOTICE}.{tab}"] = ("error", error)
+        st.session_state[f"{_NOTICE}.{tab}"] = ("error", kept(error))
     else:
         st.session_state[f"{_NOTICE}.{tab}"] = ("success", success(result))
 

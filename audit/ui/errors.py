@@ -13,6 +13,12 @@ from audit.ui.session import language
 from audit.ui.text import plain
 
 
+def kept(error: AuditError) -> AuditError:
+    """The error to keep in the session for a later draw, without the frames (and uploads) it would hold."""
+    error.__traceback__ = error.__cause__ = error.__context__ = None
+    return error
+
+
 def show_error(error: AuditError, *, icon: str = ":material/error:", warning: bool = False) -> None:
     """`warning` for what still stands in the way (a check before submitting), not a refusal."""
     lang = language()

@@ -12,7 +12,7 @@ from audit.model import Overdue, overdue_colour
 from audit.services import rectification
 from audit.services.ledger import FindingDetail, finding_detail, photo
 from audit.services.rectification import Step
-from audit.ui.errors import show_error
+from audit.ui.errors import kept, show_error
 from audit.ui.session import current_user, database, language, t
 
 LEDGER_PAGE = "audit/ui/ledger.py"
@@ -134,7 +134,7 @@ def step_form(step: Step, detail: FindingDetail, seen: int) -> None:
             try:
                 take(step, finding.id, seen, values)
             except Conflict as error:
-                state[f"conflict_{finding.id}"] = error
+                state[f"conflict_{finding.id}"] = kept(error)
             except AuditError as error:
                 show_error(error)
                 return

@@ -22,7 +22,7 @@ def attempt(key: str, action: Callable[[], object]) -> bool:
     try:
         action()
     except AuditError as error:
-        errors[key] = error
+        errors[key] = ui_errors.kept(error)
         return False
     errors.pop(key, None)
     st.session_state[SAVED] = datetime.now()

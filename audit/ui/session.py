@@ -153,7 +153,7 @@ def sso_sign_in() -> User | None:
     try:
         user = sso.sso_sign_in(database(), st.user.to_dict(), sso_roles(), now=now())
     except AuditError as error:
-        st.session_state[SSO_REFUSED_KEY] = error
+        st.session_state[SSO_REFUSED_KEY] = error.with_traceback(None)
         return None
     sign_in(user)
     return user
