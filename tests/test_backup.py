@@ -26,6 +26,7 @@ from audit.services.backup import MANIFEST, backup, backup_archive, restore
 from audit.store import audit_log, open_database
 from audit.store.backup import contents
 from audit.store.photos import attach_photo, photo_bytes, save_photo
+from tests.app.screen import error_text
 from tests.conftest import ROOT
 from tests.reliability.records import record_finding
 
@@ -278,4 +279,4 @@ def test_the_admin_panel_makes_a_backup_to_download(panel, tmp_path):
 def test_the_panel_tells_a_non_admin_plainly(panel):
     app = panel(INSPECTOR)
     app.button(key="backup_make").click().run()
-    assert [error.value for error in app.error] == ["只有管理员可以备份数据库。"]
+    assert [error_text(error) for error in app.error] == ["账号 chenming（督查人员）无权备份数据。"]
