@@ -243,3 +243,101 @@ class User:
     role: Role
     unit: str | None = None
     active: bool = True
+
+
+# --- Bulletins (督查通报) -------------------------------------------------------------------
+
+class BulletinKind(str, enum.Enum):
+    """Numbered per year and per kind: 日报, 周报, 专项."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    SPECIAL = "special"
+
+
+class BulletinStatus(str, enum.Enum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+MAX_TYPICAL_CASES = 20
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    """Findings of a period under one checklist section (or one imported checklist name)."""
+
+    checklist: str
+    section: str
+    count: int
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BulletinFigures:
+    """What the summary paragraph says, all counted in the store for the period and scope."""
+
+    inspections: int
+    sites_inspected: int
+    sites_due: int | None  # None while no plan says which sites were due
+    findings: int
+    by_severity: dict[str, int]
+    closed: int
+    overdue: int
+    by_subdistrict: tuple[UnitCount, ...] = ()
+    by_day: tuple[tuple[date, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TypicalCase:
+    """One finding chosen as a typical case, as the bulletin prints it."""
+
+    finding_id: str
+    number: str
+    site: str
+    description: str
+    immediate_measure: str
+    requirement: str
+    responsible_unit: str
+    photo_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """A drafted or issued bulletin; an issued one is frozen with the hash of its content."""
+
+    id: str
+    kind: BulletinKind
+    period_from: date
+    period_to: date
+    subdistrict: str | None
+    language: str
+    as_of: date
+    figures: BulletinFigures
+    problems: tuple[ProblemCount, ...]
+    overdue_units: tuple[UnitCount, ...]
+    cases: tuple[TypicalCase, ...]
+    summary: str
+    requirements: str
+    signature: str
+    status: BulletinStatus = BulletinStatus.DRAFT
+    year: int | None = None
+    number: int | None = None
+    corrects: str | None = None
+    corrects_label: str | None = None
+    content_hash: str | None = None
+    created_by: str = ""
+    issued_by: str | None = None
+    issued_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def units_named(self) -> tuple[str, ...]:
+        """The units a bulletin names: those late, and those of its typical cases."""
+        names = [entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
+        return tuple(dict.fromkeys(name for name in names if name))

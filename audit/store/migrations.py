@@ -167,3 +167,20 @@ def imported_checklist_text(cursor: duckdb.DuckDBPyConnection) -> None:
     # registered checklist; kept as written so nothing the office recorded is lost.
     cursor.execute("ALTER TABLE findings ADD COLUMN checklist_text VARCHAR")
     cursor.execute("ALTER TABLE findings ADD COLUMN item_text VARCHAR")
+
+
+@migration(20)
+def bulletins(cursor: duckdb.DuckDBPyConnection) -> None:
+    # A draft changes until it is issued; then its content, number and hash never change again.
+    cursor.execute(
+        """
+        CREATE TABLE bulletins (
+            id VARCHAR NOT NULL, kind VARCHAR NOT NULL, status VARCHAR NOT NULL,
+            year INTEGER, number INTEGER, period_from DATE NOT NULL, period_to DATE NOT NULL,
+            subdistrict VARCHAR, language VARCHAR NOT NULL, content JSON NOT NULL, content_hash VARCHAR,
+            units VARCHAR[] NOT NULL, corrects VARCHAR,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, issued_by VARCHAR, issued_at TIMESTAMP,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TIMESTAMP, updated_by VARCHAR
+        )
+        """
+    )
