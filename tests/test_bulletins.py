@@ -246,3 +246,30 @@ def test_issuing_is_in_the_audit_log_with_the_hash(db, ledger):
         assert audit_log.verify(cursor).ok
     assert [entry["action"] for entry in entries][-1] == "bulletin.issued"
     assert issued.content_hash in str(entries[-1])
+
+
+def test_the_command_line_writes_a_draft(db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+    from audit.store import open_database
+
+    database = open_database(db_path)
+    seed_ledger(database)
+    database.close()
+    runner = CliRunner()
+    out = tmp_path / "morning.docx"
+    result = runner.invoke(cli, ["bulletin", "--from", "2026-03-01", "--to", "2026-03-08", "--subdistrict", "虹桥街道",
+                                 "--out", str(out), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    text = docx_text(out.read_bytes())
+    assert "第　期（草稿，未印发）" in text and "发现问题4个" in text
+    for arguments, words in ((["--from", "2026-03-41", "--to", "2026-03-08"], "--from is not understood"),
+                             (["--from", "2026-03-08", "--to", "2026-03-01"], "before its start date"),
+                             (["--from", "2026-03-01", "--to", "2026-03-08", "--subdistrict", "无此街道"],
+                              "no subdistrict named")):
+        result = runner.invoke(cli, ["bulletin", *arguments, "--out", str(tmp_path / "x.pdf"), "--db", str(db_path)])
+        assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["bulletin", "--from", "2026-03-01", "--to", "2026-03-08", "--out",
+                                 str(tmp_path / "x.txt"), "--db", str(db_path)])
+    assert result.exit_code == 1 and ".docx or .pdf" in result.output

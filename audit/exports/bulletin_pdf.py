@@ -45,7 +45,7 @@ def _text(text: str) -> str:
 
 def _image(png: bytes, caption: str, styles) -> KeepTogether:
     width, height = PILImage.open(io.BytesIO(png)).size
-    shown = min(WIDTH, 140 * mm)
+    shown = min(WIDTH, 140 * mm, 90 * mm * width / height)  # wide charts and tall photos both fit the page
     return KeepTogether([Image(io.BytesIO(png), width=shown, height=shown * height / width),
                          Paragraph(_text(caption), styles["note"])])
 

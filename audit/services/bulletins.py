@@ -361,3 +361,10 @@ def bulletin_file(database: Database, actor: User, bulletin: Bulletin, fmt: str)
 
         return write_pdf(items, title=heading)
     raise InvalidInput("bulletin.error.format", field="out", format=fmt)
+
+
+def scope_choices(database: Database, actor: User, language: str) -> list[tuple[str, str]]:
+    """The subdistricts a bulletin may be scoped to."""
+    require(actor, Permission.DRAFT_BULLETIN)
+    with database.read() as cursor:
+        return store.subdistricts(cursor, language)

@@ -217,3 +217,11 @@ def issue_logged(cursor: duckdb.DuckDBPyConnection, bulletin_id: str) -> dict | 
         "SELECT after::VARCHAR FROM audit_log WHERE entity = 'bulletin' AND entity_id = ? AND action = 'bulletin.issued' "
         "ORDER BY seq DESC LIMIT 1", [bulletin_id]).fetchone()
     return json.loads(row[0]) if row else None
+
+
+def subdistricts(cursor: duckdb.DuckDBPyConnection, language: str) -> list[tuple[str, str]]:
+    """(value stored, name shown) of every subdistrict with an active site."""
+    column = "subdistrict_en" if language == "en" else "subdistrict_zh"
+    return cursor.execute(
+        f"SELECT DISTINCT subdistrict_zh, {column} FROM sites WHERE active AND subdistrict_zh <> '' ORDER BY 1"
+    ).fetchall()
