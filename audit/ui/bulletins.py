@@ -70,7 +70,6 @@ def figures(bulletin) -> None:
     for cell, key, value in zip(cells, ("inspections", "findings", "closed", "overdue"),
                                 (f.inspections, f.findings, f.closed, f.overdue), strict=True):
         cell.metric(t(f"bulletin.page.figure.{key}"), value, border=True)
-    st.text(bulletin.summary)
 
 
 def editor(bulletin) -> None:
