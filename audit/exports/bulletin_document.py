@@ -12,14 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import io
+
 import altair as alt
 import pandas as pd
 import vl_convert
+
+from PIL import Image
 
 from audit import i18n
 from audit.model import Bulletin
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
+PHOTO_EDGE = 1200  # enough for a printed half page; keeps a bulletin with 20 cases small enough to mail
 SENTENCE_ENDS = "。！？.!?；;"
 
 
@@ -47,6 +52,17 @@ def _case_number(index: int, language: str) -> str:
     if language == "en" or index > len(CHINESE_NUMERALS):
         return str(index)
     return CHINESE_NUMERALS[index - 1]
+
+
+def document_photo(data: bytes) -> bytes:
+    """A stored evidence photo made the size a printed bulletin needs."""
+    with Image.open(io.BytesIO(data)) as image:
+        if max(image.size) <= PHOTO_EDGE:
+            return data
+        image.thumbnail((PHOTO_EDGE, PHOTO_EDGE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=80, optimize=True)
+        return out.getvalue()
 
 
 def _chart_png(frame: pd.DataFrame, chart: alt.Chart) -> bytes:

@@ -338,9 +338,13 @@ def district_name(database: Database, bulletin: Bulletin) -> str:
 # --- Documents ------------------------------------------------------------------------------
 
 def document_blocks(database: Database, bulletin: Bulletin):
-    from audit.exports.bulletin_document import blocks
+    from audit.exports.bulletin_document import blocks, document_photo
 
-    photos = {case.photo_sha256: photo(database, case.photo_sha256) for case in bulletin.cases if case.photo_sha256}
+    photos = {}
+    for case in bulletin.cases:
+        if case.photo_sha256 and case.photo_sha256 not in photos:
+            stored = photo(database, case.photo_sha256)
+            photos[case.photo_sha256] = document_photo(stored) if stored else None
     heading = title(bulletin, district_name(database, bulletin))
     return heading, blocks(bulletin, title=heading, photos=photos)
 
