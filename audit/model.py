@@ -341,3 +341,58 @@ class Bulletin:
         """The units a bulletin names: those late, and those of its typical cases."""
         names = [entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
         return tuple(dict.fromkeys(name for name in names if name))
+
+
+# --- Accountability (问责) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureKind:
+    """One kind of measure from data/accountability.yaml, e.g. 提醒谈话."""
+
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """When to suggest a measure: `repeats` (count repeats within days) or `overdue` (severity late > days)."""
+
+    id: str
+    kind: str
+    days: int
+    suggest: str
+    text: Text
+    count: int = 0
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure a person decided, recorded against a unit (and, if named, a person of it)."""
+
+    id: str
+    kind: str
+    unit: str
+    person: str
+    decided_on: date
+    decided_by: str
+    basis: str
+    note: str
+    finding_ids: tuple[str, ...]
+    recorded_by: str
+    recorded_at: datetime
+    documents: tuple[str, ...] = ()  # names of attached documents
+    suggestion: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A rule's suggestion for a unit, keyed so a dismissal holds until new findings change it."""
+
+    key: str
+    rule: str
+    unit: str
+    finding_ids: tuple[str, ...]
+    numbers: tuple[str, ...]
+    suggest: str
