@@ -308,6 +308,16 @@ class TypicalCase:
 
 
 @dataclass(frozen=True)
+class MeasureLine:
+    """An accountability measure decided in a bulletin's period, as the bulletin names it."""
+
+    decided_on: date
+    kind: str
+    unit: str
+    person: str
+
+
+@dataclass(frozen=True)
 class Bulletin:
     """A drafted or issued bulletin; an issued one is frozen with the hash of its content."""
 
@@ -330,6 +340,7 @@ class Bulletin:
     number: int | None = None
     corrects: str | None = None
     corrects_label: str | None = None
+    measures: tuple[MeasureLine, ...] = ()
     content_hash: str | None = None
     created_by: str = ""
     issued_by: str | None = None
@@ -339,7 +350,8 @@ class Bulletin:
     @property
     def units_named(self) -> tuple[str, ...]:
         """The units a bulletin names: those late, and those of its typical cases."""
-        names = [entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
+        names = ([entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
+                 + [line.unit for line in self.measures])
         return tuple(dict.fromkeys(name for name in names if name))
 
 

@@ -164,3 +164,30 @@ def test_a_broken_rules_file_is_named(tmp_path, monkeypatch):
         accountability.load(broken)
     with pytest.raises(InvalidInput, match="is missing"):
         accountability.load(tmp_path / "absent.yaml")
+
+
+def test_a_measure_appears_in_the_findings_timeline_for_those_who_may_see_it(db, ledger):
+    from audit.services.ledger import finding_detail
+
+    record(db, ledger, person="张三", basis="第五条")
+    entries = [e for e in finding_detail(db, SUPERVISOR, ledger["2026-0001"]).timeline if e.action == "measure"]
+    assert [e.note for e in entries] == ["提醒谈话 · 张三 · 区纪委监委 · 第五条"]
+    assert [e.action for e in finding_detail(db, UNIT, ledger["2026-0001"]).timeline].count("measure") == 1
+    assert "measure" not in [e.action for e in finding_detail(db, INSPECTOR, ledger["2026-0001"]).timeline]
+
+
+def test_a_bulletin_names_the_measures_decided_in_its_period(db, ledger):
+    from docx import Document
+
+    from audit.model import BulletinKind
+    from audit.services import bulletins
+
+    record(db, ledger, person="张三", decided_on=TODAY - timedelta(days=2))
+    draft = bulletins.draft_bulletin(db, SUPERVISOR, kind=BulletinKind.WEEKLY, period_from=TODAY - timedelta(days=7),
+                                     period_to=TODAY - timedelta(days=1), today=TODAY)
+    assert GUOSHENG in draft.units_named
+    text = "\n".join(p.text for p in Document(io.BytesIO(bulletins.bulletin_file(db, SUPERVISOR, draft, "docx"))).paragraphs)
+    assert "2026年3月8日，对国胜社区居委会张三予以提醒谈话。" in text
+    earlier = bulletins.draft_bulletin(db, SUPERVISOR, kind=BulletinKind.WEEKLY, period_from=date(2026, 2, 1),
+                                       period_to=date(2026, 2, 7), today=TODAY)
+    assert earlier.measures == ()

@@ -145,6 +145,13 @@ def blocks(bulletin: Bulletin, *, title: str, photos: dict[str, bytes | None]) -
     else:
         out.append(Block("paragraph", t("bulletin.doc.no_late")))
 
+    out.append(Block("heading", t("bulletin.doc.accountability")))
+    if bulletin.measures:
+        out += [Block("paragraph", t("bulletin.doc.measure_line", day=_day(m.decided_on, language), unit=m.unit,
+                                     person=f"{m.person}" if m.person else "", kind=m.kind)) for m in bulletin.measures]
+    else:
+        out.append(Block("paragraph", t("bulletin.doc.no_measures")))
+
     out.append(Block("heading", t("bulletin.doc.requirements")))
     out += [Block("paragraph", line) for line in bulletin.requirements.splitlines() if line.strip()]
     out += [Block("signature", bulletin.signature), Block("signature", _day(dated, language))]

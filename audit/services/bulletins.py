@@ -17,9 +17,10 @@ from datetime import date, datetime
 from audit import i18n
 from audit.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from audit.model import (
-    MAX_TYPICAL_CASES, Bulletin, BulletinFigures, BulletinKind, BulletinStatus, ProblemCount, Role,
+    MAX_TYPICAL_CASES, Bulletin, BulletinFigures, BulletinKind, BulletinStatus, MeasureLine, ProblemCount, Role,
     TypicalCase, UnitCount, User, new_id,
 )
+from audit.services.accountability import kind_name
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import bulletins as store
@@ -106,12 +107,14 @@ def draft_bulletin(database: Database, actor: User, *, kind: BulletinKind | str,
         figures = _figures(cursor, period_from, period_to, subdistrict, today, language)
         problems = _problems(cursor, period_from, period_to, subdistrict, language)
         late = tuple(UnitCount(unit, n) for unit, n in store.overdue_units(cursor, period_to, subdistrict, today))
+        measures = tuple(MeasureLine(day, kind_name(kind, language), unit, person) for day, kind, unit, person
+                         in store.measures_decided(cursor, period_from, period_to, subdistrict))
     return Bulletin(
         id=new_id(), kind=kind, period_from=period_from, period_to=period_to, subdistrict=subdistrict,
         language=language, as_of=today, figures=figures, problems=problems, overdue_units=late, cases=(),
         summary=default_summary(figures, period_from, period_to, language),
         requirements=i18n.t("bulletin.requirements.default", language),
-        signature=i18n.t("bulletin.signature.default", language), created_by=actor.username,
+        signature=i18n.t("bulletin.signature.default", language), created_by=actor.username, measures=measures,
     )
 
 
@@ -265,6 +268,8 @@ def _from_row(row: dict) -> Bulletin:
         summary=content["summary"], requirements=content["requirements"], signature=content["signature"],
         status=BulletinStatus(row["status"]), year=row["year"], number=row["number"], corrects=row["corrects"],
         corrects_label=content.get("corrects_label"), content_hash=row["content_hash"],
+        measures=tuple(MeasureLine(**{**entry, "decided_on": date.fromisoformat(entry["decided_on"])})
+                       for entry in content.get("measures", ())),
         created_by=row["created_by"], issued_by=row["issued_by"], issued_at=row["issued_at"], version=row["version"],
     )
 

@@ -225,3 +225,17 @@ def subdistricts(cursor: duckdb.DuckDBPyConnection, language: str) -> list[tuple
     return cursor.execute(
         f"SELECT DISTINCT subdistrict_zh, {column} FROM sites WHERE active AND subdistrict_zh <> '' ORDER BY 1"
     ).fetchall()
+
+
+def measures_decided(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
+                     subdistrict: str | None) -> list[tuple[date, str, str, str]]:
+    """(decided on, kind, unit, person) of measures decided in the period; in a subdistrict, those
+    linked to a finding at one of its sites."""
+    return cursor.execute(
+        f"""
+        SELECT m.decided_on, m.kind, m.unit, m.person FROM measures m
+        WHERE m.decided_on BETWEEN $start AND $end AND ($subdistrict IS NULL OR EXISTS (
+            SELECT 1 FROM findings f JOIN sites s ON s.id = f.site_id
+            WHERE list_contains(m.finding_ids, f.id) AND {_SITE_SCOPE}))
+        ORDER BY m.decided_on, m.unit, m.person
+        """, {"start": start, "end": end, "subdistrict": subdistrict}).fetchall()
