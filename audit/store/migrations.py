@@ -7,7 +7,7 @@ the application, which keeps the same schema usable on DuckLake later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import duckdb
 
@@ -39,10 +39,14 @@ def applied(database: Database) -> list[int]:
         return [row[0] for row in rows]
 
 
-def migrate(database: Database) -> list[int]:
-    """Apply what is pending; return the numbers applied."""
+def migrate(database: Database, *, only: Collection[int] | None = None) -> list[int]:
+    """Apply what is pending (of `only`, when given); return the numbers applied.
+
+    A restore builds the schema a backup was made with (`only` its migrations), loads it, and
+    applies the rest afterwards, as an upgrade of the original file would.
+    """
     done = set(applied(database))
-    pending = [entry for entry in MIGRATIONS if entry[0] not in done]
+    pending = [entry for entry in MIGRATIONS if entry[0] not in done and (only is None or entry[0] in only)]
     if not pending:
         return []
     with database.write() as cursor:
