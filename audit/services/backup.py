@@ -147,8 +147,10 @@ def _signing_key(database: Database) -> bytes:
     try:
         return secret_key.server_key(database.path)
     except OSError as error:
-        raise StoreUnavailable("backup.error.key_unwritable", reason="read_only",
-                               path=str(secret_key.key_path(database.path))) from error
+        full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        raise StoreUnavailable("backup.error.key_unwritable", reason="disk_full" if full else "read_only",
+                               path=str(secret_key.key_path(database.path)),
+                               detail=error.strerror or str(error)) from error
 
 
 def _export(database: Database, folder: Path, key: bytes) -> Manifest:
