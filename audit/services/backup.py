@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -267,7 +268,10 @@ class _Folder:
         return sorted(path.name for path in self.folder.iterdir())
 
     def open(self, name: str) -> BinaryIO:
-        return (self.folder / name).open("rb")
+        path = self.folder / name
+        if path.is_symlink() or not path.is_file():
+            raise InvalidInput("backup.error.not_a_file", field="from", source=str(self.folder), file=name)
+        return path.open("rb")
 
 
 class _Zip:
@@ -302,8 +306,13 @@ def _checked_copy(entries: _Entries, folder: Path, keys: list[bytes], trust_unsi
     if len(names) != len(set(names)):
         raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
                            reason="an entry appears twice")
-    with entries.open(MANIFEST) as file:
-        body, signature = _parse_manifest(file.read(MANIFEST_LIMIT + 1), source)
+    try:
+        with entries.open(MANIFEST) as file:
+            raw = file.read(MANIFEST_LIMIT + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
+                           reason=str(error)) from error
+    body, signature = _parse_manifest(raw, source)
     key = _verified_key(body, signature, keys, trust_unsigned, source)
     try:
         manifest = Manifest.from_body(body)
@@ -377,13 +386,17 @@ def _plain(name: str) -> bool:
 
 def _copy_checked(entries: _Entries, name: str, expected: FileDigest, target: Path, source: Path) -> None:
     digest, size = hashlib.sha256(), 0
-    with entries.open(name) as file, target.open("wb") as out:
-        while chunk := file.read(CHUNK):
-            size += len(chunk)
-            if size > expected.bytes:
-                break  # never unpack more than the manifest promised
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with entries.open(name) as file, target.open("wb") as out:
+            while chunk := file.read(CHUNK):
+                size += len(chunk)
+                if size > expected.bytes:
+                    break  # never unpack more than the manifest promised
+                digest.update(chunk)
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged zip
+        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=name,
+                           reason=str(error)) from error
     if size != expected.bytes or not hmac.compare_digest(digest.hexdigest(), expected.sha256):
         raise InvalidInput("backup.error.hash_mismatch", field="from", source=str(source), file=name)
 

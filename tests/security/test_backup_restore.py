@@ -243,3 +243,28 @@ def test_a_file_larger_than_its_manifest_says_is_refused(made, tmp_path):
     with pytest.raises(InvalidInput, match="photos.parquet in .* does not match the size and hash"):
         restore(made, tmp_path / "restored.duckdb", trust_unsigned=True)
     assert nothing_restored(tmp_path)
+
+
+def test_a_link_in_a_backup_folder_is_refused(made, tmp_path):
+    elsewhere = tmp_path / "elsewhere.parquet"
+    (made / "photos.parquet").rename(elsewhere)
+    (made / "photos.parquet").symlink_to(elsewhere)
+    with pytest.raises(InvalidInput, match="photos.parquet in .* is not a plain file"):
+        restore(made, tmp_path / "restored.duckdb")
+    assert nothing_restored(tmp_path)
+
+
+def test_a_damaged_zip_is_refused_naming_the_file(made, tmp_path):
+    archive = tmp_path / "backup.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as out:
+        for path in sorted(made.iterdir()):
+            out.write(path, path.name)
+    with zipfile.ZipFile(archive) as readable:
+        member = readable.getinfo("findings.parquet")
+    data = bytearray(archive.read_bytes())
+    middle = member.header_offset + 30 + len(member.filename) + member.file_size // 2
+    data[middle] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InvalidInput, match="is damaged, so nothing was restored: findings.parquet"):
+        restore(archive, tmp_path / "restored.duckdb")
+    assert nothing_restored(tmp_path)
