@@ -32,11 +32,10 @@ def work_path(target: Path, kind: str, pid: int | None = None) -> Path:
 def abandoned(target: Path, kind: str) -> list[Leftover]:
     """Work paths for `target` whose process no longer runs."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.{re.escape(kind)}-(\d+)(\.[a-z]+)?")
-    found = []
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
+    if not target.parent.is_dir():
         return []
-    for path in sorted(folder.iterdir()):
+    found = []
+    for path in sorted(target.parent.iterdir()):
         match = pattern.fullmatch(path.name)
         if match and not _running(int(match.group(1))):
             found.append(Leftover(path, int(match.group(1))))
