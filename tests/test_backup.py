@@ -28,7 +28,9 @@ from audit.photos import prepare_photo
 from audit.secret_key import server_key
 from audit.services.backup import MANIFEST, backup, backup_archive, restore, sign
 from audit.store import audit_log, open_database
-from audit.store.backup import contents
+from audit.store.backup import contents, table_columns
+from audit.store.db import Database
+from audit.store.migrations import MIGRATIONS, migrate
 from audit.store.photos import attach_photo, photo_bytes, save_photo
 from tests.conftest import ROOT
 from tests.reliability.records import record_finding
@@ -330,3 +332,21 @@ def test_the_panel_tells_a_non_admin_plainly(panel):
     app = panel(INSPECTOR)
     app.button(key="backup_make").click().run()
     assert [error.value for error in app.error] == ["只有管理员可以备份数据库。"]
+
+
+def test_a_backup_of_an_older_schema_is_loaded_as_made_then_upgraded(tmp_path):
+    older = Database(tmp_path / "older.duckdb")
+    migrate(older, only=[1, 3])  # as a version before the imported-ledger columns left it
+    with older.write() as cursor:
+        cursor.execute("INSERT INTO meta VALUES ('made by', 'an older version')")
+    manifest = backup(older, tmp_path / "backup")
+    older.close()
+    assert manifest.contents.migrations == [1, 3]
+    restore(tmp_path / "backup", tmp_path / "restored.duckdb")
+    restored = open_database(tmp_path / "restored.duckdb", read_only=True)
+    with restored.read() as cursor:
+        assert cursor.execute("SELECT value FROM meta WHERE name = 'made by'").fetchall() == [("an older version",)]
+        assert {"checklist_text", "item_text"} <= set(table_columns(cursor, "findings"))
+        assert [n for (n,) in cursor.execute("SELECT number FROM _migrations ORDER BY number").fetchall()] == \
+            [number for number, _, _ in MIGRATIONS]
+    restored.close()
