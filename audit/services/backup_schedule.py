@@ -86,12 +86,13 @@ def take_backup(database: Database, *, trigger: str, actor: User | None = None, 
     return run
 
 
-def record_download(database: Database, actor: User, archive: Path, findings: int) -> BackupRun:
-    """A backup the admin page zipped for download counts as a backup made by that admin."""
+def record_admin_backup(database: Database, actor: User, archive: Path | None, *, findings: int | None = None,
+                        error: str | None = None) -> BackupRun:
+    """A backup the admin page zipped for download (or failed to) counts like any other."""
     require(actor, Permission.BACKUP)
     moment = datetime.now(timezone.utc).isoformat()
-    return _record(database, BackupRun(moment, True, "admin", actor.username, str(archive), findings=findings,
-                                       last_ok_at=moment))
+    return _record(database, BackupRun(moment, error is None, "admin", actor.username, str(archive or ""),
+                                       error=error, findings=findings, last_ok_at=None if error else moment))
 
 
 def _record(database: Database, run: BackupRun) -> BackupRun:
