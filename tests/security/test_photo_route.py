@@ -121,3 +121,30 @@ def test_a_key_from_another_server_does_not_sign_for_this_one(db, client, eviden
         monkeypatch.delenv("AUDIT_SECRET_KEY")
         reload()
     assert client.get(url).status_code == 403
+
+
+def test_the_finding_page_shows_photos_from_the_signed_route_not_the_open_media_store(db_path, db, evidence,
+                                                                                   monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    finding_id, photo = evidence
+    db.close()
+    monkeypatch.setenv("AUDIT_DB", str(db_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        app.session_state["user"] = UNIT
+        app.run()
+        app.query_params["id"] = finding_id
+        app.switch_page("audit/ui/finding.py").run()
+        sources = [image.url for element in app.image for image in element.proto.imgs]
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    assert len(sources) == 1
+    assert urlsplit(sources[0]).path == f"/photos/{finding_id}/{photo.sha256}"
+    assert parse_qs(urlsplit(sources[0]).query)["account"] == [UNIT.id]
