@@ -81,16 +81,22 @@ def _latest(run: BackupRun | None) -> None:
         st.success(t("backup.latest.ok"), icon=":material/check_circle:")
     if run is None:
         return
-    # Folders and names come from the server and the accounts: shown as data, never as Markdown.
+    where = (t("backup.where.download", name=Path(run.folder).name) if run.trigger == "admin" and run.ok
+             else run.folder or "—")
     rows = {
         t("backup.field.at"): _local(run.moment),
         t("backup.field.result"): t(f"backup.result.{'ok' if run.ok else 'failed'}"),
         t("backup.field.trigger"): t(f"backup.trigger.{run.trigger}", by=run.by),
-        t("backup.field.folder"): run.folder or "—",
+        t("backup.field.folder"): where,
         t("backup.field.findings"): f"{run.findings:,}" if run.findings is not None else "—",
         t("backup.field.last_ok"): _local(run.last_ok),
     }
-    st.dataframe([{"": name, " ": value} for name, value in rows.items()], hide_index=True, width="stretch")
+    # Folders and names come from the server and the accounts: shown as plain text, never as Markdown.
+    with st.container(border=True, key="backup_latest"):
+        for label, value in rows.items():
+            name, shown = st.columns([1, 3], vertical_alignment="center")
+            name.caption(label)
+            shown.text(value)
     if run.error:
         st.code(run.error, language=None, wrap_lines=True)
 
