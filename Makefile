@@ -6,7 +6,7 @@ PORT   ?= 8501
 HOST   ?= 0.0.0.0
 DEMO_FINDINGS ?= 20000
 
-.PHONY: run test demo bench clean-demo
+.PHONY: run test demo bench clean-demo debian-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -27,7 +27,11 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	AUDIT_DB=$(DB) $(PY) -m uvicorn audit.ui.server:app --host $(HOST) --port $(PORT) --no-access-log
 
-test: $(VENV)/.installed-dev
+# Debian packages the tests need (.ci/debian-packages): installed when run as root, else one command to run is shown.
+debian-deps:
+	.ci/debian-deps
+
+test: debian-deps $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-dev
