@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from audit.settings import reload
 from audit.store.audit_log import verify
 from tests.test_ledger_store import ADMIN, SUPERVISOR, seed_ledger
 
-START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from audit.errors import AuditError
@@ -68,7 +68,7 @@ def take_backup(database: Database, *, trigger: str, actor: User | None = None, 
     """
     if actor is not None:
         require(actor, Permission.BACKUP)
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     folder = backup_folder(database)
     target = Path(out_dir) if out_dir is not None else dated_folder(folder, moment)
     who = actor.username if actor is not None else (by or trigger)
@@ -90,7 +90,7 @@ def record_admin_backup(database: Database, actor: User, archive: Path | None, *
                         error: str | None = None) -> BackupRun:
     """A backup the admin page zipped for download (or failed to) counts like any other."""
     require(actor, Permission.BACKUP)
-    moment = datetime.now(timezone.utc).isoformat()
+    moment = datetime.now(UTC).isoformat()
     return _record(database, BackupRun(moment, error is None, "admin", actor.username, str(archive or ""),
                                        error=error, findings=findings, last_ok_at=None if error else moment))
 
@@ -140,13 +140,13 @@ def backup_warning(run: BackupRun | None, now: datetime | None = None) -> str | 
         return "never"
     if not run.ok:
         return "failed"
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     return "stale" if run.last_ok is None or moment - run.last_ok > STALE_AFTER else None
 
 
 def seconds_until_due(database: Database, now: datetime | None = None) -> float:
     """How long the scheduler waits before the next backup: now when none was ever made."""
-    run, moment = latest_run(database), now or datetime.now(timezone.utc)
+    run, moment = latest_run(database), now or datetime.now(UTC)
     every = timedelta(hours=settings().backup_hours)
     if run is None:
         return 0.0

@@ -16,7 +16,13 @@ import streamlit as st
 
 from audit.errors import AuditError, PermissionDenied, StoreUnavailable
 from audit.services.backup import backup_archive
-from audit.services.backup_schedule import BackupRun, backup_folder, backup_warning, last_backup, record_admin_backup
+from audit.services.backup_schedule import (
+    BackupRun,
+    backup_folder,
+    backup_warning,
+    last_backup,
+    record_admin_backup,
+)
 from audit.settings import settings
 from audit.ui.session import current_user, database, t
 
@@ -60,9 +66,9 @@ def _make_backup() -> None:
     record_admin_backup(database(), current_user(), path, findings=manifest.rows("findings"))
     st.session_state[ARCHIVE_KEY] = {
         "path": str(path),
-        "summary": dict(created_at=f"{datetime.fromisoformat(manifest.created_at).astimezone():%Y-%m-%d %H:%M}",
-                        tables=len(manifest.contents.tables), findings=f"{manifest.rows('findings'):,}",
-                        photos=f"{manifest.rows('photos'):,}", seq=f"{manifest.contents.audit_log_seq:,}"),
+        "summary": {"created_at": f"{datetime.fromisoformat(manifest.created_at).astimezone():%Y-%m-%d %H:%M}",
+                    "tables": len(manifest.contents.tables), "findings": f"{manifest.rows('findings'):,}",
+                    "photos": f"{manifest.rows('photos'):,}", "seq": f"{manifest.contents.audit_log_seq:,}"},
     }
 
 

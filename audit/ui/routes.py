@@ -11,7 +11,12 @@ from starlette.routing import Route
 
 from audit.errors import AuditError, NotFound, PermissionDenied
 from audit.services.health import health
-from audit.services.photo_links import ROUTE, PhotoRequest, evidence_photo, signed_requester
+from audit.services.photo_links import (
+    ROUTE,
+    PhotoRequest,
+    evidence_photo,
+    signed_requester,
+)
 from audit.store.db import Database
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from audit.errors import InvalidInput
 from audit.model import Role, User
 from audit.services import backup_schedule as schedule
 from audit.settings import reload
@@ -28,11 +29,11 @@ def backed_up(app_db, *, days_ago: float = 0, fail_after: bool = False) -> None:
     database = open_database(app_db)
     try:
         schedule.take_backup(database, trigger="scheduled", by="server",
-                             now=datetime.now(timezone.utc) - timedelta(days=days_ago))
+                             now=datetime.now(UTC) - timedelta(days=days_ago))
         if fail_after:
             taken = app_db.parent / "taken"
             (taken / "x").mkdir(parents=True)
-            with pytest.raises(Exception):
+            with pytest.raises(InvalidInput):
                 schedule.take_backup(database, trigger="cli", by="cli:ops@host", out_dir=taken)
     finally:
         database.close()

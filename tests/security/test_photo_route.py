@@ -78,7 +78,7 @@ def test_a_tampered_address_is_refused(db, client, evidence, change):
 
 
 def test_an_address_for_another_photo_does_not_open_this_one(db, client, evidence):
-    finding_id, photo = evidence
+    photo = evidence[1]
     url = address(db, UNIT, evidence)
     other = url.replace(photo.sha256, "f" * 64)
     assert client.get(other).status_code == 403
