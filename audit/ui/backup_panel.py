@@ -110,7 +110,10 @@ def _latest(run: BackupRun | None) -> None:
 def render_backup_panel() -> None:
     st.subheader(t("backup.title"))
     st.caption(t("backup.explain"))
-    _latest(last_backup(database(), current_user()))
+    try:
+        _latest(last_backup(database(), current_user()))
+    except PermissionDenied:
+        pass  # the button below says so, should someone without the right get here
     config = settings()
     st.caption(t("backup.schedule", hours=f"{config.backup_hours:g}", folder=str(backup_folder(database())),
                  keep=config.backup_keep))
