@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 
 from audit.errors import AuditError
 from audit.services.backup_schedule import seconds_until_due, take_backup
+from audit.settings import settings
 from audit.ui.operations_listener import OperationsListener
 from audit.ui.routes import health_route, photo_route
 from audit.ui.security_headers import SecurityHeaders
@@ -27,16 +28,23 @@ from audit.ui.session import database
 
 log = logging.getLogger(__name__)
 SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
+RECHECK_SECONDS = 3600
 
 
 async def scheduled_backups() -> None:
-    """Back up whenever one is due; a failure is recorded and tried again later."""
+    """Back up whenever one is due. The due time is read again at least hourly, so a backup made
+    meanwhile from the admin page or the command line moves the next one on."""
     while True:
-        await asyncio.sleep(await asyncio.to_thread(seconds_until_due, database()))
         try:
-            await asyncio.to_thread(take_backup, database(), trigger="scheduled", by="server")
+            wait = await asyncio.to_thread(seconds_until_due, database())
+            if wait <= 0:
+                await asyncio.to_thread(take_backup, database(), trigger="scheduled", by="server")
+                # Not at once again even if the record could not be written: one period later.
+                wait = settings().backup_hours * 3600
         except (AuditError, OSError):
-            await asyncio.sleep(1)  # recorded by take_backup; the next due time comes from that record
+            log.exception("scheduled backup")  # take_backup has recorded it when it got that far
+            wait = RECHECK_SECONDS
+        await asyncio.sleep(min(wait, RECHECK_SECONDS))
 
 
 @asynccontextmanager
