@@ -154,3 +154,37 @@ def test_only_supervisors_make_plans(db, office):
     with pytest.raises(PermissionDenied):
         service.add_plan(db, office["li.na"], name="x", checklist_ids=["isolation_point"], site_kind="isolation_point",
                          team=["li.na"], every="daily", start=MARCH, end=MARCH, now=NOW)
+
+
+def test_the_command_line_adds_a_plan_and_writes_coverage(db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+    from audit.store import open_database
+
+    database = open_database(db_path)
+    sync_checklists(database, ROOT / "checklists")
+    import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
+    add_user(database, None, username="li.na", role="inspector", password=generate_password())
+    database.close()
+    runner = CliRunner()
+    common = ["--db", str(db_path)]
+    result = runner.invoke(cli, ["plan", "add", "--name", "隔离点每日督查", "--checklist", "isolation_point",
+                                 "--site-kind", "isolation_point", "--subdistrict", "虹桥街道", "--every", "daily",
+                                 "--from", "2026-03-01", "--to", "2026-03-31", "--team", "li.na", *common])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "coverage.csv"
+    result = runner.invoke(cli, ["coverage", "--from", "2026-03-01", "--to", "2026-03-03", "--out", str(out), *common])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 2 * 3 and all(line.split(",")[3] == '"false"' for line in lines[1:])
+    good = ["--every", "daily", "--from", "2026-03-01", "--to", "2026-03-31"]
+    for wrong, words in ((["--every", "fortnightly", "--team", "li.na"], "not understood"),
+                         (["--team", "ghost"], "'ghost'"),
+                         (["--self", "--team", "li.na"], "one of the two"),
+                         (["--from", "2026-13-01", "--team", "li.na"], "--from")):
+        result = runner.invoke(cli, ["plan", "add", "--name", "x", "--checklist", "isolation_point", "--site",
+                                     "CC-ISO-001", *good, *wrong, *common])
+        assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output, result.output

@@ -163,7 +163,7 @@ def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):
         FROM tasks t JOIN sites s ON s.id = t.site_id {_DONE}
         WHERE t.due BETWEEN $start AND $end
         ORDER BY t.due, s.code, t.checklist_id
-        """, {"start": start, "end": end}).fetch_record_batch()
+        """, {"start": start, "end": end}).to_arrow_reader()
 
 
 def site_codes_known(cursor: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, bool]:
