@@ -224,3 +224,9 @@ def coverage_bytes(database: Database, actor: User, **options) -> bytes:
     out = io.BytesIO()
     coverage_csv(database, actor, out=out, **options)
     return out.getvalue()
+
+
+def plan_choices(database: Database, actor: User, language: str) -> dict[str, dict[str, str]]:
+    require(actor, Permission.MANAGE_PLANS)
+    with database.read() as cursor:
+        return {name: dict(pairs) for name, pairs in store.choices(cursor, language).items()}

@@ -188,3 +188,20 @@ def users_with_roles(cursor: duckdb.DuckDBPyConnection, usernames: list[str]) ->
     return {row[0]: (row[1], row[2]) for row in cursor.execute(
         "SELECT username, role, active FROM users WHERE list_contains($names, username)",
         {"names": usernames}).fetchall()}
+
+
+def choices(cursor: duckdb.DuckDBPyConnection, language: str) -> dict[str, list[tuple[str, str]]]:
+    """What a plan form offers: checklists, sites, subdistricts and team members, as (value, label)."""
+    lang = "en" if language == "en" else "zh"
+    return {
+        "checklist": cursor.execute(
+            f"SELECT id, arg_max(title_{lang}, version) FROM checklists WHERE id NOT IN "
+            "(SELECT checklist_id FROM checklist_retirements) GROUP BY id ORDER BY id").fetchall(),
+        "site": cursor.execute(f"SELECT code, code || ' ' || name_{lang} FROM sites WHERE active ORDER BY code"
+                               ).fetchall(),
+        "subdistrict": cursor.execute(
+            f"SELECT DISTINCT subdistrict_zh, subdistrict_{lang} FROM sites WHERE active ORDER BY 1").fetchall(),
+        "team": cursor.execute(
+            "SELECT username, display_name || ' (' || username || ')' FROM users "
+            "WHERE active AND role IN ('inspector', 'supervisor') ORDER BY username").fetchall(),
+    }

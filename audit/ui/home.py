@@ -5,9 +5,11 @@ import streamlit as st
 from audit.services.overview import home_figures
 from audit.services.permissions import unit_scope
 from audit.ui.session import current_user, database, t
+from audit.ui.tasks import todays_tasks
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
+todays_tasks()
 
 figures = home_figures(database(), unit=unit_scope(current_user()))  # a unit sees only its own
 if figures.inspections == 0 and figures.findings == 0:
