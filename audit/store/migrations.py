@@ -212,3 +212,28 @@ def accountability(cursor: duckdb.DuckDBPyConnection) -> None:
         );
         """
     )
+
+
+@migration(22)
+def plans_and_tasks(cursor: duckdb.DuckDBPyConnection) -> None:
+    # A task's id is made from its site, checklist and day, so overlapping plans, or two servers
+    # making the same day's tasks, can never give one visit twice.
+    cursor.execute(
+        """
+        CREATE TABLE plans (
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, checklist_ids VARCHAR[] NOT NULL,
+            site_codes VARCHAR[] NOT NULL, site_kind VARCHAR, subdistrict VARCHAR, team VARCHAR[] NOT NULL,
+            self_inspection BOOLEAN NOT NULL, recurrence VARCHAR NOT NULL, start_day DATE NOT NULL,
+            end_day DATE NOT NULL, active BOOLEAN NOT NULL, made_through DATE,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            version INTEGER NOT NULL, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE tasks (
+            id VARCHAR NOT NULL, plan_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, checklist_id VARCHAR NOT NULL,
+            due DATE NOT NULL, team VARCHAR[] NOT NULL, self_inspection BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE checklist_retirements (checklist_id VARCHAR NOT NULL, retired_on DATE NOT NULL,
+                                            retired_by VARCHAR NOT NULL);
+        ALTER TABLE inspections ADD COLUMN self_reported BOOLEAN DEFAULT false;
+        """
+    )
