@@ -185,7 +185,11 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-def _text(value) -> str:
+FREE_TEXT = ("description", "requirement", "fix_report")
+"""Kept exactly as the cell holds it, blanks and all; codes and names are trimmed."""
+
+
+def _text(value, trim: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -193,7 +197,7 @@ def _text(value) -> str:
     if isinstance(value, str):
         # A sheet stores control characters (and a literal _xHHHH_) as _xHHHH_; openpyxl leaves them so.
         value = _ESCAPED.sub(lambda match: chr(int(match[1], 16)), value)
-    return str(value).strip()
+    return str(value).strip() if trim else str(value)
 
 
 def _moment(value) -> datetime | None:
@@ -228,8 +232,8 @@ class _Row:
         self.problems.append(RowProblem(self.number, heading, reason))
 
     def text(self, name: str, required: bool = False) -> str:
-        text = _text(self.raw(name))
-        if required and not text:
+        text = _text(self.raw(name), trim=name not in FREE_TEXT)
+        if required and not text.strip():
             self.problem(name, "is empty; every finding needs it")
         return text
 

@@ -21,7 +21,7 @@ import openpyxl
 
 from audit.errors import InvalidInput
 from audit.exports.columns import FIELDS as EXPORT_FIELDS
-from audit.exports.columns import FORMULA_START
+from audit.exports.formulas import is_formula_risk, neutralise
 from audit.model import Role, User
 from audit.services import inspections as inspecting
 from audit.services import rectification
@@ -184,12 +184,12 @@ def excel_text(value) -> str:
 
 def neutralised(text: str) -> str:
     """The exporter's CSV rule: text that starts like a formula gets a leading single quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralise(text)
 
 
 def formula_cells(csv_rows: list[list[str]], xlsx_rows: list[list]) -> int:
     """Cells a spreadsheet would run: CSV text starting like a formula, or XLSX formula cells."""
-    in_csv = sum(cell.startswith(FORMULA_START) for row in csv_rows for cell in row)
+    in_csv = sum(is_formula_risk(cell) for row in csv_rows for cell in row)
     in_xlsx = sum(cell.data_type == "f" for row in xlsx_rows for cell in row)
     return in_csv + in_xlsx
 
