@@ -2,8 +2,9 @@
 
 Offices head their columns in many ways (序号 or 编号, 问题描述 or 存在问题, 整改时限 or
 完成时限, ...), in Chinese or English, often under a title row; columns are found by
-heading wherever the heading row is in the first rows of the sheet. Unknown sites are
-created by name. Any problem in any row stops the whole import, so a half-imported
+heading wherever the heading row is in the first rows of the sheet. Sites are matched to
+the registry by code, then by exact name, and never changed by an import (an admin's
+corrections stand; differences are reported per row); a site is created only when nothing matches. Any problem in any row stops the whole import, so a half-imported
 ledger never exists; a dry run goes through every step and then rolls back.
 """
 
@@ -24,12 +25,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 from audit import i18n
 from audit.errors import AuditError
 from audit.exports.columns import FIELDS
-from audit.model import Finding, Severity, SiteKind, Status, new_id
+from audit.model import Finding, Severity, Site, SiteKind, Status, new_id
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
 from audit.store.findings import allocate_number, insert_finding, raise_sequence
-from audit.store.sites import import_sites
+from audit.store.sites import import_sites, list_sites
 
 HEADER_SEARCH_ROWS = 10
 REQUIRED = ("site", "description", "responsible_unit", "deadline", "found_at")
@@ -39,6 +40,7 @@ VARIANTS = {
     "number": ("编号", "序号", "问题编号", "no", "number", "#"),
     "finding_id": ("问题id", "findingid", "id"),
     "found_at": ("发现时间", "发现日期", "检查时间", "检查日期", "督查时间", "督查日期", "found", "datefound"),
+    "site_code": ("点位编码", "点位代码", "场所编码", "sitecode"),
     "site": ("检查点位", "检查地点", "点位", "地点", "点位名称", "检查对象", "被检查单位", "site"),
     "site_unit": ("点位所属单位", "所属单位", "siteunit", "sitesunit"),
     "site_kind": ("点位类型", "场所类型", "类型", "sitekind", "kind"),
@@ -88,6 +90,8 @@ class ImportReport:
     findings: int
     sites_created: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    site_differences: list[str] = field(default_factory=list)
+    """Rows whose site is registered with other details than the sheet's; the registry is kept."""
     dry_run: bool = False
 
 
@@ -139,6 +143,7 @@ class SheetFinding:
     finding_id: str | None
     found_at: datetime
     site: str
+    site_code: str | None
     site_unit: str | None
     site_kind: SiteKind | None
     subdistrict: str | None
@@ -279,13 +284,13 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     if finding_id and not _UUID.match(finding_id):
         row.problem("finding_id", f"'{finding_id}' is not a finding id; leave it empty for findings new to the app")
     texts = {name: row.text(name, name in REQUIRED) for name in (
-        "site", "site_unit", "subdistrict", "community", "checklist", "item", "description", "responsible_unit",
+        "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description", "responsible_unit",
         "responsible_person", "requirement", "fix_report", "inspector", "verifier")}
     if row.problems:
         return None, row.problems
     return SheetFinding(
         number, None if written.isdigit() or not written else written, finding_id, found_at,
-        texts["site"], texts["site_unit"] or None, SiteKind(kind) if kind else None, texts["subdistrict"] or None,
+        texts["site"], texts["site_code"] or None, texts["site_unit"] or None, SiteKind(kind) if kind else None, texts["subdistrict"] or None,
         texts["community"] or None, texts["checklist"] or None, texts["item"] or None, texts["description"],
         Severity(severity), texts["responsible_unit"], texts["responsible_person"], texts["requirement"],
         deadline.date(), Status(status), texts["fix_report"], closed_at if status == "closed" else None,
@@ -345,12 +350,52 @@ class _DryRun(Exception):
     """Raised at the end of a dry run so the transaction, complete but for this, rolls back."""
 
 
-def _site_rows(ledger: list[SheetFinding], known: dict[str, str]) -> tuple[list[dict], list[str]]:
-    """Registry rows for the sites the database does not know, one per name."""
+def _derived_code(name: str) -> str:
+    """The code a site created by an import gets: the same name always gives the same code."""
+    return "XLSX-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10].upper()
+
+
+class _Registry:
+    """The registered sites, looked up by code, then by exact name (an active site before an inactive one)."""
+
+    def __init__(self, sites: list[Site]):
+        self.by_code = {site.code: site for site in sites}
+        self.by_name: dict[str, Site] = {}
+        for site in sorted(sites, key=lambda site: (site.active, site.id)):
+            self.by_name |= {site.name.zh: site, site.name.en: site}
+
+    def match(self, row: SheetFinding) -> Site | None:
+        # A derived code that is registered is a site an earlier import made and an admin has since renamed.
+        return (self.by_code.get(row.site_code or "") or self.by_name.get(row.site)
+                or self.by_code.get(_derived_code(row.site)))
+
+
+def _differences(row: SheetFinding, site: Site) -> list[str]:
+    """What the sheet says of a registered site that the registry says otherwise."""
+    said = {"site": row.site, "site_unit": row.site_unit, "subdistrict": row.subdistrict, "community": row.community}
+    registered = {"site": site.name, "site_unit": site.unit, "subdistrict": site.subdistrict,
+                  "community": site.community}
+    differences = [f"{name.replace('_', ' ')} '{said[name]}' (registered: '{registered[name].zh}')"
+                   for name in said if said[name] and said[name] not in (registered[name].zh, registered[name].en)]
+    if row.site_kind and row.site_kind != site.kind:
+        differences.append(f"site kind '{row.site_kind.value}' (registered: '{site.kind.value}')")
+    return differences
+
+
+def _site_rows(ledger: list[SheetFinding], registry: _Registry) -> tuple[list[dict], list[str], list[str]]:
+    """Registry rows for the sites nothing registered matches, one per name; warnings; differences."""
     unknown = i18n.t("ledger.import.not_stated", "zh-CN")
-    rows, warnings, seen = [], [], set()
+    rows, warnings, differences, seen = [], [], [], set()
     for finding in ledger:
-        if finding.site in known or finding.site in seen:
+        site = registry.match(finding)
+        if site is not None:
+            differ = _differences(finding, site)
+            if differ:
+                differences.append(f"row {finding.row}: site {site.code} '{site.name.zh}' is kept as registered; "
+                                   f"the sheet says {', '.join(differ)}. Change the site on the Sites page if the "
+                                   "sheet is right.")
+            continue
+        if finding.site in seen:
             continue
         seen.add(finding.site)
         if finding.site_kind is None:
@@ -359,10 +404,10 @@ def _site_rows(ledger: list[SheetFinding], known: dict[str, str]) -> tuple[list[
         place = {"name": finding.site, "unit": finding.site_unit or finding.responsible_unit,
                  "district": unknown, "subdistrict": finding.subdistrict or unknown,
                  "community": finding.community or unknown}
-        code = "XLSX-" + hashlib.sha1(finding.site.encode("utf-8")).hexdigest()[:10].upper()
-        rows.append({"code": code, "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
+        rows.append({"code": finding.site_code or _derived_code(finding.site),
+                     "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
                      **{f"{key}_{lang}": value for key, value in place.items() for lang in ("zh", "en")}})
-    return rows, warnings
+    return rows, warnings, differences
 
 
 def _conflicts(cursor, ledger: list[SheetFinding]) -> list[str]:
@@ -405,20 +450,20 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
             problems = _conflicts(cursor, ledger)
             if problems:
                 raise LedgerImportError(problems)
-            sites = store.site_ids_by_name(cursor)
-            new_sites, report.warnings = _site_rows(ledger, sites)
+            new_sites, report.warnings, report.site_differences = _site_rows(
+                ledger, _Registry(list_sites(cursor, active_only=False)))
             if new_sites:
-                import_sites(cursor, new_sites, actor=actor)
-                sites = store.site_ids_by_name(cursor)
+                import_sites(cursor, new_sites, actor=actor)  # every code is new: nothing registered changes
                 report.sites_created = [row["name_zh"] for row in new_sites]
-                for site in new_sites:
-                    audit_log.append(cursor, actor=actor, action="site.created", entity="site",
-                                     entity_id=sites[site["name_zh"]], after=site | {"source": source})
+            registry = _Registry(list_sites(cursor, active_only=False))
+            for site in new_sites:
+                audit_log.append(cursor, actor=actor, action="site.created", entity="site",
+                                 entity_id=registry.by_code[site["code"]].id, after=site | {"source": source})
             words = store.checklist_words_index(cursor)
             _reserve_numbers(cursor, ledger)
             for row in ledger:
                 checklist = words.get((row.checklist, row.item), words.get((row.checklist, None), (None, None)))
-                finding = _finding(cursor, row, sites[row.site], checklist)
+                finding = _finding(cursor, row, registry.match(row).id, checklist)
                 insert_finding(cursor, finding)
                 unmatched = (row.checklist if checklist[0] is None else None, row.item if checklist[1] is None else None)
                 if any(unmatched):  # words that match no registered checklist are kept as written
