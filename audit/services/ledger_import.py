@@ -4,8 +4,8 @@ Offices head their columns in many ways (序号 or 编号, 问题描述 or 存�
 完成时限, ...), in Chinese or English, often under a title row; columns are found by
 heading wherever the heading row is in the first rows of the sheet. Sites are matched to
 the registry by code, then by exact name, and never changed by an import (an admin's
-corrections stand; differences are reported per row); a site is created only when nothing matches. Any problem in any row stops the whole import, so a half-imported
-ledger never exists; a dry run goes through every step and then rolls back.
+corrections stand; differences are reported per row); a site is created only when nothing
+matches. Any problem in any row stops the whole import, so a half-imported ledger never exists; a dry run goes through every step and then rolls back.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.exports.columns import FIELDS
 from audit.model import Finding, Severity, Site, SiteKind, Status, new_id
+from audit.services.limits import LIMITS
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
@@ -33,6 +34,9 @@ from audit.store.findings import allocate_number, insert_finding, raise_sequence
 from audit.store.sites import import_sites, list_sites
 
 HEADER_SEARCH_ROWS = 10
+MAX_SEQUENCE = 99_999
+"""The highest NNNN a kept number YYYY-NNNN may have: it moves the year's counter past it."""
+FIRST_YEAR = 2000
 REQUIRED = ("site", "description", "responsible_unit", "deadline", "found_at")
 
 # Headings seen in office ledgers, besides this app's own in both languages.
@@ -268,7 +272,44 @@ def _known(kind: str, members) -> str:
                      for m in members)
 
 
-def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, list[RowProblem]]:
+def _check_dates(row: _Row, found_at: datetime | None, deadline: datetime | None, closed_at: datetime | None,
+                 today: date) -> None:
+    if found_at is None:
+        return
+    found = f"{found_at:%Y-%m-%d}"
+    if found_at.date() > today:
+        row.problem("found_at", f"'{found}' is in the future; give the day the problem was found")
+    elif found_at.year < FIRST_YEAR:
+        row.problem("found_at", f"'{found}' is before {FIRST_YEAR}; give the day the problem was found")
+    if deadline is not None and deadline.date() < found_at.date():
+        row.problem("deadline", f"'{deadline:%Y-%m-%d}' is before the day the problem was found ({found}); "
+                                "give the deadline that was set, on or after that day")
+    if closed_at is not None and closed_at.date() < found_at.date():
+        row.problem("closed_on", f"'{closed_at:%Y-%m-%d}' is before the day the problem was found ({found}); "
+                                 "give the day the finding was closed")
+
+
+def _check_number(row: _Row, written: str, today: date) -> None:
+    """A kept number YYYY-NNNN moves that year's counter, so it must be one the app could have given."""
+    match = re.fullmatch(r"(\d{4})-(\d+)", written)
+    if len(written) > 30:
+        row.problem("number", f"'{written[:30]}...' is too long for a finding number; leave it empty and the app "
+                              "numbers the finding")
+    elif match and not (FIRST_YEAR <= int(match[1]) <= today.year and int(match[2]) <= MAX_SEQUENCE):
+        row.problem("number", f"'{written}' is not a number this ledger could have given (years {FIRST_YEAR} to "
+                              f"{today.year}, at most {MAX_SEQUENCE} a year); correct it, or leave it empty and the "
+                              "app numbers the finding")
+
+
+def _check_lengths(row: _Row, texts: dict[str, str]) -> None:
+    for name, text in texts.items():
+        if name in LIMITS and len(text) > LIMITS[name]:
+            row.problem(name, f"has {len(text)} characters, more than the {LIMITS[name]} the form allows; shorten it")
+
+
+def read_row(number: int, values: tuple, columns, today: date | None = None) -> tuple[SheetFinding | None,
+                                                                                      list[RowProblem]]:
+    today = today or date.today()
     row = _Row(number, values, columns)
     found_at, deadline = row.moment("found_at", True), row.moment("deadline", True)
     closed_at = row.moment("closed_on")
@@ -280,12 +321,15 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     severity = row.word("severity", SEVERITY_WORDS, _known("severity", Severity)) or "minor"
     kind = row.word("site_kind", KIND_WORDS, ", ".join(k.value for k in SiteKind))
     written = row.text("number")
+    _check_number(row, written, today)
+    _check_dates(row, found_at, deadline, closed_at if status == "closed" else None, today)
     finding_id = row.text("finding_id").lower() or None
     if finding_id and not _UUID.match(finding_id):
         row.problem("finding_id", f"'{finding_id}' is not a finding id; leave it empty for findings new to the app")
     texts = {name: row.text(name, name in REQUIRED) for name in (
         "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description", "responsible_unit",
         "responsible_person", "requirement", "fix_report", "inspector", "verifier")}
+    _check_lengths(row, texts)
     if row.problems:
         return None, row.problems
     return SheetFinding(
@@ -298,7 +342,7 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     ), []
 
 
-def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
+def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[SheetFinding], list[str]]:
     """Every data row of the sheet, checked; raises LedgerImportError listing all problems."""
     path = Path(path)
     rows = _sheet_rows(path)
@@ -314,7 +358,7 @@ def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
     for number, values in rows:
         if all(value is None or str(value).strip() == "" for value in values):
             continue
-        row, row_problems = read_row(number, values, columns)
+        row, row_problems = read_row(number, values, columns, today)
         problems += row_problems + _repeated(number, values, columns, first_seen)
         if row:
             ledger.append(row)
@@ -477,9 +521,10 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
     return report
 
 
-def import_ledger(database: Database, path: str | Path, *, actor: str, dry_run: bool = False) -> ImportReport:
+def import_ledger(database: Database, path: str | Path, *, actor: str, dry_run: bool = False,
+                  today: date | None = None) -> ImportReport:
     """Read, check and store the ledger in one transaction; nothing is stored if anything is wrong."""
-    ledger, warnings = read_ledger(path)
+    ledger, warnings = read_ledger(path, today)
     report = save_ledger(database, ledger, actor=actor, source=Path(path).name, dry_run=dry_run)
     report.warnings = warnings + report.warnings
     return report
