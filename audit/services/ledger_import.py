@@ -99,13 +99,71 @@ class ImportReport:
     dry_run: bool = False
 
 
+# A workbook is a zip of XML parts, which openpyxl parses whole (the shared strings into one
+# Python object each): a small file can declare far more than it holds. Its parts are
+# weighed from the zip's directory, and the shared strings counted, before any is parsed,
+# so an upload of 5 MB peaks under 300 MB (tests/security/test_parser_bombs.py).
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_OTHER_PART = 5 * 1024 * 1024
+"""Any part but the sheets and the shared strings: styles, workbook, relationships."""
+MAX_RATIO = 100
+"""Text compresses 3 to 20 times; a part that shrank a hundredfold is filler."""
+MAX_SHARED_STRINGS = 200_000
+MAX_ROWS = 50_000
+MAX_COLUMNS = 100
+MAX_PROBLEMS = 200
+"""Past this many, reading stops: the first ones are enough to fix before trying again."""
+
+
+def _refuse_bomb(path: Path) -> None:
+    """Refuses a workbook whose parts would take more to parse than any ledger needs."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            problem = _weigh(parts)
+            if problem is None and "xl/sharedStrings.xml" in archive.namelist():
+                problem = _count_strings(archive)
+    except (OSError, zipfile.BadZipFile):
+        return  # openpyxl says what is wrong with the file itself
+    if problem:
+        raise LedgerImportError([f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx "
+                                 "workbook, or split it into smaller files"])
+
+
+def _weigh(parts: list[zipfile.ZipInfo]) -> str | None:
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNCOMPRESSED:
+        return f"it unpacks to {total // 1048576} MB, more than the {MAX_UNCOMPRESSED // 1048576} MB a ledger may"
+    for part in parts:
+        sheet_data = part.filename.startswith("xl/worksheets/") or part.filename == "xl/sharedStrings.xml"
+        if not sheet_data and part.file_size > MAX_OTHER_PART:
+            return f"its part {part.filename} unpacks to {part.file_size // 1048576} MB, far more than a ledger needs"
+        if part.file_size > 1048576 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            return (f"its part {part.filename} is packed {part.file_size // max(part.compress_size, 1)} times "
+                    "smaller than it unpacks, which no real ledger is")
+    return None
+
+
+def _count_strings(archive: zipfile.ZipFile) -> str | None:
+    count, tail = 0, b""
+    with archive.open("xl/sharedStrings.xml") as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            count += text.count(b"<si>") + text.count(b"<si ")
+            tail = text[-3:]
+            if count > MAX_SHARED_STRINGS:
+                return f"it holds more than {MAX_SHARED_STRINGS:,} different texts, more than a ledger may"
+    return None
+
+
 def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
+    _refuse_bomb(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise LedgerImportError([f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
     try:
-        for number, row in enumerate(workbook.active.iter_rows(values_only=True), 1):
+        for number, row in enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
             yield number, row
     finally:
         workbook.close()
@@ -358,10 +416,16 @@ def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[Sheet
     for number, values in rows:
         if all(value is None or str(value).strip() == "" for value in values):
             continue
+        if len(ledger) + len(problems) >= MAX_ROWS:
+            raise LedgerImportError([f"row {number}: the sheet has more than {MAX_ROWS:,} findings; "
+                                     "split it into smaller files and import each"])
         row, row_problems = read_row(number, values, columns, today)
         problems += row_problems + _repeated(number, values, columns, first_seen)
         if row:
             ledger.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(RowProblem(number, None, "more problems may follow; fix these, then import again"))
+            break
     if not ledger and not problems:
         problems.append(RowProblem(header_row, None, "the sheet has headings but no findings under them"))
     if problems:
