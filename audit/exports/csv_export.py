@@ -1,9 +1,9 @@
 """The ledger as CSV that Excel opens with its Chinese intact and its cells inert.
 
 Excel reads a CSV as the local code page unless it starts with a UTF-8 byte-order mark,
-and runs any cell that looks like a formula, so text that starts like one is prefixed
-with a single quote (the rule is `audit.exports.formulas`). Batches go from DuckDB to the file through Arrow,
-without a Python object per cell, which keeps a 100,000-row export close to DuckDB's own speed.
+and runs any cell that looks like a formula, so text that starts like one is prefixed with a
+single quote (the rule is `audit.exports.formulas`). Batches go from DuckDB to the file through
+Arrow, without a Python object per cell, which keeps a 100,000-row export close to DuckDB's own speed.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Offices head their columns in many ways (序号 or 编号, 问题描述 or 存�
 heading wherever the heading row is in the first rows of the sheet. Sites are matched to
 the registry by code, then by exact name, and never changed by an import (an admin's
 corrections stand; differences are reported per row); a site is created only when nothing
-matches. Any problem in any row stops the whole import, so a half-imported ledger never exists; a dry run goes through every step and then rolls back.
+matches. Any problem in any row stops the whole import, so a half-imported ledger never
+exists; a dry run goes through every step and then rolls back.
 """
 
 from __future__ import annotations
@@ -385,14 +386,16 @@ def read_row(number: int, values: tuple, columns, today: date | None = None) -> 
     if finding_id and not _UUID.match(finding_id):
         row.problem("finding_id", f"'{finding_id}' is not a finding id; leave it empty for findings new to the app")
     texts = {name: row.text(name, name in REQUIRED) for name in (
-        "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description", "responsible_unit",
+        "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description",
+        "responsible_unit",
         "responsible_person", "requirement", "fix_report", "inspector", "verifier")}
     _check_lengths(row, texts)
     if row.problems:
         return None, row.problems
     return SheetFinding(
         number, None if written.isdigit() or not written else written, finding_id, found_at,
-        texts["site"], texts["site_code"] or None, texts["site_unit"] or None, SiteKind(kind) if kind else None, texts["subdistrict"] or None,
+        texts["site"], texts["site_code"] or None, texts["site_unit"] or None, SiteKind(kind) if kind else None,
+        texts["subdistrict"] or None,
         texts["community"] or None, texts["checklist"] or None, texts["item"] or None, texts["description"],
         Severity(severity), texts["responsible_unit"], texts["responsible_person"], texts["requirement"],
         deadline.date(), Status(status), texts["fix_report"], closed_at if status == "closed" else None,

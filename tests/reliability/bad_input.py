@@ -25,9 +25,8 @@ from audit.exports.formulas import is_formula_risk, neutralise
 from audit.model import Role, User
 from audit.services import inspections as inspecting
 from audit.services import rectification
-from audit.services.inspections.problems import LIMITS as FORM_LIMITS
 from audit.services.ledger import export_ledger
-from audit.services.rectification import LIMITS as STEP_LIMITS
+from audit.services.limits import LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
@@ -81,8 +80,8 @@ FIELDS = (*FORM_FIELDS, "inspectors", "fix_report", "reason")
 def limit(name: str) -> int:
     """The longest text the field takes."""
     if name == "inspectors":
-        return FORM_LIMITS["inspector"]
-    return FORM_LIMITS[name] if name in FORM_FIELDS else STEP_LIMITS[name]
+        return LIMITS["inspector"]
+    return LIMITS[name]
 
 
 @dataclass

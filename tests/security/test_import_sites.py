@@ -7,6 +7,7 @@ from audit.store import audit_log
 from audit.store.sites import import_sites, list_sites
 from tests.test_import import findings_in, write_sheet
 
+PLACE = {f"{level}_{lang}": "永兴" for level in ("district", "subdistrict", "community") for lang in ("zh", "en")}
 HEAD = ["编号", "发现时间", "检查点位", "点位所属单位", "点位类型", "问题描述", "责任单位", "整改时限"]
 
 
@@ -28,8 +29,7 @@ def test_a_second_import_leaves_an_admins_correction_of_a_site_alone(db, tmp_pat
     import_ledger(db, write_sheet(tmp_path / "first.xlsx", [HEAD, row("2026-0001", "国胜隔离点")]), actor="tester")
     [(code, *_)] = registry(db)
     corrected = {"code": code, "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point", "kind": "hospital",
-                 **{f"{level}_{lang}": "永兴" for level in ("district", "subdistrict", "community") for lang in ("zh", "en")},
-                 "unit_zh": "永兴街道办", "unit_en": "Yongxing office"}
+                 **PLACE, "unit_zh": "永兴街道办", "unit_en": "Yongxing office"}
     with db.write() as cursor:
         import_sites(cursor, [corrected], actor="admin")
     before = registry(db)
@@ -56,8 +56,7 @@ def registry_id(db, code: str) -> str:
 
 def test_sites_are_matched_by_code_then_exact_name_and_created_only_when_nothing_matches(db, tmp_path):
     registered = {"code": "GS-01", "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point",
-                  "kind": "isolation_point", "unit_zh": "国胜社区居委会", "unit_en": "Guosheng committee",
-                  **{f"{level}_{lang}": "永兴" for level in ("district", "subdistrict", "community") for lang in ("zh", "en")}}
+                  "kind": "isolation_point", "unit_zh": "国胜社区居委会", "unit_en": "Guosheng committee", **PLACE}
     with db.write() as cursor:
         import_sites(cursor, [registered], actor="admin")
     rows = [HEAD + ["点位编码"],

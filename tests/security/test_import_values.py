@@ -23,7 +23,8 @@ def changed(**cells) -> list:
 
 
 @pytest.mark.parametrize("row, expected", [
-    (changed(整改时限="2026-02-27"), "row 2: 整改时限: '2026-02-27' is before the day the problem was found (2026-03-01)"),
+    (changed(整改时限="2026-02-27"),
+     "row 2: 整改时限: '2026-02-27' is before the day the problem was found (2026-03-01)"),
     (changed(发现时间="9999-03-01", 整改时限="9999-03-03"), "row 2: 发现时间: '9999-03-01' is in the future"),
     (changed(发现时间=2958465, 整改时限=2958465), "row 2: 发现时间: '9999-12-31' is in the future"),
     (changed(整改状态="已销号", 销号日期="2026-02-01"),

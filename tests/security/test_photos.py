@@ -18,8 +18,8 @@ PEAK_MB = 150
 
 
 def prepare_in_child(path) -> tuple[float, str]:
-    return peak_mb(f"from pathlib import Path\nfrom audit.photos import prepare_photo\ndata = Path({str(path)!r}).read_bytes()",
-                   "prepare_photo(data)")
+    setup = f"from pathlib import Path\nfrom audit.photos import prepare_photo\ndata = Path({str(path)!r}).read_bytes()"
+    return peak_mb(setup, "prepare_photo(data)")
 
 
 def test_a_small_png_declaring_60_megapixels_is_refused_before_it_is_decoded(tmp_path):
