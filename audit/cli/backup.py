@@ -1,9 +1,12 @@
 """`backup` and `restore`: a checked copy of the database, and a checked way back from it."""
 
+import getpass
+import socket
 from pathlib import Path
 
 import click
 
+from audit import operations
 from audit.cli import cli, db_option
 from audit.errors import StoreUnavailable
 from audit.services import backup as service
@@ -30,7 +33,13 @@ def open_for_backup(db_path: str):
               help="New (or empty) folder to write the backup into.")
 @db_option
 def backup(out_dir: Path, db_path: str) -> None:
-    """Write a consistent copy of the database (Parquet files and a manifest) to a folder."""
+    """Write a consistent copy of the database (Parquet files and a manifest) to a folder.
+
+    While the app runs, the app holds the database: the backup is asked of it through its
+    local operations route, and the app writes the folder.
+    """
+    if _backup_through_server(db_path, out_dir):
+        return
     database = open_for_backup(db_path)
     try:
         manifest = service.backup(database, out_dir)
@@ -39,6 +48,22 @@ def backup(out_dir: Path, db_path: str) -> None:
     click.echo(f"Backup of {db_path} written to {out_dir}: {len(manifest.contents.tables)} tables, "
                f"{manifest.rows('findings'):,} findings, {manifest.rows('photos'):,} photos, "
                f"audit log up to entry {manifest.contents.audit_log_seq:,}.")
+
+
+def _backup_through_server(db_path: str, out_dir: Path) -> bool:
+    port = operations.running_server(db_path)
+    if port is None:
+        return False
+    by = f"cli:{getpass.getuser()}@{socket.gethostname()}"
+    try:
+        answer = operations.ask(db_path, port, operations.BACKUP_PATH, {"out": str(out_dir.resolve()), "by": by})
+    except OSError:
+        return False  # the server has just stopped: back up directly
+    if not answer.get("ok"):
+        raise click.ClickException(f"The running app refused the backup: {answer.get('error')}")
+    click.echo(f"Backup of {db_path} written to {answer['folder']} by the running app: "
+               f"{answer['findings']:,} findings.")
+    return True
 
 
 @cli.command()
