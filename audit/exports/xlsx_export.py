@@ -65,7 +65,7 @@ class LedgerSheet(Worksheet):
     Kept because XlsxWriter's public API is about 3 times slower, which misses the 10 s target
     for 100,000 findings: `python bench/export.py --writers` (same rows, constant_memory) printed
     `ledger_sheet_s=44.4 write_row_s=137.6 write_cells_s=142.2` on a machine loaded 8-fold; the
-    whole export with this writer takes 6.8 s unloaded (README), so about 21 s with the public API.
+    whole export with this writer took 6.8 s on the idle machine, so about 21 s with the public API.
     """
 
     def write_ledger_batch(self, first_row: int, batch: pa.RecordBatch, styles: Sequence[Format]) -> int:
