@@ -9,13 +9,14 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.model import Severity
-from audit.services.inspections import photo
 from audit.ui import errors as ui_errors
-from audit.ui.session import current_user, database, t
+from audit.ui.session import t
 from audit.ui.text import plain
 
 ERRORS = "inspect.errors"
 SAVED = "inspect.saved"
+
+
 def attempt(key: str, action: Callable[[], object]) -> bool:
     """Run one service call from a widget callback; keep its error to show beside the widget."""
     errors = st.session_state.setdefault(ERRORS, {})
@@ -27,12 +28,6 @@ def attempt(key: str, action: Callable[[], object]) -> bool:
     errors.pop(key, None)
     st.session_state[SAVED] = datetime.now()
     return True
-
-
-@st.cache_data(max_entries=500, show_spinner=False)
-def thumbnail(sha256: str) -> bytes | None:
-    # Photos are stored by content hash, so a cached thumbnail can never be out of date.
-    return photo(database(), current_user(), sha256)
 
 
 def show_kept_error(key: str) -> None:

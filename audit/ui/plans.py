@@ -11,6 +11,7 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.model import WEEKDAYS, SiteKind
 from audit.services import plans as service
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, now, t
 
 NOTICE = "plans.notice"
@@ -18,10 +19,6 @@ state = st.session_state
 user = current_user()
 lang = language()
 today = now().date()
-
-
-def show_error(error: AuditError) -> None:
-    st.error(error.text(lang), icon=":material/error:")
 
 
 def coverage_section() -> None:

@@ -11,6 +11,7 @@ from audit.services.accounts import add_user, generate_password
 from audit.services.checklists import sync_checklists
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
+from tests.app.screen import error_text
 from tests.conftest import ROOT
 
 PAGE = "audit/ui/plans.py"
@@ -64,7 +65,7 @@ def test_a_bad_plan_says_which_field_and_keeps_the_form(make_app, office):
     next(m for m in app.multiselect if m.label == "检查表").select("isolation_point")
     next(m for m in app.multiselect if m.label == "督查组成员").select("t-inspector")
     button(app, "保存计划").click().run()
-    assert "按所选站点和规则，目前没有一个在用的站点：请调整站点、类型或街道。" in [e.value for e in app.error]
+    assert "按所选站点和规则，目前没有一个在用的站点：请调整站点、类型或街道。" in [error_text(e) for e in app.error]
     assert next(t for t in app.text_input if t.label == "计划名称").value == "没有站点的计划"
 
 
