@@ -205,7 +205,8 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
         root = loader.get_single_node()
         return (loader.construct_document(root) if root is not None else None), root
     except AliasRefused as error:
-        raise ChecklistError([Problem(file, error.line, None, error.reason)]) from None
+        raise ChecklistError("checklists.error.invalid",
+                             problems=[Problem(file, error.line, None, error.reason)]) from None
     except yaml.MarkedYAMLError as error:
         raise ChecklistError("checklists.error.invalid", problems=[_yaml_problem(file, error)]) from None
     except yaml.YAMLError as error:

@@ -129,8 +129,9 @@ def _refuse_bomb(path: Path) -> None:
     except (OSError, zipfile.BadZipFile):
         return  # openpyxl says what is wrong with the file itself
     if problem:
-        raise LedgerImportError([f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx "
-                                 "workbook, or split it into smaller files"])
+        raise LedgerImportError("ledger.import.error.refused", problems=[
+            f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx workbook, "
+            "or split it into smaller files"])
 
 
 def _weigh(parts: list[zipfile.ZipInfo]) -> str | None:
@@ -425,8 +426,8 @@ def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[Sheet
         if all(value is None or str(value).strip() == "" for value in values):
             continue
         if len(ledger) + len(problems) >= MAX_ROWS:
-            raise LedgerImportError([f"row {number}: the sheet has more than {MAX_ROWS:,} findings; "
-                                     "split it into smaller files and import each"])
+            raise LedgerImportError("ledger.import.error.refused", problems=[
+                f"row {number}: the sheet has more than {MAX_ROWS:,} findings; split it into smaller files and import each"])
         row, row_problems = read_row(number, values, columns, today)
         problems += row_problems + _repeated(number, values, columns, first_seen)
         if row:

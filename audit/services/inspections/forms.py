@@ -176,7 +176,7 @@ def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, t
     with database.read() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
         if sha256 not in draft.photos:
-            raise NotFound("That photo is not part of this finding form.", field="photo")
+            raise NotFound("inspect.error.photo_not_on_form", field="photo")
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
