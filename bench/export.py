@@ -29,9 +29,10 @@ from audit.exports import columns  # noqa: E402
 from audit.model import Role, User  # noqa: E402
 from audit.services.ledger import export_ledger  # noqa: E402
 from audit.store import open_database  # noqa: E402
-from audit.store.ledger import LedgerFilter, copy_export_to_csv  # noqa: E402
+from audit.model import FindingFilter  # noqa: E402
+from audit.store.ledger import copy_export_to_csv  # noqa: E402
 
-EVERYTHING = LedgerFilter()
+EVERYTHING = FindingFilter()
 READER = User("bench", "bench", "bench", Role.SUPERVISOR)
 
 

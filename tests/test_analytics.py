@@ -13,11 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from audit import analytics
-from audit.analytics import Filters
+from audit.services import dashboard as analytics
 from audit.errors import PermissionDenied
-from audit.model import (Checklist, Item, ResponseType, Role, Section, Severity, SiteKind, Status, Text, User,
-                         new_id, overdue_colour)
+from audit.model import (Checklist, FindingFilter, Item, ResponseType, Role, Section, Severity, SiteKind, Status, Text,
+                         User, new_id, overdue_colour)
 from audit.store import analytics as store
 from audit.store.checklists import register
 from audit.store.demo import insert_table
@@ -125,7 +124,7 @@ def district(db):
     return build_district(db, TODAY)
 
 
-MONTH = Filters(start=TODAY - timedelta(days=29), end=TODAY)
+MONTH = FindingFilter(found_from=TODAY - timedelta(days=29), found_to=TODAY)
 
 
 def board(db, filters=MONTH, actor=SUPERVISOR, **options):
@@ -139,12 +138,12 @@ def figures(result) -> dict[str, tuple]:
 def test_filters_compare_with_the_period_of_the_same_length_before():
     assert MONTH.days == 30
     assert MONTH.previous_start == date(2026, 1, 31)
-    assert Filters.last_days(TODAY) == Filters(start=date(2026, 1, 1), end=TODAY)
+    assert FindingFilter.last_days(TODAY) == FindingFilter(found_from=date(2026, 1, 1), found_to=TODAY)
 
 
 @pytest.mark.parametrize("days, grain", [(1, "day"), (31, "day"), (32, "week"), (183, "week"), (184, "month")])
 def test_the_time_grain_follows_the_length_of_the_range(days, grain):
-    assert Filters(start=TODAY - timedelta(days=days - 1), end=TODAY).grain == grain
+    assert FindingFilter(found_from=TODAY - timedelta(days=days - 1), found_to=TODAY).grain == grain
 
 
 def test_headline_figures_and_their_change(db, district):
@@ -185,8 +184,7 @@ def test_the_sql_ageing_rule_is_the_model_rule(db, late):
 
 def test_findings_by_site_folds_the_rest_into_others(db, district):
     with db.read() as cursor:
-        scope = store.Scope(start=_at(TODAY, 29, 0), end=_at(TODAY, -1, 0))
-        rows = store.findings_by_site(cursor, scope, "zh", top=1).fillna({"site": "rest"})
+        rows = store.findings_by_site(cursor, MONTH, "zh", top=1).fillna({"site": "rest"})
     table = {(r.site, r.severity): r.findings for r in rows.itertuples()}
     assert table == {("虹桥宾馆集中隔离点", "critical"): 2, ("虹桥宾馆集中隔离点", "major"): 1,
                      ("虹桥宾馆集中隔离点", "minor"): 1, ("rest", "critical"): 1, ("rest", "major"): 1, ("rest", "minor"): 1}
@@ -232,9 +230,9 @@ def test_repeat_offenders(db, district):
 
 
 @pytest.mark.parametrize("change, findings", [
-    ({"subdistrict": "虹桥街道"}, 5), ({"community": "小西村社区"}, 2), ({"site_kind": "fever_clinic"}, 2),
-    ({"checklist_id": "ppe"}, 2), ({"severities": ("critical",)}, 3), ({"statuses": ("open",)}, 4),
-    ({"severities": ("critical", "minor"), "statuses": ("closed",)}, 2),
+    ({"subdistrict": "虹桥街道"}, 5), ({"community": "小西村社区"}, 2), ({"site_kind": SiteKind.FEVER_CLINIC}, 2),
+    ({"checklist": "ppe"}, 2), ({"severities": (Severity.CRITICAL,)}, 3), ({"statuses": (Status.OPEN,)}, 4),
+    ({"severities": (Severity.CRITICAL, Severity.MINOR), "statuses": (Status.CLOSED,)}, 2),
 ])
 def test_filters_narrow_every_figure(db, district, change, findings):
     result = board(db, replace(MONTH, **change))
@@ -262,7 +260,7 @@ def test_a_unit_sees_only_its_own_findings(db, district):
     page = analytics.findings_page(db, UNIT, MONTH, today=TODAY)
     assert set(page.rows["responsible_unit"]) == {HOSPITAL_UNIT}
     # Choosing another site in the filters cannot widen what a unit sees.
-    assert board(db, replace(MONTH, site_id=district["A"]), actor=UNIT).empty
+    assert board(db, replace(MONTH, site=district["A"]), actor=UNIT).empty
 
 
 def test_accounts_without_the_dashboard_are_refused(db, district):
@@ -276,7 +274,7 @@ def test_accounts_without_the_dashboard_are_refused(db, district):
 
 
 def test_an_empty_range_is_empty_not_an_error(db, district):
-    result = board(db, Filters(start=date(2025, 1, 1), end=date(2025, 1, 31)))
+    result = board(db, FindingFilter(found_from=date(2025, 1, 1), found_to=date(2025, 1, 31)))
     assert result.empty
     assert figures(result)["closure_rate"] == (None, None)
     assert figures(result)["median_days_to_close"] == (None, None)

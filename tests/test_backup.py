@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from audit import settings
 from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.demo import generate
@@ -251,6 +252,7 @@ def panel(db_path, tmp_path, monkeypatch):
     record_finding(database, "陈明")
     database.close()
     monkeypatch.setenv("AUDIT_DB", str(db_path))
+    settings.reload()
     st.cache_resource.clear()
     yield lambda user: _panel_app(user)
     st.cache_resource.clear()

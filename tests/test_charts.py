@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from audit import analytics, charts
+from audit.services import dashboard as analytics
+from audit.ui import charts
 from tests.test_analytics import MONTH, SUPERVISOR, TODAY, build_district
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from audit.model import Overdue, Role, Severity, Status, User, new_id, overdue_colour
 from audit.store.findings import insert_finding
-from audit.store.ledger import LedgerFilter, count_findings, filter_options, ledger_page
+from audit.model import FindingFilter
+from audit.store.ledger import count_findings, filter_options, ledger_page
 from tests.test_store import make_finding
 
 TODAY = date(2026, 3, 10)
@@ -79,7 +80,7 @@ def numbers(rows) -> list[str]:
     return [row.number for row in rows]
 
 
-def page(db, flt=LedgerFilter(), **options):
+def page(db, flt=FindingFilter(), **options):
     with db.read() as cursor:
         return numbers(ledger_page(cursor, flt, TODAY, language="zh-CN", **options))
 
@@ -91,18 +92,18 @@ def ledger_db(db):
 
 
 @pytest.mark.parametrize("flt, expected", [
-    (LedgerFilter(statuses=(Status.OPEN,)), ["2026-0001", "2026-0003", "2026-0005", "2026-0007", "2026-0008"]),
-    (LedgerFilter(colours=(Overdue.RED,)), ["2026-0001", "2026-0007"]),
-    (LedgerFilter(colours=(Overdue.BLUE, Overdue.YELLOW)), ["2026-0002", "2026-0003", "2026-0004"]),
-    (LedgerFilter(severities=(Severity.CRITICAL,)), ["2026-0001", "2026-0008"]),
-    (LedgerFilter(subdistrict="虹桥街道"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
-    (LedgerFilter(community="国胜社区"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
-    (LedgerFilter(site="Guangming fever clinic"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
-    (LedgerFilter(unit=GUOSHENG, statuses=(Status.OPEN, Status.REOPENED)), ["2026-0001", "2026-0002", "2026-0003"]),
-    (LedgerFilter(found_from=date(2026, 3, 3), found_to=date(2026, 3, 4)), ["2026-0003", "2026-0004"]),
-    (LedgerFilter(repeats_only=True), ["2026-0002", "2026-0006"]),
-    (LedgerFilter(search="0007"), ["2026-0007"]),
-    (LedgerFilter(checklist="no such checklist"), []),
+    (FindingFilter(statuses=(Status.OPEN,)), ["2026-0001", "2026-0003", "2026-0005", "2026-0007", "2026-0008"]),
+    (FindingFilter(colours=(Overdue.RED,)), ["2026-0001", "2026-0007"]),
+    (FindingFilter(colours=(Overdue.BLUE, Overdue.YELLOW)), ["2026-0002", "2026-0003", "2026-0004"]),
+    (FindingFilter(severities=(Severity.CRITICAL,)), ["2026-0001", "2026-0008"]),
+    (FindingFilter(subdistrict="虹桥街道"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+    (FindingFilter(community="国胜社区"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
+    (FindingFilter(site="Guangming fever clinic"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+    (FindingFilter(unit=GUOSHENG, statuses=(Status.OPEN, Status.REOPENED)), ["2026-0001", "2026-0002", "2026-0003"]),
+    (FindingFilter(found_from=date(2026, 3, 3), found_to=date(2026, 3, 4)), ["2026-0003", "2026-0004"]),
+    (FindingFilter(repeats_only=True), ["2026-0002", "2026-0006"]),
+    (FindingFilter(search="0007"), ["2026-0007"]),
+    (FindingFilter(checklist="no such checklist"), []),
 ])
 def test_each_filter_selects_what_it_says(ledger_db, flt, expected):
     assert page(ledger_db, flt, sort="number") == expected
@@ -118,7 +119,7 @@ def test_sql_and_python_agree_on_the_overdue_colour(db):
                 insert_finding(cursor, make_finding(f"{status.value}{late}", deadline=TODAY - timedelta(days=late),
                                                     status=status))
     with db.read() as cursor:
-        rows = ledger_page(cursor, LedgerFilter(), TODAY, language="en", limit=1000)
+        rows = ledger_page(cursor, FindingFilter(), TODAY, language="en", limit=1000)
     assert len(rows) == len(Status) * 25
     assert {row.overdue for row in rows} == set(Overdue)
     for row in rows:
@@ -145,8 +146,8 @@ def test_pages_are_cut_in_sql_and_cover_everything_once(ledger_db):
 
 def test_rows_carry_site_words_in_the_language_asked(ledger_db):
     with ledger_db.read() as cursor:
-        zh = ledger_page(cursor, LedgerFilter(search="0005"), TODAY, language="zh-CN")[0]
-        en = ledger_page(cursor, LedgerFilter(search="0005"), TODAY, language="en")[0]
+        zh = ledger_page(cursor, FindingFilter(search="0005"), TODAY, language="zh-CN")[0]
+        en = ledger_page(cursor, FindingFilter(search="0005"), TODAY, language="en")[0]
     assert (zh.site, en.site) == ("光明发热门诊", "Guangming fever clinic")
 
 

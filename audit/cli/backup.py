@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
+from audit.cli.group import cli, db_option
 from audit.errors import StoreUnavailable
 from audit.services import backup as service
-from audit.store import open_database
+from audit.services.database import open_database
 
 
 def open_for_backup(db_path: str):

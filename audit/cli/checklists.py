@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audit.checklists import load_checklists
-from audit.cli import cli
+from audit.cli.group import cli
 
 
 @cli.group("checklists")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
-from audit.store import open_database
+from audit.cli.group import cli, db_option
+from audit.services.database import open_database
 
 
 def load_checklists(directory: Path) -> list:

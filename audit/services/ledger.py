@@ -15,23 +15,22 @@ from typing import BinaryIO
 from audit import i18n
 from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
-from audit.model import Finding, Status, User
-from audit.services.permissions import Permission, require, unit_scope
-from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
+from audit.model import Finding, FindingFilter, LedgerRow, Status, User
+from audit.services.permissions import Permission, require, scoped, unit_scope
+from audit.services.rectification import (
+    Step,
+    allowed_steps,
+    check_scope,
+    localized_error,
+)
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
 from audit.store.findings import events_of_finding, get_finding
-from audit.store.ledger import LedgerFilter, LedgerRow
 from audit.store.photos import PhotoLink, photo_bytes, photos_of_finding
 
 PAGE_SIZES = (25, 50, 100)
-
-
-def scoped(actor: User, flt: LedgerFilter) -> LedgerFilter:
-    """The filter as this person may run it: a unit account is held to its own unit."""
-    scope = unit_scope(actor)
-    return flt if scope is None else replace(flt, unit=scope)
+SORT_KEYS = tuple(store.SORTS)
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class LedgerPage:
     page_size: int
 
 
-def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int = 1, page_size: int = 50,
+def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: int = 1, page_size: int = 50,
                 sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
                 today: date | None = None) -> LedgerPage:
     require(actor, Permission.VIEW_LEDGER)
@@ -155,7 +154,7 @@ EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
 Progress = Callable[[int, int], None]
 
 
-def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *,
+def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str, out: BinaryIO | str, *,
                   language: str = "zh-CN", sort: str = "number", descending: bool = False,
                   today: date | None = None, progress: Progress | None = None) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
@@ -170,7 +169,7 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
                             today=today, progress=progress)
 
 
-def _export_rows(database: Database, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *, language: str,
+def _export_rows(database: Database, flt: FindingFilter, fmt: str, out: BinaryIO | str, *, language: str,
                  sort: str, descending: bool, today: date, progress: Progress | None) -> int:
     headings = columns.headings(language)
     with database.read() as cursor:
@@ -188,7 +187,7 @@ def _export_rows(database: Database, flt: LedgerFilter, fmt: str, out: BinaryIO 
                           sheet_name=i18n.t("ledger.sheet", language), total=total, progress=progress)
 
 
-def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
+def _export_notices(database: Database, flt: FindingFilter, out, *, language: str, today: date,
                     progress: Progress | None) -> int:
     from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
 

@@ -23,8 +23,7 @@ from pathlib import Path
 import duckdb
 
 from audit.errors import StoreUnavailable
-
-DEFAULT_PATH = Path("data") / "audit.duckdb"
+from audit.settings import settings
 
 # Words of the operating system's error as DuckDB passes them on, by the fault they mean.
 _FAULT_WORDS = (
@@ -37,8 +36,8 @@ _STORAGE_ERRORS = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalE
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`--db` wins, then the AUDIT_DB environment variable, then data/audit.duckdb."""
-    return Path(explicit or os.environ.get("AUDIT_DB") or DEFAULT_PATH)
+    """`--db` wins, then the AUDIT_DB setting (default data/audit.duckdb)."""
+    return Path(explicit) if explicit else settings().database_path
 
 
 def storage_fault(error: BaseException) -> str | None:
@@ -199,13 +198,3 @@ class Database:
                 cursor.execute("CHECKPOINT")
             finally:
                 cursor.close()
-
-
-def open_database(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Database:
-    """Open (creating if needed) and bring the schema up to date."""
-    from audit.store.migrations import migrate
-
-    database = Database(database_path(path), read_only=read_only)
-    if not read_only:
-        migrate(database)
-    return database

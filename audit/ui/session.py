@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import streamlit as st
@@ -11,9 +10,10 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from audit import i18n
 from audit.errors import AuditError
 from audit.model import User
+from audit.settings import settings
 from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
-from audit.store import Database, database_path, open_database
+from audit.services.database import Database, database_path, open_database
 
 LANGUAGE_KEY = "language"
 USER_KEY = "user"
@@ -67,7 +67,6 @@ def current_user() -> User | None:
 LAST_ACTIVE_KEY = "last_active"
 SIGNED_OUT_KEY = "signed_out_reason"
 SSO_REFUSED_KEY = "sso_refused"
-IDLE_MINUTES_DEFAULT = 30
 
 
 def now() -> datetime:
@@ -76,11 +75,8 @@ def now() -> datetime:
 
 
 def idle_minutes() -> float:
-    """AUDIT_IDLE_MINUTES, default 30: a session unused this long is signed out."""
-    try:
-        return max(float(os.environ.get("AUDIT_IDLE_MINUTES", IDLE_MINUTES_DEFAULT)), 1.0)
-    except ValueError:
-        return IDLE_MINUTES_DEFAULT
+    """The AUDIT_IDLE_MINUTES setting: a session unused this long is signed out."""
+    return settings().idle_minutes
 
 
 def sign_in(user: User) -> None:

@@ -31,7 +31,7 @@ from audit.services.rectification import LIMITS as STEP_LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
-from audit.store.ledger import LedgerFilter
+from audit.model import FindingFilter
 from tests.test_inspections import add_site, answer_all, make_site, register, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)
@@ -169,7 +169,7 @@ def export_both(database: Database, folder: Path) -> tuple[list[list[str]], list
     """The whole ledger as CSV rows and as openpyxl cells (header row dropped)."""
     paths = {fmt: folder / f"ledger.{fmt}" for fmt in ("csv", "xlsx")}
     for fmt, path in paths.items():
-        export_ledger(database, SUPERVISOR, LedgerFilter(), fmt, str(path), language="zh-CN", today=NOW.date())
+        export_ledger(database, SUPERVISOR, FindingFilter(), fmt, str(path), language="zh-CN", today=NOW.date())
     text = paths["csv"].read_bytes().decode("utf-8-sig")
     csv_rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
     sheet = openpyxl.load_workbook(paths["xlsx"]).active

@@ -19,7 +19,7 @@ from audit.services.inspections.starting import (
 from audit.services.inspections.submission import (
     MyInspections, Submitted, correct_inspection, my_inspections, submit_inspection, submit_problems,
 )
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response
+from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response
 
 __all__ = [
     "Answer", "EarlierFinding", "FieldProblem", "FindingDraft", "Inspection", "InspectionLine", "LIMITS",

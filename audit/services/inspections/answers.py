@@ -15,7 +15,7 @@ from audit.services.inspections.sheet import (
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
-from audit.store.inspections import FindingDraft, Inspection, Response
+from audit.model import FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)

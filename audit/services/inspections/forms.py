@@ -16,7 +16,7 @@ from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
-from audit.store.inspections import FindingDraft, Inspection
+from audit.model import FindingDraft, Inspection
 
 
 def _editable_draft(cursor, draft_id: str) -> tuple[FindingDraft, Inspection]:

@@ -13,7 +13,7 @@ from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.findings import findings_of_inspection
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, Response
+from audit.model import EarlierFinding, FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)
