@@ -1,11 +1,12 @@
 # The two commands: `make run` and `make test`. Everything else is set up on the way.
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# The database: AUDIT_DB, else the default of audit/settings.py.
 DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
 DEMO_FINDINGS ?= 20000
 
-.PHONY: run test demo bench clean-demo
+.PHONY: run test lint demo bench clean-demo
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -25,8 +26,13 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: lint
 	$(PY) -m pytest
+
+# Lint rules and the import-linter contracts (layers, store behind services, streamlit only in the UI).
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: $(VENV)/.installed-dev
 	for b in bench/*.py; do $(PY) $$b || exit 1; done

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit import i18n
-from audit.errors import AuditError
+from audit.errors import AuditError, InvalidInput
 from audit.model import User
 from audit.settings import settings
 from audit.services import accounts, sso
@@ -29,6 +29,16 @@ def _open(path: str) -> Database:
 
 def database() -> Database:
     return _open(str(database_path().resolve()))
+
+
+def check_settings() -> None:
+    """A setting that cannot be used stops every page with what is wrong, rather than running on a guess."""
+    try:
+        settings()
+    except InvalidInput as error:
+        st.error(error.title(language()), icon=":material/settings:")
+        st.text(error.text(language()))  # the text quotes the variable's value as it was set
+        st.stop()
 
 
 def language() -> str:
