@@ -9,7 +9,10 @@ import pytest
 
 from audit.services import dashboard as analytics
 from audit.ui import charts
-from tests.test_analytics import MONTH, SUPERVISOR, TODAY, build_district
+from tests.factories import DISTRICT_MONTH as MONTH
+from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
+from tests.factories import DISTRICT_TODAY as TODAY
+from tests.factories import build_district
 
 
 @pytest.fixture

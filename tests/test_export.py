@@ -23,7 +23,9 @@ from audit.model import Status
 from audit.services.ledger import export_ledger
 from audit.model import FindingFilter
 from audit.services.ledger import SORT_KEYS
-from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, UNIT, page, seed_ledger
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, make_finding, seed_ledger
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import ledger_numbers as page
 
 ALL = ["2026-000" + str(n) for n in range(1, 9)]
 
@@ -179,8 +181,6 @@ RISKY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-2+3", "@SUM
 @pytest.fixture
 def risky_db(db):
     from audit.store.findings import insert_finding
-    from tests.test_store import make_finding
-
     with db.write() as cursor:
         for number, text in enumerate(RISKY, 1):
             insert_finding(cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text,

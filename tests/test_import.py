@@ -16,7 +16,8 @@ from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
 from audit.model import FindingFilter
-from tests.test_ledger_store import SUPERVISOR, TODAY, seed_ledger
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import SUPERVISOR, seed_ledger
 
 
 def findings_in(db) -> list[dict]:

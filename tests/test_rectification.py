@@ -13,11 +13,9 @@ from audit.services.rectification import Step, TRANSITIONS
 from audit.store import audit_log
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
-from tests.test_ledger_store import (
-    ADMIN, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, add_user, GUOSHENG,
+from tests.factories import (
+    ADMIN, GUOSHENG, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, add_user, make_finding, picture,
 )
-from tests.test_photos import picture
-from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 5, 14, 0)
 

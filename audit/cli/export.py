@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from audit.cli.group import cli, db_option, operator
-from audit.i18n import LANGUAGES
+from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from audit.model import FindingFilter, Overdue, Severity, Status
 from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger
 from audit.services.database import open_database
@@ -24,7 +24,7 @@ def _day(value: str | None):
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="xlsx, csv, or pdf notices.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="zh-CN", show_default=True, help="Headings' language.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help="Headings' language.")
 @click.option("--status", multiple=True, type=_choice(Status), help="Only these statuses (repeatable).")
 @click.option("--overdue", multiple=True, type=_choice(Overdue), help="Only these deadline colours (repeatable).")
 @click.option("--severity", multiple=True, type=_choice(Severity), help="Only these severities (repeatable).")

@@ -2,9 +2,10 @@
 
 Everything is drawn in bulk with numpy from one seeded generator (ids included), so a
 seed always gives the same rows, and handed to the store as Arrow tables: no row is
-written one at a time. The shape follows DOMAIN.md: inspections at sites against the
-checklists that apply to them, failures concentrated on some sites and items, repeats,
-a rectification history for every finding, and the worked case from the article.
+written one at a time. The shape is that of a district's epidemic-prevention inspections:
+inspections at sites against the checklists that apply to them, failures concentrated on
+some sites and items, repeats, a rectification history for every finding, and the worked
+case (`wording.WorkedCase`: the late-night transfer at an isolation point).
 """
 
 from __future__ import annotations

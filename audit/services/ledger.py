@@ -43,7 +43,7 @@ class LedgerPage:
 
 
 def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: int = 1, page_size: int = 50,
-                sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
+                sort: str = "deadline", descending: bool = False, language: str = i18n.DEFAULT_LANGUAGE,
                 today: date | None = None) -> LedgerPage:
     require(actor, Permission.VIEW_LEDGER)
     flt, today = scoped(actor, flt), today or date.today()
@@ -56,7 +56,7 @@ def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: in
     return LedgerPage(rows, total, page, pages, page_size)
 
 
-def filter_options(database: Database, actor: User, language: str = "zh-CN") -> dict[str, list[tuple[str, str]]]:
+def filter_options(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> dict[str, list[tuple[str, str]]]:
     require(actor, Permission.VIEW_LEDGER)
     with database.read() as cursor:
         return store.filter_options(cursor, language, unit_scope(actor))
@@ -117,7 +117,7 @@ def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) 
     return sorted(timeline, key=lambda item: item.at)
 
 
-def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
+def finding_detail(database: Database, actor: User, finding_id: str, language: str = i18n.DEFAULT_LANGUAGE) -> FindingDetail:
     require(actor, Permission.VIEW_LEDGER)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
@@ -155,7 +155,7 @@ Progress = Callable[[int, int], None]
 
 
 def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str, out: BinaryIO | str, *,
-                  language: str = "zh-CN", sort: str = "number", descending: bool = False,
+                  language: str = i18n.DEFAULT_LANGUAGE, sort: str = "number", descending: bool = False,
                   today: date | None = None, progress: Progress | None = None) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
     require(actor, Permission.EXPORT)

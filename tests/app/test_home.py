@@ -1,24 +1,13 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 
 import pytest
 
 from audit.store import open_database
 from audit.store.findings import insert_finding
-from audit.model import Role, Status, User
-from tests.test_store import make_finding
-
-
-def seed(db_path) -> None:
-    database = open_database(db_path)
-    today = date.today()
-    with database.write() as cursor:
-        insert_finding(cursor, make_finding("2026-0001", deadline=today - timedelta(days=3)))
-        insert_finding(cursor, make_finding("2026-0002", deadline=today + timedelta(days=5)))
-        insert_finding(cursor, make_finding("2026-0003", deadline=today - timedelta(days=9),
-                                            status=Status.CLOSED, closed_at=datetime.now()))
-    database.close()
+from audit.model import Role, User
+from tests.factories import make_finding
+from tests.factories import seed_home as seed
 
 
 SUPERVISOR = User(id="sup", username="zhou", display_name="周组长", role=Role.SUPERVISOR)

@@ -13,7 +13,7 @@ from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import audit_log, open_database
 from audit.store.findings import findings_of_inspection
-from tests.test_inspections import add_site, make_site
+from tests.factories import add_site, make_finding, make_site
 
 INSPECT = "audit/ui/inspect.py"
 MY = "audit/ui/my_inspections.py"
@@ -262,7 +262,6 @@ def test_a_photo_taken_with_the_camera_is_kept(make_app, sites, app_db):
 
 
 def test_a_repeat_shows_the_earlier_finding(make_app, sites, app_db):
-    from tests.test_store import make_finding
     from audit.store.findings import insert_finding
 
     database = open_database(app_db)

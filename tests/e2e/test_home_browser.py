@@ -1,7 +1,7 @@
 import pytest
 
 from audit.store import open_database
-from tests.app.test_home import seed
+from tests.factories import seed_home as seed
 from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e

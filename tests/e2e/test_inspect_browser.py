@@ -1,4 +1,4 @@
-"""The worked case from DOMAIN.md in real Chromium at tablet sizes.
+"""The worked case (audit.demo.wording.WorkedCase) in real Chromium at tablet sizes.
 
 Late at night at a centralised isolation point: a community secretary drove two arrivals
 in his own car (quarantine transfer, QT-04) wearing one ordinary mask (PPE use, PPE-01).

@@ -32,7 +32,7 @@ from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
 from audit.model import FindingFilter
-from tests.test_inspections import add_site, answer_all, make_site, register, transfer_checklist
+from tests.factories import add_site, answer_all, make_site, register, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)
 STARTED = datetime(2026, 3, 1, 23, 0)
