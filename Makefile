@@ -6,7 +6,7 @@ DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
 DEMO_FINDINGS ?= 20000
 
-.PHONY: run test lint demo bench clean-demo
+.PHONY: run test lint demo bench clean-demo debian-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -26,7 +26,11 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
 
-test: lint
+# Debian packages the tests need (.ci/debian-packages): installed when run as root, else one command to run is shown.
+debian-deps:
+	.ci/debian-deps
+
+test: debian-deps lint
 	$(PY) -m pytest
 
 # Lint rules and the import-linter contracts (layers, store behind services, streamlit only in the UI).
