@@ -26,10 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from audit.exports import columns  # noqa: E402
-from audit.model import Role, User  # noqa: E402
+from audit.model import (  # noqa: E402
+    FindingFilter,  # noqa: E402
+    Role,
+    User,
+)
 from audit.services.ledger import export_ledger  # noqa: E402
 from audit.store import open_database  # noqa: E402
-from audit.model import FindingFilter  # noqa: E402
 from audit.store.ledger import copy_export_to_csv  # noqa: E402
 
 EVERYTHING = FindingFilter()

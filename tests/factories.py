@@ -15,8 +15,23 @@ from PIL import Image
 
 from audit.checklists import checklist_from_dict, checklist_to_dict
 from audit.model import (
-    Checklist, Comparison, Finding, FindingFilter, Item, Limit, ResponseType, Result, Role, Section, Severity, Site,
-    SiteKind, Status, Text, User, new_id,
+    Checklist,
+    Comparison,
+    Finding,
+    FindingFilter,
+    Item,
+    Limit,
+    ResponseType,
+    Result,
+    Role,
+    Section,
+    Severity,
+    Site,
+    SiteKind,
+    Status,
+    Text,
+    User,
+    new_id,
 )
 from audit.services import inspections as service
 from audit.store import checklists as checklist_store
@@ -25,7 +40,6 @@ from audit.store.demo import insert_table
 from audit.store.findings import insert_finding
 from audit.store.ledger import ledger_page
 from audit.store.sites import COLUMNS, import_sites, list_sites
-
 
 # --- findings ---------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from audit.services import dashboard as analytics
 from audit.errors import PermissionDenied
-from audit.model import (FindingFilter, Role, Severity, SiteKind, Status, User, overdue_colour)
+from audit.model import FindingFilter, Role, Severity, SiteKind, Status, User, overdue_colour
+from audit.services import dashboard as analytics
 from audit.store import analytics as store
 from audit.store.findings import insert_finding
 from tests.factories import DISTRICT_MONTH as MONTH
@@ -23,7 +23,6 @@ from tests.factories import DISTRICT_TODAY as TODAY
 from tests.factories import HOSPITAL_ACCOUNT as UNIT
 from tests.factories import HOSPITAL_UNIT, build_district, make_finding
 from tests.factories import at_day as _at
-
 
 # (key, site, checklist, item, severity, found days ago, deadline days ago, status,
 #  closed (days ago, hour), repeat of); findings are found at 09:00

@@ -11,10 +11,23 @@ from click.testing import CliRunner
 
 from audit import demo
 from audit.cli import cli
-from audit.errors import InvalidInput
 from audit.demo import generate, generate_file
-from audit.model import (REPEAT_WINDOW_DAYS, Checklist, Comparison, Item, Limit, Overdue, ResponseType, Section,
-                         Severity, SiteKind, Status, Text, overdue_colour)
+from audit.errors import InvalidInput
+from audit.model import (
+    REPEAT_WINDOW_DAYS,
+    Checklist,
+    Comparison,
+    Item,
+    Limit,
+    Overdue,
+    ResponseType,
+    Section,
+    Severity,
+    SiteKind,
+    Status,
+    Text,
+    overdue_colour,
+)
 from audit.store import audit_log, open_database
 from tests.conftest import ROOT
 

@@ -19,10 +19,8 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.exports import cjk_font
 from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
 from audit.exports.xlsx_export import LedgerSheet, plain_rows
-from audit.model import Status
-from audit.services.ledger import export_ledger
-from audit.model import FindingFilter
-from audit.services.ledger import SORT_KEYS
+from audit.model import FindingFilter, Status
+from audit.services.ledger import SORT_KEYS, export_ledger
 from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, make_finding, seed_ledger
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import ledger_numbers as page

@@ -9,13 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from audit.cli import cli
-from audit.model import Severity, Status
+from audit.model import FindingFilter, Severity, Status
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.ledger import export_ledger
 from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
-from audit.model import FindingFilter
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import SUPERVISOR, seed_ledger
 

@@ -8,8 +8,19 @@ import pytest
 
 from audit.errors import IllegalTransition, InvalidInput, PermissionDenied
 from audit.model import (
-    Checklist, Item, ResponseType, Result, Role, Section, Severity, Site, SiteKind, Status, Text,
-    User, new_id,
+    Checklist,
+    Item,
+    ResponseType,
+    Result,
+    Role,
+    Section,
+    Severity,
+    Site,
+    SiteKind,
+    Status,
+    Text,
+    User,
+    new_id,
 )
 from audit.services import inspections as service
 from audit.services.inspections import Answer, FieldProblem
@@ -19,7 +30,14 @@ from audit.store.photos import photos_of_finding
 from tests.factories import FIELD_INSPECTOR as INSPECTOR
 from tests.factories import INSPECTION_NOW as NOW
 from tests.factories import (
-    add_site, answer_all, jpeg, make_finding, make_site, register, stored_form, transfer_checklist,
+    add_site,
+    answer_all,
+    jpeg,
+    make_finding,
+    make_site,
+    register,
+    stored_form,
+    transfer_checklist,
 )
 
 STARTED = datetime(2026, 3, 1, 23, 0)

@@ -6,14 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from audit.model import Overdue, Severity, Status, overdue_colour
+from audit.model import FindingFilter, Overdue, Severity, Status, overdue_colour
 from audit.store.findings import insert_finding
-from audit.model import FindingFilter
 from audit.store.ledger import count_findings, filter_options, ledger_page
-from tests.factories import (
-    GUANGMING, GUOSHENG, make_finding,
-    seed_ledger,
-)
+from tests.factories import GUANGMING, GUOSHENG, make_finding, seed_ledger
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import ledger_numbers as page
 

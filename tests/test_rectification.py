@@ -9,12 +9,21 @@ import pytest
 from audit.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from audit.model import Status
 from audit.services import rectification as r
-from audit.services.rectification import Step, TRANSITIONS
+from audit.services.rectification import TRANSITIONS, Step
 from audit.store import audit_log
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
 from tests.factories import (
-    ADMIN, GUOSHENG, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, add_user, make_finding, picture,
+    ADMIN,
+    GUOSHENG,
+    INSPECTOR,
+    OTHER_UNIT,
+    SECOND_INSPECTOR,
+    SUPERVISOR,
+    UNIT,
+    add_user,
+    make_finding,
+    picture,
 )
 
 NOW = datetime(2026, 3, 5, 14, 0)

@@ -27,10 +27,9 @@ def test_migrations_are_recorded_and_applied_once(db_path):
 
 
 def test_a_failed_write_leaves_nothing_behind(db):
-    with pytest.raises(RuntimeError):
-        with db.write() as cursor:
-            insert_finding(cursor, make_finding("2026-0001"))
-            raise RuntimeError("power cut")
+    with pytest.raises(RuntimeError), db.write() as cursor:
+        insert_finding(cursor, make_finding("2026-0001"))
+        raise RuntimeError("power cut")
     with db.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
 
@@ -123,9 +122,8 @@ def test_audit_log_detects_a_changed_entry(db, db_path):
 def test_readonly_database_refuses_writes_plainly(db_path):
     open_database(db_path).close()
     database = open_database(db_path, read_only=True)
-    with pytest.raises(StoreUnavailable, match="read-only"):
-        with database.write():
-            pass
+    with pytest.raises(StoreUnavailable, match="read-only"), database.write():
+        pass
     database.close()
 
 

@@ -9,8 +9,8 @@ import click
 from audit.cli.group import cli, db_option, operator
 from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from audit.model import FindingFilter, Overdue, Severity, Status
-from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger
 from audit.services.database import open_database
+from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger
 
 
 def _choice(enum) -> click.Choice:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from audit.cli.group import cli, db_option, operator
-from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.services.database import open_database
+from audit.services.ledger_import import LedgerImportError, import_ledger
 
 
 @cli.command("import-ledger")

@@ -21,9 +21,17 @@ import numpy as np
 import pyarrow as pa
 
 from audit.demo.findings import collect_findings
-from audit.demo.inspections import (Catalogue, Inspections, add_worked_case, applicable, choose_failures,
-                                    draw_enough_inspections, lay_out_responses, response_results,
-                                    worked_case_items)
+from audit.demo.inspections import (
+    Catalogue,
+    Inspections,
+    add_worked_case,
+    applicable,
+    choose_failures,
+    draw_enough_inspections,
+    lay_out_responses,
+    response_results,
+    worked_case_items,
+)
 from audit.demo.tables import finding_tables, inspection_table, response_table
 from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.errors import InvalidInput

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -99,7 +99,7 @@ def backup(database: Database, out_dir: str | os.PathLike, *, actor: User | None
 def _export(database: Database, folder: Path) -> Manifest:
     with database.read() as cursor, store.snapshot(cursor):
         store.export_database(cursor, folder)
-        manifest = Manifest(datetime.now(timezone.utc).isoformat(timespec="seconds"), audit.__version__,
+        manifest = Manifest(datetime.now(UTC).isoformat(timespec="seconds"), audit.__version__,
                             duckdb.__version__, store.contents(cursor))
     (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest

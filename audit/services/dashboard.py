@@ -13,14 +13,7 @@ from datetime import date
 import pandas as pd
 
 from audit import i18n
-from audit.model import (
-    Dashboard,
-    Figure,
-    FilterChoices,
-    FindingFilter,
-    FindingsPage,
-    User,
-)
+from audit.model import Dashboard, Figure, FilterChoices, FindingFilter, FindingsPage, User
 from audit.services.permissions import Permission, require, scoped
 from audit.store import Database
 from audit.store import analytics as store

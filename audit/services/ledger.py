@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import BinaryIO
 
 from audit import i18n
@@ -17,12 +17,7 @@ from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
 from audit.model import Finding, FindingFilter, LedgerRow, Status, User
 from audit.services.permissions import Permission, require, scoped, unit_scope
-from audit.services.rectification import (
-    Step,
-    allowed_steps,
-    check_scope,
-    localized_error,
-)
+from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
@@ -91,7 +86,7 @@ class FindingDetail:
 
 def _local(utc: datetime) -> datetime:
     # The audit log is kept in UTC; finding events, like the finding itself, in local time.
-    return utc.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+    return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
 
 
 def _changes(entry: dict) -> dict:

@@ -16,12 +16,7 @@ import pandas as pd
 
 from audit.i18n import short
 from audit.model import FindingFilter
-from audit.store.filters import (
-    checklist_condition,
-    finding_conditions,
-    overdue_sql,
-    site_conditions,
-)
+from audit.store.filters import checklist_condition, finding_conditions, overdue_sql, site_conditions
 
 GRAINS = ("day", "week", "month")
 CLOSE_DAY_BOUNDS = (1, 3, 7, 14, 30)

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -47,7 +47,7 @@ def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity
     last = cursor.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Stored as TIMESTAMP and read back with the same six-digit format, so the hash input round-trips.
-    logged_at = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    logged_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     before_json, after_json = _canonical(before), _canonical(after)
     digest = entry_hash(seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash)
     cursor.execute(

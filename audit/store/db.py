@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -50,9 +50,8 @@ def storage_fault(error: BaseException) -> str | None:
         return None
     text = str(error).lower()
     for reason, words in _FAULT_WORDS:
-        if any(word in text for word in words):
-            if isinstance(error, (*_STORAGE_ERRORS, duckdb.TransactionException)):
-                return reason
+        if any(word in text for word in words) and isinstance(error, (*_STORAGE_ERRORS, duckdb.TransactionException)):
+            return reason
     return "failed" if isinstance(error, _STORAGE_ERRORS) else None
 
 
@@ -103,10 +102,8 @@ class Database:
         """A cursor on a working connection, reopening the file if DuckDB gave up on it."""
         with self._reopen_lock:
             if self._broken:
-                try:
+                with suppress(duckdb.Error):
                     self._connection.close()
-                except duckdb.Error:
-                    pass
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
             return self._connection.cursor()
@@ -152,10 +149,8 @@ class Database:
                 yield cursor
                 cursor.commit()
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cursor.rollback()
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cursor.close()

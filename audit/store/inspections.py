@@ -12,15 +12,7 @@ from datetime import datetime
 
 import duckdb
 
-from audit.model import (
-    EarlierFinding,
-    FindingDraft,
-    Inspection,
-    InspectionLine,
-    Response,
-    Result,
-    Severity,
-)
+from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response, Result, Severity
 
 _INSPECTION_COLUMNS = (
     "id, site_id, checklist_id, checklist_version, checklist_hash, inspectors, started_at, status, "

@@ -13,8 +13,18 @@ import streamlit as st
 
 from audit import i18n
 from audit.errors import AuditError
-from audit.model import DEFAULT_DAYS, Dashboard, FilterChoices, FindingFilter, FindingsPage, Figure, User
-from audit.model import Severity, SiteKind, Status
+from audit.model import (
+    DEFAULT_DAYS,
+    Dashboard,
+    Figure,
+    FilterChoices,
+    FindingFilter,
+    FindingsPage,
+    Severity,
+    SiteKind,
+    Status,
+    User,
+)
 from audit.services import dashboard as service
 from audit.services.permissions import unit_scope
 from audit.ui import charts
@@ -151,9 +161,9 @@ def _selection_chip(selected: str | None, choices: FilterChoices) -> None:
 
 
 def _charts(board: Dashboard) -> None:
-    _chart("by_site", board.by_site, lambda f, l: charts.findings_by_site(f, l, board.selected_site),
+    _chart("by_site", board.by_site, lambda frame, lang: charts.findings_by_site(frame, lang, board.selected_site),
            key=SITE_CHART, on_select=_on_site_tap, selection_mode=charts.SITE_SELECTION)
-    _chart("over_time", board.over_time, lambda f, l: charts.findings_over_time(f, l, board.filters.grain))
+    _chart("over_time", board.over_time, lambda frame, lang: charts.findings_over_time(frame, lang, board.filters.grain))
     _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
     _chart("ageing", board.ageing, charts.status_ageing)
     _chart("time_to_close", board.time_to_close, charts.time_to_close)

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from audit import i18n
-from audit.services.inspections import my_inspections
-from audit.services.inspections import InspectionLine
+from audit.services.inspections import InspectionLine, my_inspections
 from audit.ui.inspect_common import plain
 from audit.ui.session import current_user, database, language, t
 

@@ -10,10 +10,10 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from audit import i18n
 from audit.errors import AuditError, InvalidInput
 from audit.model import User
-from audit.settings import settings
 from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.database import Database, database_path, open_database
+from audit.settings import settings
 
 LANGUAGE_KEY = "language"
 USER_KEY = "user"

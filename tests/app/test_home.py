@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-
 import pytest
 
+from audit.model import Role, User
 from audit.store import open_database
 from audit.store.findings import insert_finding
-from audit.model import Role, User
 from tests.factories import make_finding
 from tests.factories import seed_home as seed
-
 
 SUPERVISOR = User(id="sup", username="zhou", display_name="周组长", role=Role.SUPERVISOR)
 

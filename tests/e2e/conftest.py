@@ -35,7 +35,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, AUDIT_DB=str(db_path), PYTHONPATH=str(ROOT))
-        self.log = open(db_path.with_suffix(".server.log"), "w")
+        self.log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - open while the server runs
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
              "--server.headless", "true", "--server.port", str(self.port),

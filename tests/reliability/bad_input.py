@@ -22,7 +22,7 @@ import openpyxl
 from audit.errors import InvalidInput
 from audit.exports.columns import FIELDS as EXPORT_FIELDS
 from audit.exports.columns import FORMULA_START
-from audit.model import Role, User
+from audit.model import FindingFilter, Role, User
 from audit.services import inspections as inspecting
 from audit.services import rectification
 from audit.services.inspections.problems import LIMITS as FORM_LIMITS
@@ -31,7 +31,6 @@ from audit.services.rectification import LIMITS as STEP_LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
-from audit.model import FindingFilter
 from tests.factories import add_site, answer_all, make_site, register, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)

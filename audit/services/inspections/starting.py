@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from audit.model import Checklist, Site, User, new_id
+from audit.model import DRAFT, Checklist, Inspection, Site, User, new_id
 from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
 from audit.services.inspections.sheet import inspection_record, site_of
 from audit.services.permissions import Permission, require
@@ -12,7 +12,6 @@ from audit.store import Database, audit_log
 from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
-from audit.model import DRAFT, Inspection
 
 
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,

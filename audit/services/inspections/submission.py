@@ -6,13 +6,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from audit.errors import IllegalTransition
-from audit.model import Finding, Status, User, new_id
+from audit.model import DRAFT, SUBMITTED, Finding, FindingDraft, Inspection, InspectionLine, Status, User, new_id
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
 from audit.services.inspections.problems import FieldProblem, check_text
 from audit.services.inspections.sheet import (
-    Sheet, checklist_version, draft_record, earlier_of, inspection_of, inspection_record, item_of, read_sheet,
-    response_record, score, still_draft,
+    Sheet,
+    checklist_version,
+    draft_record,
+    earlier_of,
+    inspection_of,
+    inspection_record,
+    item_of,
+    read_sheet,
+    response_record,
+    score,
+    still_draft,
 )
 from audit.services.inspections.starting import inspection_time, team_of
 from audit.services.permissions import Permission, require
@@ -20,7 +29,6 @@ from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
 from audit.store.findings import allocate_number, findings_of_inspections, insert_finding
-from audit.model import DRAFT, SUBMITTED, FindingDraft, Inspection, InspectionLine
 
 
 def submit_problems(sheet: Sheet) -> list[FieldProblem]:
