@@ -29,3 +29,12 @@ def test_readme_opens_with_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split()[0:2] for line in block.strip().splitlines()] == [["make", "run"], ["make", "test"]]
+
+
+def test_the_map_names_every_package_and_module_of_audit():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    where = readme.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    audit = ROOT / "audit"
+    parts = [f"audit/{path.parent.name}/" for path in audit.glob("*/__init__.py")]
+    parts += [f"audit/{path.name}" for path in audit.glob("*.py") if not path.name.startswith("__")]
+    assert [part for part in sorted(parts) if f"`{part}`" not in where] == []
