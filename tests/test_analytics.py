@@ -15,6 +15,7 @@ import pytest
 from audit.errors import PermissionDenied
 from audit.model import FindingFilter, Role, Severity, SiteKind, Status, User, overdue_colour
 from audit.services import dashboard as analytics
+from audit.services import ledger
 from audit.store import analytics as store
 from audit.store.findings import insert_finding
 from tests.factories import DISTRICT_MONTH as MONTH
@@ -136,7 +137,7 @@ def test_repeat_offenders(db, district):
 
 
 @pytest.mark.parametrize("change, findings", [
-    ({"subdistrict": "虹桥街道"}, 5), ({"community": "小西村社区"}, 2), ({"site_kind": SiteKind.FEVER_CLINIC}, 2),
+    ({"subdistrict": "虹桥街道"}, 5), ({"subdistrict": "Hongqiao"}, 5), ({"community": "Xiaoxicun"}, 2), ({"community": "小西村社区"}, 2), ({"site_kind": SiteKind.FEVER_CLINIC}, 2),
     ({"checklist": "ppe"}, 2), ({"severities": (Severity.CRITICAL,)}, 3), ({"statuses": (Status.OPEN,)}, 4),
     ({"severities": (Severity.CRITICAL, Severity.MINOR), "statuses": (Status.CLOSED,)}, 2),
 ])
@@ -228,3 +229,11 @@ def test_filter_choices_narrow_with_the_place(db, district):
     assert choices.site_names("虹桥街道", kind="community") == {district["C"]: "=Guangming community office"}
     assert choices.checklist_titles() == {"ppe": "PPE use", "transfer": "Quarantine transfer"}
     assert choices.site_kinds == ("community", "fever_clinic", "isolation_point")
+
+
+@pytest.mark.parametrize("place", [{"subdistrict": "虹桥街道"}, {"subdistrict": "Hongqiao"}, {"community": "光明社区"},
+                                   {"community": "Guangming"}, {"site": "Hongqiao Hotel isolation point"}])
+def test_the_ledger_and_the_dashboard_count_the_same_findings_for_a_place(db, district, place):
+    """One filter, one matching rule: a place chosen in either language finds the same findings in both."""
+    flt = replace(MONTH, **place)
+    assert board(db, flt).figure("findings").current == ledger.ledger_page(db, SUPERVISOR, flt, today=TODAY).total

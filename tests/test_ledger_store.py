@@ -26,6 +26,8 @@ def ledger_db(db):
     (FindingFilter(colours=(Overdue.BLUE, Overdue.YELLOW)), ["2026-0002", "2026-0003", "2026-0004"]),
     (FindingFilter(severities=(Severity.CRITICAL,)), ["2026-0001", "2026-0008"]),
     (FindingFilter(subdistrict="虹桥街道"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+    (FindingFilter(subdistrict="虹桥街道 (en)"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+    (FindingFilter(community="国胜社区 (en)"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
     (FindingFilter(community="国胜社区"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
     (FindingFilter(site="Guangming fever clinic"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
     (FindingFilter(unit=GUOSHENG, statuses=(Status.OPEN, Status.REOPENED)), ["2026-0001", "2026-0002", "2026-0003"]),
