@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -57,6 +58,15 @@ def cycles(package: str) -> list[tuple[str, str]]:
 
 def test_no_module_imports_itself_back():
     assert cycles("audit") == []
+
+
+def test_every_part_of_audit_is_in_a_layer():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(contract["layers"] for contract in config["contracts"] if contract["type"] == "layers")
+    named = {name.strip() for layer in layers for name in re.split(r"[|:]", layer)}
+    parts = {f"audit.{path.stem}" for path in (ROOT / "audit").glob("*.py") if path.name != "__init__.py"}
+    parts |= {f"audit.{path.parent.name}" for path in (ROOT / "audit").glob("*/__init__.py")}
+    assert sorted(parts - named) == []
 
 
 def test_the_import_contracts_hold(monkeypatch):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from audit.i18n import short
 from audit.model import FindingFilter
-from audit.store.filters import checklist_condition, finding_conditions, overdue_sql, site_conditions
+from audit.store.filters import checklist_condition, finding_conditions, overdue_condition, overdue_sql, site_conditions
 
 GRAINS = ("day", "week", "month")
 CLOSE_DAY_BOUNDS = (1, 3, 7, 14, 30)
@@ -62,7 +62,7 @@ def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_sta
         SELECT CASE WHEN f.found_at >= $split THEN 'current' ELSE 'previous' END AS period,
                count(*) AS findings,
                count(*) FILTER (WHERE f.status <> 'closed') AS open,
-               count(*) FILTER (WHERE ({overdue_sql()}) IN ('yellow', 'red')) AS overdue,
+               count(*) FILTER (WHERE {overdue_condition()}) AS overdue,
                count(*) FILTER (WHERE f.status = 'closed') AS closed,
                median(date_diff('second', f.found_at, f.closed_at) / 86400.0)
                    FILTER (WHERE f.status = 'closed') AS median_days_to_close,

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from audit.model import OVERDUE_BANDS, FindingFilter
+from audit.model import OVERDUE_BANDS, FindingFilter, Overdue
 
 
 def overdue_sql(today: str = "$today::DATE") -> str:
     """`audit.model.overdue_colour` as a CASE over `f`, from the same bands."""
     bands = " ".join(f"WHEN {today} - f.deadline >= {least} THEN '{colour.value}'" for colour, least in OVERDUE_BANDS)
     return f"CASE WHEN f.status = 'closed' OR f.deadline IS NULL THEN 'none' {bands} ELSE 'none' END"
+
+
+def overdue_condition(today: str = "$today::DATE") -> str:
+    """`f` is past its deadline and not closed: yellow or red."""
+    return f"({overdue_sql(today)}) IN ('{Overdue.YELLOW.value}', '{Overdue.RED.value}')"
 
 
 def site_conditions(flt: FindingFilter, column: str) -> tuple[list[str], dict]:
