@@ -4,6 +4,7 @@ PY     := $(VENV)/bin/python
 # The database: AUDIT_DB, else the default of audit/settings.py.
 DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
+HOST   ?= 0.0.0.0
 DEMO_FINDINGS ?= 20000
 
 .PHONY: run test lint demo bench clean-demo debian-deps
@@ -23,8 +24,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 $(DB): | $(VENV)/.installed
 	$(PY) -m audit demo --db $(DB) --findings $(DEMO_FINDINGS) --seed 2020 --accounts
 
+# The ASGI app (audit/ui/server.py): Streamlit's pages plus the app's routes, headers and scheduled backups.
 run: $(VENV)/.installed $(DB)
-	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	AUDIT_DB=$(DB) $(PY) -m uvicorn audit.ui.server:app --host $(HOST) --port $(PORT) --no-access-log
 
 # Debian packages the tests need (.ci/debian-packages): installed when run as root, else one command to run is shown.
 debian-deps:
@@ -42,4 +44,4 @@ bench: $(VENV)/.installed-dev
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
 
 clean-demo:
-	rm -f $(DB) $(DB).wal
+	rm -f $(DB) $(DB).wal $(DB).server

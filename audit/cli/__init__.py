@@ -7,7 +7,7 @@ group in `audit.cli.group`; importing them here is what makes them part of `cli`
 
 from __future__ import annotations
 
-from audit.cli import backup, base, bulletin, checklists, demo, export, import_ledger, log, sites, users  # noqa: F401
+from audit.cli import backup, base, bulletin, checklists, demo, export, import_ledger, log, plan, sites, users  # noqa: F401 - importing a command module registers its commands
 from audit.cli.group import cli
 
 __all__ = ["cli", "main"]
