@@ -59,3 +59,10 @@ def test_demo_reads_the_checklists_setting(monkeypatch, tmp_path, db_path):
     settings.reload()
     result = invoke("demo", "--db", str(db_path), "--findings", "0")
     assert result.exit_code == 1 and f"No valid checklist in {empty}" in result.output
+
+
+def test_a_changed_variable_is_read_again(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDIT_DB", str(tmp_path / "first.duckdb"))
+    assert settings.settings().database_path == tmp_path / "first.duckdb"
+    monkeypatch.setenv("AUDIT_DB", str(tmp_path / "second.duckdb"))
+    assert settings.settings().database_path == tmp_path / "second.duckdb"
