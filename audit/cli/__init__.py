@@ -1,8 +1,9 @@
 """The admin command line: `python -m audit ...`.
 
 Every command takes `--db PATH` (or the AUDIT_DB setting) and turns the project's own
-errors into one plain line on stderr with exit code 1. Command modules register on the
-group in `audit.cli.group`; importing them here is what makes them part of `cli`.
+errors into one plain line on stderr with exit code 1; anything else is a bug, said in one
+line (exit code 2) with the traceback written to a file, never on the screen. Command
+modules register on the group in `audit.cli.group`; importing them here adds them to `cli`.
 """
 
 from __future__ import annotations

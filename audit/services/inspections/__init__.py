@@ -13,6 +13,7 @@ from audit.services.inspections.forms import (
     add_finding_photo,
     check_finding,
     discard_adhoc_finding,
+    draft_photo,
     effective_deadline,
     evidence,
     photo,
@@ -42,7 +43,7 @@ from audit.services.inspections.submission import (
 __all__ = [
     "Answer", "EarlierFinding", "FieldProblem", "FindingDraft", "Inspection", "InspectionLine", "LIMITS",
     "MyInspections", "Response", "Sheet", "Submitted", "add_adhoc_finding", "add_finding_photo", "check_finding",
-    "checklists_for", "correct_inspection", "discard_adhoc_finding", "earlier_failures", "effective_deadline",
+    "checklists_for", "correct_inspection", "discard_adhoc_finding", "draft_photo", "earlier_failures", "effective_deadline",
     "evidence", "find_sites", "inspection_sheet", "known_inspectors", "message", "my_inspections", "photo",
     "record_finding", "record_response", "remove_finding_photo", "reopen_finding", "save_finding_draft", "score",
     "site_places", "start_inspection", "submit_inspection", "submit_problems",
