@@ -148,17 +148,18 @@ def import_sites_csv(database: Database, source: str | os.PathLike | IO, actor: 
     with database.write() as cursor:
         before = site_rows(cursor, codes)
         counts = import_sites(cursor, rows, actor=actor, make_id=make_id)
-        log_site_changes(cursor, before, site_rows(cursor, codes), actor=actor, source=_source_name(source))
+        log_site_changes(cursor, codes, before, site_rows(cursor, codes), actor=actor, source=_source_name(source))
         report = ImportReport(len(rows), counts.inserted, counts.updated, counts.unchanged)
         audit_log.append(cursor, actor=actor, action="sites.imported", entity="site",
                          after=asdict(report))
     return report
 
 
-def log_site_changes(cursor, before: dict[str, dict], after: dict[str, dict], *, actor: str, source: str) -> None:
-    """One log entry per site the import added or changed, with the values before and after."""
-    for code, now in after.items():
-        was = before.get(code)
+def log_site_changes(cursor, codes: list[str], before: dict[str, dict], after: dict[str, dict], *, actor: str,
+                     source: str) -> None:
+    """One log entry per site the import added or changed, in file order, with the values before and after."""
+    for code in codes:
+        now, was = after[code], before.get(code)
         if was is None:
             audit_log.append(cursor, actor=actor, action="site.created", entity="site", entity_id=now["id"],
                              after=now | {"source": source})

@@ -118,9 +118,10 @@ class VerifyResult:
 
 def _entries(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
     """Every entry in seq order, fetched in batches so a long log never sits in memory whole."""
+    rows_digest = "rows_digest" if row_state.recorded(cursor) else "NULL"
     result = cursor.execute(
         "SELECT seq, strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%f'), actor, action, entity, entity_id, "
-        "before::VARCHAR, after::VARCHAR, prev_hash, hash, rows_digest FROM audit_log ORDER BY seq"
+        f"before::VARCHAR, after::VARCHAR, prev_hash, hash, {rows_digest} FROM audit_log ORDER BY seq"
     )
     while rows := result.fetchmany(_BATCH):
         yield from rows

@@ -155,10 +155,12 @@ class RowProblem:
             "deleted": "the row is in the database, but log entry {seq} recorded its deletion",
             "duplicated": "the row is there {copies} times; log entry {seq} recorded one",
             "list_changed": "the list of rows recorded with log entry {seq} was changed",
+            "not_recorded": "this database predates row hashes; open it once with `python -m audit init` "
+                            "to record them",
         }[self.code].format(seq=self.seq, copies=self.copies)
 
     def __str__(self) -> str:
-        where = f"{self.table} row {self.row}: " if self.table else f"log entry {self.seq}: "
+        where = f"{self.table} row {self.row}: " if self.table else f"log entry {self.seq}: " if self.seq else ""
         return where + self.reason
 
 
@@ -167,6 +169,8 @@ def check(cursor: duckdb.DuckDBPyConnection, limit: int = 100) -> tuple[list[Row
 
     Everything is compared in SQL: a million findings are never walked in Python.
     """
+    if not recorded(cursor):
+        return [RowProblem(None, None, None, "not_recorded")], 0
     problems = [RowProblem(None, None, seq, "list_changed") for (seq,) in cursor.execute(
         f"SELECT coalesce(e.seq, d.seq) FROM (SELECT seq, rows_digest FROM audit_log WHERE rows_digest IS NOT NULL) e "
         f"FULL JOIN ({_digests_sql('true')}) d USING (seq) "
@@ -179,6 +183,12 @@ def check(cursor: duckdb.DuckDBPyConnection, limit: int = 100) -> tuple[list[Row
         checked += found
         problems += table_problems
     return problems, checked
+
+
+def recorded(cursor: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this database keeps row hashes (a file opened read-only may predate them)."""
+    return cursor.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit_log_rows'").fetchone()[0] > 0
 
 
 def _check_table(cursor: duckdb.DuckDBPyConnection, table: str, spec: Audited,

@@ -182,6 +182,7 @@ def test_a_database_made_before_row_hashes_verifies_after_the_upgrade(tmp_path):
     connection.execute("INSERT INTO users (id, username, display_name, role, created_at) "
                        "VALUES ('u1', 'old.admin', 'Old', 'admin', now())")
     connection.close()
+    assert_names(verify_log(path), "predates row hashes", "audit init")  # read-only: not upgraded yet
     open_database(path).close()
     assert verify_log(path).exit_code == 0
     sql(path, "UPDATE users SET role = 'unit' WHERE id = 'u1'")
