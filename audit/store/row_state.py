@@ -6,10 +6,11 @@ for a row must then equal the hash of the row as it is now: a row changed, added
 behind the application's back no longer matches, and `verify` names it.
 
 A row's hash is defined here once, as SQL, so bulk loads, single-row writes and verification
-all compute it the same way inside DuckDB. Each column value is written as a length-prefixed
-string (`5:hello`; `-` for NULL), which cannot be read two ways; lists go as JSON and BLOBs as
-their SHA-256. The columns are listed by name: a column added later joins the hash only
-together with a migration that records every row again (`record_where(..., "true")`).
+all compute it the same way inside DuckDB: SHA-256 of the table name and a JSON list of the
+row's column values as text, which cannot be read two ways (strings quoted and escaped, NULL
+apart from 'null'); lists go in as JSON text and BLOBs as their SHA-256. The columns are listed
+by name: a column added later joins the hash only together with a migration that records every
+row again (`every_row()`).
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ class Audited:
                 return f"sha256({column})"
             return f"{column}::VARCHAR"
 
-        parts = [f"coalesce(length({value(c)})::VARCHAR || ':' || {value(c)}, '-')" for c in self.columns]
-        return f"sha256(concat('{table}|', {', '.join(parts)}))"
+        return f"sha256('{table}' || to_json([{', '.join(value(c) for c in self.columns)}])::VARCHAR)"
 
 
 AUDITED: dict[str, Audited] = {
