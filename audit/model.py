@@ -243,3 +243,291 @@ class User:
     role: Role
     unit: str | None = None
     active: bool = True
+
+
+# --- Bulletins (督查通报) -------------------------------------------------------------------
+
+class BulletinKind(str, enum.Enum):
+    """Numbered per year and per kind: 日报, 周报, 专项."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    SPECIAL = "special"
+
+
+class BulletinStatus(str, enum.Enum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+MAX_TYPICAL_CASES = 20
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    """Findings of a period under one checklist section (or one imported checklist name)."""
+
+    checklist: str
+    section: str
+    count: int
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BulletinFigures:
+    """What the summary paragraph says, all counted in the store for the period and scope."""
+
+    inspections: int
+    sites_inspected: int
+    sites_due: int | None  # None while no plan says which sites were due
+    findings: int
+    by_severity: dict[str, int]
+    closed: int
+    overdue: int
+    by_subdistrict: tuple[UnitCount, ...] = ()
+    by_day: tuple[tuple[date, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TypicalCase:
+    """One finding chosen as a typical case, as the bulletin prints it."""
+
+    finding_id: str
+    number: str
+    site: str
+    description: str
+    immediate_measure: str
+    requirement: str
+    responsible_unit: str
+    photo_sha256: str | None
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    """An accountability measure decided in a bulletin's period, as the bulletin names it."""
+
+    decided_on: date
+    kind: str
+    unit: str
+    person: str
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """A drafted or issued bulletin; an issued one is frozen with the hash of its content."""
+
+    id: str
+    kind: BulletinKind
+    period_from: date
+    period_to: date
+    subdistrict: str | None
+    language: str
+    as_of: date
+    figures: BulletinFigures
+    problems: tuple[ProblemCount, ...]
+    overdue_units: tuple[UnitCount, ...]
+    cases: tuple[TypicalCase, ...]
+    summary: str
+    requirements: str
+    signature: str
+    status: BulletinStatus = BulletinStatus.DRAFT
+    year: int | None = None
+    number: int | None = None
+    corrects: str | None = None
+    corrects_label: str | None = None
+    measures: tuple[MeasureLine, ...] = ()
+    content_hash: str | None = None
+    created_by: str = ""
+    issued_by: str | None = None
+    issued_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def units_named(self) -> tuple[str, ...]:
+        """The units a bulletin names: those late, and those of its typical cases."""
+        names = ([entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
+                 + [line.unit for line in self.measures])
+        return tuple(dict.fromkeys(name for name in names if name))
+
+
+# --- Accountability (问责) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureKind:
+    """One kind of measure from data/accountability.yaml, e.g. 提醒谈话."""
+
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """When to suggest a measure: `repeats` (count repeats within days) or `overdue` (severity late > days)."""
+
+    id: str
+    kind: str
+    days: int
+    suggest: str
+    text: Text
+    count: int = 0
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure a person decided, recorded against a unit (and, if named, a person of it)."""
+
+    id: str
+    kind: str
+    unit: str
+    person: str
+    decided_on: date
+    decided_by: str
+    basis: str
+    note: str
+    finding_ids: tuple[str, ...]
+    recorded_by: str
+    recorded_at: datetime
+    documents: tuple[str, ...] = ()  # names of attached documents
+    suggestion: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A rule's suggestion for a unit, keyed so a dismissal holds until new findings change it."""
+
+    key: str
+    rule: str
+    unit: str
+    finding_ids: tuple[str, ...]
+    numbers: tuple[str, ...]
+    suggest: str
+
+
+# --- Plans and tasks (督查计划 / 督查任务) ---------------------------------------------------
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How often a plan's sites are due: daily, on given weekdays, every N days, or monthly on day N.
+
+    Written as `daily`, `weekdays:MON,THU`, `days:3`, `monthly:15`; a monthly day past a short
+    month's end falls on that month's last day.
+    """
+
+    kind: str
+    weekdays: tuple[int, ...] = ()
+    every: int = 1
+    day_of_month: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.kind == "weekdays":
+            return "weekdays:" + ",".join(WEEKDAYS[day] for day in self.weekdays)
+        if self.kind == "days":
+            return f"days:{self.every}"
+        if self.kind == "monthly":
+            return f"monthly:{self.day_of_month}"
+        return "daily"
+
+    def due_on(self, day: date, start: date) -> bool:
+        if self.kind == "weekdays":
+            return day.weekday() in self.weekdays
+        if self.kind == "days":
+            return (day - start).days % self.every == 0
+        if self.kind == "monthly":
+            next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            last = (next_month - timedelta(days=1)).day
+            return day.day == min(self.day_of_month, last)
+        return True
+
+    def days(self, start: date, end: date) -> list[date]:
+        return [start + timedelta(days=n) for n in range((end - start).days + 1)
+                if self.due_on(start + timedelta(days=n), start)]
+
+
+def parse_recurrence(text: str) -> Recurrence:
+    """`daily`, `weekdays:MON,TUE`, `days:N` or `monthly:N`; ValueError says what is wrong."""
+    kind, _, value = (text or "").strip().partition(":")
+    kind = kind.lower()
+    if kind == "daily" and not value:
+        return Recurrence("daily")
+    if kind == "weekdays":
+        names = [name.strip().upper()[:3] for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in WEEKDAYS]
+        if not names or unknown:
+            raise ValueError("weekdays")
+        return Recurrence("weekdays", weekdays=tuple(sorted({WEEKDAYS.index(name) for name in names})))
+    if kind in ("days", "monthly") and value.strip().isdigit():
+        number = int(value)
+        if kind == "days" and 1 <= number <= 366:
+            return Recurrence("days", every=number)
+        if kind == "monthly" and 1 <= number <= 31:
+            return Recurrence("monthly", day_of_month=number)
+    raise ValueError(kind or "empty")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which sites are inspected against which checklists, by whom, how often, between two dates.
+
+    Sites are a list of codes and/or a rule (a site kind, a subdistrict) evaluated each day, so a
+    site registered later joins. `team` holds usernames; `self_inspection` gives the task to each
+    site's own unit instead (每日一查一报).
+    """
+
+    id: str
+    name: str
+    checklist_ids: tuple[str, ...]
+    site_codes: tuple[str, ...]
+    site_kind: str | None
+    subdistrict: str | None
+    team: tuple[str, ...]
+    self_inspection: bool
+    recurrence: Recurrence
+    start: date
+    end: date
+    created_by: str = ""
+    active: bool = True
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """One site, checklist and due day that a plan asks for; done once an inspection is submitted."""
+
+    id: str
+    plan_id: str
+    plan_name: str
+    site_id: str
+    site_name: str
+    checklist_id: str
+    checklist_title: str
+    due: date
+    self_inspection: bool
+    done: bool
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Tasks due, done and missed for one group (a subdistrict, site kind, team or checklist)."""
+
+    group: str
+    due: int
+    done: int
+
+    @property
+    def missed(self) -> int:
+        return self.due - self.done
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None

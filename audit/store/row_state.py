@@ -54,7 +54,7 @@ AUDITED: dict[str, Audited] = {
         "locked_until", "created_at", "version", "updated_at", "updated_by")),
     "inspections": Audited(("id",), (
         "id", "site_id", "checklist_id", "checklist_version", "checklist_hash", "inspectors", "started_at",
-        "status", "submitted_at", "score", "created_by", "version", "updated_at", "updated_by"),
+        "status", "submitted_at", "score", "created_by", "version", "updated_at", "updated_by", "self_reported"),
         lists=("inspectors",)),
     "responses": Audited(("inspection_id", "item_id"), (
         "inspection_id", "item_id", "result", "value", "text", "note", "answered_at", "answered_by")),

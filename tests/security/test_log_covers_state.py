@@ -173,7 +173,8 @@ def test_a_deleted_log_entry_is_named(copy):
 def test_a_database_made_before_row_hashes_verifies_after_the_upgrade(tmp_path):
     """The upgrade records every row it finds, so only later changes show."""
     path = tmp_path / "old.duckdb"
-    old = [entry for entry in MIGRATIONS if entry[0] < 5]
+    upgrade = next(number for number, name, _ in MIGRATIONS if name == "audit_log_rows")
+    old = [entry for entry in MIGRATIONS if entry[0] < upgrade]
     connection = duckdb.connect(str(path))
     connection.execute("CREATE TABLE _migrations (number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
     for number, name, function in old:
