@@ -34,11 +34,13 @@ from audit.model import (
     new_id,
 )
 from audit.services import inspections as service
+from audit.store import audit_log
 from audit.store import checklists as checklist_store
 from audit.store import open_database
 from audit.store.demo import insert_table
 from audit.store.findings import insert_finding
 from audit.store.ledger import ledger_page
+from audit.store.row_state import every_row
 from audit.store.sites import COLUMNS, import_sites, list_sites
 
 # --- findings ---------------------------------------------------------------------------
@@ -116,6 +118,8 @@ def seed_ledger(database) -> dict[str, str]:
             )
             insert_finding(cursor, finding)
             ids[number] = finding.id
+        # Seeded through the store, so one entry vouches for the rows, as an upgrade's does.
+        audit_log.append(cursor, actor="test", action="test.seeded", entity="database", rows_where=every_row())
     return ids
 
 
@@ -276,6 +280,7 @@ def add_site(database, site: Site) -> Site:
         row[f"{name}_zh"], row[f"{name}_en"] = getattr(site, name).zh, getattr(site, name).en
     with database.write() as cursor:
         import_sites(cursor, [row], actor="test", make_id=lambda: site.id)
+        audit_log.append(cursor, actor="test", action="site.created", entity="site", entity_id=site.id, after=row)
     return site
 
 

@@ -7,7 +7,6 @@ module imports the package that imports it.
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import traceback
 import click
 
 from audit import settings
+from audit.command_line import command_line_actor
 from audit.errors import AuditError
 from audit.model import Role, User
 
@@ -76,5 +76,5 @@ def db_option(command):
 
 def operator(role: Role = Role.SUPERVISOR) -> User:
     """Whoever can run the CLI can read the database file itself, so it acts with a supervisor's reach."""
-    name = f"cli:{getpass.getuser()}"
+    name = command_line_actor()
     return User(id=name, username=name, display_name=name, role=role)
