@@ -34,9 +34,8 @@ from audit.model import (
     new_id,
 )
 from audit.services import inspections as service
-from audit.store import audit_log
+from audit.store import audit_log, open_database
 from audit.store import checklists as checklist_store
-from audit.store import open_database
 from audit.store.demo import insert_table
 from audit.store.findings import insert_finding
 from audit.store.ledger import ledger_page

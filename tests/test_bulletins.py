@@ -16,8 +16,8 @@ from audit.model import BulletinKind, BulletinStatus, Role, Severity, User, new_
 from audit.photos import prepare_photo
 from audit.services import bulletins as service
 from audit.services.checklists import sync_checklists
-from audit.store.findings import insert_finding
 from audit.store import audit_log
+from audit.store.findings import insert_finding
 from audit.store.photos import attach_photo, save_photo
 from audit.store.row_state import every_row
 from tests.conftest import ROOT

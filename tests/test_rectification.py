@@ -11,9 +11,9 @@ from audit.model import Status
 from audit.services import rectification as r
 from audit.services.rectification import TRANSITIONS, Step
 from audit.store import audit_log
-from audit.store.row_state import every_row
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
+from audit.store.row_state import every_row
 from tests.factories import (
     ADMIN,
     GUOSHENG,

@@ -3,8 +3,8 @@
 import click
 
 from audit.cli.group import cli, db_option
-from audit.services.database import open_database
 from audit.command_line import command_line_actor
+from audit.services.database import open_database
 from audit.services.sites import import_sites_csv
 
 

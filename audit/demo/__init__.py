@@ -38,8 +38,8 @@ from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.errors import InvalidInput
 from audit.model import Checklist, Site
 from audit.services.sites import parse_sites
-from audit.store import open_database
 from audit.store import demo as store
+from audit.store import open_database
 from audit.store.db import Database
 from audit.store.sites import count_sites, import_sites, list_sites
 
