@@ -52,7 +52,7 @@ def test_another_inspector_cannot_open_or_change_a_draft(db, site):
     adhoc = service.add_adhoc_finding(db, INSPECTOR, inspection.id, now=NOW)
 
     error = refused(db, lambda: service.inspection_sheet(db, OUTSIDER, inspection.id), "open", inspection.id)
-    assert error.key == "inspect.error.not_on_team" and "named team" in service.message(error, "en")
+    assert error.key == "inspect.error.not_on_team" and "named team" in error.text("en")
     refused(db, lambda: service.earlier_failures(db, OUTSIDER, inspection.id, "T-01"), "open", inspection.id)
     refused(db, lambda: service.record_response(db, OUTSIDER, inspection.id, "T-02", result=Result.PASS, now=NOW),
             "answer", inspection.id)

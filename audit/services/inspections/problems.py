@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from audit import i18n
-from audit.errors import AuditError, InvalidInput
+from audit.errors import InvalidInput
 from audit.model import REPEAT_WINDOW_DAYS
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -49,7 +49,7 @@ def message(error: Exception, language: str) -> str:
     """What to show for an AuditError in the reader's language."""
     if isinstance(error, FieldProblem):
         return error.localized(language)
-    text = error.text(language) if isinstance(error, AuditError) else str(error)
+    text = getattr(error, "message", str(error))
     if getattr(error, "field", None) == "photo":
         return i18n.t("inspect.error.photo", language, detail=text)
     return text
