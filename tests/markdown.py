@@ -23,11 +23,16 @@ def shown(source: str) -> str:
 
 
 def active_tokens(source: str) -> list[str]:
-    """Links, images and HTML that CommonMark (with HTML on, as a worst case) makes of the string."""
+    """Links, images and HTML that CommonMark (with HTML on, as a worst case) makes of the string.
+
+    A link within the app (an address starting with one slash, as the pages make to a finding) is allowed.
+    """
     found = []
     for token in MarkdownIt("commonmark", {"html": True}).parse(source):
-        found += [token.type] if token.type in _ACTIVE else []
-        found += [child.type for child in token.children or [] if child.type in _ACTIVE]
+        for part in [token, *(token.children or [])]:
+            internal = part.type == "link_open" and re.match(r"/[^/\\]", str(part.attrGet("href") or ""))
+            if part.type in _ACTIVE and not internal:
+                found.append(f"{part.type} {part.attrGet('href') or part.attrGet('src') or part.content}".strip())
     return found
 
 
@@ -50,3 +55,39 @@ def assert_inert(source: str) -> None:
 def assert_shown_as_typed(source: str, typed: str) -> None:
     assert_inert(source)
     assert typed in rendered_text(source), f"{typed!r} is not shown as typed by {source!r}"
+
+
+_MARKDOWN_ELEMENTS = {"markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success",
+                      "toast"}
+
+
+def markdown_sources(app) -> list[str]:
+    """Every string of an AppTest page that Streamlit renders as Markdown: texts, alerts, labels, options."""
+    found = []
+    for node in app._tree:
+        if node.type in _MARKDOWN_ELEMENTS:
+            found.append(node.value)
+        label = getattr(node, "label", None)
+        if isinstance(label, str):
+            found.append(label)
+        if node.type in ("radio", "button_group"):
+            found += [str(option) for option in node.options]
+    return found
+
+
+def plain_sources(app) -> list[str]:
+    """Strings shown as they are: st.text, st.code and every dataframe cell."""
+    found = [node.value for node in app._tree if node.type in ("text", "code")]
+    for frame in app.dataframe:
+        found += [str(cell) for cell in frame.value.to_numpy().ravel()]
+    return found
+
+
+def assert_page_shows_as_typed(app, typed: str) -> None:
+    """Nothing on the page renders as a link, image or HTML, and `typed` is somewhere, character for character."""
+    assert not app.exception, app.exception
+    sources = markdown_sources(app)
+    for source in sources:
+        assert_inert(source)
+    seen = [rendered_text(source) for source in sources] + plain_sources(app)
+    assert any(typed in text for text in seen), f"{typed!r} is not on the page"
