@@ -11,7 +11,10 @@ from audit.errors import PermissionDenied
 from audit.model import Result, Role, User
 from audit.services import inspections as service
 from audit.services.inspections import Answer
-from audit.store import audit_log
+from audit.services.checklists import checklists_directory, sync_checklists
+from audit.store import audit_log, open_database
+from tests.app.test_inspect import started
+from tests.test_ledger_store import add_user
 from tests.test_inspections import (
     INSPECTOR, NOW, add_site, jpeg, make_site, register, start, transfer_checklist, worked_case,
 )
@@ -113,3 +116,30 @@ def test_only_the_team_or_a_supervisor_corrects_a_submitted_inspection(db, site)
         assert [(e["actor"], e["after"]["reason"]) for e in entries if e["action"] == "inspection.corrected"] == [
             ("wang", "漏记一人"), ("sun", "测温记录看错了")]
         assert audit_log.verify(cursor).ok
+
+
+def test_a_draft_opened_by_its_address_by_another_inspector_shows_nothing_of_it(make_app, app_db):
+    database = open_database(app_db)
+    sync_checklists(database, checklists_directory())
+    with database.write() as cursor:
+        add_user(cursor, OUTSIDER)
+    site = add_site(database, make_site("国胜社区集中隔离点"))
+    database.close()
+    inspection_id = started(app_db, site)
+
+    app = make_app("en")
+    app.session_state["user"] = OUTSIDER
+    app.run()
+    app.query_params["inspection"] = inspection_id
+    app.switch_page("audit/ui/inspect.py").run()
+    assert not app.exception
+    assert "named team" in app.error[0].value
+    assert [group.key for group in app.get("button_group")] == ["language"] and not app.text_area
+    assert "国胜社区集中隔离点" not in " ".join(element.value for element in [*app.title, *app.caption])
+    database = open_database(app_db)
+    try:
+        logged = refusals(database)
+    finally:
+        database.close()
+    assert [(entry["actor"], entry["inspection"], entry["attempt"]) for entry in logged] == [
+        (OUTSIDER.username, inspection_id, "open")]
