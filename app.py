@@ -22,7 +22,8 @@ PAGES = [
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
 
-st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
+# An emoji icon is drawn by the browser itself; a :material: one is fetched from fonts.gstatic.com by every viewer.
+st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon="📋", layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
 
 # The gate: until someone is signed in, the login page is the only page there is.
