@@ -28,16 +28,24 @@ HOSTILE = [
     "http://evil.example", "www.evil.example", "mail@evil.example", "`code` _i_ ~~s~~ # h | t | $x$ :red[r] &amp; \\*",
     ":smile: :material/home: 12:30:45",
 ]
+LINE_STARTS = ["- item", "+ item", "1. item", "2) item", "=== heading", "--- rule", ":::note", "> quote",
+               "| a | b |", "# heading"]
 TYPED = " ".join(HOSTILE[:5])  # one line of every kind, short enough for each field's limit
 NAME = "![x](http://evil.example/n.png)"
 UNIT_NAME = "[单位](http://evil.example/u)"
 NUMBER = "![2026](http://evil.example/no.png)"
 
 
-@pytest.mark.parametrize("typed", [*HOSTILE, "第一行\n[第二行](http://evil.example)", "\\[x\\](http://evil.example)"])
+@pytest.mark.parametrize("typed", [
+    *HOSTILE, *LINE_STARTS, "title\n===", "title\n---", "第一行\n[第二行](http://evil.example)",
+    "\\[x\\](http://evil.example)", "HQ-GM-01 wang.qiang 16:45 a=b 3.5"])
 def test_plain_leaves_nothing_for_markdown_to_act_on(typed):
     assert_shown_as_typed(plain(typed), typed)
     assert seen(rendered_text(plain(typed))) == typed
+
+
+def test_plain_leaves_ordinary_words_alone():
+    assert plain("HQ-GM-01 wang.qiang 16:45 a=b 3.5 “引号” 50%") == "HQ-GM-01 wang.qiang 16:45 a=b 3.5 “引号” 50%"
 
 
 def people(cursor) -> dict[str, User]:
