@@ -14,12 +14,13 @@ import pytest
 
 from audit.model import Result, Role, Severity, Status, User, new_id
 from audit.services import inspections as service
-from audit.services import rectification
+from audit.services import accountability, rectification
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from audit.ui.text import plain
 from tests.markdown import assert_page_shows_as_typed, assert_shown_as_typed, rendered_text, seen
+from tests.test_accountability import PDF
 from tests.test_ledger_store import add_site, add_user
 from tests.test_store import make_finding
 
@@ -34,6 +35,7 @@ TYPED = " ".join(HOSTILE[:5])  # one line of every kind, short enough for each f
 NAME = "![x](http://evil.example/n.png)"
 UNIT_NAME = "[单位](http://evil.example/u)"
 NUMBER = "![2026](http://evil.example/no.png)"
+DOCUMENT = "![决定书](x.png) **b** www.evil.example.pdf"  # a file name keeps no slash
 
 
 @pytest.mark.parametrize("typed", [
@@ -180,3 +182,15 @@ def test_the_admin_accounts_and_sites(make_app, admin):
     next(button for button in app.button if button.key is None and "Create" in button.label).click().run()
     assert app.error or app.success
     assert_page_shows_as_typed(app, TYPED)
+
+
+def test_the_accountability_page(make_app, app_db, hostile):
+    database = open_database(app_db)
+    accountability.record_measure(
+        database, hostile["supervisor"], kind="reminder_talk", unit=UNIT_NAME, person=NAME, decided_on=date.today(),
+        decided_by=TYPED, basis=TYPED, finding_ids=[hostile["finding"]], documents=[(DOCUMENT, PDF)],
+        today=date.today(), now=datetime.now())
+    database.close()
+    app = open_page(make_app, hostile["supervisor"], "audit/ui/accountability.py")
+    assert_page_shows_as_typed(app, TYPED)
+    assert_page_shows_as_typed(app, DOCUMENT)  # the label of the document's download button
