@@ -23,8 +23,8 @@ class NotYours(PermissionDenied):
 
 
 def on_team(user: User, inspection: Inspection) -> bool:
-    """The creator, or a person the team names (teams are kept as the names people go by)."""
-    return inspection.created_by == user.id or bool({user.display_name, user.username} & set(inspection.inspectors))
+    """The creator, or a person the team names (teams are kept as display names, as my_inspections reads them)."""
+    return inspection.created_by == user.id or user.display_name in inspection.inspectors
 
 
 def check_draft_access(user: User, inspection: Inspection) -> Inspection:
