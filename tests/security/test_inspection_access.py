@@ -64,6 +64,9 @@ def test_another_inspector_cannot_open_or_change_a_draft(db, site):
     refused(db, lambda: service.record_finding(db, OUTSIDER, form.id, now=NOW), "finding_form", inspection.id)
     refused(db, lambda: service.add_finding_photo(db, OUTSIDER, form.id, jpeg(), "a.jpg", now=NOW),
             "photo", inspection.id)
+    with_photo = service.add_finding_photo(db, INSPECTOR, form.id, jpeg(), "a.jpg", now=NOW)
+    refused(db, lambda: service.draft_photo(db, OUTSIDER, form.id, with_photo.photos[0], thumbnail=True),
+            "photo", inspection.id)
     refused(db, lambda: service.add_adhoc_finding(db, OUTSIDER, inspection.id, now=NOW), "adhoc_finding",
             inspection.id)
     refused(db, lambda: service.discard_adhoc_finding(db, OUTSIDER, adhoc.id), "adhoc_finding", inspection.id)
@@ -71,7 +74,7 @@ def test_another_inspector_cannot_open_or_change_a_draft(db, site):
 
     sheet = service.inspection_sheet(db, INSPECTOR, inspection.id)
     assert set(sheet.responses) == {"T-01"}
-    assert sheet.draft_for("T-01").description == form.description and not sheet.draft_for("T-01").photos
+    assert sheet.draft_for("T-01").description == form.description and sheet.draft_for("T-01").photos == with_photo.photos
     assert [d.id for d in sheet.drafts if d.item_id is None] == [adhoc.id]
     with db.read() as cursor:
         assert audit_log.verify(cursor).ok
