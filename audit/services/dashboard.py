@@ -15,7 +15,7 @@ import pandas as pd
 from audit import i18n
 from audit.exports.formulas import neutralise
 from audit.model import Dashboard, Figure, FilterChoices, FindingFilter, FindingsPage, User
-from audit.services.permissions import Permission, require, scoped
+from audit.services.permissions import Permission, require, scoped, unit_scope
 from audit.store import Database
 from audit.store import analytics as store
 
@@ -123,7 +123,7 @@ def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT
     """Sites (with the attributes filtered by) and checklists to offer in the filters."""
     require(actor, Permission.VIEW_DASHBOARD)
     with database.read() as cursor:
-        sites = store.site_directory(cursor, i18n.short(language))
+        sites = store.site_directory(cursor, i18n.short(language), unit_scope(actor))
         checklists = store.checklist_titles(cursor, i18n.short(language))
     return FilterChoices(sites=sites, checklists=checklists,
                          site_kinds=tuple(sorted(sites["kind"].unique())))

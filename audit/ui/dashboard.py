@@ -29,6 +29,7 @@ from audit.services import dashboard as service
 from audit.services.permissions import unit_scope
 from audit.ui import charts
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
@@ -232,4 +233,4 @@ def show() -> None:
 try:
     show()
 except AuditError as error:
-    st.error(error.message)
+    st.error(plain(error.message))
