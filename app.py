@@ -7,7 +7,7 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.permissions import Permission, can
 from audit.ui.errors import show_error
-from audit.ui.session import keep_session, sso_sign_in, t, top_bar
+from audit.ui.session import check_settings, keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
 
@@ -28,7 +28,6 @@ PAGES = [
 HIDDEN = {"finding"}
 
 
-
 def run(navigation) -> None:
     """A refusal or a storage fault that no page caught is said in the page's language, not as a trace."""
     try:
@@ -39,6 +38,7 @@ def run(navigation) -> None:
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
+check_settings()
 
 # The gate: until someone is signed in, the login page is the only page there is.
 try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 
 from audit.errors import Key, PermissionDenied
-from audit.model import Role, User
+from audit.model import FindingFilter, Role, User
 
 
 class Permission(str, enum.Enum):
@@ -71,3 +72,9 @@ def unit_scope(actor: User) -> str | None:
             raise PermissionDenied("permissions.error.no_unit", username=actor.username)
         return actor.unit
     return None
+
+
+def scoped(actor: User, flt: FindingFilter) -> FindingFilter:
+    """The filter as this person may run it: a unit account is held to its own unit."""
+    scope = unit_scope(actor)
+    return flt if scope is None else replace(flt, unit=scope)

@@ -11,9 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from audit.model import Role, User
-from audit.services.accounts import (
-    SignInRefused, disabled_refusal, parse_role, public_fields, record_sign_in, unit_for,
-)
+from audit.services.accounts import SignInRefused, disabled_refusal, parse_role, public_fields, record_sign_in, unit_for
 from audit.store import Database, audit_log
 from audit.store import users as store
 

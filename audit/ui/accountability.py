@@ -9,6 +9,7 @@ from audit.services import accountability as service
 from audit.services.permissions import Permission, can
 from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, now, t
+from audit.ui.text import plain
 
 NOTICE = "accountability.notice"
 PREFILL = "accountability.prefill"
@@ -113,7 +114,7 @@ def measure_list() -> None:
     for measure in rows:
         for name in measure.documents:
             mime, data = service.measure_document(database(), user, measure.id, name)
-            st.download_button(f"{measure.decided_on} · {measure.unit} · {name}", data=data, file_name=name,
+            st.download_button(plain(f"{measure.decided_on} · {measure.unit} · {name}"), data=data, file_name=name,
                                mime=mime, key=f"doc-{measure.id}-{name}", on_click="ignore",
                                icon=":material/attach_file:")
 

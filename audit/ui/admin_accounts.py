@@ -15,6 +15,7 @@ from audit.model import Role, User
 from audit.services import accounts
 from audit.ui.errors import kept, show_error
 from audit.ui.session import database, language, now, t
+from audit.ui.text import plain
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"
@@ -50,13 +51,14 @@ def attempt(action, success, tab: str = "accounts") -> None:
 
 def show_outcome(tab: str = "accounts") -> None:
     kind, outcome = st.session_state.pop(f"{_NOTICE}.{tab}", (None, None))
+    # Both name accounts and may carry what was typed: the success text is escaped, the error by show_error.
     if kind == "error":
         show_error(outcome)
     elif kind == "success":
-        st.success(outcome, icon=":material/check_circle:")
+        st.success(plain(outcome), icon=":material/check_circle:")
     shown = st.session_state.pop(_SHOW_PASSWORD, None)
     if shown:
-        st.warning(t("admin.accounts.shown_once", username=shown[0]), icon=":material/key:")
+        st.warning(t("admin.accounts.shown_once", username=plain(shown[0])), icon=":material/key:")
         st.code(shown[1], language=None)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import streamlit as st
@@ -15,6 +14,7 @@ from audit.services.rectification import Step
 from audit.ui.errors import kept, show_error
 from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 LEDGER_PAGE = "audit/ui/ledger.py"
 BADGE = {"open": "orange", "awaiting_verification": "blue", "closed": "green", "reopened": "red"}
@@ -23,13 +23,8 @@ state = st.session_state
 user = current_user()
 
 
-def plain(text) -> str:
-    """User text shown as written: markdown characters lose their meaning."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<])", r"\\\1", str(text)) if text not in (None, "") else "—"
-
-
 def field(column, label: str, value) -> None:
-    column.markdown(f"**{plain(label)}**  \n{plain(value)}")
+    column.markdown(f"**{plain(label)}**  \n{plain(value, '—')}")
 
 
 def when(moment) -> str:
@@ -38,7 +33,7 @@ def when(moment) -> str:
 
 def header(detail: FindingDetail) -> None:
     finding = detail.finding
-    st.title(t("ledger.finding.title", number=finding.number))
+    st.title(t("ledger.finding.title", number=plain(finding.number)))
     with st.container(horizontal=True, vertical_alignment="center"):
         st.badge(t(f"ledger.status.{finding.status.value}"), color=BADGE[finding.status.value])
         colour = overdue_colour(finding.deadline, finding.status, date.today())
@@ -170,9 +165,9 @@ def change_text(name: str, before, after) -> str:
     def shown(value):
         if value in (None, ""):
             return "—"
-        return t(words[name] + str(value)) if name in words else str(value)
+        return t(words[name] + str(value)) if name in words else plain(value)
 
-    label = t(f"ledger.column.{name}") if not t(f"ledger.column.{name}").startswith("ledger.") else name
+    label = t(f"ledger.column.{name}") if not t(f"ledger.column.{name}").startswith("ledger.") else plain(name)
     return t("ledger.finding.history.change", field=label, before=shown(before), after=shown(after))
 
 

@@ -9,9 +9,7 @@ import streamlit as st
 from audit import i18n
 from audit.errors import AuditError
 from audit.model import Site, SiteKind
-from audit.services.inspections import (
-    checklists_for, find_sites, known_inspectors, site_places, start_inspection,
-)
+from audit.services.inspections import checklists_for, find_sites, known_inspectors, site_places, start_inspection
 from audit.ui.errors import show_error
 from audit.ui.inspect_common import labels, plain
 from audit.ui.session import current_user, database, language, t
@@ -70,7 +68,7 @@ def start_form() -> None:
         st.info(t("inspect.start.no_checklists"))
         return
     checklist_id = st.pills(t("inspect.field.checklist"), list(checklists), key=f"inspect.start.checklist.{site.id}",
-                            format_func=lambda c: checklists[c].title.get(lang))
+                            format_func=lambda c: plain(checklists[c].title.get(lang)))
     user = current_user()
     names = known_inspectors(database(), user)
     team = st.multiselect(t("inspect.field.inspectors"), names, default=[user.display_name],

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+from tests.markdown import shown
 
 
 def _seen(element) -> tuple[str, str]:
-    title, _, text = _ESCAPED.sub(r"\1", element.value).partition("  \n")
+    title, _, text = shown(element.value).partition("  \n")
     return title.removeprefix("**").removesuffix("**"), text.replace("  \n", "\n")
 
 
