@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 
 import click
 
 from audit.cli import cli, db_option
+from audit.command_line import command_line_actor
 from audit.i18n import LANGUAGES
 from audit.model import Overdue, Role, Severity, Status, User
 from audit.services.ledger import FORMATS, export_ledger
@@ -17,7 +17,7 @@ from audit.store.ledger import SORTS, LedgerFilter
 
 def operator() -> User:
     """Whoever can run the CLI can read the database file itself, so it acts with a supervisor's reach."""
-    name = f"cli:{getpass.getuser()}"
+    name = command_line_actor()
     return User(id=name, username=name, display_name=name, role=Role.SUPERVISOR)
 
 
