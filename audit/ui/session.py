@@ -108,7 +108,8 @@ ENDED_REASONS = {
 
 def _client() -> str | None:
     address = st.context.ip_address
-    agent = st.context.headers.get("User-Agent") or ""
+    agent = st.context.headers.get("User-Agent")
+    agent = agent if isinstance(agent, str) else ""
     return " · ".join(part for part in (address if isinstance(address, str) else "", agent[:150]) if part) or None
 
 
@@ -123,7 +124,7 @@ def remember(user: User) -> None:
 def _resume_from_cookie() -> User | None:
     """A reload, a second tab or a link opened from a notice: signed in by the browser's cookie."""
     token = st.context.cookies.get("audit_session")
-    if not token:
+    if not isinstance(token, str) or not token:  # without a browser connection there are no cookies
         return None
     outcome = sessions.resume(database(), token, idle_minutes=idle_minutes(), now=now())
     if outcome.user is None:
