@@ -305,6 +305,7 @@ def panel(db_path, tmp_path, monkeypatch):
     record_finding(database, "陈明")
     database.close()
     monkeypatch.setenv("AUDIT_DB", str(db_path))
+    settings.reload()
     st.cache_resource.clear()
     yield lambda user: _panel_app(user)
     st.cache_resource.clear()

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from audit.command_line import command_line_actor
 from audit.errors import NotFound
 from audit.model import User, new_id
 from audit.services.permissions import Permission, require
@@ -26,7 +27,6 @@ CODE_SECONDS = 30
 MAX_HOURS = 12
 # last use is written at most this often, so every tap of a page does not take the write lock
 TOUCH_SECONDS = 30
-COMMAND_LINE = "cli"
 
 # Why a session ended; the pages say each in the reader's language.
 IDLE, DISABLED, SIGNED_OUT, EVERYWHERE, BY_ADMIN, PASSWORD_RESET, EXPIRED = (
@@ -152,7 +152,7 @@ def end_sessions(database: Database, actor: User | None, username: str, now: dat
         if account is None:
             raise NotFound("accounts.error.not_found", field="username", username=username)
         ended = store.end_for_user(cursor, account.user.id, now=now or datetime.now(), reason=BY_ADMIN)
-        audit_log.append(cursor, actor=actor.username if actor else COMMAND_LINE, action="user.sessions_ended",
+        audit_log.append(cursor, actor=actor.username if actor else command_line_actor(), action="user.sessions_ended",
                          entity="user", entity_id=account.user.id, after={"sessions": ended})
     return ended
 

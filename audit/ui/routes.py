@@ -11,17 +11,10 @@ from starlette.routing import Route
 
 from audit.errors import AuditError, PermissionDenied, StoreUnavailable
 from audit.services import sessions
+from audit.services.database import Database
 from audit.services.health import health
-from audit.services.photo_links import (
-    KINDS,
-    ROUTE,
-    SIZES,
-    PhotoRequest,
-    evidence_photo,
-    signed_requester,
-)
+from audit.services.photo_links import KINDS, ROUTE, SIZES, PhotoRequest, evidence_photo, signed_requester
 from audit.settings import settings
-from audit.store.db import Database
 from audit.ui.session_routes import session_token
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
