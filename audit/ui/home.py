@@ -6,11 +6,13 @@ from audit.services.backup_schedule import backup_warning, last_backup
 from audit.services.overview import home_figures
 from audit.services.permissions import Permission, can, unit_scope
 from audit.ui.session import current_user, database, t
+from audit.ui.recheck_tasks import rechecks_due
 from audit.ui.tasks import todays_tasks
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 todays_tasks()
+rechecks_due()
 
 if can(current_user(), Permission.BACKUP):
     warning = backup_warning(last_backup(database(), current_user()))
