@@ -87,8 +87,9 @@ def campaign_section(shown: list[Campaign]) -> None:
 
 
 def sample_inputs() -> tuple[int | None, float | None]:
-    mode = st.segmented_control(t("recheck.form.sample"), ["all", "size", "share"], default="all",
-                                format_func=lambda m: t(f"recheck.form.sample_{m}"), key="recheck_mode") or "all"
+    modes = {mode: t(f"recheck.form.sample_{mode}") for mode in ("all", "size", "share")}
+    mode = st.segmented_control(t("recheck.form.sample"), list(modes), default="all", format_func=modes.get,
+                                key="recheck_mode") or "all"
     if mode == "size":
         return int(st.number_input(t("recheck.form.size"), value=10, step=1, key="recheck_size")), None
     if mode == "share":
