@@ -194,7 +194,8 @@ def record_recheck(database: Database, actor: User, campaign_id: str, finding_id
         opened = None
         if outcome is RecheckOutcome.RELAPSED:
             opened = open_finding(cursor, _relapse(get_finding(cursor, finding_id), actor, description, severity, now),
-                                  actor, now, record={"description": description, "recheck": campaign_id})
+                                  actor, now, record={"description": description, "recheck": campaign_id,
+                                                      "severity": severity or None})
         if not store.record_outcome(cursor, campaign_id, finding_id, outcome, note,
                                     opened.id if opened else None, actor.username, now):
             raise Conflict("recheck.error.already")  # the new finding above is rolled back with it

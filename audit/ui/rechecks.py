@@ -14,6 +14,7 @@ from audit.ui.session import current_user, database, language, now, t
 
 NOTICE = "rechecks.notice"
 CHOSEN = "rechecks.chosen"
+STARTED = "rechecks.started"  # a campaign just started, shown next (the picker's own key cannot be set once drawn)
 state = st.session_state
 user = current_user()
 lang = language()
@@ -50,6 +51,8 @@ def describe(campaign: Campaign) -> str:
 
 def campaign_section(shown: list[Campaign]) -> None:
     names = {c.id: f"{c.name} · {c.created_at:%Y-%m-%d}" for c in shown}
+    if STARTED in state:
+        state[CHOSEN] = state.pop(STARTED)
     chosen = st.selectbox(t("recheck.page.campaign"), list(names), format_func=names.get, key=CHOSEN)
     try:
         report = service.campaign_report(database(), user, chosen, language=lang)
@@ -124,7 +127,7 @@ def new_campaign_form() -> None:
                     database(), user, name=name, scope=CampaignFilter(start, end, site_kind, severity, unit),
                     team=team, due=due, sample_size=size, sample_share=share, seed=seed, now=now())
                 state[NOTICE] = t("recheck.form.started", name=plain(made.name), drawn=made.drawn, seed=made.seed)
-                state[CHOSEN] = made.id
+                state[STARTED] = made.id
                 st.rerun()
             except AuditError as error:
                 show_error(error)

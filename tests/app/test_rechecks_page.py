@@ -69,6 +69,13 @@ def test_a_supervisor_starts_a_campaign_and_sees_its_seed_and_progress(make_app,
     assert metrics == {"已复查": "0 / 3", "反弹": "0", "反弹率": "—"}
     assert any("从 3 个中抽取 3 个" in text.value for text in app.text)
     assert [b.label for b in app.get("download_button")] == ["导出 CSV"]
+    # A second campaign, drawn with another seed, is the one shown next.
+    next(t for t in app.text_input if t.label == "活动名称").input("第二轮")
+    next(t for t in app.text_input if t.label == "随机种子（可不填）").input("7")
+    next(m for m in app.multiselect if m.label == "复查人员").select("t-inspector")
+    button(app, "发起活动").click().run()
+    assert not app.exception
+    assert [c.value for c in app.code] == ["7"]
 
 
 def test_a_bad_share_names_the_field_and_keeps_the_form(make_app, office, app_db):
