@@ -29,7 +29,7 @@ from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import rechecks as store
 from audit.store.findings import get_finding
-from audit.store.plans import users_with_roles
+from audit.store.plans import choices, users_with_roles
 
 MAX_NAME = 100
 MAX_TEXT = 2000
@@ -164,6 +164,8 @@ def my_rechecks(database: Database, actor: User, *, language: str) -> list[Campa
     """Items still to re-check in the campaigns whose team holds the actor."""
     require(actor, Permission.RECORD_RECHECK)
     with database.read() as cursor:
+        if not store.open_count(cursor, actor.username):
+            return []  # the usual case: the home page then reads nothing from the findings table
         return store.items(cursor, username=actor.username, open_only=True, language=language)
 
 
@@ -237,8 +239,6 @@ def units(database: Database, actor: User) -> list[str]:
 
 
 def team_choices(database: Database, actor: User, language: str) -> dict[str, str]:
-    from audit.store.plans import choices
-
     require(actor, Permission.START_RECHECKS)
     with database.read() as cursor:
         return dict(choices(cursor, language)["team"])
