@@ -169,6 +169,13 @@ def my_rechecks(database: Database, actor: User, *, language: str) -> list[Campa
         return store.items(cursor, username=actor.username, open_only=True, language=language)
 
 
+def open_items(database: Database, actor: User) -> int:
+    """Items of every campaign not re-checked yet, for the supervisor's home."""
+    require(actor, Permission.START_RECHECKS)
+    with database.read() as cursor:
+        return store.open_count(cursor)
+
+
 def record_recheck(database: Database, actor: User, campaign_id: str, finding_id: str, *, outcome: str,
                    note: str = "", description: str = "", severity: str | None = None,
                    now: datetime) -> Finding | None:

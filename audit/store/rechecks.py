@@ -87,11 +87,12 @@ def items(cursor: duckdb.DuckDBPyConnection, *, campaign_id: str | None = None, 
     return [CampaignItem(*row[:11], RecheckOutcome(row[11]) if row[11] else None, *row[12:]) for row in rows]
 
 
-def open_count(cursor: duckdb.DuckDBPyConnection, username: str) -> int:
-    """Items left to re-check in the campaigns whose team holds `username`, counted without touching findings."""
+def open_count(cursor: duckdb.DuckDBPyConnection, username: str | None = None) -> int:
+    """Items left to re-check (of the campaigns whose team holds `username`), counted without touching findings."""
     return cursor.execute(
         "SELECT count(*) FROM recheck_items r JOIN recheck_campaigns c ON c.id = r.campaign_id "
-        "WHERE r.outcome IS NULL AND list_contains(c.team, ?)", [username]).fetchone()[0]
+        "WHERE r.outcome IS NULL AND ($username IS NULL OR list_contains(c.team, $username))",
+        {"username": username}).fetchone()[0]
 
 
 def record_outcome(cursor: duckdb.DuckDBPyConnection, campaign_id: str, finding_id: str, outcome: RecheckOutcome,

@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from audit.errors import IllegalTransition, NotFound
-from audit.model import Checklist, Finding, Item, ResponseType, Result, Site, User
+from audit.model import (
+    Checklist,
+    EarlierFinding,
+    Finding,
+    FindingDraft,
+    Inspection,
+    Item,
+    Response,
+    ResponseType,
+    Result,
+    Site,
+    User,
+)
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import REPEAT_WINDOW
 from audit.services.permissions import Permission, require
 from audit.store import Database
@@ -13,7 +26,6 @@ from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.findings import findings_of_inspection
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)
@@ -116,8 +128,8 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
     require(user, Permission.RUN_INSPECTION)
-    with database.read() as cursor:
-        return read_sheet(cursor, inspection_of(cursor, inspection_id))
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)))
 
 
 def still_draft(inspection: Inspection) -> Inspection:
@@ -144,8 +156,8 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
     require(user, Permission.RUN_INSPECTION)
-    with database.read() as cursor:
-        return earlier_of(cursor, inspection_of(cursor, inspection_id), item_id)
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)), item_id)
 
 
 def inspection_record(inspection: Inspection) -> dict:
