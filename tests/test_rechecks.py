@@ -20,7 +20,7 @@ from audit.store.findings import get_finding, insert_finding, raise_sequence
 from audit.store.inspections import Inspection, insert_inspection
 from audit.store.sites import list_sites
 from tests.conftest import ROOT
-from tests.test_store import make_finding
+from tests.factories import make_finding
 
 NOW = datetime(2026, 4, 2, 9, 0)
 MARCH = CampaignFilter(date(2026, 3, 1), date(2026, 3, 31))

@@ -15,7 +15,7 @@ from audit.store import open_database
 from audit.store.findings import insert_finding, raise_sequence
 from audit.store.sites import list_sites
 from tests.conftest import ROOT
-from tests.test_store import make_finding
+from tests.factories import make_finding
 
 PAGE = "audit/ui/rechecks.py"
 UNIT = "光明社区居委会"

@@ -17,7 +17,7 @@ from audit.store.sites import list_sites
 from audit.store.users import find_account
 from tests.conftest import ROOT
 from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
-from tests.test_store import make_finding
+from tests.factories import make_finding
 
 pytestmark = pytest.mark.e2e
 
