@@ -26,7 +26,7 @@ PAGES = [
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
-SUPERVISION = {"dashboard", "plans", "bulletins", "accountability"}
+SUPERVISION = {"dashboard", "plans", "rechecks", "bulletins", "accountability"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
