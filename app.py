@@ -7,7 +7,7 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.permissions import Permission, can
 from audit.ui.errors import show_error
-from audit.ui.session import check_settings, keep_session, sso_sign_in, t, top_bar
+from audit.ui.session import check_settings, cookie_exchange, keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
 
@@ -21,13 +21,14 @@ PAGES = [
     ("finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
     ("dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
     ("plans.py", "plan.nav", ":material/event_note:", "plans", Permission.MANAGE_PLANS),
+    ("rechecks.py", "recheck.nav", ":material/replay:", "rechecks", Permission.START_RECHECKS),
     ("bulletins.py", "bulletin.nav", ":material/campaign:", "bulletins", Permission.VIEW_BULLETINS),
     ("accountability.py", "accountability.nav", ":material/gavel:", "accountability", Permission.VIEW_MEASURES),
     ("admin.py", "admin.nav", ":material/admin_panel_settings:", "admin", Permission.MANAGE_ACCOUNTS),
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
-SUPERVISION = {"dashboard", "plans", "bulletins", "accountability"}
+SUPERVISION = {"dashboard", "plans", "rechecks", "bulletins", "accountability"}
 
 
 def run(navigation) -> None:
@@ -49,6 +50,7 @@ except AuditError as error:
     show_error(error)
     st.stop()
 top_bar(user)
+cookie_exchange()
 if user is None:
     # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
     login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")

@@ -257,3 +257,38 @@ def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
     if any(counts.values()):
         audit_log.append(cursor, actor="migration", action="audit.rows_recorded", entity="database",
                          after={"rows": counts}, rows_where=row_state.every_row())
+
+
+@migration(31)
+def recheck_campaigns(cursor: duckdb.DuckDBPyConnection) -> None:
+    # The seed and the filter are kept with the campaign, so anyone can draw the same sample again.
+    cursor.execute(
+        """
+        CREATE TABLE recheck_campaigns (
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, closed_from DATE NOT NULL, closed_to DATE NOT NULL,
+            site_kind VARCHAR, severity VARCHAR, unit VARCHAR, sample_size INTEGER, sample_share DOUBLE,
+            seed BIGINT NOT NULL, population INTEGER NOT NULL, drawn INTEGER NOT NULL, team VARCHAR[] NOT NULL,
+            due DATE NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE recheck_items (
+            campaign_id VARCHAR NOT NULL, finding_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL,
+            outcome VARCHAR, note VARCHAR NOT NULL DEFAULT '', new_finding_id VARCHAR,
+            checked_by VARCHAR, checked_at TIMESTAMP
+        );
+        """
+    )
+
+
+@migration(40)
+def browser_sessions(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Sessions a browser keeps by cookie. Only the SHA-256 of the cookie's token is kept, and of the
+    one-time code the page exchanges for it; `ended_at` is set when the session ends for any reason."""
+    cursor.execute(
+        """
+        CREATE TABLE browser_sessions (
+            id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, token_hash VARCHAR, code_hash VARCHAR,
+            code_expires TIMESTAMP, created_at TIMESTAMP NOT NULL, last_used TIMESTAMP NOT NULL,
+            client VARCHAR, ended_at TIMESTAMP, ended_reason VARCHAR
+        )
+        """
+    )

@@ -5,7 +5,7 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
 from audit.ui.errors import show_error
-from audit.ui.session import SSO_REFUSED_KEY, database, now, sign_in, signed_out_reason, sso_configured, t
+from audit.ui.session import SSO_REFUSED_KEY, database, now, remember, sign_in, signed_out_reason, sso_configured, t
 
 with st.container(key="login"):
     st.title(t("accounts.login.title"))
@@ -27,6 +27,7 @@ with st.container(key="login"):
             show_error(error)
         else:
             sign_in(user)
+            remember(user)
             st.rerun()
 
     if sso_configured():

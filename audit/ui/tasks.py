@@ -8,8 +8,8 @@ from audit.errors import AuditError
 from audit.model import Role, Task
 from audit.services import plans
 from audit.services.permissions import Permission, can
+from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, language, now, t
-from audit.ui.text import plain
 
 INSPECT_PAGE = "audit/ui/inspect.py"
 
@@ -39,6 +39,6 @@ def todays_tasks() -> None:
                 try:
                     inspection = plans.start_task(database(), user, task, now=now())
                 except AuditError as error:
-                    st.error(plain(error.text(language())), icon=":material/error:")
+                    show_error(error)
                 else:
                     st.switch_page(INSPECT_PAGE, query_params={"inspection": inspection.id})
