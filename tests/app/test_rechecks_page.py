@@ -14,6 +14,7 @@ from audit.services.sites import import_sites_csv
 from audit.store import open_database
 from audit.store.findings import insert_finding, raise_sequence
 from audit.store.sites import list_sites
+from tests.app.screen import error_text
 from tests.conftest import ROOT
 from tests.factories import make_finding
 
@@ -87,7 +88,7 @@ def test_a_bad_share_names_the_field_and_keeps_the_form(make_app, office, app_db
     next(m for m in app.multiselect if m.label == "Inspectors").select("t-inspector")
     button(app, "Start the campaign").click().run()
     assert not app.exception
-    assert any(e.value.startswith("The share 1.5 is outside 0 to 1") for e in app.error)
+    assert any(error_text(e).startswith("The share 1.5 is outside 0 to 1") for e in app.error)
     assert next(t for t in app.text_input if t.label == "Campaign name").value == "Spot check"
     database = open_database(app_db)
     assert rechecks.campaigns(database, office["supervisor"]) == []
