@@ -24,6 +24,8 @@ PAGES = [
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
+# A unit reaches the inspect page only from its home's self-inspection task (自查), so it is not listed.
+ALSO = {"inspect": Permission.SELF_INSPECT}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
@@ -41,8 +43,8 @@ if user is None:
 # Along the top: a portrait tablet keeps its whole width for the page.
 pages = [
     st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
-            visibility="hidden" if url in HIDDEN else "visible")
+            visibility="hidden" if url in HIDDEN or not (permission is None or can(user, permission)) else "visible")
     for page, title, icon, url, permission in PAGES
-    if permission is None or can(user, permission)
+    if permission is None or can(user, permission) or (url in ALSO and can(user, ALSO[url]))
 ]
 st.navigation(pages, position="top").run()

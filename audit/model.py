@@ -226,6 +226,7 @@ class Finding:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    self_reported: bool = False  # found by the unit's own self-inspection (自查), not by supervision
 
 
 def finding_number(year: int, sequence: int) -> str:

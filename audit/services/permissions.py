@@ -28,6 +28,7 @@ class Permission(str, enum.Enum):
     MANAGE_PLANS = "manage_plans"
     VIEW_TASKS = "view_tasks"
     VIEW_COVERAGE = "view_coverage"
+    SELF_INSPECT = "self_inspect"  # a unit walks a checklist at its own sites (自查); see inspecting()
 
 
 _INSPECTOR = {
@@ -43,7 +44,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
     Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
                           Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit
-                          Permission.VIEW_TASKS}),  # its own self-inspections
+                          Permission.VIEW_TASKS, Permission.SELF_INSPECT}),  # its own self-inspections
     Role.ADMIN: frozenset({
         Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
         Permission.VIEW_BULLETINS,
@@ -63,6 +64,14 @@ def require(actor: User | None, permission: Permission) -> User:
             f"The {actor.role.value} account '{actor.username}' may not {permission.value.replace('_', ' ')}."
         )
     return actor
+
+
+def inspecting(actor: User | None) -> User:
+    """Supervision (RUN_INSPECTION) or a unit's self-inspection (SELF_INSPECT); which sites and inspections
+    a unit may touch is checked where the inspection is known (audit/services/inspections)."""
+    if can(actor, Permission.SELF_INSPECT):
+        return actor
+    return require(actor, Permission.RUN_INSPECTION)
 
 
 def unit_scope(actor: User) -> str | None:

@@ -35,6 +35,7 @@ class Scope:
     checklist_id: str | None = None
     severities: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    self_reported: bool = False  # a unit's self-inspection (自查) findings, counted apart from supervision
 
 
 def _site_conditions(scope: Scope, column: str) -> tuple[list[str], dict]:
@@ -54,7 +55,8 @@ def _site_conditions(scope: Scope, column: str) -> tuple[list[str], dict]:
 def _where(scope: Scope) -> tuple[str, dict]:
     """WHERE clause over `findings f` and its named parameters."""
     conditions, params = _site_conditions(scope, "f.site_id")
-    conditions[:0] = ["f.found_at >= $start", "f.found_at < $end"]
+    conditions[:0] = ["f.found_at >= $start", "f.found_at < $end",
+                      "f.self_reported" if scope.self_reported else "NOT f.self_reported"]
     params.update(start=scope.start, end=scope.end)
     optional = {
         "f.responsible_unit = $unit": ("unit", scope.unit),
@@ -129,7 +131,9 @@ def inspections(cursor: duckdb.DuckDBPyConnection, scope: Scope, previous_start:
     a unit sees the inspections that gave it findings.
     """
     conditions, params = _site_conditions(scope, "i.site_id")
-    conditions += ["i.status = 'submitted'", "i.started_at >= $start", "i.started_at < $end"]
+    conditions += ["i.status = 'submitted'", "i.started_at >= $start", "i.started_at < $end",
+                   "coalesce(i.self_reported, false) = $self_reported"]
+    params["self_reported"] = scope.self_reported
     params.update(start=previous_start, end=scope.end, split=scope.start)
     if scope.checklist_id is not None:
         conditions.append("i.checklist_id = $checklist_id")

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 _SITE_SCOPE = "($subdistrict IS NULL OR s.subdistrict_zh = $subdistrict OR s.subdistrict_en = $subdistrict)"
+# A unit's self-inspections (自查) and their findings are reported apart, never in supervision figures.
+_SUPERVISION = "NOT f.self_reported"
 
 
 def _params(start: date, end: date, subdistrict: str | None, **more) -> dict:
@@ -28,7 +30,8 @@ def inspection_counts(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
     row = cursor.execute(
         f"""
         SELECT count(*), count(DISTINCT i.site_id) FROM inspections i JOIN sites s ON s.id = i.site_id
-        WHERE i.status = 'submitted' AND i.started_at >= $start AND i.started_at < $end AND {_SITE_SCOPE}
+        WHERE i.status = 'submitted' AND NOT coalesce(i.self_reported, false) AND i.started_at >= $start
+          AND i.started_at < $end AND {_SITE_SCOPE}
         """, _params(start, end, subdistrict)).fetchone()
     return int(row[0]), int(row[1])
 
@@ -45,7 +48,7 @@ def finding_counts(cursor: duckdb.DuckDBPyConnection, start: date, end: date, su
                count(*) FILTER (WHERE f.status = 'closed'),
                count(*) FILTER (WHERE f.status <> 'closed' AND f.deadline < $as_of)
         FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         """, _params(start, end, subdistrict, as_of=as_of)).fetchone()
     total, critical, major, minor, closed, overdue = (int(value) for value in row)
     return {"findings": total, "by_severity": {"critical": critical, "major": major, "minor": minor},
@@ -58,7 +61,7 @@ def findings_by_subdistrict(cursor: duckdb.DuckDBPyConnection, start: date, end:
     return cursor.execute(
         f"""
         SELECT s.{column}, count(*) AS n FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC, 1
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -68,7 +71,7 @@ def findings_by_day(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
     return cursor.execute(
         f"""
         SELECT CAST(f.found_at AS DATE) AS day, count(*) FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY day
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -80,7 +83,7 @@ def findings_by_item(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
         f"""
         SELECT f.checklist_id, f.item_id, f.checklist_text, count(*) AS n
         FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -91,7 +94,7 @@ def overdue_units(cursor: duckdb.DuckDBPyConnection, end: date, subdistrict: str
     return cursor.execute(
         f"""
         SELECT f.responsible_unit, count(*) AS n FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at < $end AND f.status <> 'closed' AND f.deadline < $as_of AND {_SITE_SCOPE}
+        WHERE f.found_at < $end AND f.status <> 'closed' AND f.deadline < $as_of AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC, 1
         """, {"end": _params(end, end, None)["end"], "subdistrict": subdistrict, "as_of": as_of}).fetchall()
 
@@ -103,7 +106,7 @@ def case_choices(cursor: duckdb.DuckDBPyConnection, start: date, end: date, subd
     return cursor.execute(
         f"""
         SELECT f.id, f.number, s.{name}, f.severity, f.description FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, f.found_at DESC
         LIMIT $limit
         """, _params(start, end, subdistrict, limit=limit)).fetchall()

@@ -33,6 +33,8 @@ class LedgerFilter:
     found_to: date | None = None
     repeats_only: bool = False
     search: str = ""  # part of the number or the description
+    # Whose findings: supervision ones only unless asked; a unit's self-inspection (自查) findings are kept apart.
+    origin: str = "supervision"  # "supervision", "self" or "all"
 
 
 OVERDUE_SQL = f"""CASE
@@ -137,6 +139,8 @@ def _where(flt: LedgerFilter, today: date) -> tuple[str, dict]:
         add("f.found_at < $found_to::DATE + 1", found_to=flt.found_to)
     if flt.repeats_only:
         clauses.append("f.is_repeat")
+    if flt.origin in ("supervision", "self"):
+        clauses.append("NOT f.self_reported" if flt.origin == "supervision" else "f.self_reported")
     if flt.search.strip():
         add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{flt.search.strip()}%")
     return " AND ".join(clauses), params

@@ -237,3 +237,16 @@ def plans_and_tasks(cursor: duckdb.DuckDBPyConnection) -> None:
         ALTER TABLE inspections ADD COLUMN self_reported BOOLEAN DEFAULT false;
         """
     )
+
+
+@migration(52)
+def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
+    # Findings of a unit's self-inspection (自查) carry the mark themselves, so every count can leave them
+    # out without a join to inspections.
+    cursor.execute(
+        """
+        ALTER TABLE findings ADD COLUMN self_reported BOOLEAN DEFAULT false;
+        UPDATE findings SET self_reported = true
+        WHERE inspection_id IN (SELECT id FROM inspections WHERE self_reported);
+        """
+    )

@@ -12,18 +12,18 @@ from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldPr
 from audit.services.inspections.sheet import (
     checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
 )
-from audit.services.permissions import Permission, require
+from audit.services.permissions import inspecting
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
 from audit.store.inspections import FindingDraft, Inspection
 
 
-def _editable_draft(cursor, draft_id: str) -> tuple[FindingDraft, Inspection]:
+def _editable_draft(cursor, user: User, draft_id: str) -> tuple[FindingDraft, Inspection]:
     draft = store.get_draft(cursor, draft_id)
     if draft is None:
         raise NotFound("This finding form is no longer there; it was submitted or removed.", field="finding")
-    inspection = still_draft(inspection_of(cursor, draft.inspection_id))
+    inspection = still_draft(inspection_of(cursor, draft.inspection_id, user))
     return draft, inspection
 
 
@@ -38,13 +38,13 @@ def _form_value(name: str, value):
 def save_finding_draft(database: Database, user: User, draft_id: str, *, now: datetime | None = None,
                        **changes) -> FindingDraft:
     """Keep what was typed, as typed; it is checked when the finding is saved."""
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     unknown = set(changes) - set(FORM_FIELDS)
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
     now = now or datetime.now()
     with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+        draft, _ = _editable_draft(cursor, user, draft_id)
         values = {name: _form_value(name, value) for name, value in changes.items()}
         if changes and all(getattr(draft, name) == value for name, value in values.items()):
             return draft  # a replayed callback with the value already saved keeps a saved finding saved
@@ -79,10 +79,10 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
 
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     now = now or datetime.now()
     with database.write() as cursor:
-        draft, inspection = _editable_draft(cursor, draft_id)
+        draft, inspection = _editable_draft(cursor, user, draft_id)
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, draft.item_id) if draft.item_id else None
         check_finding(draft, inspection, item)
@@ -102,10 +102,10 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
 def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> FindingDraft:
     """A finding about something the checklist does not cover."""
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     now = now or datetime.now()
     with database.write() as cursor:
-        inspection = still_draft(inspection_of(cursor, inspection_id))
+        inspection = still_draft(inspection_of(cursor, inspection_id, user))
         site = site_of(cursor, inspection.site_id)
         draft = FindingDraft(id=new_id(), inspection_id=inspection.id, item_id=None, severity=Severity.MAJOR,
                              created_at=now, updated_at=now, updated_by=user.username,
@@ -117,9 +117,9 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if draft.item_id is not None:
             raise IllegalTransition("A failed item keeps its finding; mark the item passed instead.")
         store.delete_draft(cursor, draft.id)
@@ -130,11 +130,11 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
 def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes, name: str | None = None,
                       *, now: datetime | None = None) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
     with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if prepared.sha256 in draft.photos:
             return draft
         if len(draft.photos) >= MAX_PHOTOS:
@@ -149,10 +149,10 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
 
 def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: str,
                          *, now: datetime | None = None) -> FindingDraft:
-    require(user, Permission.RECORD_FINDING)
+    inspecting(user)
     now = now or datetime.now()
     with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             return draft
         updated = replace(draft, photos=[p for p in draft.photos if p != sha256], recorded=False,
@@ -164,16 +164,16 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
 
 
 def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True) -> bytes | None:
-    require(user, Permission.RUN_INSPECTION)
+    inspecting(user)
     with database.read() as cursor:
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
-    require(user, Permission.RUN_INSPECTION)
+    inspecting(user)
     with database.read() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             raise NotFound("That photo is not part of this finding form.", field="photo")
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
@@ -181,7 +181,7 @@ def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, t
 
 def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
     """The photos taken when each finding was found, by finding id."""
-    require(user, Permission.RUN_INSPECTION)
+    inspecting(user)
     with database.read() as cursor:
         return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
                              if link.stage == "found"] for finding in findings}
