@@ -29,8 +29,9 @@ def back_to_first_page() -> None:
     state["ledger_page"] = 1
 
 
+ORIGINS = ("supervision", "self", "all")
 FILTER_KEYS = ("status", "overdue", "severity", "subdistrict", "community", "site", "checklist", "unit", "dates",
-               "search", "repeats")
+               "search", "repeats", "origin")
 
 
 def clear_filters() -> None:
@@ -79,10 +80,13 @@ def filters() -> LedgerFilter:
         dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=back_to_first_page)
         search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=back_to_first_page)
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=back_to_first_page)
+        # Self-inspection (自查) findings are seen on asking; supervision ones are the default.
+        origin = left.segmented_control(t("ledger.filter.origin"), ORIGINS, default="supervision", key="ledger_origin",
+                                        format_func=lambda o: t(f"ledger.origin.{o}"), on_change=back_to_first_page)
         st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=clear_filters)
     found = list(dates) + [None, None]
     return LedgerFilter(statuses, colours, severities, subdistrict, community, site, unit, checklist,
-                        found[0], found[1] or found[0], repeats, search)
+                        found[0], found[1] or found[0], repeats, search, origin or "supervision")
 
 
 def sorting() -> tuple[str, bool]:
