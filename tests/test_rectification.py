@@ -9,15 +9,23 @@ import pytest
 from audit.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from audit.model import Status
 from audit.services import rectification as r
-from audit.services.rectification import Step, TRANSITIONS
+from audit.services.rectification import TRANSITIONS, Step
 from audit.store import audit_log
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
-from tests.test_ledger_store import (
-    ADMIN, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, add_user, GUOSHENG,
+from audit.store.row_state import every_row
+from tests.factories import (
+    ADMIN,
+    GUOSHENG,
+    INSPECTOR,
+    OTHER_UNIT,
+    SECOND_INSPECTOR,
+    SUPERVISOR,
+    UNIT,
+    add_user,
+    make_finding,
+    picture,
 )
-from tests.test_photos import picture
-from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 5, 14, 0)
 
@@ -28,6 +36,7 @@ def finding_in(db, status: Status, **changes) -> str:
         for user in (UNIT, INSPECTOR, SUPERVISOR):
             add_user(cursor, user)
         insert_finding(cursor, finding)
+        audit_log.append(cursor, actor="test", action="test.seeded", entity="database", rows_where=every_row())
     return finding.id
 
 
@@ -121,7 +130,7 @@ def test_who_may_not_take_a_step(db, step, status, actors):
 
 def test_a_unit_reports_fixes_only_for_its_own_findings(db):
     finding_id = finding_in(db, Status.OPEN)
-    with pytest.raises(PermissionDenied, match="belongs to 国胜社区居委会"):
+    with pytest.raises(NotFound, match="no such finding"):  # another unit's finding is not there for it
         take(db, Step.REPORT_FIX, OTHER_UNIT, finding_id)
     assert take(db, Step.REPORT_FIX, UNIT, finding_id).status is Status.AWAITING_VERIFICATION
 

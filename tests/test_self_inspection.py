@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
-from audit.analytics import Filters, dashboard
 from audit.errors import PermissionDenied
+from audit.model import FindingFilter as LedgerFilter
 from audit.model import ResponseType, Result
 from audit.services import inspections, plans, worklist
 from audit.services.bulletins import draft_bulletin
+from audit.services.dashboard import dashboard
 from audit.services.ledger import ledger_page
 from audit.services.overview import home_figures
-from audit.store.ledger import LedgerFilter
 from tests.test_plans import add, office  # noqa: F401  (office is a fixture)
 
 DAY = date(2026, 3, 10)
@@ -107,7 +107,7 @@ def test_a_unit_may_not_open_or_answer_a_supervision_inspection(db, office):  # 
 def supervision_figures(db, office):  # noqa: F811
     supervisor, unit = office["zhou.lan"], office["guangming"]
     home = home_figures(db, DAY), home_figures(db, DAY, unit=unit.unit)
-    board = dashboard(db, supervisor, Filters.last_days(DAY), today=DAY).headline
+    board = dashboard(db, supervisor, LedgerFilter.last_days(DAY), today=DAY).headline
     ledger = ledger_page(db, supervisor, LedgerFilter(), today=DAY).total, \
         ledger_page(db, unit, LedgerFilter(), today=DAY).total
     counts = worklist.supervisor_counts(db, supervisor, today=DAY, now=NOW)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from audit.command_line import command_line_actor
 from audit.errors import AuditError, Conflict, InvalidInput, NotFound, PermissionDenied
 from audit.model import Role, User, new_id
 from audit.services.permissions import Permission, require
@@ -24,7 +25,6 @@ from audit.store import users as store
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
-COMMAND_LINE = "cli"
 PLAUSIBLE_UNIT = "光明社区居委会"
 DEMO_NAMES = {Role.INSPECTOR: "演示督查员", Role.SUPERVISOR: "演示组长", Role.UNIT: "演示责任单位", Role.ADMIN: "演示管理员"}
 _HASHER = PasswordHasher()
@@ -61,7 +61,7 @@ def disabled_refusal() -> SignInRefused:
 
 
 def _actor_name(actor: User | None) -> str:
-    return actor.username if actor else COMMAND_LINE
+    return actor.username if actor else command_line_actor()
 
 
 def public_fields(user: User) -> dict:

@@ -164,8 +164,7 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise LedgerImportError([f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
     try:
-        for number, row in enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
-            yield number, row
+        yield from enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)
     finally:
         workbook.close()
 
@@ -553,6 +552,14 @@ def _finding(cursor, row: SheetFinding, site_id: str, checklist: tuple[str | Non
     )
 
 
+def arrival(finding: Finding) -> dict:
+    """The state an imported finding arrives in, as its log entry keeps it."""
+    state = {name: getattr(finding, name) for name in (
+        "number", "status", "severity", "site_id", "responsible_unit", "responsible_person", "deadline", "found_at",
+        "inspector", "fix_report", "verifier", "closed_at", "checklist_id", "item_id")}
+    return {name: getattr(value, "value", value) for name, value in state.items()}
+
+
 def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, source: str,
                 dry_run: bool = False) -> ImportReport:
     report = ImportReport(len(ledger), dry_run=dry_run)
@@ -580,7 +587,7 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
                 if any(unmatched):  # words that match no registered checklist are kept as written
                     store.set_source_words(cursor, finding.id, *unmatched)
                 audit_log.append(cursor, actor=actor, action="finding.imported", entity="finding",
-                                 entity_id=finding.id, after={"number": finding.number, "source": source, "row": row.row})
+                                 entity_id=finding.id, after=arrival(finding) | {"source": source, "row": row.row})
             if dry_run:
                 raise _DryRun
     except _DryRun:

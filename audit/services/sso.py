@@ -12,7 +12,13 @@ from datetime import datetime
 
 from audit.model import Role, User
 from audit.services.accounts import (
-    SignInRefused, disabled_refusal, parse_role, public_fields, record_sign_in, translatable, unit_for,
+    SignInRefused,
+    disabled_refusal,
+    parse_role,
+    public_fields,
+    record_sign_in,
+    translatable,
+    unit_for,
 )
 from audit.store import Database, audit_log
 from audit.store import users as store

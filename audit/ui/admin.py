@@ -10,6 +10,7 @@ from audit.ui.admin_accounts import accounts_tab
 from audit.ui.admin_sites import sites_tab
 from audit.ui.backup_panel import render_backup_panel
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 admin = current_user()
 st.title(t("admin.title"))
@@ -38,7 +39,7 @@ with checklists:
     else:
         st.info(t("admin.checklists.none"))
     for problem in state.problems:
-        st.error(str(problem), icon=":material/error:")
+        st.error(plain(problem), icon=":material/error:")
 
 with log:
     st.caption(t("admin.log.intro"))
@@ -48,10 +49,17 @@ with log:
             st.success(t("admin.log.ok", count=f"{result.checked:,}"), icon=":material/verified:")
             if result.checked:
                 st.caption(t("admin.log.head", head=f"{result.checked}:{result.last_hash}"))
-        else:
+        if result.bad_seq is not None:
             reason = t(f"admin.log.reason.{result.code}")
             st.error(t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
                      icon=":material/gpp_bad:")
+        if result.rows:
+            st.error(t("admin.log.rows_bad", count=len(result.rows)), icon=":material/gpp_bad:")
+            st.dataframe([{t("admin.log.rows.table"): problem.table or "audit_log",
+                           t("admin.log.rows.row"): problem.row or "",
+                           t("admin.log.rows.entry"): problem.seq,
+                           t("admin.log.rows.problem"): t(f"admin.log.rows.reason.{problem.code}")}
+                          for problem in result.rows], hide_index=True)
 
 with backups:
     render_backup_panel()

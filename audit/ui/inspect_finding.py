@@ -11,10 +11,17 @@ import streamlit as st
 from audit.model import Item, Severity, default_deadline
 from audit.photos import MAX_BYTES
 from audit.services.inspections import (
-    LIMITS, Sheet, add_finding_photo, discard_adhoc_finding, effective_deadline, record_finding,
-    remove_finding_photo, reopen_finding, save_finding_draft,
+    LIMITS,
+    FindingDraft,
+    Sheet,
+    add_finding_photo,
+    discard_adhoc_finding,
+    effective_deadline,
+    record_finding,
+    remove_finding_photo,
+    reopen_finding,
+    save_finding_draft,
 )
-from audit.services.inspections import FindingDraft
 from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error
 from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, t
@@ -72,7 +79,7 @@ def _earlier(sheet: Sheet, draft: FindingDraft) -> None:
     lines = [t("inspect.repeat.title", count=len(earlier))]
     for found in earlier:
         status = t(f"inspect.status.{found.status}")
-        lines.append(f"- [{found.number}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
+        lines.append(f"- [{plain(found.number)}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
                      f"{plain(found.description[:80])}")
     st.warning("\n".join(lines), icon=":material/repeat:")
 

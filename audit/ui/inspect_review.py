@@ -7,7 +7,15 @@ import streamlit as st
 from audit import i18n
 from audit.model import ResponseType, Result
 from audit.services.inspections import (
-    LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
+    LIMITS,
+    Answer,
+    FindingDraft,
+    Sheet,
+    correct_inspection,
+    effective_deadline,
+    evidence,
+    message,
+    submit_inspection,
     submit_problems,
 )
 from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error
@@ -46,7 +54,7 @@ def review(sheet: Sheet) -> None:
         st.info(t("inspect.review.no_findings"))
     problems = submit_problems(sheet)
     for problem in problems:
-        st.warning(message(problem, language()), icon=":material/pending_actions:")
+        st.warning(plain(message(problem, language())), icon=":material/pending_actions:")
     confirm = st.checkbox(t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm",
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
@@ -75,7 +83,7 @@ def submitted(sheet: Sheet) -> None:
     """A submitted inspection: read-only, with its numbered findings; changes only as corrections."""
     numbers = st.session_state.pop(JUST_SUBMITTED, None)
     if numbers is not None:
-        st.success(t("inspect.submitted.now", count=len(numbers), numbers="、".join(numbers) or "—"),
+        st.success(t("inspect.submitted.now", count=len(numbers), numbers=plain("、".join(numbers), "—")),
                    icon=":material/task_alt:")
     inspection = sheet.inspection
     st.caption(t("inspect.submitted.at", time=f"{inspection.submitted_at:%Y-%m-%d %H:%M}",
@@ -86,7 +94,7 @@ def submitted(sheet: Sheet) -> None:
     photos = evidence(database(), current_user(), sheet.findings)
     for finding in sheet.findings:
         with st.container(border=True):
-            st.markdown(f"**[{finding.number}](/finding?id={finding.id})** · "
+            st.markdown(f"**[{plain(finding.number)}](/finding?id={finding.id})** · "
                         f"{plain(_item_text(sheet, finding.item_id))}")
             st.markdown(plain(finding.description))
             finding_caption(finding.severity, finding.responsible_unit, finding.deadline,
@@ -96,7 +104,7 @@ def submitted(sheet: Sheet) -> None:
                           for sha256 in photos[finding.id]], width=160)
     with st.expander(t("inspect.submitted.answers")):
         for item in sheet.checklist.items:
-            st.markdown(f"{_answer_text(sheet, item.id)} · **{item.id}** "
+            st.markdown(f"{_answer_text(sheet, item.id)} · **{plain(item.id)}** "
                         f"{plain(item.text.get(i18n.short(language())))}")
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)
@@ -135,11 +143,11 @@ def _correction(sheet: Sheet) -> None:
                                       format_func=labels("inspect.result", RESULTS), width="stretch")
         answer["result"] = Result(chosen) if chosen else None
     reason = st.text_area(t("inspect.field.reason"), key=f"{prefix}:reason", max_chars=LIMITS["reason"])
-    if st.button(t("inspect.correct.save"), key=f"{prefix}:save", type="primary", width="stretch"):
-        if attempt(prefix, lambda: correct_inspection(database(), current_user(), sheet.inspection.id,
-                                                      reason=reason, answer=Answer(item_id, **answer))):
-            st.session_state[f"{prefix}:done"] = True
-            st.rerun()
+    saved = st.button(t("inspect.correct.save"), key=f"{prefix}:save", type="primary", width="stretch")
+    if saved and attempt(prefix, lambda: correct_inspection(database(), current_user(), sheet.inspection.id,
+                                                            reason=reason, answer=Answer(item_id, **answer))):
+        st.session_state[f"{prefix}:done"] = True
+        st.rerun()
     show_error(prefix)
     if st.session_state.pop(f"{prefix}:done", False):
         st.success(t("inspect.correct.done"), icon=":material/check:")

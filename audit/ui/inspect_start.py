@@ -10,7 +10,12 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Site, SiteKind
 from audit.services.inspections import (
-    checklists_for, find_sites, known_inspectors, message, site_places, start_inspection,
+    checklists_for,
+    find_sites,
+    known_inspectors,
+    message,
+    site_places,
+    start_inspection,
 )
 from audit.ui.inspect_common import labels, plain
 from audit.ui.session import current_user, database, language, t
@@ -69,7 +74,7 @@ def start_form() -> None:
         st.info(t("inspect.start.no_checklists"))
         return
     checklist_id = st.pills(t("inspect.field.checklist"), list(checklists), key=f"inspect.start.checklist.{site.id}",
-                            format_func=lambda c: checklists[c].title.get(lang))
+                            format_func=lambda c: plain(checklists[c].title.get(lang)))
     user = current_user()
     names = known_inspectors(database(), user)
     team = st.multiselect(t("inspect.field.inspectors"), names, default=[user.display_name],
@@ -87,7 +92,7 @@ def _start(site_id: str, checklist_id: str | None, team: list[str], when: dateti
         inspection = start_inspection(database(), current_user(), site_id=site_id, checklist_id=checklist_id,
                                       inspectors=team, started_at=when)
     except AuditError as error:
-        st.error(message(error, language()), icon=":material/error:")
+        st.error(plain(message(error, language())), icon=":material/error:")
         return
     st.query_params["inspection"] = inspection.id
     st.rerun()

@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from audit.errors import AuditError
-from audit.model import Overdue, Severity, Status
-from audit.services.ledger import FORMATS, PAGE_SIZES, export_ledger, filter_options, ledger_page
+from audit.model import FindingFilter, Overdue, Severity, Status
+from audit.services.ledger import FORMATS, PAGE_SIZES, SORT_KEYS, export_ledger, filter_options, ledger_page
 from audit.services.permissions import Permission, can, unit_scope
 from audit.services.rectification import explain
-from audit.store.ledger import SORTS, LedgerFilter
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 FINDING_PAGE = "audit/ui/finding.py"
 ROW_HEIGHT = 44  # a finger's width: rows are tapped to open them
@@ -29,9 +29,9 @@ def back_to_first_page() -> None:
     state["ledger_page"] = 1
 
 
-ORIGINS = ("supervision", "self", "all")
 FILTER_KEYS = ("status", "overdue", "severity", "subdistrict", "community", "site", "checklist", "unit", "dates",
                "search", "repeats", "origin")
+ORIGINS = ("supervision", "self", "all")
 
 
 def clear_filters() -> None:
@@ -60,7 +60,7 @@ def choices(_database, path: str, who, lang: str) -> dict:
     return filter_options(_database, who, lang)
 
 
-def filters() -> LedgerFilter:
+def filters() -> FindingFilter:
     options = choices(database(), str(database().path), user, language())
     scope = unit_scope(user)
     with st.expander(t("ledger.filter.title"), icon=":material/filter_list:"):
@@ -76,7 +76,7 @@ def filters() -> LedgerFilter:
             unit = choice(left, "unit", options["unit"])
         else:
             unit = scope
-            left.caption(t("ledger.filter.own_unit", unit=scope))
+            left.caption(t("ledger.filter.own_unit", unit=plain(scope)))
         dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=back_to_first_page)
         search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=back_to_first_page)
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=back_to_first_page)
@@ -85,14 +85,16 @@ def filters() -> LedgerFilter:
                                         format_func=lambda o: t(f"ledger.origin.{o}"), on_change=back_to_first_page)
         st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=clear_filters)
     found = list(dates) + [None, None]
-    return LedgerFilter(statuses, colours, severities, subdistrict, community, site, unit, checklist,
-                        found[0], found[1] or found[0], repeats, search, origin or "supervision")
+    return FindingFilter(statuses=statuses, colours=colours, severities=severities, subdistrict=subdistrict,
+                         community=community, site=site, unit=unit, checklist=checklist, found_from=found[0],
+                         found_to=found[1] or found[0], repeats_only=repeats, search=search,
+                         origin=origin or "supervision")
 
 
 def sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     # Most urgent first unless the user asks otherwise.
-    sort = left.selectbox(t("ledger.sort.by"), list(SORTS), key="ledger_sort", index=list(SORTS).index("overdue"),
+    sort = left.selectbox(t("ledger.sort.by"), SORT_KEYS, key="ledger_sort", index=SORT_KEYS.index("overdue"),
                           format_func=lambda key: t(f"ledger.sort.{key}"), on_change=back_to_first_page)
     direction = right.segmented_control(t("ledger.sort.by"), ["ascending", "descending"], key="ledger_direction",
                                         default="descending", format_func=lambda d: t(f"ledger.sort.{d}"),
@@ -147,7 +149,7 @@ def pager(page) -> None:
                      on_click=turn_page, args=(1,), width="stretch")
 
 
-def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
+def exports(flt: FindingFilter, sort: str, descending: bool, total: int) -> None:
     st.subheader(t("ledger.export.title"))
     st.caption(t("ledger.export.scope"))
     fmt = st.segmented_control(t("ledger.export.format"), FORMATS, default="xlsx", key="ledger_export_format",
@@ -169,7 +171,7 @@ def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
                           progress=progress)
         except AuditError as error:
             bar.empty()
-            st.error(explain(error, language()))
+            st.error(plain(explain(error, language())))
             return
         bar.empty()
         stem = t("ledger.notice.file") if fmt == "pdf" else t("ledger.file")
@@ -188,11 +190,11 @@ try:
     page = ledger_page(database(), user, flt, page=state.get("ledger_page", 1), page_size=size, sort=sort,
                        descending=descending, language=language())
 except AuditError as error:
-    st.error(explain(error, language()))
+    st.error(plain(explain(error, language())))
     st.stop()
 state["ledger_page"] = page.page
 if page.total == 0:
-    st.info(t("ledger.no_match") if flt != LedgerFilter(unit=flt.unit) else t("ledger.empty"))
+    st.info(t("ledger.no_match") if flt != FindingFilter(unit=flt.unit) else t("ledger.empty"))
 else:
     table(page.rows)
     pager(page)

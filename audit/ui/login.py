@@ -4,9 +4,8 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
-from audit.ui.session import (
-    SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
-)
+from audit.ui.session import SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t
+from audit.ui.text import plain
 
 with st.container(key="login"):
     st.title(t("accounts.login.title"))
@@ -25,7 +24,7 @@ with st.container(key="login"):
         try:
             user = authenticate(database(), username, password, now=now())
         except AuditError as error:
-            st.error(error_text(error), icon=":material/error:")
+            st.error(plain(error_text(error)), icon=":material/error:")
         else:
             sign_in(user)
             st.rerun()
@@ -33,7 +32,7 @@ with st.container(key="login"):
     if sso_configured():
         refused = st.session_state.get(SSO_REFUSED_KEY)
         if refused:
-            st.error(refused, icon=":material/block:")
+            st.error(plain(refused), icon=":material/block:")
             if st.button(t("accounts.sso.leave"), width="stretch"):
                 st.session_state.pop(SSO_REFUSED_KEY)
                 st.logout()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit import i18n
-from audit.errors import AuditError
+from audit.errors import AuditError, InvalidInput
 from audit.model import User
 from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
-from audit.store import Database, database_path, open_database
+from audit.services.database import Database, database_path, open_database
+from audit.settings import settings
+from audit.ui.text import plain
 
 LANGUAGE_KEY = "language"
 USER_KEY = "user"
@@ -29,6 +30,16 @@ def _open(path: str) -> Database:
 
 def database() -> Database:
     return _open(str(database_path().resolve()))
+
+
+def check_settings() -> None:
+    """A setting that cannot be used stops every page with what is wrong, rather than running on a guess."""
+    try:
+        settings()
+    except InvalidInput as error:
+        st.error(error.title(language()), icon=":material/settings:")
+        st.text(error.text(language()))  # the text quotes the variable's value as it was set
+        st.stop()
 
 
 def language() -> str:
@@ -67,7 +78,6 @@ def current_user() -> User | None:
 LAST_ACTIVE_KEY = "last_active"
 SIGNED_OUT_KEY = "signed_out_reason"
 SSO_REFUSED_KEY = "sso_refused"
-IDLE_MINUTES_DEFAULT = 30
 
 
 def now() -> datetime:
@@ -76,11 +86,8 @@ def now() -> datetime:
 
 
 def idle_minutes() -> float:
-    """AUDIT_IDLE_MINUTES, default 30: a session unused this long is signed out."""
-    try:
-        return max(float(os.environ.get("AUDIT_IDLE_MINUTES", IDLE_MINUTES_DEFAULT)), 1.0)
-    except ValueError:
-        return IDLE_MINUTES_DEFAULT
+    """The AUDIT_IDLE_MINUTES setting: a session unused this long is signed out."""
+    return settings().idle_minutes
 
 
 def sign_in(user: User) -> None:
@@ -173,8 +180,8 @@ def top_bar(user: User | None) -> None:
     with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center",
                       key="top_bar"):
         if user is not None:
-            unit = f" · {user.unit}" if user.unit else ""
-            st.caption(t("accounts.signed_in_as", name=user.display_name,
+            unit = f" · {plain(user.unit)}" if user.unit else ""
+            st.caption(t("accounts.signed_in_as", name=plain(user.display_name),
                          role=t(f"accounts.role.{user.role.value}")) + unit)
         language_switch()
         if user is not None and st.button(t("accounts.sign_out"), icon=":material/logout:", key="sign_out"):

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from audit import settings
 from audit.model import Role, User
 from audit.services import accounts
 from audit.store import open_database
 from audit.ui.session import database as shared_database
+from tests.markdown import shown
 
 PASSWORD = "correct horse battery"
 
@@ -101,6 +103,7 @@ def test_five_failures_lock_and_fifteen_minutes_unlock(make_app, app_db, clock):
 
 def test_an_idle_session_ends_with_a_plain_message(make_app, app_db, clock, monkeypatch):
     monkeypatch.setenv("AUDIT_IDLE_MINUTES", "20")
+    settings.reload()
     add_account(app_db)
     app = sign_in(make_app().run(), "li.na", PASSWORD)
     clock.advance(minutes=19)
@@ -181,7 +184,7 @@ def test_single_sign_on_maps_the_claim_to_a_role(make_app, app_db):
 def test_single_sign_on_refuses_a_stranger_plainly(make_app, app_db):
     app = sso_app(make_app, {"email": "stranger@example.cn", "groups": ["leaders"]})
     assert on_login_page(app)
-    assert app.error[0].value == "本系统中没有与“stranger@example.cn”对应的账号，请联系管理员开设。"
+    assert shown(app.error[0].value) == "本系统中没有与“stranger@example.cn”对应的账号，请联系管理员开设。"
     assert [b.label for b in app.button] == ["登录", "换一个统一身份认证账号"]
 
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
-import math
 
 from audit import i18n
-from audit.model import Item, ResponseType, Result, User, new_id
+from audit.model import FindingDraft, Inspection, Item, Response, ResponseType, Result, User, new_id
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import LIMITS, FieldProblem
 from audit.services.inspections.sheet import (
-    checklist_version, earlier_of, inspection_of, item_of, response_record, site_of, still_draft,
+    checklist_version,
+    earlier_of,
+    inspection_of,
+    item_of,
+    response_record,
+    site_of,
+    still_draft,
 )
 from audit.services.permissions import inspecting
 from audit.store import Database, audit_log
 from audit.store import inspections as store
-from audit.store.inspections import FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,8 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
     inspecting(user)
     now = now or datetime.now()
-    with database.write() as cursor:
-        inspection = still_draft(inspection_of(cursor, inspection_id, user))
+    with refusals_logged(database, user, "answer", item=item_id), database.write() as cursor:
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, item_id)
         answer = resolve(item, Answer(item_id, result, value, text))
@@ -75,7 +81,8 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
         store.touch_inspection(cursor, inspection.id, now, user.username)
         audit_log.append(cursor, actor=user.username, action="inspection.answered", entity="inspection",
                          entity_id=inspection.id, before=response_record(before),
-                         after=response_record(response) or {"item": item_id, "result": None})
+                         after=response_record(response) or {"item": item_id, "result": None},
+                         rows={"responses": [(inspection.id, item_id)]})
     return response
 
 

@@ -6,24 +6,29 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from audit.errors import IllegalTransition, NotFound
-from audit.model import Finding, Item, Severity, User, default_deadline, new_id
+from audit.model import Finding, FindingDraft, Inspection, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
 from audit.services.inspections.sheet import (
-    checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
+    checklist_version,
+    draft_record,
+    inspection_of,
+    item_of,
+    site_of,
+    still_draft,
 )
 from audit.services.permissions import inspecting
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
-from audit.store.inspections import FindingDraft, Inspection
 
 
 def _editable_draft(cursor, user: User, draft_id: str) -> tuple[FindingDraft, Inspection]:
     draft = store.get_draft(cursor, draft_id)
     if draft is None:
         raise NotFound("This finding form is no longer there; it was submitted or removed.", field="finding")
-    inspection = still_draft(inspection_of(cursor, draft.inspection_id, user))
+    inspection = still_draft(check_draft_access(user, inspection_of(cursor, draft.inspection_id, user)))
     return draft, inspection
 
 
@@ -43,7 +48,7 @@ def save_finding_draft(database: Database, user: User, draft_id: str, *, now: da
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
     now = now or datetime.now()
-    with database.write() as cursor:
+    with refusals_logged(database, user, "finding_form"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         values = {name: _form_value(name, value) for name, value in changes.items()}
         if changes and all(getattr(draft, name) == value for name, value in values.items()):
@@ -81,7 +86,7 @@ def record_finding(database: Database, user: User, draft_id: str, *, now: dateti
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
     inspecting(user)
     now = now or datetime.now()
-    with database.write() as cursor:
+    with refusals_logged(database, user, "finding_form"), database.write() as cursor:
         draft, inspection = _editable_draft(cursor, user, draft_id)
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, draft.item_id) if draft.item_id else None
@@ -104,8 +109,8 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
     """A finding about something the checklist does not cover."""
     inspecting(user)
     now = now or datetime.now()
-    with database.write() as cursor:
-        inspection = still_draft(inspection_of(cursor, inspection_id, user))
+    with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
         site = site_of(cursor, inspection.site_id)
         draft = FindingDraft(id=new_id(), inspection_id=inspection.id, item_id=None, severity=Severity.MAJOR,
                              created_at=now, updated_at=now, updated_by=user.username,
@@ -118,7 +123,7 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
     inspecting(user)
-    with database.write() as cursor:
+    with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if draft.item_id is not None:
             raise IllegalTransition("A failed item keeps its finding; mark the item passed instead.")
@@ -133,7 +138,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
     inspecting(user)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
-    with database.write() as cursor:
+    with refusals_logged(database, user, "photo"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if prepared.sha256 in draft.photos:
             return draft
@@ -143,7 +148,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
         updated = replace(draft, photos=[*draft.photos, prepared.sha256], updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
         audit_log.append(cursor, actor=user.username, action="finding_draft.photo_added", entity="finding_draft",
-                         entity_id=draft.id, after={"photo": prepared.sha256})
+                         entity_id=draft.id, after={"photo": prepared.sha256}, rows={"photos": [prepared.sha256]})
     return updated
 
 
@@ -151,7 +156,7 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
                          *, now: datetime | None = None) -> FindingDraft:
     inspecting(user)
     now = now or datetime.now()
-    with database.write() as cursor:
+    with refusals_logged(database, user, "photo"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             return draft
@@ -172,7 +177,7 @@ def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
     inspecting(user)
-    with database.read() as cursor:
+    with refusals_logged(database, user, "photo"), database.read() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             raise NotFound("That photo is not part of this finding form.", field="photo")

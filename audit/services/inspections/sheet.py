@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from audit.errors import IllegalTransition, NotFound, PermissionDenied
-from audit.model import Checklist, Finding, Item, ResponseType, Result, Role, Site, User
+from audit.errors import IllegalTransition, NotFound
+from audit.model import (
+    Checklist,
+    EarlierFinding,
+    Finding,
+    FindingDraft,
+    Inspection,
+    Item,
+    Response,
+    ResponseType,
+    Result,
+    Role,
+    Site,
+    User,
+)
+from audit.services.inspections.access import NotYours, check_draft_access, refusals_logged
 from audit.services.inspections.problems import REPEAT_WINDOW
 from audit.services.permissions import inspecting
 from audit.store import Database
@@ -13,7 +27,6 @@ from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.findings import findings_of_inspection
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ def inspection_of(cursor, inspection_id: str, user: User | None = None) -> Inspe
         raise NotFound(f"Inspection {inspection_id} is not in the database.", field="inspection")
     if user is not None and user.role is Role.UNIT and not (
             inspection.self_reported and own_site(user, site_of(cursor, inspection.site_id))):
-        raise PermissionDenied("inspect.error.not_own_self_inspection", field="inspection")
+        raise NotYours("inspect.error.not_own_self_inspection", inspection.id)
     return inspection
 
 
@@ -125,8 +138,8 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
     inspecting(user)
-    with database.read() as cursor:
-        return read_sheet(cursor, inspection_of(cursor, inspection_id, user))
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)))
 
 
 def still_draft(inspection: Inspection) -> Inspection:
@@ -153,8 +166,8 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
     inspecting(user)
-    with database.read() as cursor:
-        return earlier_of(cursor, inspection_of(cursor, inspection_id, user), item_id)
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)), item_id)
 
 
 def inspection_record(inspection: Inspection) -> dict:

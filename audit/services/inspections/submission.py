@@ -6,13 +6,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from audit.errors import IllegalTransition
-from audit.model import Finding, Status, User, new_id
+from audit.model import DRAFT, SUBMITTED, Finding, FindingDraft, Inspection, InspectionLine, Status, User, new_id
+from audit.services.inspections.access import check_correction_access, check_draft_access, refusals_logged
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
 from audit.services.inspections.problems import FieldProblem, check_text
 from audit.services.inspections.sheet import (
-    Sheet, checklist_version, draft_record, earlier_of, inspection_of, inspection_record, item_of, read_sheet,
-    response_record, score, still_draft,
+    Sheet,
+    checklist_version,
+    draft_record,
+    earlier_of,
+    inspection_of,
+    inspection_record,
+    item_of,
+    read_sheet,
+    response_record,
+    score,
+    still_draft,
 )
 from audit.services.inspections.starting import inspection_time, team_of
 from audit.services.permissions import Permission, inspecting, require
@@ -20,7 +30,6 @@ from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
 from audit.store.findings import allocate_number, findings_of_inspections, insert_finding
-from audit.store.inspections import FindingDraft, Inspection, InspectionLine
 
 
 def submit_problems(sheet: Sheet) -> list[FieldProblem]:
@@ -55,13 +64,14 @@ def submit_inspection(database: Database, user: User, inspection_id: str, *,
     """Number the findings, open them and close the draft, all in one transaction."""
     inspecting(user)
     now = now or datetime.now()
-    with database.write() as cursor:
-        sheet = read_sheet(cursor, still_draft(inspection_of(cursor, inspection_id, user)))
+    with refusals_logged(database, user, "submit"), database.write() as cursor:
+        inspection = check_draft_access(user, inspection_of(cursor, inspection_id, user))
+        sheet = read_sheet(cursor, still_draft(inspection))
         problems = submit_problems(sheet)
         if problems:
             raise problems[0]
         findings = [_open_finding(cursor, sheet, draft, user, now) for draft in sheet.active_drafts]
-        submitted = replace(sheet.inspection, status=store.SUBMITTED, submitted_at=now, score=sheet.score,
+        submitted = replace(sheet.inspection, status=SUBMITTED, submitted_at=now, score=sheet.score,
                             version=sheet.inspection.version + 1, updated_at=now, updated_by=user.username)
         store.update_inspection(cursor, submitted)
         store.delete_drafts_of(cursor, submitted.id)
@@ -89,7 +99,8 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
         photo_store.attach_photo(cursor, finding.id, sha256, stage="found", added_by=user.username, now=now)
     audit_log.append(cursor, actor=user.username, action="finding.recorded", entity="finding",
                      entity_id=finding.id, after={**draft_record(draft), "number": finding.number,
-                                                  "status": finding.status.value, "repeat_of": finding.repeat_of})
+                                                  "status": finding.status.value, "repeat_of": finding.repeat_of},
+                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in draft.photos]})
     return finding
 
 
@@ -103,8 +114,8 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
     check_text("reason", reason, required=True)
     if answer is None and inspectors is None and started_at is None:
         raise FieldProblem("correction", "nothing_to_correct")
-    with database.write() as cursor:
-        inspection = inspection_of(cursor, inspection_id)
+    with refusals_logged(database, user, "correct", reason=reason), database.write() as cursor:
+        inspection = check_correction_access(user, inspection_of(cursor, inspection_id, user))
         if inspection.is_draft:
             raise IllegalTransition("This inspection is still a draft: change the answer directly.")
         corrected = replace(inspection, version=inspection.version + 1, updated_at=now, updated_by=user.username)
@@ -117,7 +128,8 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
             before["answer"], after["answer"], corrected = _correct_answer(cursor, corrected, answer, user, now)
         store.update_inspection(cursor, corrected)
         audit_log.append(cursor, actor=user.username, action="inspection.corrected", entity="inspection",
-                         entity_id=inspection.id, before=before, after={**after, "reason": reason})
+                         entity_id=inspection.id, before=before, after={**after, "reason": reason},
+                         rows={"responses": [(inspection.id, answer.item_id)] if answer is not None else []})
     return corrected
 
 
@@ -143,6 +155,6 @@ def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInsp
     with database.read() as cursor:
         lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
                                               status=status, limit=limit)
-                 for status in (store.DRAFT, store.SUBMITTED)}
-        findings = findings_of_inspections(cursor, [line.id for line in lines[store.SUBMITTED]])
-    return MyInspections(lines[store.DRAFT], lines[store.SUBMITTED], findings)
+                 for status in (DRAFT, SUBMITTED)}
+        findings = findings_of_inspections(cursor, [line.id for line in lines[SUBMITTED]])
+    return MyInspections(lines[DRAFT], lines[SUBMITTED], findings)

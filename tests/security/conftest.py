@@ -1,0 +1,3 @@
+"""The AppTest fixtures of tests/app serve the security tests of pages too."""
+
+from tests.app.conftest import app_db, make_app  # noqa: F401 (fixtures)
