@@ -19,13 +19,14 @@ PAGES = [
     ("finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
     ("dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
     ("plans.py", "plan.nav", ":material/event_note:", "plans", Permission.MANAGE_PLANS),
+    ("rechecks.py", "recheck.nav", ":material/replay:", "rechecks", Permission.START_RECHECKS),
     ("bulletins.py", "bulletin.nav", ":material/campaign:", "bulletins", Permission.VIEW_BULLETINS),
     ("accountability.py", "accountability.nav", ":material/gavel:", "accountability", Permission.VIEW_MEASURES),
     ("admin.py", "admin.nav", ":material/admin_panel_settings:", "admin", Permission.MANAGE_ACCOUNTS),
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
-SUPERVISION = {"dashboard", "plans", "bulletins", "accountability"}
+SUPERVISION = {"dashboard", "plans", "rechecks", "bulletins", "accountability"}
 # A unit reaches the inspect page only from its home's self-inspection task (自查), so it is not listed.
 ALSO = {"inspect": Permission.SELF_INSPECT}
 

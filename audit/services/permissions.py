@@ -30,18 +30,21 @@ class Permission(str, enum.Enum):
     VIEW_TASKS = "view_tasks"
     VIEW_COVERAGE = "view_coverage"
     SELF_INSPECT = "self_inspect"  # a unit walks a checklist at its own sites (自查); see inspecting()
+    START_RECHECKS = "start_rechecks"
+    RECORD_RECHECK = "record_recheck"
 
 
 _INSPECTOR = {
     Permission.RUN_INSPECTION, Permission.RECORD_FINDING, Permission.VIEW_LEDGER,
-    Permission.VERIFY_FIX, Permission.VIEW_TASKS,
+    Permission.VERIFY_FIX, Permission.VIEW_TASKS, Permission.RECORD_RECHECK,
 }
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_INSPECTOR),
     Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN,
                                              Permission.DRAFT_BULLETIN, Permission.VIEW_BULLETINS,
                                              Permission.RECORD_MEASURE, Permission.VIEW_MEASURES,
-                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE}),
+                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE,
+                                             Permission.START_RECHECKS}),
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
     Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
                           Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit

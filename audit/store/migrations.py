@@ -259,6 +259,26 @@ def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
                          after={"rows": counts}, rows_where=row_state.every_row())
 
 
+@migration(31)
+def recheck_campaigns(cursor: duckdb.DuckDBPyConnection) -> None:
+    # The seed and the filter are kept with the campaign, so anyone can draw the same sample again.
+    cursor.execute(
+        """
+        CREATE TABLE recheck_campaigns (
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, closed_from DATE NOT NULL, closed_to DATE NOT NULL,
+            site_kind VARCHAR, severity VARCHAR, unit VARCHAR, sample_size INTEGER, sample_share DOUBLE,
+            seed BIGINT NOT NULL, population INTEGER NOT NULL, drawn INTEGER NOT NULL, team VARCHAR[] NOT NULL,
+            due DATE NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE recheck_items (
+            campaign_id VARCHAR NOT NULL, finding_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL,
+            outcome VARCHAR, note VARCHAR NOT NULL DEFAULT '', new_finding_id VARCHAR,
+            checked_by VARCHAR, checked_at TIMESTAMP
+        );
+        """
+    )
+
+
 @migration(52)
 def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
     # Findings of a unit's self-inspection (自查) carry the mark themselves, so every count can leave them

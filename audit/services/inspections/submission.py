@@ -85,7 +85,7 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
     inspection = sheet.inspection
     earlier = earlier_of(cursor, inspection, draft.item_id) if draft.item_id else []
     finding = Finding(
-        id=new_id(), number=allocate_number(cursor, inspection.started_at.year), site_id=inspection.site_id,
+        id=new_id(), number="", site_id=inspection.site_id,
         description=draft.description, severity=draft.severity, responsible_unit=draft.responsible_unit.strip(),
         deadline=effective_deadline(draft, inspection), found_at=inspection.started_at,
         inspector="、".join(inspection.inspectors), status=Status.OPEN,
@@ -94,13 +94,20 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
         responsible_person=draft.responsible_person.strip(), requirement=draft.requirement,
         repeat_of=[earlier[0].id] if earlier else [], updated_at=now, updated_by=user.username,
     )
+    return open_finding(cursor, finding, user, now, record=draft_record(draft), photos=draft.photos)
+
+
+def open_finding(cursor, finding: Finding, user: User, now: datetime, *, record: dict,
+                 photos: list[str] = ()) -> Finding:
+    """Number a new finding, store it with its photos and log it: every way a finding opens comes here."""
+    finding = replace(finding, number=allocate_number(cursor, finding.found_at.year))
     insert_finding(cursor, finding)
-    for sha256 in draft.photos:
+    for sha256 in photos:
         photo_store.attach_photo(cursor, finding.id, sha256, stage="found", added_by=user.username, now=now)
     audit_log.append(cursor, actor=user.username, action="finding.recorded", entity="finding",
-                     entity_id=finding.id, after={**draft_record(draft), "number": finding.number,
+                     entity_id=finding.id, after={**record, "number": finding.number,
                                                   "status": finding.status.value, "repeat_of": finding.repeat_of},
-                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in draft.photos]})
+                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in photos]})
     return finding
 
 
