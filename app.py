@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from audit.services.permissions import Permission, can
-from audit.ui.session import check_settings, keep_session, sso_sign_in, t, top_bar
+from audit.ui.session import check_settings, cookie_exchange, keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
 
@@ -37,6 +37,7 @@ check_settings()
 # The gate: until someone is signed in, the login page is the only page there is.
 user = keep_session() or sso_sign_in()
 top_bar(user)
+cookie_exchange()
 if user is None:
     # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
     login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")

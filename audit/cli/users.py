@@ -1,4 +1,4 @@
-"""`users add | list | disable | enable | reset-password`: accounts from the command line.
+"""`users add | list | disable | enable | reset-password | sign-out`: accounts from the command line.
 
 Passwords are typed twice at a hidden prompt or read from stdin, never given as arguments
 (they would stay in the shell history and in the process list).
@@ -13,7 +13,7 @@ import click
 from audit.cli.group import cli, db_option
 from audit.cli.log import open_existing
 from audit.model import Role
-from audit.services import accounts
+from audit.services import accounts, sessions
 from audit.services.database import open_database
 
 ROLES = click.Choice([role.value for role in Role])
@@ -104,3 +104,16 @@ def reset(username: str, password_stdin: bool, db_path: str) -> None:
     finally:
         database.close()
     click.echo(f"Password of {username} changed.")
+
+
+@users.command("sign-out")
+@click.argument("username")
+@db_option
+def sign_out(username: str, db_path: str) -> None:
+    """End every session of an account on every device (a lost or shared tablet)."""
+    database = open_database(db_path)
+    try:
+        ended = sessions.end_sessions(database, None, username)
+    finally:
+        database.close()
+    click.echo(f"{username} signed out on all devices ({ended} session{'s' if ended != 1 else ''} ended).")

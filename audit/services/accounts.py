@@ -20,6 +20,7 @@ from audit.errors import AuditError, Conflict, InvalidInput, NotFound, Permissio
 from audit.model import Role, User, new_id
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
+from audit.store import sessions as browser_sessions
 from audit.store import users as store
 
 MIN_PASSWORD_LENGTH = 10
@@ -213,6 +214,9 @@ def _change(database: Database, actor: User | None, username: str, action: str, 
             check(cursor, before)
         public = {key: value for key, value in changes.items() if key in ("role", "unit", "active", "display_name")}
         after = replace(before, **public)
+        if changes.get("active") is False or "password_hash" in changes:  # the account's sessions end with it
+            browser_sessions.end_for_user(cursor, before.id, now=datetime.now(),
+                                          reason="password_reset" if "password_hash" in changes else "disabled")
         store.update_account(cursor, before.id, now=datetime.now(), by=_actor_name(actor), **changes)
         logged_after = public_fields(after) if public else {"password": "changed"}
         audit_log.append(cursor, actor=_actor_name(actor), action=action, entity="user", entity_id=before.id,

@@ -279,6 +279,21 @@ def recheck_campaigns(cursor: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration(40)
+def browser_sessions(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Sessions a browser keeps by cookie. Only the SHA-256 of the cookie's token is kept, and of the
+    one-time code the page exchanges for it; `ended_at` is set when the session ends for any reason."""
+    cursor.execute(
+        """
+        CREATE TABLE browser_sessions (
+            id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, token_hash VARCHAR, code_hash VARCHAR,
+            code_expires TIMESTAMP, created_at TIMESTAMP NOT NULL, last_used TIMESTAMP NOT NULL,
+            client VARCHAR, ended_at TIMESTAMP, ended_reason VARCHAR
+        )
+        """
+    )
+
+
 @migration(52)
 def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
     # Findings of a unit's self-inspection (自查) carry the mark themselves, so every count can leave them

@@ -4,7 +4,9 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
-from audit.ui.session import SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t
+from audit.ui.session import (
+    SSO_REFUSED_KEY, database, error_text, now, remember, sign_in, signed_out_reason, sso_configured, t,
+)
 from audit.ui.text import plain
 
 with st.container(key="login"):
@@ -27,6 +29,7 @@ with st.container(key="login"):
             st.error(plain(error_text(error)), icon=":material/error:")
         else:
             sign_in(user)
+            remember(user)
             st.rerun()
 
     if sso_configured():

@@ -141,7 +141,7 @@ def new_plan_form() -> None:
                                         site_kind=site_kind, subdistrict=subdistrict, team=team,
                                         self_inspection=self_inspection, every=every, start=start, end=end,
                                         now=now())
-                state[NOTICE] = t("plan.form.saved", name=made.name)
+                state[NOTICE] = t("plan.form.saved", name=plain(made.name))
                 st.rerun()
             except AuditError as error:
                 show_error(error)

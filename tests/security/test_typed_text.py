@@ -21,8 +21,9 @@ from audit.store.findings import insert_finding
 from audit.ui.text import plain
 from tests.markdown import assert_page_shows_as_typed, assert_shown_as_typed, rendered_text, seen
 from tests.test_accountability import PDF
-from tests.test_ledger_store import add_site, add_user
-from tests.test_store import make_finding
+from tests.factories import add_ledger_site as add_site
+from tests.factories import add_user
+from tests.factories import make_finding
 
 HOSTILE = [
     "[x](http://evil.example)", "![x](http://evil.example/p.png)", "<img src=x onerror=alert(1)>", "**bold**",
