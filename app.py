@@ -29,6 +29,8 @@ PAGES = [
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
 SUPERVISION = {"dashboard", "plans", "rechecks", "bulletins", "accountability"}
+# A unit reaches the inspect page only from its home's self-inspection task (自查), so it is not listed.
+ALSO = {"inspect": Permission.SELF_INSPECT}
 
 
 def run(navigation) -> None:
@@ -61,8 +63,9 @@ if user is None:
 # Along the top: a portrait tablet keeps its whole width for the page.
 sections: dict[str, list] = {"": [], t("nav.supervision"): []}
 for page, title, icon, url, permission in PAGES:
-    if permission is None or can(user, permission):
+    listed = permission is None or can(user, permission)
+    if listed or (url in ALSO and can(user, ALSO[url])):
         sections[t("nav.supervision") if url in SUPERVISION else ""].append(
             st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
-                    visibility="hidden" if url in HIDDEN else "visible"))
+                    visibility="hidden" if url in HIDDEN or not listed else "visible"))
 run(st.navigation({name: pages for name, pages in sections.items() if pages}, position="top"))

@@ -233,6 +233,7 @@ class Finding:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    self_reported: bool = False  # found by the unit's own self-inspection (自查), not by supervision
 
 
 def finding_number(year: int, sequence: int) -> str:
@@ -274,6 +275,7 @@ class Inspection:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    self_reported: bool = False  # a unit's self-inspection (自查), kept apart from supervision
 
     @property
     def is_draft(self) -> bool:
@@ -369,6 +371,9 @@ class FindingFilter:
     found_to: date | None = None
     repeats_only: bool = False
     search: str = ""  # part of the number or the description
+    # Who found it: supervision only unless asked, so a unit's self-inspection (自查) findings stay out of every
+    # supervision count; "self" shows them alone, "all" both.
+    origin: str = "supervision"
 
     @classmethod
     def last_days(cls, today: date, days: int = DEFAULT_DAYS, **choices) -> FindingFilter:

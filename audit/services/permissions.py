@@ -29,6 +29,7 @@ class Permission(str, enum.Enum):
     MANAGE_PLANS = "manage_plans"
     VIEW_TASKS = "view_tasks"
     VIEW_COVERAGE = "view_coverage"
+    SELF_INSPECT = "self_inspect"  # a unit walks a checklist at its own sites (自查); see inspecting()
     START_RECHECKS = "start_rechecks"
     RECORD_RECHECK = "record_recheck"
 
@@ -47,7 +48,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
     Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
                           Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit
-                          Permission.VIEW_TASKS}),  # its own self-inspections
+                          Permission.VIEW_TASKS, Permission.SELF_INSPECT}),  # its own self-inspections
     Role.ADMIN: frozenset({
         Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
         Permission.VIEW_BULLETINS,
@@ -66,6 +67,14 @@ def require(actor: User | None, permission: Permission) -> User:
         raise PermissionDenied("permissions.error.not_allowed", role=Key(f"accounts.role.{actor.role.value}"),
                                username=actor.username, action=Key(f"permissions.action.{permission.value}"))
     return actor
+
+
+def inspecting(actor: User | None) -> User:
+    """Supervision (RUN_INSPECTION) or a unit's self-inspection (SELF_INSPECT); which sites and inspections
+    a unit may touch is checked where the inspection is known (audit/services/inspections)."""
+    if can(actor, Permission.SELF_INSPECT):
+        return actor
+    return require(actor, Permission.RUN_INSPECTION)
 
 
 def unit_scope(actor: User) -> str | None:

@@ -292,3 +292,16 @@ def browser_sessions(cursor: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+@migration(52)
+def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
+    # Findings of a unit's self-inspection (自查) carry the mark themselves, so every count can leave them
+    # out without a join to inspections.
+    cursor.execute(
+        """
+        ALTER TABLE findings ADD COLUMN self_reported BOOLEAN DEFAULT false;
+        UPDATE findings SET self_reported = true
+        WHERE inspection_id IN (SELECT id FROM inspections WHERE self_reported);
+        """
+    )

@@ -78,6 +78,8 @@ def supervisor_home() -> None:
             overdue=(Overdue.YELLOW, Overdue.RED))),
         ("missed", t("home.supervisor.missed", today=counts.missed_today, week=counts.missed_week),
          lambda: st.switch_page(PLANS)),
+        ("self_missed", t("home.supervisor.self_missed", count=counts.self_missed_today),
+         lambda: st.switch_page(PLANS)),
         ("rechecks", t("recheck.home.open_items", count=rechecks.open_items(database(), user)),
          lambda: st.switch_page(RECHECKS)),
     ]

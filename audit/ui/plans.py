@@ -48,6 +48,9 @@ def coverage_section() -> None:
     if not rows:
         st.info(t("plan.coverage.empty"), icon=":material/event_busy:")
         return
+    self_missed = service.self_reports_missed(database(), user, start=start, end=end, today=today, now=now())
+    if self_missed:
+        st.warning(t("plan.coverage.self_missed", count=self_missed), icon=":material/assignment_late:")
     label = (lambda g: t(f"inspect.kind.{g}")) if by == "site_kind" else (
         lambda g: t("plan.coverage.self") if g == "(self)" else g)
     frame = pd.DataFrame([{"group": label(r.group), "state": state_name, "tasks": count}

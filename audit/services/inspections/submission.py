@@ -25,7 +25,7 @@ from audit.services.inspections.sheet import (
     still_draft,
 )
 from audit.services.inspections.starting import inspection_time, team_of
-from audit.services.permissions import Permission, require
+from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
@@ -63,11 +63,11 @@ class Submitted:
 def submit_inspection(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> Submitted:
     """Number the findings, open them and close the draft, all in one transaction."""
-    require(user, Permission.RECORD_FINDING)
-    require(user, Permission.RUN_INSPECTION)
+    inspecting(user)
     now = now or datetime.now()
     with refusals_logged(database, user, "submit"), database.write() as cursor:
-        sheet = read_sheet(cursor, still_draft(check_draft_access(user, inspection_of(cursor, inspection_id))))
+        inspection = check_draft_access(user, inspection_of(cursor, inspection_id, user))
+        sheet = read_sheet(cursor, still_draft(inspection))
         problems = submit_problems(sheet)
         if problems:
             raise problems[0]
@@ -91,7 +91,7 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
         deadline=effective_deadline(draft, inspection), found_at=inspection.started_at,
         inspector="、".join(inspection.inspectors), status=Status.OPEN,
         checklist_id=inspection.checklist_id if draft.item_id else None, item_id=draft.item_id,
-        inspection_id=inspection.id, immediate_measure=draft.immediate_measure,
+        inspection_id=inspection.id, immediate_measure=draft.immediate_measure, self_reported=inspection.self_reported,
         responsible_person=draft.responsible_person.strip(), requirement=draft.requirement,
         repeat_of=[earlier[0].id] if earlier else [], updated_at=now, updated_by=user.username,
     )
@@ -123,7 +123,7 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
     if answer is None and inspectors is None and started_at is None:
         raise InvalidInput("inspect.error.nothing_to_correct", field="correction")
     with refusals_logged(database, user, "correct", reason=reason), database.write() as cursor:
-        inspection = check_correction_access(user, inspection_of(cursor, inspection_id))
+        inspection = check_correction_access(user, inspection_of(cursor, inspection_id, user))
         if inspection.is_draft:
             raise IllegalTransition("inspect.error.still_draft")
         corrected = replace(inspection, version=inspection.version + 1, updated_at=now, updated_by=user.username)
@@ -159,7 +159,7 @@ class MyInspections:
 
 def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInspections:
     """Drafts to resume and the latest submitted inspections, with their findings."""
-    require(user, Permission.RUN_INSPECTION)
+    inspecting(user)
     with database.read() as cursor:
         lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
                                               status=status, limit=limit)
