@@ -13,7 +13,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts
-from audit.ui.session import database, error_text, language, now, t
+from audit.ui.session import database, error_text, language, now, t, guarded
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"
@@ -114,7 +114,7 @@ def _new_account_form(admin: User) -> None:
             _unit_box("admin.accounts.unit", "new.unit")
         st.text_input(t("accounts.password"), type="password", key="new.password", autocomplete="new-password",
                       help=t("admin.accounts.password_help", count=accounts.MIN_PASSWORD_LENGTH))
-        st.button(t("admin.accounts.create"), type="primary", on_click=_create, args=(admin,), width="stretch")
+        st.button(t("admin.accounts.create"), type="primary", on_click=guarded(_create), args=(admin,), width="stretch")
 
 
 def _edit_account(admin: User, listed: list) -> None:
@@ -130,7 +130,7 @@ def _edit_account(admin: User, listed: list) -> None:
         st.divider()
         active = not chosen.active
         st.button(t("admin.accounts.enable" if active else "admin.accounts.disable"), width="stretch",
-                  key=f"edit.active.{chosen.id}", on_click=attempt, args=(
+                  key=f"edit.active.{chosen.id}", on_click=guarded(attempt), args=(
                       lambda: accounts.set_active(database(), admin, chosen.username, active),
                       lambda user: t("admin.accounts.enabled_done" if active else "admin.accounts.disabled_done",
                                      username=user.username)))
@@ -146,7 +146,7 @@ def _role_and_unit(admin: User, chosen: User) -> None:
         _unit_box("admin.accounts.unit", f"{prefix}.unit", chosen.unit)
     st.text_input(t("admin.accounts.display_name"), value=chosen.display_name, key=f"{prefix}.display_name")
     state = st.session_state
-    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=attempt, args=(
+    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=guarded(attempt), args=(
         lambda: accounts.set_role(database(), admin, chosen.username, state[f"{prefix}.role"],
                                   state.get(f"{prefix}.unit"), state.get(f"{prefix}.display_name")),
         lambda user: t("admin.accounts.saved", username=user.username)))
@@ -163,7 +163,7 @@ def _password_reset(admin: User, chosen: User) -> None:
         _remember_password(chosen.username, typed, password)
         return chosen
 
-    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=attempt,
+    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=guarded(attempt),
               args=(action, lambda user: t("admin.accounts.reset_done", username=user.username)))
 
 

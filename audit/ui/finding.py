@@ -12,7 +12,7 @@ from audit.model import Overdue, overdue_colour
 from audit.services import rectification
 from audit.services.ledger import FindingDetail, finding_detail, photo
 from audit.services.rectification import Step, explain
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, language, t, guarded
 
 LEDGER_PAGE = "audit/ui/ledger.py"
 BADGE = {"open": "orange", "awaiting_verification": "blue", "closed": "green", "reopened": "red"}
@@ -153,7 +153,7 @@ def actions(detail: FindingDetail, seen: int) -> None:
     conflict = state.get(f"conflict_{detail.finding.id}")
     if conflict:
         st.error(conflict)
-        st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=reload,
+        st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=guarded(reload),
                   args=(detail.finding.id, detail.finding.version))
     if not detail.steps:
         st.caption(t("ledger.finding.actions.none"))

@@ -12,7 +12,7 @@ from audit.services.inspections import (
 )
 from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error, thumbnail
 from audit.ui.inspect_items import RESULTS
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, language, t, guarded
 
 JUST_SUBMITTED = "inspect.just_submitted"
 
@@ -50,7 +50,7 @@ def review(sheet: Sheet) -> None:
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
               disabled=bool(problems) or not confirm, key=f"inspect:{sheet.inspection.id}:submit",
-              on_click=_submit, args=(sheet.inspection.id,))
+              on_click=guarded(_submit), args=(sheet.inspection.id,))
     show_error(f"inspect:{sheet.inspection.id}:submit")
 
 
@@ -99,7 +99,7 @@ def submitted(sheet: Sheet) -> None:
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)
     st.button(t("inspect.start.new"), type="primary", width="stretch", icon=":material/add:",
-              on_click=st.query_params.clear)
+              on_click=guarded(st.query_params.clear))
 
 
 def _answer_text(sheet: Sheet, item_id: str) -> str:

@@ -14,7 +14,7 @@ from audit.services.ledger import FORMATS, PAGE_SIZES, export_ledger, filter_opt
 from audit.services.permissions import Permission, can, unit_scope
 from audit.services.rectification import explain
 from audit.store.ledger import SORTS, LedgerFilter
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, language, t, guarded
 
 FINDING_PAGE = "audit/ui/finding.py"
 ROW_HEIGHT = 44  # a finger's width: rows are tapped to open them
@@ -42,7 +42,7 @@ def clear_filters() -> None:
 def pills(name: str, members, kind: str) -> tuple:
     chosen = st.pills(t(f"ledger.filter.{name}"), list(members), selection_mode="multi",
                       format_func=lambda m: t(f"ledger.{kind}.{m.value}"), key=f"ledger_{name}",
-                      on_change=back_to_first_page)
+                      on_change=guarded(back_to_first_page))
     return tuple(chosen)
 
 
@@ -50,7 +50,7 @@ def choice(column, name: str, options: list[tuple[str, str]]) -> str | None:
     labels = dict(options)
     return column.selectbox(t(f"ledger.filter.{name}"), [None, *labels], key=f"ledger_{name}",
                             format_func=lambda v: t("ledger.filter.any") if v is None else labels.get(v, v),
-                            on_change=back_to_first_page)
+                            on_change=guarded(back_to_first_page))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -76,10 +76,10 @@ def filters() -> LedgerFilter:
         else:
             unit = scope
             left.caption(t("ledger.filter.own_unit", unit=scope))
-        dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=back_to_first_page)
-        search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=back_to_first_page)
-        repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=back_to_first_page)
-        st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=clear_filters)
+        dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=guarded(back_to_first_page))
+        search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=guarded(back_to_first_page))
+        repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=guarded(back_to_first_page))
+        st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=guarded(clear_filters))
     found = list(dates) + [None, None]
     return LedgerFilter(statuses, colours, severities, subdistrict, community, site, unit, checklist,
                         found[0], found[1] or found[0], repeats, search)
@@ -89,10 +89,10 @@ def sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     # Most urgent first unless the user asks otherwise.
     sort = left.selectbox(t("ledger.sort.by"), list(SORTS), key="ledger_sort", index=list(SORTS).index("overdue"),
-                          format_func=lambda key: t(f"ledger.sort.{key}"), on_change=back_to_first_page)
+                          format_func=lambda key: t(f"ledger.sort.{key}"), on_change=guarded(back_to_first_page))
     direction = right.segmented_control(t("ledger.sort.by"), ["ascending", "descending"], key="ledger_direction",
                                         default="descending", format_func=lambda d: t(f"ledger.sort.{d}"),
-                                        label_visibility="collapsed", on_change=back_to_first_page)
+                                        label_visibility="collapsed", on_change=guarded(back_to_first_page))
     return sort, direction == "descending"
 
 
@@ -137,10 +137,10 @@ def turn_page(step: int) -> None:
 def pager(page) -> None:
     previous, middle, following = st.columns([1, 2, 1], vertical_alignment="center")
     previous.button(t("ledger.page.previous"), icon=":material/chevron_left:", disabled=page.page <= 1,
-                    on_click=turn_page, args=(-1,), width="stretch")
+                    on_click=guarded(turn_page), args=(-1,), width="stretch")
     middle.caption(t("ledger.summary", total=f"{page.total:,}", page=page.page, pages=page.pages))
     following.button(t("ledger.page.next"), icon=":material/chevron_right:", disabled=page.page >= page.pages,
-                     on_click=turn_page, args=(1,), width="stretch")
+                     on_click=guarded(turn_page), args=(1,), width="stretch")
 
 
 def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
@@ -192,6 +192,6 @@ if page.total == 0:
 else:
     table(page.rows)
     pager(page)
-    st.selectbox(t("ledger.page.size"), PAGE_SIZES, key="ledger_page_size", on_change=back_to_first_page)
+    st.selectbox(t("ledger.page.size"), PAGE_SIZES, key="ledger_page_size", on_change=guarded(back_to_first_page))
 if can(user, Permission.EXPORT):
     exports(flt, sort, descending, page.total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime
 
@@ -120,6 +121,29 @@ def keep_session() -> User | None:
     st.session_state[USER_KEY] = stored
     st.session_state[LAST_ACTIVE_KEY] = moment
     return stored
+
+
+def guarded(function):
+    """Run a widget callback or fragment only for a session whose account may still act.
+
+    Callbacks and fragment reruns skip the top of app.py, so each goes through this: the account
+    is read again (enabled, role, idle time). A session that fails is signed out and the whole
+    app reruns, which shows the sign-in page. A changed role or unit reruns the whole app too, so
+    the pages and what they show follow the new role from this tap on.
+    """
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        before = current_user()
+        user = keep_session()
+        if user is None or before is None or (user.role, user.unit) != (before.role, before.unit):
+            st.rerun()  # from a callback this turns the interaction into a full rerun
+        args = [user if isinstance(value, User) and value.id == user.id else value for value in args]
+        kwargs = {name: user if isinstance(value, User) and value.id == user.id else value
+                  for name, value in kwargs.items()}
+        return function(*args, **kwargs)
+
+    return run
 
 
 def error_text(error: AuditError) -> str:

@@ -16,9 +16,12 @@ SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en":
         "community_en": "Guangming", "unit_zh": "光明社区居委会", "unit_en": "Guangming residents' committee"}
 
 
-def admin_app(make_app, language=None):
+def admin_app(make_app, signed_in, language=None, admin=None):
     app = make_app(language)
-    app.session_state["user"] = ADMIN
+    if admin is None:
+        signed_in(app, "admin", username="boss", display_name="管理员")
+    else:
+        signed_in(app, admin)
     app.run()
     return app.switch_page("audit/ui/admin.py").run()
 
@@ -65,8 +68,8 @@ def test_only_an_admin_manages_sites(db, role):
             call()
 
 
-def test_adding_and_deactivating_a_site_on_the_page(make_app):
-    app = admin_app(make_app, "en")
+def test_adding_and_deactivating_a_site_on_the_page(make_app, signed_in):
+    app = admin_app(make_app, signed_in, "en")
     assert "No site matches." in [i.value for i in app.info]
     for field, value in SITE.items():
         if field == "kind":
@@ -79,8 +82,7 @@ def test_adding_and_deactivating_a_site_on_the_page(make_app):
     assert rows_of(app, "Site name") == [{"Code": "HQ-GM-01", "Site name": "Guangming isolation point", "Kind": "Isolation point",
         "Community": "Guangming", "Responsible unit": "Guangming residents' committee", "State": "Active"}]
     assert app.selectbox(key="site.pick").options == ["(new site)", "HQ-GM-01 · Guangming isolation point"]
-    from audit.ui.session import database
-    site_id = find_sites(database(), ADMIN)[0].id
+    site_id = find_sites(signed_in.database, app.session_state["user"])[0].id
     app.selectbox(key="site.pick").set_value(site_id).run()
     assert app.text_input(key=f"site.{site_id}.code").disabled  # a code never changes
     button(app, "Deactivate this site").click().run()
@@ -88,19 +90,19 @@ def test_adding_and_deactivating_a_site_on_the_page(make_app):
     assert rows_of(app, "Site name")[0]["State"] == "Deactivated"
 
 
-def test_a_site_form_with_a_gap_says_which_field(make_app):
-    app = admin_app(make_app, "en")
+def test_a_site_form_with_a_gap_says_which_field(make_app, signed_in):
+    app = admin_app(make_app, signed_in, "en")
     app.text_input(key="site.__new__.code").input("X1")
     button(app, "Save site").click().run()
     assert [e.value for e in app.error] == ["name_zh: must not be empty"]
 
 
-def test_searching_sites(make_app, db_path):
-    from audit.ui.session import database
-    save_site(database(), ADMIN, SITE)
-    save_site(database(), ADMIN, {**SITE, "code": "CD-XQ-02", "name_zh": "新桥北村卡口", "name_en": "Xinqiaobeicun checkpoint",
+def test_searching_sites(make_app, signed_in):
+    admin = signed_in.account("admin", username="boss")
+    save_site(signed_in.database, admin, SITE)
+    save_site(signed_in.database, admin, {**SITE, "code": "CD-XQ-02", "name_zh": "新桥北村卡口", "name_en": "Xinqiaobeicun checkpoint",
                                   "kind": "checkpoint"})
-    app = admin_app(make_app)
+    app = admin_app(make_app, signed_in, admin=admin)
     assert "共 2 个站点（含已停用）。" in [c.value for c in app.caption]
     app.text_input(key="site.search").input("卡口").run()
     assert [r["编号"] for r in rows_of(app, "站点名称")] == ["CD-XQ-02"]
