@@ -13,7 +13,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts
-from audit.ui.session import database, error_text, language, now, t, guarded
+from audit.ui.session import database, error_text, guarded, language, now, t
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"

@@ -13,7 +13,7 @@ from audit.i18n import short
 from audit.model import Site, SiteKind
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.ui.admin_accounts import attempt, show_outcome
-from audit.ui.session import database, language, t, guarded
+from audit.ui.session import database, guarded, language, t
 
 _PAIRS = ("name", "district", "subdistrict", "community", "unit")
 _NEW = "__new__"

@@ -15,7 +15,7 @@ from audit import analytics, charts, i18n
 from audit.errors import AuditError
 from audit.model import User
 from audit.services.permissions import unit_scope
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"

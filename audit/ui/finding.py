@@ -12,7 +12,7 @@ from audit.model import Overdue, overdue_colour
 from audit.services import rectification
 from audit.services.ledger import FindingDetail, finding_detail, photo
 from audit.services.rectification import Step, explain
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 LEDGER_PAGE = "audit/ui/ledger.py"
 BADGE = {"open": "orange", "awaiting_verification": "blue", "closed": "green", "reopened": "red"}

@@ -16,7 +16,7 @@ from audit.services.inspections import (
 )
 from audit.services.inspections import FindingDraft
 from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error, thumbnail
-from audit.ui.session import current_user, database, t, guarded
+from audit.ui.session import current_user, database, guarded, t
 
 SEVERITIES = [severity.value for severity in Severity]
 TEXT_FIELDS = ("description", "immediate_measure", "requirement")

@@ -12,7 +12,7 @@ from audit import i18n
 from audit.model import Item, ResponseType, Result
 from audit.services.inspections import LIMITS, Sheet, record_response
 from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_error
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 RESULTS = [Result.PASS.value, Result.FAIL.value, Result.NA.value]
 

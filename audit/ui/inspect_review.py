@@ -12,7 +12,7 @@ from audit.services.inspections import (
 )
 from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error, thumbnail
 from audit.ui.inspect_items import RESULTS
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 JUST_SUBMITTED = "inspect.just_submitted"
 

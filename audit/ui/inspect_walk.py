@@ -15,7 +15,7 @@ from audit.ui.inspect_common import attempt, plain, saved_indicator, seed, show_
 from audit.ui.inspect_finding import finding_form
 from audit.ui.inspect_items import item_answer, item_heading
 from audit.ui.inspect_review import review
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 ADHOC = "_adhoc"
 REVIEW = "_review"

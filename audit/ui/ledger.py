@@ -14,7 +14,7 @@ from audit.services.ledger import FORMATS, PAGE_SIZES, export_ledger, filter_opt
 from audit.services.permissions import Permission, can, unit_scope
 from audit.services.rectification import explain
 from audit.store.ledger import SORTS, LedgerFilter
-from audit.ui.session import current_user, database, language, t, guarded
+from audit.ui.session import current_user, database, guarded, language, t
 
 FINDING_PAGE = "audit/ui/finding.py"
 ROW_HEIGHT = 44  # a finger's width: rows are tapped to open them

@@ -5,7 +5,7 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
 from audit.ui.session import (
-    SSO_REFUSED_KEY, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
+    SSO_REFUSED_KEY, client_address, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
 )
 
 with st.container(key="login"):
@@ -23,7 +23,7 @@ with st.container(key="login"):
         submitted = st.form_submit_button(t("accounts.sign_in"), type="primary", width="stretch")
     if submitted:
         try:
-            user = authenticate(database(), username, password, now=now())
+            user = authenticate(database(), username, password, now=now(), address=client_address())
         except AuditError as error:
             st.error(error_text(error), icon=":material/error:")
         else:

@@ -84,6 +84,15 @@ def idle_minutes() -> float:
         return IDLE_MINUTES_DEFAULT
 
 
+def client_address() -> str | None:
+    """The address of the browser's connection, which sign-in throttles by; None from this machine.
+
+    Behind a reverse proxy this is the proxy's address unless the server is told to trust its
+    forwarded-for header (uvicorn's --forwarded-allow-ips).
+    """
+    return st.context.ip_address
+
+
 def sign_in(user: User) -> None:
     st.session_state[USER_KEY] = user
     st.session_state[LAST_ACTIVE_KEY] = now().timestamp()
@@ -136,8 +145,12 @@ def guarded(function):
     def run(*args, **kwargs):
         before = current_user()
         user = keep_session()
-        if user is None or before is None or (user.role, user.unit) != (before.role, before.unit):
-            st.rerun()  # from a callback this turns the interaction into a full rerun
+        if user is None:
+            if before is not None:
+                st.rerun()  # just signed out: rerun the whole app (from a callback too), which shows sign-in
+            return None
+        if (user.role, user.unit) != (before.role, before.unit):
+            st.rerun()
         args = [user if isinstance(value, User) and value.id == user.id else value for value in args]
         kwargs = {name: user if isinstance(value, User) and value.id == user.id else value
                   for name, value in kwargs.items()}

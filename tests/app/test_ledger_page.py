@@ -9,6 +9,7 @@ import pytest
 from audit.model import Role, Status, User, new_id
 from audit.store import open_database
 from audit.store.findings import insert_finding
+from tests.app.conftest import SignIn
 from tests.test_ledger_store import GUANGMING, INSPECTOR, SUPERVISOR, TODAY, seed_ledger
 from tests.test_store import make_finding
 
@@ -26,7 +27,7 @@ def seeded(app_db):
 
 def ledger(make_app, user=SUPERVISOR, language=None):
     app = make_app(language)
-    app.session_state["user"] = user
+    SignIn()(app, user)
     app.run()
     app.switch_page(LEDGER).run()
     assert not app.exception, app.exception
