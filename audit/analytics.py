@@ -141,9 +141,9 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _scope(actor: User, filters: Filters, selected_site: str | None = None) -> store.Scope:
+def _scope(database: Database, actor: User, filters: Filters, selected_site: str | None = None) -> store.Scope:
     """Store scope of the filters; a site picked on the chart narrows the site filter further."""
-    require(actor, Permission.VIEW_DASHBOARD)
+    actor = require(actor, Permission.VIEW_DASHBOARD, database)
     return store.Scope(
         start=_midnight(filters.start), end=_midnight(filters.end + timedelta(days=1)),
         unit=unit_scope(actor), subdistrict=filters.subdistrict, community=filters.community,
@@ -196,7 +196,8 @@ def dashboard(database: Database, actor: User, filters: Filters, *, selected_sit
     """Every figure and chart of the page. The site chart ignores `selected_site` so the other
     bars stay clickable; everything else is narrowed to it."""
     today = today or date.today()
-    lang, whole, scope = i18n.short(language), _scope(actor, filters), _scope(actor, filters, selected_site)
+    lang = i18n.short(language)
+    whole, scope = _scope(database, actor, filters), _scope(database, actor, filters, selected_site)
     previous = _midnight(filters.previous_start)
     with database.read() as cursor:
         findings = store.headline(cursor, scope, previous, today)
@@ -224,7 +225,7 @@ def findings_page(database: Database, actor: User, filters: Filters, *, selected
                   page: int = 1, language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None,
                   page_size: int = PAGE_SIZE) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
-    scope = _scope(actor, filters, selected_site)
+    scope = _scope(database, actor, filters, selected_site)
     with database.read() as cursor:
         total = store.count_findings(cursor, scope)
         pages = max(1, -(-total // page_size))
@@ -239,7 +240,7 @@ def findings_page(database: Database, actor: User, filters: Filters, *, selected
 
 def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> FilterChoices:
     """Sites (with the attributes filtered by) and checklists to offer in the filters."""
-    require(actor, Permission.VIEW_DASHBOARD)
+    actor = require(actor, Permission.VIEW_DASHBOARD, database)
     with database.read() as cursor:
         sites = store.site_directory(cursor, i18n.short(language))
         checklists = store.checklist_titles(cursor, i18n.short(language))

@@ -23,6 +23,7 @@ from audit.store.checklists import register
 from audit.store.demo import insert_table
 from audit.store.findings import insert_finding
 from audit.store.sites import COLUMNS, import_sites, list_sites
+from tests.conftest import store_accounts
 from tests.test_store import make_finding
 
 TODAY = date(2026, 3, 31)
@@ -104,6 +105,7 @@ def _inspections(today: date, site: dict[str, str]) -> pa.Table:
 def build_district(database, today: date) -> dict[str, str]:
     """Sites, checklists, inspections and findings; returns site code -> id and finding key -> id."""
     ids = {key: new_id() for key, *_ in FINDINGS}
+    store_accounts(database, SUPERVISOR, UNIT)
     with database.write() as cursor:
         import_sites(cursor, _site_rows(), actor="test")
         site = {s.code: s.id for s in list_sites(cursor)}
@@ -118,6 +120,11 @@ def build_district(database, today: date) -> dict[str, str]:
                 responsible_unit=UNITS[code], repeat_of=[ids[repeat]] if repeat else [],
                 inspection_id="I2" if key == "5" else None))
     return {**site, **ids}
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, SUPERVISOR, UNIT)
 
 
 @pytest.fixture

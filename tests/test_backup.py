@@ -26,7 +26,7 @@ from audit.services.backup import MANIFEST, backup, backup_archive, restore
 from audit.store import audit_log, open_database
 from audit.store.backup import contents
 from audit.store.photos import attach_photo, photo_bytes, save_photo
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_accounts
 from tests.reliability.records import record_finding
 
 ADMIN = User("u-admin", "admin", "管理员", Role.ADMIN)
@@ -62,6 +62,7 @@ def demo(tmp_path_factory):
     generate(database, load_checklists(ROOT / "checklists").checklists, findings=300, seed=11,
              now=datetime(2026, 3, 20, 9, 30))
     photos = add_photos(database)
+    store_accounts(database, ADMIN, INSPECTOR)
     manifest = backup(database, folder / "backup")
     yield database, folder / "backup", manifest, photos
     database.close()
@@ -249,6 +250,7 @@ def panel(db_path, tmp_path, monkeypatch):
     monkeypatch.setattr("audit.ui.backup_panel.FOLDER", tmp_path / "archives")
     database = open_database(db_path)
     record_finding(database, "陈明")
+    store_accounts(database, ADMIN, INSPECTOR)
     database.close()
     monkeypatch.setenv("AUDIT_DB", str(db_path))
     st.cache_resource.clear()

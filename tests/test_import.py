@@ -16,6 +16,7 @@ from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
 from audit.store.ledger import LedgerFilter
+from tests.conftest import store_accounts
 from tests.test_ledger_store import SUPERVISOR, TODAY, seed_ledger
 
 
@@ -48,6 +49,7 @@ def write_sheet(path, rows: list[list]) -> str:
 @pytest.fixture
 def other_db(tmp_path):
     database = open_database(tmp_path / "other.duckdb")
+    store_accounts(database, SUPERVISOR)  # who exports the imported ledger again
     yield database
     database.close()
 

@@ -21,6 +21,7 @@ from audit.store import checklists as checklist_store
 from audit.store.findings import findings_of_inspection, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
 from audit.store.sites import import_sites
+from tests.conftest import store_accounts
 from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 1, 23, 30)
@@ -96,6 +97,11 @@ def jpeg(colour: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, INSPECTOR, UNIT_ACCOUNT)
 
 
 @pytest.fixture
@@ -479,6 +485,7 @@ def test_my_inspections_lists_drafts_and_submitted_with_findings(db, site):
     done = worked_case(db, site)
     service.submit_inspection(db, INSPECTOR, done.id, now=NOW)
     someone_else = User(id="u-li", username="li", display_name="李强", role=Role.INSPECTOR)
+    store_accounts(db, someone_else)
     service.start_inspection(db, someone_else, site_id=site.id, checklist_id="transfer_test", inspectors=["李强"],
                              started_at=STARTED, now=NOW)
     mine = service.my_inspections(db, INSPECTOR)
@@ -488,6 +495,7 @@ def test_my_inspections_lists_drafts_and_submitted_with_findings(db, site):
     assert len(mine.findings[done.id]) == 3
     # A team member named on an inspection sees it too.
     wang = User(id="u-wang", username="wang", display_name="王芳", role=Role.INSPECTOR)
+    store_accounts(db, wang)
     assert [line.id for line in service.my_inspections(db, wang).submitted] == [done.id]
     with db.read() as cursor:
         assert get_finding(cursor, mine.findings[done.id][0].id) is not None

@@ -14,19 +14,23 @@ from audit.store import audit_log
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
 from tests.test_ledger_store import (
-    ADMIN, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, add_user, GUOSHENG,
+    ADMIN, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, GUOSHENG,
 )
 from tests.test_photos import picture
+from tests.conftest import store_accounts
 from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 5, 14, 0)
 
 
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, UNIT, OTHER_UNIT, INSPECTOR, SECOND_INSPECTOR, SUPERVISOR, ADMIN)
+
+
 def finding_in(db, status: Status, **changes) -> str:
     finding = make_finding("2026-0412", status=status, responsible_unit=GUOSHENG, **changes)
     with db.write() as cursor:
-        for user in (UNIT, INSPECTOR, SUPERVISOR):
-            add_user(cursor, user)
         insert_finding(cursor, finding)
     return finding.id
 

@@ -11,13 +11,14 @@ from audit.cli import cli, db_option
 from audit.i18n import LANGUAGES
 from audit.model import Overdue, Role, Severity, Status, User
 from audit.services.ledger import FORMATS, export_ledger
+from audit.services.permissions import COMMAND_LINE_ID
 from audit.store import open_database
 from audit.store.ledger import SORTS, LedgerFilter
 
 
 def operator() -> User:
     """Whoever can run the CLI can read the database file itself, so it acts with a supervisor's reach."""
-    name = f"cli:{getpass.getuser()}"
+    name = f"{COMMAND_LINE_ID}{getpass.getuser()}"
     return User(id=name, username=name, display_name=name, role=Role.SUPERVISOR)
 
 

@@ -100,18 +100,8 @@ def named_account(cursor, username: str) -> store.Account:
 
 
 def acting(database: Database, actor: User | None, permission: Permission) -> User | None:
-    """The actor as stored now, if it may do this; None stays the command line.
-
-    Whatever User object a page or callback still holds, the account's current state decides:
-    disabled or deleted refuses, and a changed role applies at once.
-    """
-    if actor is None:
-        return None
-    with database.read() as cursor:
-        account = store.get_account(cursor, actor.id)
-    if account is None or not account.user.active:
-        raise PermissionDenied("accounts.error.actor_gone", username=actor.username)
-    return require(account.user, permission)
+    """The actor as stored now, if it may do this (see permissions.current); None stays the command line."""
+    return None if actor is None else require(actor, permission, database)
 
 
 def add_user(database: Database, actor: User | None, *, username: str, role: Role | str, password: str,

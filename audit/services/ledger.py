@@ -46,7 +46,7 @@ class LedgerPage:
 def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int = 1, page_size: int = 50,
                 sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
                 today: date | None = None) -> LedgerPage:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     flt, today = scoped(actor, flt), today or date.today()
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
@@ -58,7 +58,7 @@ def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int
 
 
 def filter_options(database: Database, actor: User, language: str = "zh-CN") -> dict[str, list[tuple[str, str]]]:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         return store.filter_options(cursor, language, unit_scope(actor))
 
@@ -119,7 +119,7 @@ def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) 
 
 
 def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
@@ -139,7 +139,7 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
 
 def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding this person may see."""
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}:
@@ -159,7 +159,7 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
                   language: str = "zh-CN", sort: str = "number", descending: bool = False,
                   today: date | None = None, progress: Progress | None = None) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
-    require(actor, Permission.EXPORT)
+    actor = require(actor, Permission.EXPORT, database)
     if fmt not in FORMATS:
         raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}, not {fmt!r}.", field="format")
     flt, today = scoped(actor, flt), today or date.today()

@@ -90,7 +90,8 @@ def client_address() -> str | None:
     Behind a reverse proxy this is the proxy's address unless the server is told to trust its
     forwarded-for header (uvicorn's --forwarded-allow-ips).
     """
-    return st.context.ip_address
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # without a browser connection there is none
 
 
 def sign_in(user: User) -> None:

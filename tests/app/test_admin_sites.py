@@ -8,12 +8,19 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.model import Role, User
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.store import audit_log
+from tests.conftest import store_accounts
 
 ADMIN = User(id="a", username="boss", display_name="管理员", role=Role.ADMIN)
 SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en": "Guangming isolation point",
         "kind": "isolation_point", "district_zh": "崇川区", "district_en": "Chongchuan",
         "subdistrict_zh": "虹桥街道", "subdistrict_en": "Hongqiao", "community_zh": "光明社区",
         "community_en": "Guangming", "unit_zh": "光明社区居委会", "unit_en": "Guangming residents' committee"}
+
+
+@pytest.fixture
+def db(db):
+    store_accounts(db, ADMIN)  # the services read the acting account from the database
+    return db
 
 
 def admin_app(make_app, signed_in, language=None, admin=None):
@@ -62,6 +69,7 @@ def test_a_deactivated_site_stays_listed(db):
 @pytest.mark.parametrize("role", [Role.INSPECTOR, Role.SUPERVISOR, Role.UNIT])
 def test_only_an_admin_manages_sites(db, role):
     actor = User(id="x", username="x", display_name="x", role=role, unit="光明社区居委会")
+    store_accounts(db, actor)  # a real account of that role, so the role is what is refused
     for call in (lambda: find_sites(db, actor), lambda: save_site(db, actor, SITE),
                  lambda: set_site_active(db, actor, "any", False)):
         with pytest.raises(PermissionDenied):

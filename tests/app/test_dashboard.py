@@ -34,10 +34,7 @@ def found_minutes_apart(n: int) -> datetime:
 
 def open_dashboard(make_app, signed_in, language=None, role="supervisor", period="30"):
     app = make_app(language)
-    if role == "unit":
-        signed_in(app, "unit", username=UNIT.username, display_name=UNIT.display_name, unit=UNIT.unit)
-    else:
-        signed_in(app, role, username=SUPERVISOR.username, display_name=SUPERVISOR.display_name)
+    signed_in(app, UNIT if role == "unit" else SUPERVISOR)
     app.run()
     app.switch_page(PAGE).run()
     if period:

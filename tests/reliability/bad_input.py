@@ -32,6 +32,7 @@ from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
 from audit.store.ledger import LedgerFilter
+from tests.conftest import store_accounts
 from tests.test_inspections import add_site, answer_all, make_site, register, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)
@@ -102,7 +103,8 @@ class Case:
 
 
 def prepare(database: Database):
-    """A checklist and a site whose unit the unit account speaks for."""
+    """The accounts, a checklist and a site whose unit the unit account speaks for."""
+    store_accounts(database, INSPECTOR, UNIT, SUPERVISOR)
     register(database, transfer_checklist())
     return add_site(database, make_site(unit=make_site().unit.__class__(UNIT_NAME, "Guosheng committee")))
 

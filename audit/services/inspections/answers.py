@@ -59,7 +59,7 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
                     result: Result | None = None, value: float | None = None, text: str | None = None,
                     language: str = i18n.DEFAULT_LANGUAGE, now: datetime | None = None) -> Response | None:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     now = now or datetime.now()
     with database.write() as cursor:
         inspection = still_draft(inspection_of(cursor, inspection_id))

@@ -38,7 +38,7 @@ def _form_value(name: str, value):
 def save_finding_draft(database: Database, user: User, draft_id: str, *, now: datetime | None = None,
                        **changes) -> FindingDraft:
     """Keep what was typed, as typed; it is checked when the finding is saved."""
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     unknown = set(changes) - set(FORM_FIELDS)
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
@@ -79,7 +79,7 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
 
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
     with database.write() as cursor:
         draft, inspection = _editable_draft(cursor, draft_id)
@@ -102,7 +102,7 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
 def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> FindingDraft:
     """A finding about something the checklist does not cover."""
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
     with database.write() as cursor:
         inspection = still_draft(inspection_of(cursor, inspection_id))
@@ -117,7 +117,7 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
         if draft.item_id is not None:
@@ -130,7 +130,7 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
 def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes, name: str | None = None,
                       *, now: datetime | None = None) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
     with database.write() as cursor:
@@ -149,7 +149,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
 
 def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: str,
                          *, now: datetime | None = None) -> FindingDraft:
-    require(user, Permission.RECORD_FINDING)
+    user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
     with database.write() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
@@ -164,14 +164,14 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
 
 
 def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True) -> bytes | None:
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
 def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
     """The photos taken when each finding was found, by finding id."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
                              if link.stage == "found"] for finding in findings}

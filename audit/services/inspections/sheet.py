@@ -115,7 +115,7 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         return read_sheet(cursor, inspection_of(cursor, inspection_id))
 
@@ -143,7 +143,7 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         return earlier_of(cursor, inspection_of(cursor, inspection_id), item_id)
 

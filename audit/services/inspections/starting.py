@@ -18,7 +18,7 @@ from audit.store.inspections import Inspection
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
                community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
     """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
                                       community=community, kind=kind)
@@ -27,21 +27,21 @@ def find_sites(database: Database, user: User, *, text: str = "", subdistrict: s
 
 def site_places(database: Database, user: User) -> list[site_store.Place]:
     """Subdistricts and communities to narrow the site search by."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         return site_store.hierarchy(cursor)
 
 
 def checklists_for(database: Database, user: User, site_id: str) -> list[Checklist]:
     """The newest version of every checklist that applies to the site's kind."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         site = site_of(cursor, site_id)
         return [c for c in checklist_store.latest(cursor) if c.applies_to(site.kind)]
 
 
 def known_inspectors(database: Database, user: User) -> list[str]:
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         names = store.known_inspector_names(cursor)
     return sorted(set(names) | {user.display_name})
@@ -70,7 +70,7 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
 def start_inspection(database: Database, user: User, *, site_id: str | None, checklist_id: str | None,
                      inspectors: list[str], started_at: datetime | None,
                      now: datetime | None = None) -> Inspection:
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     if not site_id:
         raise FieldProblem("site", "choose")
     if not checklist_id:
