@@ -5,7 +5,7 @@ DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
 DEMO_FINDINGS ?= 20000
 
-.PHONY: run test demo bench clean-demo
+.PHONY: run test demo bench clean-demo debian-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -25,7 +25,11 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
 
-test: $(VENV)/.installed-dev
+# Debian packages the tests need (.ci/debian-packages): installed when run as root, else one command to run is shown.
+debian-deps:
+	.ci/debian-deps
+
+test: debian-deps $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-dev

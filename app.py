@@ -17,6 +17,8 @@ PAGES = [
     ("ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
     ("finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
     ("dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
+    ("bulletins.py", "bulletin.nav", ":material/campaign:", "bulletins", Permission.VIEW_BULLETINS),
+    ("accountability.py", "accountability.nav", ":material/gavel:", "accountability", Permission.VIEW_MEASURES),
     ("admin.py", "admin.nav", ":material/admin_panel_settings:", "admin", Permission.MANAGE_ACCOUNTS),
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.

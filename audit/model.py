@@ -243,3 +243,168 @@ class User:
     role: Role
     unit: str | None = None
     active: bool = True
+
+
+# --- Bulletins (督查通报) -------------------------------------------------------------------
+
+class BulletinKind(str, enum.Enum):
+    """Numbered per year and per kind: 日报, 周报, 专项."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    SPECIAL = "special"
+
+
+class BulletinStatus(str, enum.Enum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+MAX_TYPICAL_CASES = 20
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    """Findings of a period under one checklist section (or one imported checklist name)."""
+
+    checklist: str
+    section: str
+    count: int
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BulletinFigures:
+    """What the summary paragraph says, all counted in the store for the period and scope."""
+
+    inspections: int
+    sites_inspected: int
+    sites_due: int | None  # None while no plan says which sites were due
+    findings: int
+    by_severity: dict[str, int]
+    closed: int
+    overdue: int
+    by_subdistrict: tuple[UnitCount, ...] = ()
+    by_day: tuple[tuple[date, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TypicalCase:
+    """One finding chosen as a typical case, as the bulletin prints it."""
+
+    finding_id: str
+    number: str
+    site: str
+    description: str
+    immediate_measure: str
+    requirement: str
+    responsible_unit: str
+    photo_sha256: str | None
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    """An accountability measure decided in a bulletin's period, as the bulletin names it."""
+
+    decided_on: date
+    kind: str
+    unit: str
+    person: str
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """A drafted or issued bulletin; an issued one is frozen with the hash of its content."""
+
+    id: str
+    kind: BulletinKind
+    period_from: date
+    period_to: date
+    subdistrict: str | None
+    language: str
+    as_of: date
+    figures: BulletinFigures
+    problems: tuple[ProblemCount, ...]
+    overdue_units: tuple[UnitCount, ...]
+    cases: tuple[TypicalCase, ...]
+    summary: str
+    requirements: str
+    signature: str
+    status: BulletinStatus = BulletinStatus.DRAFT
+    year: int | None = None
+    number: int | None = None
+    corrects: str | None = None
+    corrects_label: str | None = None
+    measures: tuple[MeasureLine, ...] = ()
+    content_hash: str | None = None
+    created_by: str = ""
+    issued_by: str | None = None
+    issued_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def units_named(self) -> tuple[str, ...]:
+        """The units a bulletin names: those late, and those of its typical cases."""
+        names = ([entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
+                 + [line.unit for line in self.measures])
+        return tuple(dict.fromkeys(name for name in names if name))
+
+
+# --- Accountability (问责) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureKind:
+    """One kind of measure from data/accountability.yaml, e.g. 提醒谈话."""
+
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """When to suggest a measure: `repeats` (count repeats within days) or `overdue` (severity late > days)."""
+
+    id: str
+    kind: str
+    days: int
+    suggest: str
+    text: Text
+    count: int = 0
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure a person decided, recorded against a unit (and, if named, a person of it)."""
+
+    id: str
+    kind: str
+    unit: str
+    person: str
+    decided_on: date
+    decided_by: str
+    basis: str
+    note: str
+    finding_ids: tuple[str, ...]
+    recorded_by: str
+    recorded_at: datetime
+    documents: tuple[str, ...] = ()  # names of attached documents
+    suggestion: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A rule's suggestion for a unit, keyed so a dismissal holds until new findings change it."""
+
+    key: str
+    rule: str
+    unit: str
+    finding_ids: tuple[str, ...]
+    numbers: tuple[str, ...]
+    suggest: str

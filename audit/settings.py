@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     backup_dir: Path | None = Field(None, description="folder of scheduled backups; default: backups/ beside the database")
     backup_keep: int = Field(7, ge=1, description="scheduled backups kept")
     backup_hours: float = Field(24, gt=0, description="hours between scheduled backups")
+    accountability: Path = Field(ROOT / "data" / "accountability.yaml",
+                                 description="file of accountability measures and escalation rules")
     lake_data: Path | None = Field(None, description="data folder of a DuckLake store")
 
     @property

@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger", "backup"]
+COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger", "backup", "bulletin"]
 
 
 class AuditGroup(click.Group):

@@ -89,8 +89,12 @@ def _check_chinese(font: FontFile, path: Path) -> None:
                           "(for example NotoSansCJK-Regular.ttc from fonts-noto-cjk).")
 
 
-def _truetype_subset(path: Path, text: str) -> bytes:
-    """The characters of `text` from the font, with outlines converted to TrueType quadratics."""
+def _truetype_subset(path: Path, text: str, name: str) -> bytes:
+    """The characters of `text` from the font, with outlines converted to TrueType quadratics.
+
+    Each subset carries its own PostScript name: ReportLab keys a document's fonts by that name, and
+    two subsets sharing one would map characters through the wrong table when copied out of the PDF.
+    """
     font = FontFile(str(path), fontNumber=_face(path), lazy=False)
     _check_chinese(font, path)
     options = subset.Options()
@@ -100,6 +104,9 @@ def _truetype_subset(path: Path, text: str) -> bytes:
     subsetter.subset(font)
     if "CFF " in font:
         _cff_to_glyf(font)
+    for record in font["name"].names:
+        if record.nameID == 6:
+            record.string = name
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
@@ -141,7 +148,7 @@ def register_font(text: str) -> str:
         characters = "".join(sorted(set(text) | set(PROBE) | {chr(c) for c in range(32, 127)}))
         name = "CJK-" + hashlib.sha1((str(path) + characters).encode()).hexdigest()[:12]
         if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(_truetype_subset(path, characters))))
+            pdfmetrics.registerFont(TTFont(name, io.BytesIO(_truetype_subset(path, characters, name))))
         return name
     if font.fontName not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(font)

@@ -16,7 +16,7 @@ from audit import i18n
 from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
 from audit.model import Finding, Status, User
-from audit.services.permissions import Permission, require, unit_scope
+from audit.services.permissions import Permission, can, require, unit_scope
 from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
 from audit.store import audit_log
 from audit.store import ledger as store
@@ -118,6 +118,16 @@ def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) 
     return sorted(timeline, key=lambda item: item.at)
 
 
+def _measure_entries(cursor, finding_id: str, language: str) -> list[TimelineEntry]:
+    from audit.services.accountability import kind_name
+    from audit.store.accountability import measures
+
+    return [TimelineEntry(datetime.combine(m.decided_on, datetime.min.time()), m.recorded_by, "measure",
+                          note=" · ".join(part for part in (kind_name(m.kind, language), m.person or m.unit,
+                                                             m.decided_by, m.basis) if part))
+            for m in measures(cursor, finding_id=finding_id)]
+
+
 def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
@@ -128,6 +138,8 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
         photos = photos_of_finding(cursor, finding_id)
         timeline = _timeline(events_of_finding(cursor, finding_id),
                              audit_log.history(cursor, "finding", finding_id), photos)
+        if can(actor, Permission.VIEW_MEASURES):  # measures are addressed to the finding's own unit
+            timeline = sorted(timeline + _measure_entries(cursor, finding_id, language), key=lambda item: item.at)
         checklist, item = store.checklist_words(cursor, finding_id, language)
         people = [finding.inspector, finding.reported_by, finding.verifier, finding.updated_by,
                   *(entry.actor for entry in timeline)]

@@ -21,6 +21,10 @@ class Permission(str, enum.Enum):
     MANAGE_SITES = "manage_sites"
     MANAGE_CHECKLISTS = "manage_checklists"
     BACKUP = "backup"
+    DRAFT_BULLETIN = "draft_bulletin"
+    VIEW_BULLETINS = "view_bulletins"
+    RECORD_MEASURE = "record_measure"
+    VIEW_MEASURES = "view_measures"
 
 
 _INSPECTOR = {
@@ -29,11 +33,15 @@ _INSPECTOR = {
 }
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_INSPECTOR),
-    Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN}),
+    Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN,
+                                             Permission.DRAFT_BULLETIN, Permission.VIEW_BULLETINS,
+                                             Permission.RECORD_MEASURE, Permission.VIEW_MEASURES}),
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
-    Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT}),
+    Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
+                          Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES}),  # only what names the unit
     Role.ADMIN: frozenset({
         Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
+        Permission.VIEW_BULLETINS,
     }),
 }
 

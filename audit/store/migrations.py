@@ -169,7 +169,48 @@ def imported_checklist_text(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute("ALTER TABLE findings ADD COLUMN item_text VARCHAR")
 
 
-@migration(7)
+@migration(20)
+def bulletins(cursor: duckdb.DuckDBPyConnection) -> None:
+    # A draft changes until it is issued; then its content, number and hash never change again.
+    cursor.execute(
+        """
+        CREATE TABLE bulletins (
+            id VARCHAR NOT NULL, kind VARCHAR NOT NULL, status VARCHAR NOT NULL,
+            year INTEGER, number INTEGER, period_from DATE NOT NULL, period_to DATE NOT NULL,
+            subdistrict VARCHAR, language VARCHAR NOT NULL, content JSON NOT NULL, content_hash VARCHAR,
+            units VARCHAR[] NOT NULL, corrects VARCHAR,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, issued_by VARCHAR, issued_at TIMESTAMP,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TIMESTAMP, updated_by VARCHAR
+        )
+        """
+    )
+
+
+@migration(21)
+def accountability(cursor: duckdb.DuckDBPyConnection) -> None:
+    # Measures are records of a person's decision; suggestions are worked out from the ledger each time,
+    # and only a supervisor's answer to one (accepted or dismissed, with the reason) is stored.
+    cursor.execute(
+        """
+        CREATE TABLE measures (
+            id VARCHAR NOT NULL, kind VARCHAR NOT NULL, unit VARCHAR NOT NULL, person VARCHAR NOT NULL,
+            decided_on DATE NOT NULL, decided_by VARCHAR NOT NULL, basis VARCHAR NOT NULL, note VARCHAR NOT NULL,
+            finding_ids VARCHAR[] NOT NULL, suggestion VARCHAR, recorded_by VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE measure_documents (
+            measure_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, name VARCHAR NOT NULL, mime VARCHAR NOT NULL,
+            data BLOB NOT NULL, added_at TIMESTAMP NOT NULL, added_by VARCHAR NOT NULL
+        );
+        CREATE TABLE suggestion_answers (
+            key VARCHAR NOT NULL, rule VARCHAR NOT NULL, unit VARCHAR NOT NULL, answer VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL, measure_id VARCHAR, answered_by VARCHAR NOT NULL, answered_at TIMESTAMP NOT NULL
+        );
+        """
+    )
+
+
+@migration(30)
 def sign_in_limits_and_sso_binding(cursor: duckdb.DuckDBPyConnection) -> None:
     """What sign-in needs to count attempts atomically and to bind an account to its identity provider.
 
