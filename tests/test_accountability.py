@@ -13,6 +13,7 @@ from audit.model import Role, Severity, User, new_id
 from audit.services import accountability as service
 from audit.store import audit_log
 from audit.store.findings import insert_finding
+from tests.conftest import store_accounts
 from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, add_site, seed_ledger
 from tests.test_store import make_finding
 
@@ -26,6 +27,12 @@ def jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (800, 600), "teal").save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(request):
+    if "db" in request.fixturenames:  # the services read the acting account from the database
+        store_accounts(request.getfixturevalue("db"), UNIT, OTHER, SUPERVISOR, INSPECTOR)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from audit.services import bulletins as service
 from audit.services.checklists import sync_checklists
 from audit.store.findings import insert_finding
 from audit.store.photos import attach_photo, save_photo
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_accounts
 from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, add_site, seed_ledger
 from tests.test_store import make_finding
 
@@ -37,6 +37,12 @@ def jpeg(colour: str = "navy") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), colour).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(request):
+    if "db" in request.fixturenames:  # the services read the acting account from the database
+        store_accounts(request.getfixturevalue("db"), ADMIN, UNIT_GUANGMING, UNIT_GUOSHENG, SUPERVISOR, INSPECTOR)
 
 
 @pytest.fixture

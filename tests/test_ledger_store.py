@@ -23,9 +23,11 @@ ADMIN = User(new_id(), "admin", "管理员", Role.ADMIN)
 
 
 def add_user(cursor, user: User) -> None:
+    """The account of `user`, under its own id, unless it is stored already."""
     cursor.execute(
-        "INSERT INTO users (id, username, display_name, role, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [user.id, user.username, user.display_name, user.role.value, user.unit, datetime(2026, 1, 1)],
+        "INSERT INTO users (id, username, display_name, role, unit, created_at) SELECT ?, ?, ?, ?, ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?)",
+        [user.id, user.username, user.display_name, user.role.value, user.unit, datetime(2026, 1, 1), user.id],
     )
 
 
