@@ -3,6 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
+HOST   ?= 0.0.0.0
 DEMO_FINDINGS ?= 20000
 
 .PHONY: run test demo bench clean-demo debian-deps
@@ -22,8 +23,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 $(DB): | $(VENV)/.installed
 	$(PY) -m audit demo --db $(DB) --findings $(DEMO_FINDINGS) --seed 2020 --accounts
 
+# The ASGI app (audit/ui/server.py): Streamlit's pages plus the app's routes, headers and scheduled backups.
 run: $(VENV)/.installed $(DB)
-	AUDIT_DB=$(DB) $(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	AUDIT_DB=$(DB) $(PY) -m uvicorn audit.ui.server:app --host $(HOST) --port $(PORT) --no-access-log
 
 # Debian packages the tests need (.ci/debian-packages): installed when run as root, else one command to run is shown.
 debian-deps:
@@ -36,4 +38,4 @@ bench: $(VENV)/.installed-dev
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
 
 clean-demo:
-	rm -f $(DB) $(DB).wal
+	rm -f $(DB) $(DB).wal $(DB).server

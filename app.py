@@ -17,6 +17,7 @@ PAGES = [
     ("ledger.py", "ledger.nav", ":material/table_rows:", "ledger", Permission.VIEW_LEDGER),
     ("finding.py", "ledger.finding.nav", ":material/assignment:", "finding", Permission.VIEW_LEDGER),
     ("dashboard.py", "dashboard.nav", ":material/monitoring:", "dashboard", Permission.VIEW_DASHBOARD),
+    ("plans.py", "plan.nav", ":material/event_note:", "plans", Permission.MANAGE_PLANS),
     ("bulletins.py", "bulletin.nav", ":material/campaign:", "bulletins", Permission.VIEW_BULLETINS),
     ("accountability.py", "accountability.nav", ":material/gavel:", "accountability", Permission.VIEW_MEASURES),
     ("admin.py", "admin.nav", ":material/admin_panel_settings:", "admin", Permission.MANAGE_ACCOUNTS),
@@ -24,7 +25,7 @@ PAGES = [
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
 
-st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=":material/fact_check:", layout="wide")
+st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
 
 # The gate: until someone is signed in, the login page is the only page there is.

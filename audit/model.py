@@ -408,3 +408,126 @@ class Suggestion:
     finding_ids: tuple[str, ...]
     numbers: tuple[str, ...]
     suggest: str
+
+
+# --- Plans and tasks (督查计划 / 督查任务) ---------------------------------------------------
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How often a plan's sites are due: daily, on given weekdays, every N days, or monthly on day N.
+
+    Written as `daily`, `weekdays:MON,THU`, `days:3`, `monthly:15`; a monthly day past a short
+    month's end falls on that month's last day.
+    """
+
+    kind: str
+    weekdays: tuple[int, ...] = ()
+    every: int = 1
+    day_of_month: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.kind == "weekdays":
+            return "weekdays:" + ",".join(WEEKDAYS[day] for day in self.weekdays)
+        if self.kind == "days":
+            return f"days:{self.every}"
+        if self.kind == "monthly":
+            return f"monthly:{self.day_of_month}"
+        return "daily"
+
+    def due_on(self, day: date, start: date) -> bool:
+        if self.kind == "weekdays":
+            return day.weekday() in self.weekdays
+        if self.kind == "days":
+            return (day - start).days % self.every == 0
+        if self.kind == "monthly":
+            next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            last = (next_month - timedelta(days=1)).day
+            return day.day == min(self.day_of_month, last)
+        return True
+
+    def days(self, start: date, end: date) -> list[date]:
+        return [start + timedelta(days=n) for n in range((end - start).days + 1)
+                if self.due_on(start + timedelta(days=n), start)]
+
+
+def parse_recurrence(text: str) -> Recurrence:
+    """`daily`, `weekdays:MON,TUE`, `days:N` or `monthly:N`; ValueError says what is wrong."""
+    kind, _, value = (text or "").strip().partition(":")
+    kind = kind.lower()
+    if kind == "daily" and not value:
+        return Recurrence("daily")
+    if kind == "weekdays":
+        names = [name.strip().upper()[:3] for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in WEEKDAYS]
+        if not names or unknown:
+            raise ValueError("weekdays")
+        return Recurrence("weekdays", weekdays=tuple(sorted({WEEKDAYS.index(name) for name in names})))
+    if kind in ("days", "monthly") and value.strip().isdigit():
+        number = int(value)
+        if kind == "days" and 1 <= number <= 366:
+            return Recurrence("days", every=number)
+        if kind == "monthly" and 1 <= number <= 31:
+            return Recurrence("monthly", day_of_month=number)
+    raise ValueError(kind or "empty")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which sites are inspected against which checklists, by whom, how often, between two dates.
+
+    Sites are a list of codes and/or a rule (a site kind, a subdistrict) evaluated each day, so a
+    site registered later joins. `team` holds usernames; `self_inspection` gives the task to each
+    site's own unit instead (每日一查一报).
+    """
+
+    id: str
+    name: str
+    checklist_ids: tuple[str, ...]
+    site_codes: tuple[str, ...]
+    site_kind: str | None
+    subdistrict: str | None
+    team: tuple[str, ...]
+    self_inspection: bool
+    recurrence: Recurrence
+    start: date
+    end: date
+    created_by: str = ""
+    active: bool = True
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """One site, checklist and due day that a plan asks for; done once an inspection is submitted."""
+
+    id: str
+    plan_id: str
+    plan_name: str
+    site_id: str
+    site_name: str
+    checklist_id: str
+    checklist_title: str
+    due: date
+    self_inspection: bool
+    done: bool
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Tasks due, done and missed for one group (a subdistrict, site kind, team or checklist)."""
+
+    group: str
+    due: int
+    done: int
+
+    @property
+    def missed(self) -> int:
+        return self.due - self.done
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None

@@ -19,10 +19,16 @@ def key_path(database: str | os.PathLike) -> Path:
     return path.with_name(path.name + ".key")
 
 
-def server_key(database: str | os.PathLike) -> bytes:
+def configured_key() -> bytes | None:
+    """AUDIT_SECRET_KEY, when set."""
     configured = settings().secret_key
+    return configured.encode("utf-8") if configured else None
+
+
+def server_key(database: str | os.PathLike) -> bytes:
+    configured = configured_key()
     if configured:
-        return configured.encode("utf-8")
+        return configured
     path = key_path(database)
     try:
         return _read(path)
@@ -36,6 +42,32 @@ def server_key(database: str | os.PathLike) -> bytes:
     with os.fdopen(handle, "w", encoding="ascii") as file:
         file.write(secrets.token_hex(32) + "\n")
     return _read(path)
+
+
+def existing_key(database: str | os.PathLike) -> bytes | None:
+    """The key `server_key` would give, without making one: None when there is none yet."""
+    configured = configured_key()
+    if configured:
+        return configured
+    try:
+        return _read(key_path(database))
+    except FileNotFoundError:
+        return None
+
+
+def read_key_file(path: str | os.PathLike) -> bytes:
+    return _read(Path(path))
+
+
+def keep_key_beside(database: str | os.PathLike, key: bytes) -> bool:
+    """Make `<database>.key` hold `key` unless it already has a key file; True when it was written."""
+    try:
+        handle = os.open(key_path(database), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(handle, "wb") as file:
+        file.write(key + b"\n")
+    return True
 
 
 def _read(path: Path) -> bytes:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from audit.checklists import load_checklists  # noqa: E402
 from audit.demo import generate  # noqa: E402
+from audit.secret_key import key_path  # noqa: E402
 from audit.services.backup import backup, restore  # noqa: E402
 from audit.store import audit_log, open_database  # noqa: E402
 from audit.store.backup import contents  # noqa: E402
@@ -70,7 +71,7 @@ def backup_restore(folder: Path, options: argparse.Namespace) -> tuple[bool, str
     finally:
         database.close()
     started = time.perf_counter()
-    restore(folder / "backup", folder / "restored.duckdb")
+    restore(folder / "backup", folder / "restored.duckdb", key_file=key_path(folder / "demo.duckdb"))
     restore_s = time.perf_counter() - started
     restored = open_database(folder / "restored.duckdb", read_only=True)
     with restored.read() as cursor:

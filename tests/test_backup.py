@@ -3,7 +3,9 @@ it rebuilt exactly what was saved (counts, content hashes, the audit log) or lea
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import threading
 import time
 from datetime import datetime
@@ -16,20 +18,35 @@ from click.testing import CliRunner
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from audit import settings
 from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.demo import generate
 from audit.errors import InvalidInput, PermissionDenied
 from audit.model import Role, User
 from audit.photos import prepare_photo
-from audit.services.backup import MANIFEST, backup, backup_archive, restore
+from audit.secret_key import server_key
+from audit.services.backup import MANIFEST, backup, backup_archive, restore, sign
 from audit.store import audit_log, open_database
-from audit.store.backup import contents
+from audit.store.backup import contents, table_columns
+from audit.store.db import Database
+from audit.store.migrations import MIGRATIONS, migrate
 from audit.store.photos import attach_photo, photo_bytes, save_photo
 from tests.conftest import ROOT, store_accounts
 from tests.reliability.records import record_finding
 
 ADMIN = User("u-admin", "admin", "管理员", Role.ADMIN)
+KEY = "a-server-key-for-these-tests-only-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def one_server_key(monkeypatch):
+    """Every database here belongs to one server; tests/security/ covers keys and signatures."""
+    monkeypatch.setenv("AUDIT_SECRET_KEY", KEY)
+    settings.reload()
+    yield
+    monkeypatch.delenv("AUDIT_SECRET_KEY")
+    settings.reload()
 INSPECTOR = User("u-chen", "chenming", "陈明", Role.INSPECTOR)
 
 
@@ -57,6 +74,14 @@ def add_photos(database) -> list[str]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo database with photos and audit-log entries, and one backup of it."""
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("AUDIT_SECRET_KEY", KEY)
+        settings.reload()
+        yield from _demo(tmp_path_factory)
+    settings.reload()
+
+
+def _demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     database = open_database(folder / "demo.duckdb")
     generate(database, load_checklists(ROOT / "checklists").checklists, findings=300, seed=11,
@@ -176,16 +201,45 @@ def rewrite_history(folder: Path) -> None:
     Path(f"{path}.new").replace(path)
 
 
-@pytest.mark.parametrize("damage, said", [
-    (damage_findings, lambda rows: "findings has the right number of rows but different contents"),
-    (drop_an_event, lambda rows: f"finding_events has {rows - 1:,} rows instead of {rows:,}"),
-    (rewrite_history, lambda rows: "the audit log does not verify at entry 2"),
-])
-def test_a_damaged_backup_is_refused_and_leaves_nothing(demo, tmp_path, damage, said):
+def reseal(folder: Path, key: bytes) -> None:
+    """Record the changed files' hashes and sign again, as someone holding the key could:
+    what is left to catch the change is the content digests and the audit log."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    for name in manifest["files"]:
+        data = (folder / name).read_bytes()
+        manifest["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest["signature"]["value"] = sign({k: v for k, v in manifest.items() if k != "signature"}, key)
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+DAMAGE = [
+    (damage_findings, "findings.parquet", lambda rows: "findings has the right number of rows but different contents"),
+    (drop_an_event, "finding_events.parquet", lambda rows: f"finding_events has {rows - 1:,} rows instead of {rows:,}"),
+    (rewrite_history, "audit_log.parquet", lambda rows: "the audit log does not verify at entry 2"),
+]
+
+
+@pytest.mark.parametrize("damage, file, said", DAMAGE)
+def test_a_changed_file_is_refused_by_its_hash_and_leaves_nothing(demo, tmp_path, damage, file, said):
+    database, _, _, _ = demo
+    folder = tmp_path / "backup"
+    backup(database, folder)
+    damage(folder)
+    target = tmp_path / "restored" / "audit.duckdb"
+    with pytest.raises(InvalidInput) as refused:
+        restore(folder, target, trust_unsigned=True)
+    assert f"{file} in {folder} does not match the size and hash its manifest records" in refused.value.message
+    assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage, file, said", DAMAGE)
+def test_a_change_with_matching_hashes_is_caught_by_the_contents_and_leaves_nothing(demo, tmp_path, damage, file,
+                                                                                     said):
     database, _, _, _ = demo
     folder = tmp_path / "backup"
     manifest = backup(database, folder)
     damage(folder)
+    reseal(folder, server_key(database.path))
     target = tmp_path / "restored" / "audit.duckdb"
     with pytest.raises(InvalidInput) as refused:
         restore(folder, target)
@@ -198,7 +252,7 @@ def test_a_backup_missing_a_file_is_refused_plainly(demo, tmp_path):
     database, _, _, _ = demo
     backup(database, tmp_path / "backup")
     (tmp_path / "backup" / "photos.parquet").unlink()
-    with pytest.raises(InvalidInput, match="cannot be loaded, so nothing was restored.*photos.parquet"):
+    with pytest.raises(InvalidInput, match="lacks photos.parquet, which its manifest lists, so nothing was restored"):
         restore(tmp_path / "backup", tmp_path / "restored.duckdb")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["backup"]
 
@@ -224,7 +278,6 @@ def test_only_administrators_may_back_up_from_the_app(demo, tmp_path):
 
 
 def test_the_commands_back_up_and_restore(demo, tmp_path):
-    database, _, manifest, _ = demo
     source = tmp_path / "copy.duckdb"
     restore(demo[1], source)
     runner = CliRunner()
@@ -270,7 +323,8 @@ def test_the_admin_panel_makes_a_backup_to_download(panel, tmp_path):
     assert app.info[0].value.startswith("本次登录尚未备份")
     app.button(key="backup_make").click().run()
     assert not app.exception and not app.error
-    assert app.success[0].value.startswith("备份完成") and "1 条问题，0 张照片" in app.success[0].value
+    done = next(success.value for success in app.success if success.value.startswith("备份完成"))
+    assert "1 条问题，0 张照片" in done
     archive = Path(app.session_state["backup_archive"]["path"])
     assert archive.is_file() and archive.parent.parent == tmp_path / "archives"
     app.button(key="backup_make").click().run()  # a second backup replaces the first
@@ -281,3 +335,21 @@ def test_the_panel_tells_a_non_admin_plainly(panel):
     app = panel(INSPECTOR)
     app.button(key="backup_make").click().run()
     assert [error.value for error in app.error] == ["只有管理员可以备份数据库。"]
+
+
+def test_a_backup_of_an_older_schema_is_loaded_as_made_then_upgraded(tmp_path):
+    older = Database(tmp_path / "older.duckdb")
+    migrate(older, only=[1, 3])  # as a version before the imported-ledger columns left it
+    with older.write() as cursor:
+        cursor.execute("INSERT INTO meta VALUES ('made by', 'an older version')")
+    manifest = backup(older, tmp_path / "backup")
+    older.close()
+    assert manifest.contents.migrations == [1, 3]
+    restore(tmp_path / "backup", tmp_path / "restored.duckdb")
+    restored = open_database(tmp_path / "restored.duckdb", read_only=True)
+    with restored.read() as cursor:
+        assert cursor.execute("SELECT value FROM meta WHERE name = 'made by'").fetchall() == [("an older version",)]
+        assert {"checklist_text", "item_text"} <= set(table_columns(cursor, "findings"))
+        assert [n for (n,) in cursor.execute("SELECT number FROM _migrations ORDER BY number").fetchall()] == \
+            [number for number, _, _ in MIGRATIONS]
+    restored.close()

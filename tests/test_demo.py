@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-import types
+import shutil
 from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from audit import demo
+from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.errors import InvalidInput
 from audit.demo import generate, generate_file
-from audit.model import (REPEAT_WINDOW_DAYS, Checklist, Comparison, Item, Limit, Overdue, ResponseType, Section,
-                         Severity, SiteKind, Status, Text, overdue_colour)
+from audit.model import (REPEAT_WINDOW_DAYS, Checklist, Comparison, Item, Limit, Overdue, ResponseType, Role,
+                         Section, Severity, SiteKind, Status, Text, overdue_colour)
+from audit.services.accounts import authenticate
 from audit.store import audit_log, open_database
 from tests.conftest import ROOT
 
@@ -290,41 +291,51 @@ def test_zero_findings_loads_only_the_site_registry(db):
 
 
 @pytest.fixture
-def fake_loader(monkeypatch):
-    """The CLI's checklist loader, standing in for audit.checklists so the CLI is tested on its own."""
-    result = types.SimpleNamespace(checklists=CHECKLISTS, problems=["checklists/broken.yaml:3: reason"])
-    module = types.ModuleType("audit.checklists")
-    module.load_checklists = lambda directory: result
-    monkeypatch.setitem(sys.modules, "audit.checklists", module)
+def checklist_folder(tmp_path):
+    """The shipped checklists and one broken file beside them."""
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    for path in (ROOT / "checklists").glob("*.yaml"):
+        shutil.copy(path, folder)
+    (folder / "broken.yaml").write_text("id: broken\nversion: [\n", encoding="utf-8")
+    return folder
 
 
-def test_cli_generates_and_prints_the_counts(tmp_path, fake_loader, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "checklists").mkdir()
-    result = CliRunner().invoke(cli, ["demo", "--findings", "300", "--seed", "3", "--db", "x.duckdb"])
+def test_cli_generates_and_prints_the_counts(tmp_path, checklist_folder):
+    result = CliRunner().invoke(cli, ["demo", "--findings", "300", "--seed", "3", "--db", str(tmp_path / "x.duckdb"),
+                                      "--checklists", str(checklist_folder)])
     assert result.exit_code == 0, result.output
-    assert "x.duckdb: 300 findings from" in result.output
-    assert "Skipped: checklists/broken.yaml:3: reason" in result.output
+    assert f"{tmp_path / 'x.duckdb'}: 300 findings from" in result.output
+    assert f"Skipped: {checklist_folder / 'broken.yaml'}:3" in result.output
     assert "account" not in result.output.lower()
 
 
-def test_cli_accounts_flag_prints_the_demo_logins_once(tmp_path, fake_loader, monkeypatch):
-    calls = []
-    accounts = types.ModuleType("audit.services.accounts")
-    accounts.create_demo_accounts = lambda database: calls.append(database) or [("admin", "admin", "s3cret-Pw")]
-    monkeypatch.setitem(sys.modules, "audit.services.accounts", accounts)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "checklists").mkdir()
-    result = CliRunner().invoke(cli, ["demo", "--findings", "30", "--accounts", "--db", "x.duckdb"])
+def test_cli_accounts_flag_prints_the_demo_logins_once(tmp_path, checklist_folder):
+    db_path = tmp_path / "x.duckdb"
+    result = CliRunner().invoke(cli, ["demo", "--findings", "30", "--accounts", "--db", str(db_path),
+                                      "--checklists", str(checklist_folder)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("s3cret-Pw") == 1 and len(calls) == 1
+    logins = [line.split() for line in result.output.splitlines() if line.startswith("  demo-")]
+    assert sorted(role for _, role, _ in logins) == sorted(role.value for role in Role)
+    database = open_database(db_path)
+    try:
+        for username, role, password in logins:
+            assert result.output.count(password) == 1
+            assert authenticate(database, username, password).role == Role(role)
+    finally:
+        database.close()
+
+
+def test_cli_accounts_flag_fails_loudly_without_the_accounts_service(tmp_path, checklist_folder, monkeypatch):
+    monkeypatch.delattr("audit.services.accounts.create_demo_accounts")
+    result = CliRunner().invoke(cli, ["demo", "--findings", "30", "--accounts", "--db", str(tmp_path / "x.duckdb"),
+                                      "--checklists", str(checklist_folder)])
+    assert result.exit_code != 0 and isinstance(result.exception, AttributeError)
 
 
 def test_the_shipped_checklists_carry_the_worked_case(tmp_path):
-    checklists = pytest.importorskip("audit.checklists")
-    loaded = checklists.load_checklists(ROOT / "checklists")
+    loaded = load_checklists(ROOT / "checklists")
     database = open_database(tmp_path / "shipped.duckdb")
     report = generate(database, loaded.checklists, findings=600, seed=1, now=NOW)
     database.close()
     assert report.worked_case and report.findings == 600
-

@@ -13,6 +13,7 @@ from contextlib import nullcontext
 import pytest
 
 from audit.errors import StoreUnavailable
+from audit.secret_key import server_key
 from audit.services.backup import backup
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding, insert_finding
@@ -135,6 +136,7 @@ def test_the_cli_points_to_the_admin_page_while_the_app_holds_the_file(db_path, 
 @pytest.mark.parametrize("tmpfs", [True, False], ids=["small-tmpfs", "file-size-limit"])
 def test_a_backup_onto_a_full_disk_names_that_disk_and_leaves_nothing(db, tmp_path, tmpfs):
     record_finding(db, "陈明", requirement=long_note())
+    server_key(db.path)  # made when the server first needs it, long before this disk fills
     with small_disk(tmp_path / "usb", tmpfs=tmpfs) as disk:
         disk.fill()
         try:

@@ -13,7 +13,7 @@ import click
 
 from audit.errors import AuditError
 
-COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger", "backup", "bulletin"]
+COMMAND_MODULES = ["base", "checklists", "sites", "demo", "users", "log", "export", "import_ledger", "backup", "bulletin", "plan"]
 
 
 class AuditGroup(click.Group):

@@ -1,19 +1,19 @@
 """`demo`: fill a database with realistic inspections and findings to try the app on."""
 
-import importlib
 from pathlib import Path
 
 import click
 
+from audit.checklists import load_checklists as read_checklists
 from audit.cli import cli, db_option
+from audit.leftovers import PARTIAL, remove_abandoned
+from audit.services import accounts as accounts_service
 from audit.store import open_database
 
 
 def load_checklists(directory: Path) -> list:
     """The valid checklists; a broken file is reported and skipped, as the app does."""
-    from audit.checklists import load_checklists as load
-
-    result = load(directory)
+    result = read_checklists(directory)
     for problem in result.problems:
         click.echo(f"Skipped: {problem}", err=True)
     if not result.checklists:
@@ -22,19 +22,10 @@ def load_checklists(directory: Path) -> list:
 
 
 def create_demo_accounts(db_path: str) -> None:
-    """Demo logins, once the accounts service offers them; their passwords are shown only here."""
-    try:
-        service = importlib.import_module("audit.services.accounts")
-    except ModuleNotFoundError as error:
-        if error.name != "audit.services.accounts":
-            raise
-        return
-    create = getattr(service, "create_demo_accounts", None)
-    if create is None:
-        return
+    """Demo logins, one per role; their passwords are shown only here."""
     database = open_database(db_path)
     try:
-        accounts = create(database)
+        accounts = accounts_service.create_demo_accounts(database)
     finally:
         database.close()
     click.echo("Demo accounts (shown once, write them down):")
@@ -55,6 +46,9 @@ def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path, db_path
     from audit.demo import generate_file  # numpy and Arrow load only for this command
 
     checklists = load_checklists(checklists_dir)
+    for leftover in remove_abandoned(db_path, PARTIAL):
+        click.echo(f"Removed {leftover.path}, left by an interrupted demo run (process {leftover.pid} "
+                   "is no longer running).")
     with click.progressbar(length=1000, label="Generating demo data", show_eta=False) as bar:
         def progress(stage: str, done: float) -> None:
             bar.label = f"Demo: {stage}"

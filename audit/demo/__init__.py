@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from audit import leftovers
 from audit.demo.findings import collect_findings
 from audit.demo.inspections import (Catalogue, Inspections, add_worked_case, applicable, choose_failures,
                                     draw_enough_inspections, lay_out_responses, response_results,
@@ -128,18 +129,21 @@ def generate(database: Database, checklists: list[Checklist], findings: int = 50
 
 
 def generate_file(path: str | os.PathLike, checklists: list[Checklist], **options) -> DemoReport:
-    """Generate into `path`; a new file is built aside and renamed, so a failed run leaves none."""
+    """Generate into `path`; a new file is built aside and renamed, so a failed run leaves none.
+
+    What a killed run left beside `path` is removed first (the command line tells which).
+    """
     path = Path(path)
+    leftovers.remove_abandoned(path, leftovers.PARTIAL)
     if path.exists():
         database = open_database(path)
         try:
             return generate(database, checklists, **options)
         finally:
             database.close()
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    leftovers = (partial, wal_of(partial))
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
+    partial = leftovers.work_path(path, leftovers.PARTIAL)
+    for stale in (partial, wal_of(partial)):  # an earlier process that had this pid
+        stale.unlink(missing_ok=True)
     try:
         database = open_database(partial)
         try:
@@ -150,7 +154,7 @@ def generate_file(path: str | os.PathLike, checklists: list[Checklist], **option
             os.replace(wal_of(partial), wal_of(path))
         os.replace(partial, path)
     finally:
-        for leftover in leftovers:
+        for leftover in (partial, wal_of(partial)):
             leftover.unlink(missing_ok=True)
     return report
 

@@ -25,20 +25,25 @@ class Permission(str, enum.Enum):
     VIEW_BULLETINS = "view_bulletins"
     RECORD_MEASURE = "record_measure"
     VIEW_MEASURES = "view_measures"
+    MANAGE_PLANS = "manage_plans"
+    VIEW_TASKS = "view_tasks"
+    VIEW_COVERAGE = "view_coverage"
 
 
 _INSPECTOR = {
     Permission.RUN_INSPECTION, Permission.RECORD_FINDING, Permission.VIEW_LEDGER,
-    Permission.VERIFY_FIX,
+    Permission.VERIFY_FIX, Permission.VIEW_TASKS,
 }
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_INSPECTOR),
     Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN,
                                              Permission.DRAFT_BULLETIN, Permission.VIEW_BULLETINS,
-                                             Permission.RECORD_MEASURE, Permission.VIEW_MEASURES}),
+                                             Permission.RECORD_MEASURE, Permission.VIEW_MEASURES,
+                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE}),
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
     Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
-                          Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES}),  # only what names the unit
+                          Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit
+                          Permission.VIEW_TASKS}),  # its own self-inspections
     Role.ADMIN: frozenset({
         Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
         Permission.VIEW_BULLETINS,

@@ -1,4 +1,4 @@
-"""Backups in SQL: EXPORT / IMPORT DATABASE as Parquet, and a content digest of every table.
+"""Backups in SQL: each table copied to and loaded from a Parquet file, and a content digest of every table.
 
 A table's digest is the SHA-256 of its rows' own SHA-256 digests in sorted order, each row
 taken as JSON (unambiguous: strings quoted, NULL distinct from 'NULL', BLOBs escaped). It
@@ -54,13 +54,31 @@ def snapshot(cursor: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         cursor.rollback()
 
 
-def export_database(cursor: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    cursor.execute(f"EXPORT DATABASE {_literal(folder)} (FORMAT parquet)")
+def export_table(cursor: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    cursor.execute(f"COPY (SELECT * FROM {_identifier(table)}) TO {_literal(path)} (FORMAT parquet)")
 
 
-def import_database(cursor: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Create the exported tables and load their Parquet files (into an empty database)."""
-    cursor.execute(f"IMPORT DATABASE {_literal(folder)}")
+def table_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position", [table]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def parquet_columns(cursor: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    rows = cursor.execute("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(path)]).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_table(cursor: duckdb.DuckDBPyConnection, table: str, columns: list[str], path: Path) -> None:
+    """Replace the rows of `table` (a table the app made) with those of a Parquet file, by column name.
+
+    Only data is read from the file: the table, its columns and their types are the app's own.
+    """
+    names = ", ".join(_identifier(column) for column in columns)
+    cursor.execute(f"DELETE FROM {_identifier(table)}")
+    cursor.execute(f"INSERT INTO {_identifier(table)} ({names}) SELECT {names} FROM read_parquet(?)", [str(path)])
 
 
 def table_names(cursor: duckdb.DuckDBPyConnection) -> list[str]:

@@ -7,7 +7,7 @@ the application, which keeps the same schema usable on DuckLake later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import duckdb
 
@@ -39,10 +39,14 @@ def applied(database: Database) -> list[int]:
         return [row[0] for row in rows]
 
 
-def migrate(database: Database) -> list[int]:
-    """Apply what is pending; return the numbers applied."""
+def migrate(database: Database, *, only: Collection[int] | None = None) -> list[int]:
+    """Apply what is pending (of `only`, when given); return the numbers applied.
+
+    A restore builds the schema a backup was made with (`only` its migrations), loads it, and
+    applies the rest afterwards, as an upgrade of the original file would.
+    """
     done = set(applied(database))
-    pending = [entry for entry in MIGRATIONS if entry[0] not in done]
+    pending = [entry for entry in MIGRATIONS if entry[0] not in done and (only is None or entry[0] in only)]
     if not pending:
         return []
     with database.write() as cursor:
@@ -206,6 +210,31 @@ def accountability(cursor: duckdb.DuckDBPyConnection) -> None:
             key VARCHAR NOT NULL, rule VARCHAR NOT NULL, unit VARCHAR NOT NULL, answer VARCHAR NOT NULL,
             reason VARCHAR NOT NULL, measure_id VARCHAR, answered_by VARCHAR NOT NULL, answered_at TIMESTAMP NOT NULL
         );
+        """
+    )
+
+
+@migration(22)
+def plans_and_tasks(cursor: duckdb.DuckDBPyConnection) -> None:
+    # A task's id is made from its site, checklist and day, so overlapping plans, or two servers
+    # making the same day's tasks, can never give one visit twice.
+    cursor.execute(
+        """
+        CREATE TABLE plans (
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, checklist_ids VARCHAR[] NOT NULL,
+            site_codes VARCHAR[] NOT NULL, site_kind VARCHAR, subdistrict VARCHAR, team VARCHAR[] NOT NULL,
+            self_inspection BOOLEAN NOT NULL, recurrence VARCHAR NOT NULL, start_day DATE NOT NULL,
+            end_day DATE NOT NULL, active BOOLEAN NOT NULL, made_through DATE,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            version INTEGER NOT NULL, updated_at TIMESTAMP, updated_by VARCHAR
+        );
+        CREATE TABLE tasks (
+            id VARCHAR NOT NULL, plan_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, checklist_id VARCHAR NOT NULL,
+            due DATE NOT NULL, team VARCHAR[] NOT NULL, self_inspection BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE checklist_retirements (checklist_id VARCHAR NOT NULL, retired_on DATE NOT NULL,
+                                            retired_by VARCHAR NOT NULL);
+        ALTER TABLE inspections ADD COLUMN self_reported BOOLEAN DEFAULT false;
         """
     )
 

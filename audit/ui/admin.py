@@ -1,4 +1,4 @@
-"""Administration: accounts, sites, the state of every checklist, and the audit log's check."""
+"""Administration: accounts, sites, the state of every checklist, the audit log's check, and backups."""
 
 from pathlib import Path
 
@@ -8,12 +8,14 @@ from audit.i18n import short
 from audit.services.administration import check_audit_log, checklist_state
 from audit.ui.admin_accounts import accounts_tab
 from audit.ui.admin_sites import sites_tab
+from audit.ui.backup_panel import render_backup_panel
 from audit.ui.session import current_user, database, language, t
 
 admin = current_user()
 st.title(t("admin.title"))
-accounts, sites, checklists, log = st.tabs(
-    [t("admin.tab.accounts"), t("admin.tab.sites"), t("admin.tab.checklists"), t("admin.tab.log")])
+accounts, sites, checklists, log, backups = st.tabs(
+    [t("admin.tab.accounts"), t("admin.tab.sites"), t("admin.tab.checklists"), t("admin.tab.log"),
+     t("admin.tab.backup")])
 
 with accounts:
     accounts_tab(admin)
@@ -50,3 +52,6 @@ with log:
             reason = t(f"admin.log.reason.{result.code}")
             st.error(t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
                      icon=":material/gpp_bad:")
+
+with backups:
+    render_backup_panel()

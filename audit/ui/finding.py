@@ -10,8 +10,9 @@ import streamlit as st
 from audit.errors import AuditError, Conflict
 from audit.model import Overdue, overdue_colour
 from audit.services import rectification
-from audit.services.ledger import FindingDetail, finding_detail, photo
+from audit.services.ledger import FindingDetail, finding_detail
 from audit.services.rectification import Step, explain
+from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, guarded, language, t
 
 LEDGER_PAGE = "audit/ui/ledger.py"
@@ -72,7 +73,7 @@ def details(detail: FindingDetail) -> None:
 
 def full_size(finding_id: str, sha256: str) -> None:
     def show() -> None:
-        st.image(photo(database(), user, finding_id, sha256, thumbnail=False), width="stretch")
+        st.image(photo_src(user, finding_id, sha256, thumbnail=False), width="stretch")
 
     st.dialog(t("ledger.finding.photo.full"), width="large")(show)()
 
@@ -84,7 +85,7 @@ def thumbnails(finding_id: str, hashes, where, scope: str) -> None:
     grid = where.columns(3)
     for index, sha256 in enumerate(hashes):
         cell = grid[index % 3]
-        cell.image(photo(database(), user, finding_id, sha256, thumbnail=True), width="stretch")
+        cell.image(photo_src(user, finding_id, sha256, thumbnail=True), width="stretch")
         if cell.button(t("ledger.finding.photo.open"), key=f"photo_{scope}_{index}",
                        icon=":material/zoom_in:", width="stretch"):
             full_size(finding_id, sha256)

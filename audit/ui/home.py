@@ -2,12 +2,20 @@
 
 import streamlit as st
 
+from audit.services.backup_schedule import backup_warning, last_backup
 from audit.services.overview import home_figures
-from audit.services.permissions import unit_scope
+from audit.services.permissions import Permission, can, unit_scope
 from audit.ui.session import current_user, database, t
+from audit.ui.tasks import todays_tasks
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
+todays_tasks()
+
+if can(current_user(), Permission.BACKUP):
+    warning = backup_warning(last_backup(database(), current_user()))
+    if warning:
+        st.warning(t(f"home.backup.{warning}"), icon=":material/warning:")
 
 figures = home_figures(database(), unit=unit_scope(current_user()))  # a unit sees only its own
 if figures.inspections == 0 and figures.findings == 0:

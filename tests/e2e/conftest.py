@@ -29,23 +29,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_command(port: int) -> list[str]:
+    """What `make run` runs: the ASGI app under uvicorn (here on loopback only)."""
+    return [sys.executable, "-m", "uvicorn", "audit.ui.server:app", "--host", "127.0.0.1", "--port", str(port),
+            "--no-access-log"]
+
+
 class Server:
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, **environment: str):
         self.db_path = db_path
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, AUDIT_DB=str(db_path), PYTHONPATH=str(ROOT))
+        env = dict(os.environ, AUDIT_DB=str(db_path), PYTHONPATH=str(ROOT), STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+                   **environment)
         self.log = open(db_path.with_suffix(".server.log"), "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-             "--server.headless", "true", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
+        self.process = subprocess.Popen(server_command(self.port), cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -67,8 +72,8 @@ def start_server(tmp_path):
     """Start the app on a database prepared by the test; the server holds the file from then on."""
     servers: list[Server] = []
 
-    def start(db_path: Path) -> Server:
-        server = Server(db_path)
+    def start(db_path: Path, **environment: str) -> Server:
+        server = Server(db_path, **environment)
         servers.append(server)
         return server
 

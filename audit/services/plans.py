@@ -1,0 +1,232 @@
+"""督查计划: plans that say which sites are inspected, by whom and how often; the tasks they yield;
+coverage (覆盖率) of tasks due against inspections made.
+
+Tasks are made day by day as they fall due (the first request of a day makes that day's), from the
+sites and checklists in force on that day: a site registered later joins, a site deactivated or a
+checklist retired stops yielding. A task is done when an inspection of its site and checklist was
+submitted on its day, made from the task or not, so coverage counts inspections, not clicks.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+
+from audit import i18n
+from audit.errors import Conflict, InvalidInput, NotFound
+from audit.exports.csv_export import write_csv
+from audit.model import CoverageRow, Plan, Role, SiteKind, Task, User, new_id, parse_recurrence
+from audit.services.permissions import Permission, require
+from audit.store import Database, audit_log
+from audit.store import plans as store
+
+MAX_NAME = 100
+MAX_SPAN_DAYS = 2 * 366
+OVERDUE_DAYS = 7  # an inspector's list keeps undone tasks of the last week above today's
+GROUPS = ("subdistrict", "site_kind", "team", "checklist", "day", "site")
+
+
+def _field(key: str, field: str, **values) -> InvalidInput:
+    return InvalidInput(f"plan.error.{key}", field=field, **values)
+
+
+def add_plan(database: Database, actor: User, *, name: str, checklist_ids: list[str], site_codes: list[str] = (),
+             site_kind: str | None = None, subdistrict: str | None = None, team: list[str] = (),
+             self_inspection: bool = False, every: str, start: date, end: date, now: datetime) -> Plan:
+    """Check every field, then save the plan; nothing is saved when one is wrong."""
+    actor = require(actor, Permission.MANAGE_PLANS, database)
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise _field("name", "name", most=MAX_NAME)
+    if end < start:
+        raise _field("dates", "to", start=str(start), end=str(end))
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise _field("span", "to", days=MAX_SPAN_DAYS)
+    try:
+        recurrence = parse_recurrence(every)
+    except ValueError:
+        raise _field("every", "every", every=every) from None
+    if not recurrence.days(start, end):
+        raise _field("never_due", "every", every=recurrence.text, start=str(start), end=str(end))
+    checklist_ids = list(dict.fromkeys(c.strip() for c in checklist_ids if c and c.strip()))
+    site_codes = list(dict.fromkeys(c.strip() for c in site_codes if c and c.strip()))
+    team = list(dict.fromkeys(u.strip() for u in team if u and u.strip()))
+    if not checklist_ids:
+        raise _field("no_checklist", "checklist")
+    if site_kind is not None and site_kind not in {kind.value for kind in SiteKind}:
+        raise _field("site_kind", "site_kind", kind=site_kind, kinds=", ".join(k.value for k in SiteKind))
+    if bool(team) == bool(self_inspection):
+        raise _field("who", "team")
+    with database.write() as cursor:
+        states = store.checklist_state(cursor, checklist_ids)
+        for checklist_id in checklist_ids:
+            if checklist_id not in states:
+                raise _field("checklist", "checklist", id=checklist_id, known=", ".join(_all_checklists(cursor)))
+            if states[checklist_id]:
+                raise _field("checklist_retired", "checklist", id=checklist_id)
+        codes = store.site_codes_known(cursor, site_codes)
+        for code in site_codes:
+            if code not in codes:
+                raise _field("site", "site", code=code)
+        accounts = store.users_with_roles(cursor, team)
+        for username in team:
+            role, active = accounts.get(username, (None, False))
+            if role not in (Role.INSPECTOR.value, Role.SUPERVISOR.value) or not active:
+                raise _field("team_member", "team", username=username)
+        if not store.plan_site_count(cursor, site_codes, site_kind, subdistrict or None):
+            raise _field("no_sites", "site")
+        plan = Plan(id=new_id(), name=name, checklist_ids=tuple(checklist_ids), site_codes=tuple(site_codes),
+                    site_kind=site_kind, subdistrict=subdistrict or None, team=tuple(team),
+                    self_inspection=bool(self_inspection), recurrence=recurrence, start=start, end=end,
+                    created_by=actor.username)
+        store.insert_plan(cursor, plan, now)
+        audit_log.append(cursor, actor=actor.username, action="plan.created", entity="plan", entity_id=plan.id,
+                         after=_log_view(plan))
+    return plan
+
+
+def _all_checklists(cursor) -> list[str]:
+    from audit.store.checklists import latest
+
+    return [checklist.id for checklist in latest(cursor)]
+
+
+def _log_view(plan: Plan) -> dict:
+    return {"name": plan.name, "checklists": list(plan.checklist_ids), "sites": list(plan.site_codes),
+            "site_kind": plan.site_kind, "subdistrict": plan.subdistrict, "team": list(plan.team),
+            "self_inspection": plan.self_inspection, "every": plan.recurrence.text, "from": str(plan.start),
+            "to": str(plan.end), "active": plan.active}
+
+
+def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *, now: datetime) -> None:
+    actor = require(actor, Permission.MANAGE_PLANS, database)
+    with database.write() as cursor:
+        if not store.set_active(cursor, plan.id, active, plan.version, now, actor.username):
+            raise Conflict("plan.error.changed")
+        audit_log.append(cursor, actor=actor.username, action="plan.activated" if active else "plan.stopped",
+                         entity="plan", entity_id=plan.id, before={"active": plan.active}, after={"active": active})
+
+
+def plans(database: Database, actor: User) -> list[Plan]:
+    actor = require(actor, Permission.MANAGE_PLANS, database)
+    with database.read() as cursor:
+        return store.plans(cursor)
+
+
+def plan_warnings(database: Database, actor: User, plan: Plan, language: str) -> list[str]:
+    """What stops part of a plan from yielding tasks now: deactivated sites, retired checklists, no sites."""
+    actor = require(actor, Permission.MANAGE_PLANS, database)
+    warnings = []
+    with database.read() as cursor:
+        codes = store.site_codes_known(cursor, list(plan.site_codes))
+        states = store.checklist_state(cursor, list(plan.checklist_ids))
+        count = store.plan_site_count(cursor, list(plan.site_codes), plan.site_kind, plan.subdistrict)
+    for code in plan.site_codes:
+        if not codes.get(code, False):
+            warnings.append(i18n.t("plan.warning.site_inactive", language, code=code))
+    for checklist_id in plan.checklist_ids:
+        if states.get(checklist_id, True):
+            warnings.append(i18n.t("plan.warning.checklist_retired", language, id=checklist_id))
+    if count == 0:
+        warnings.append(i18n.t("plan.warning.no_sites", language))
+    return warnings
+
+
+def ensure_tasks(database: Database, upto: date, *, now: datetime) -> int:
+    """Make every active plan's tasks up to `upto` that are not made yet; returns how many were added."""
+    added = 0
+    with database.write() as cursor:
+        for plan in store.plans(cursor, active_only=True):
+            made = store.made_through(cursor, plan.id)
+            first = max(plan.start, made + timedelta(days=1)) if made else plan.start
+            last = min(plan.end, upto)
+            if first > last:
+                continue
+            added += store.make_tasks(cursor, plan, plan.recurrence.days(first, last), now)
+            store.set_made_through(cursor, plan.id, last)
+    return added
+
+
+def _task(row: tuple) -> Task:
+    return Task(*row)
+
+
+def my_tasks(database: Database, actor: User, *, today: date, now: datetime, language: str) -> list[Task]:
+    """Today's tasks for the actor's team (a unit: its own self-inspections), undone ones of the last week first."""
+    actor = require(actor, Permission.VIEW_TASKS, database)
+    ensure_tasks(database, today, now=now)
+    with database.read() as cursor:
+        if actor.role is Role.UNIT:
+            rows = store.tasks_of(cursor, today - timedelta(days=OVERDUE_DAYS), today, unit=actor.unit or "\x00",
+                                  language=language)
+        else:
+            rows = store.tasks_of(cursor, today - timedelta(days=OVERDUE_DAYS), today, username=actor.username,
+                                  language=language)
+    tasks = [_task(row) for row in rows]
+    return [task for task in tasks if task.due == today or not task.done]
+
+
+def start_task(database: Database, actor: User, task: Task, *, now: datetime):
+    """One tap: an inspection of the task's site and checklist, with the actor as its team."""
+    from audit.services.inspections import start_inspection
+
+    actor = require(actor, Permission.RUN_INSPECTION, database)
+    return start_inspection(database, actor, site_id=task.site_id, checklist_id=task.checklist_id,
+                            inspectors=[actor.display_name], started_at=now, now=now)
+
+
+def coverage(database: Database, actor: User, *, start: date, end: date, by: str, today: date, now: datetime,
+             language: str = i18n.DEFAULT_LANGUAGE) -> list[CoverageRow]:
+    """Tasks due, done and missed in the range, by subdistrict, site kind, team, checklist, day or site."""
+    actor = require(actor, Permission.VIEW_COVERAGE, database)
+    if by not in GROUPS:
+        raise _field("group", "by", by=by, groups=", ".join(GROUPS))
+    if end < start:
+        raise _field("dates", "to", start=str(start), end=str(end))
+    ensure_tasks(database, min(end, today), now=now)
+    with database.read() as cursor:
+        return [CoverageRow(group or "", due, done) for group, due, done in store.coverage(cursor, start, end, by,
+                                                                                          language)]
+
+
+def coverage_csv(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime,
+                 out) -> int:
+    """One row per site, checklist and due day: site_code, checklist_id, due_date, done (true/false)."""
+    actor = require(actor, Permission.VIEW_COVERAGE, database)
+    if end < start:
+        raise _field("dates", "to", start=str(start), end=str(end))
+    ensure_tasks(database, min(end, today), now=now)
+    with database.read() as cursor:
+        reader = store.coverage_rows(cursor, start, end)
+        batches = list(reader)
+    headings = ["site_code", "checklist_id", "due_date", "done", "site_name", "subdistrict", "site_kind", "team"]
+    import pyarrow as pa
+
+    strings = [pa.RecordBatch.from_arrays([column.cast(pa.string()) for column in batch.columns], names=headings)
+               for batch in batches]
+    return write_csv(strings, headings, out, total=sum(batch.num_rows for batch in strings))
+
+
+def retire_checklist(database: Database, actor: User, checklist_id: str, *, today: date) -> None:
+    """From today on, plans stop yielding tasks for this checklist; inspections made with it stay."""
+    actor = require(actor, Permission.MANAGE_CHECKLISTS, database)
+    with database.write() as cursor:
+        states = store.checklist_state(cursor, [checklist_id])
+        if checklist_id not in states:
+            raise NotFound("plan.error.checklist_unknown", id=checklist_id)
+        if not states[checklist_id]:
+            store.retire_checklist(cursor, checklist_id, today, actor.username)
+            audit_log.append(cursor, actor=actor.username, action="checklist.retired", entity="checklist",
+                             entity_id=checklist_id, after={"retired_on": str(today)})
+
+
+def coverage_bytes(database: Database, actor: User, **options) -> bytes:
+    out = io.BytesIO()
+    coverage_csv(database, actor, out=out, **options)
+    return out.getvalue()
+
+
+def plan_choices(database: Database, actor: User, language: str) -> dict[str, dict[str, str]]:
+    actor = require(actor, Permission.MANAGE_PLANS, database)
+    with database.read() as cursor:
+        return {name: dict(pairs) for name, pairs in store.choices(cursor, language).items()}

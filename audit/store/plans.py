@@ -1,0 +1,207 @@
+"""Plans, the tasks they yield day by day, and coverage: tasks due against inspections made."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+
+from audit.model import Plan, parse_recurrence
+
+_COLUMNS = ("id", "name", "checklist_ids", "site_codes", "site_kind", "subdistrict", "team", "self_inspection",
+            "recurrence", "start_day", "end_day", "active", "made_through", "created_by", "created_at", "version",
+            "updated_at", "updated_by")
+
+
+def insert_plan(cursor: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> None:
+    cursor.execute(
+        f"INSERT INTO plans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",
+        [plan.id, plan.name, list(plan.checklist_ids), list(plan.site_codes), plan.site_kind, plan.subdistrict,
+         list(plan.team), plan.self_inspection, plan.recurrence.text, plan.start, plan.end, plan.active, None,
+         plan.created_by, now, plan.version, now, plan.created_by])
+
+
+def _plan(row: tuple) -> Plan:
+    r = dict(zip(_COLUMNS, row, strict=True))
+    return Plan(id=r["id"], name=r["name"], checklist_ids=tuple(r["checklist_ids"]), site_codes=tuple(r["site_codes"]),
+                site_kind=r["site_kind"], subdistrict=r["subdistrict"], team=tuple(r["team"]),
+                self_inspection=r["self_inspection"], recurrence=parse_recurrence(r["recurrence"]),
+                start=r["start_day"], end=r["end_day"], created_by=r["created_by"], active=r["active"],
+                version=r["version"])
+
+
+def plans(cursor: duckdb.DuckDBPyConnection, *, active_only: bool = False) -> list[Plan]:
+    rows = cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE active OR NOT $active "
+                          "ORDER BY created_at DESC", {"active": active_only}).fetchall()
+    return [_plan(row) for row in rows]
+
+
+def get_plan(cursor: duckdb.DuckDBPyConnection, plan_id: str) -> Plan | None:
+    row = cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE id = ?", [plan_id]).fetchone()
+    return _plan(row) if row else None
+
+
+def made_through(cursor: duckdb.DuckDBPyConnection, plan_id: str) -> date | None:
+    row = cursor.execute("SELECT made_through FROM plans WHERE id = ?", [plan_id]).fetchone()
+    return row[0] if row else None
+
+
+def set_made_through(cursor: duckdb.DuckDBPyConnection, plan_id: str, day: date) -> None:
+    cursor.execute("UPDATE plans SET made_through = ? WHERE id = ?", [day, plan_id])
+
+
+def set_active(cursor: duckdb.DuckDBPyConnection, plan_id: str, active: bool, version: int, now: datetime,
+               by: str) -> bool:
+    return bool(cursor.execute(
+        "UPDATE plans SET active = ?, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ? RETURNING id", [active, now, by, plan_id, version]).fetchall())
+
+
+_PLAN_SITES = """
+    SELECT s.id FROM sites s
+    WHERE s.active AND (list_contains($codes, s.code)
+        OR (($kind IS NOT NULL OR $subdistrict IS NOT NULL)
+            AND ($kind IS NULL OR s.kind = $kind)
+            AND ($subdistrict IS NULL OR s.subdistrict_zh = $subdistrict OR s.subdistrict_en = $subdistrict)))
+"""
+
+
+def plan_site_count(cursor: duckdb.DuckDBPyConnection, codes: list[str], kind: str | None,
+                    subdistrict: str | None) -> int:
+    return cursor.execute(f"SELECT count(*) FROM ({_PLAN_SITES})",
+                          {"codes": codes, "kind": kind, "subdistrict": subdistrict}).fetchone()[0]
+
+
+def make_tasks(cursor: duckdb.DuckDBPyConnection, plan: Plan, days: list[date], now: datetime) -> int:
+    """Tasks of `plan` on `days` for the sites and checklists in force now; returns those added."""
+    if not days:
+        return 0
+    params = {"codes": list(plan.site_codes), "kind": plan.site_kind, "subdistrict": plan.subdistrict,
+              "checklists": list(plan.checklist_ids), "days": days, "plan": plan.id, "team": list(plan.team),
+              "self": plan.self_inspection, "now": now}
+    wanted = f"""
+        SELECT md5(site.id || '|' || checklist.id || '|' || CAST(day.d AS VARCHAR) || '|' || $self::VARCHAR) AS id,
+               site.id AS site_id, checklist.id AS checklist_id, day.d AS due
+        FROM ({_PLAN_SITES}) site
+        CROSS JOIN (SELECT DISTINCT id FROM checklists WHERE list_contains($checklists, id)
+                    AND id NOT IN (SELECT checklist_id FROM checklist_retirements)) checklist
+        CROSS JOIN (SELECT unnest($days::DATE[]) AS d) day
+    """
+    # Overlapping plans share the one task; its team grows by the members of each plan that wants it.
+    cursor.execute(f"""
+        UPDATE tasks SET team = list_distinct(list_concat(team, $team))
+        WHERE id IN (SELECT id FROM ({wanted})) AND NOT list_has_all(team, $team)
+        """, {key: value for key, value in params.items() if key not in ("now", "plan")})
+    added = cursor.execute(f"""
+        INSERT INTO tasks
+        SELECT w.id, $plan, w.site_id, w.checklist_id, w.due, $team, $self, $now FROM ({wanted}) w
+        WHERE w.id NOT IN (SELECT id FROM tasks)
+        RETURNING id
+        """, params).fetchall()
+    return len(added)
+
+
+_DONE = """
+    LEFT JOIN (SELECT DISTINCT site_id, checklist_id, CAST(started_at AS DATE) AS day,
+                      coalesce(self_reported, false) AS self_reported
+               FROM inspections WHERE status = 'submitted' AND started_at >= $start AND started_at < $end + 1) i
+      ON i.site_id = t.site_id AND i.checklist_id = t.checklist_id AND i.day = t.due
+         AND i.self_reported = t.self_inspection
+"""
+
+
+def tasks_of(cursor: duckdb.DuckDBPyConnection, start: date, end: date, *, username: str | None = None,
+             unit: str | None = None, language: str = "zh-CN") -> list[tuple]:
+    """(id, plan id, plan name, site id, site name, checklist id, checklist title, due, self, done) in the
+    range: a team member's (by username) or a unit's self-inspections; undone first, then by day."""
+    lang = "en" if language == "en" else "zh"
+    return cursor.execute(
+        f"""
+        SELECT t.id, t.plan_id, p.name, t.site_id, s.name_{lang}, t.checklist_id,
+               (SELECT c.title_{lang} FROM checklists c WHERE c.id = t.checklist_id ORDER BY c.version DESC LIMIT 1),
+               t.due, t.self_inspection, i.site_id IS NOT NULL AS done
+        FROM tasks t JOIN plans p ON p.id = t.plan_id JOIN sites s ON s.id = t.site_id {_DONE}
+        WHERE t.due BETWEEN $start AND $end
+          AND ($username IS NULL OR (NOT t.self_inspection AND list_contains(t.team, $username)))
+          AND ($unit IS NULL OR (t.self_inspection AND (s.unit_zh = $unit OR s.unit_en = $unit)))
+        ORDER BY done, t.due, s.name_{lang}, t.checklist_id
+        """, {"start": start, "end": end, "username": username, "unit": unit}).fetchall()
+
+
+_GROUPS = {
+    "subdistrict": "s.subdistrict_{lang}",
+    "site_kind": "s.kind",
+    "checklist": "t.checklist_id",
+    "team": "CASE WHEN t.self_inspection THEN '(self)' ELSE array_to_string(t.team, ',') END",
+    "day": "CAST(t.due AS VARCHAR)",
+    "site": "s.name_{lang}",
+}
+
+
+def coverage(cursor: duckdb.DuckDBPyConnection, start: date, end: date, by: str,
+             language: str = "zh-CN") -> list[tuple[str, int, int]]:
+    """(group, due, done) over the tasks due in the range, grouped by one of _GROUPS."""
+    lang = "en" if language == "en" else "zh"
+    group = _GROUPS[by].format(lang=lang)
+    return cursor.execute(
+        f"""
+        SELECT {group} AS grp, count(*) AS due, count(i.site_id) AS done
+        FROM tasks t JOIN sites s ON s.id = t.site_id {_DONE}
+        WHERE t.due BETWEEN $start AND $end
+        GROUP BY ALL ORDER BY (count(*) - count(i.site_id)) DESC, grp
+        """, {"start": start, "end": end}).fetchall()
+
+
+def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):
+    """One Arrow batch stream of site_code, checklist_id, due_date, done (and names) for the CSV export."""
+    return cursor.execute(
+        f"""
+        SELECT s.code AS site_code, t.checklist_id, t.due AS due_date,
+               CASE WHEN i.site_id IS NULL THEN 'false' ELSE 'true' END AS done,
+               s.name_zh AS site_name, s.subdistrict_zh AS subdistrict, s.kind AS site_kind,
+               CASE WHEN t.self_inspection THEN 'self' ELSE array_to_string(t.team, ',') END AS team
+        FROM tasks t JOIN sites s ON s.id = t.site_id {_DONE}
+        WHERE t.due BETWEEN $start AND $end
+        ORDER BY t.due, s.code, t.checklist_id
+        """, {"start": start, "end": end}).to_arrow_reader()
+
+
+def site_codes_known(cursor: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, bool]:
+    """code -> active, for the codes registered."""
+    return dict(cursor.execute("SELECT code, active FROM sites WHERE list_contains($codes, code)",
+                               {"codes": codes}).fetchall())
+
+
+def checklist_state(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, bool]:
+    """checklist id -> retired, for the ids registered."""
+    return dict(cursor.execute(
+        "SELECT DISTINCT id, id IN (SELECT checklist_id FROM checklist_retirements) FROM checklists "
+        "WHERE list_contains($ids, id)", {"ids": ids}).fetchall())
+
+
+def retire_checklist(cursor: duckdb.DuckDBPyConnection, checklist_id: str, day: date, by: str) -> None:
+    cursor.execute("INSERT INTO checklist_retirements VALUES (?, ?, ?)", [checklist_id, day, by])
+
+
+def users_with_roles(cursor: duckdb.DuckDBPyConnection, usernames: list[str]) -> dict[str, tuple[str, bool]]:
+    """username -> (role, active), for the accounts that exist."""
+    return {row[0]: (row[1], row[2]) for row in cursor.execute(
+        "SELECT username, role, active FROM users WHERE list_contains($names, username)",
+        {"names": usernames}).fetchall()}
+
+
+def choices(cursor: duckdb.DuckDBPyConnection, language: str) -> dict[str, list[tuple[str, str]]]:
+    """What a plan form offers: checklists, sites, subdistricts and team members, as (value, label)."""
+    lang = "en" if language == "en" else "zh"
+    return {
+        "checklist": cursor.execute(
+            f"SELECT id, arg_max(title_{lang}, version) FROM checklists WHERE id NOT IN "
+            "(SELECT checklist_id FROM checklist_retirements) GROUP BY id ORDER BY id").fetchall(),
+        "site": cursor.execute(f"SELECT code, code || ' ' || name_{lang} FROM sites WHERE active ORDER BY code"
+                               ).fetchall(),
+        "subdistrict": cursor.execute(
+            f"SELECT DISTINCT subdistrict_zh, subdistrict_{lang} FROM sites WHERE active ORDER BY 1").fetchall(),
+        "team": cursor.execute(
+            "SELECT username, display_name || ' (' || username || ')' FROM users "
+            "WHERE active AND role IN ('inspector', 'supervisor') ORDER BY username").fetchall(),
+    }

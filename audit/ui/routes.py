@@ -1,0 +1,66 @@
+"""The app's own HTTP routes beside Streamlit's: evidence photos and the health check."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from audit.errors import AuditError, NotFound, PermissionDenied
+from audit.services.health import health
+from audit.services.photo_links import (
+    ROUTE,
+    PhotoRequest,
+    evidence_photo,
+    signed_requester,
+)
+from audit.store.db import Database
+
+_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+def content_type(data: bytes) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _SIGNATURES if data.startswith(magic)), "application/octet-stream")
+
+
+def requester(database: Database, request: Request, photo: PhotoRequest) -> str:
+    """Who asks for the photo. Today a signed address says so; a session cookie can answer here later."""
+    return signed_requester(database, photo)
+
+
+def photo_route(database_of) -> Route:
+    def evidence(request: Request) -> Response:
+        database, query = database_of(), request.query_params
+        try:
+            photo = PhotoRequest(request.path_params["finding_id"], request.path_params["sha256"],
+                                 query.get("size", ""), query.get("account", ""), int(query.get("expires", "0")),
+                                 query.get("sig", ""))
+        except ValueError:
+            return PlainTextResponse("Not allowed.", status_code=403)
+        try:
+            account = requester(database, request, photo)
+            data = evidence_photo(database, account, photo.finding_id, photo.sha256, thumbnail=photo.size == "thumb")
+        except PermissionDenied:
+            return PlainTextResponse("Not allowed.", status_code=403, headers={"Cache-Control": "no-store"})
+        except NotFound:
+            return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
+        except AuditError:
+            return PlainTextResponse("Unavailable.", status_code=503, headers={"Cache-Control": "no-store"})
+        left = max(math.floor(photo.expires - time.time()), 0)
+        return Response(data, media_type=content_type(data), headers={"Cache-Control": f"private, max-age={left}"})
+
+    return Route(ROUTE + "/{finding_id}/{sha256}", evidence, methods=["GET"])
+
+
+def health_route(database_of) -> Route:
+    def healthz(request: Request) -> Response:
+        answer = health(database_of())
+        return JSONResponse(answer, status_code=200 if answer["status"] == "ok" else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    return Route("/healthz", healthz, methods=["GET"])

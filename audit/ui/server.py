@@ -1,0 +1,67 @@
+"""The app as an ASGI application: Streamlit's pages plus the app's own routes, middleware and jobs.
+
+Served by uvicorn (`make run` starts it):
+
+    AUDIT_DB=data/audit.duckdb .venv/bin/python -m uvicorn audit.ui.server:app --host 0.0.0.0 --port 8501
+
+At start the server opens the database (it holds the file from then on), begins taking
+scheduled backups and opens the local operations route the command line uses meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from audit.errors import AuditError
+from audit.services.backup_schedule import seconds_until_due, take_backup
+from audit.settings import settings
+from audit.ui.operations_listener import OperationsListener
+from audit.ui.routes import health_route, photo_route
+from audit.ui.security_headers import SecurityHeaders
+from audit.ui.session import database
+
+log = logging.getLogger(__name__)
+SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
+RECHECK_SECONDS = 3600
+
+
+async def scheduled_backups() -> None:
+    """Back up whenever one is due. The due time is read again at least hourly, so a backup made
+    meanwhile from the admin page or the command line moves the next one on."""
+    while True:
+        try:
+            wait = await asyncio.to_thread(seconds_until_due, database())
+            if wait <= 0:
+                await asyncio.to_thread(take_backup, database(), trigger="scheduled", by="server")
+                # Not at once again even if the record could not be written: one period later.
+                wait = settings().backup_hours * 3600
+        except (AuditError, OSError):
+            log.exception("scheduled backup")  # take_backup has recorded it when it got that far
+            wait = RECHECK_SECONDS
+        await asyncio.sleep(min(wait, RECHECK_SECONDS))
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    listener = OperationsListener(await asyncio.to_thread(database))
+    await listener.start()
+    schedule = asyncio.create_task(scheduled_backups(), name="scheduled-backups")
+    try:
+        yield {"operations_port": listener.port}
+    finally:
+        schedule.cancel()
+        await asyncio.to_thread(listener.stop)
+
+
+app = st.App(
+    SCRIPT,
+    routes=[photo_route(database), health_route(database)],
+    middleware=[Middleware(SecurityHeaders)],
+    lifespan=lifespan,
+)
