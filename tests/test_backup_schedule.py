@@ -10,6 +10,7 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.services import backup_schedule as schedule
 from audit.settings import reload
 from audit.store.audit_log import verify
+from tests.conftest import store_accounts
 from tests.test_ledger_store import ADMIN, SUPERVISOR, seed_ledger
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -22,6 +23,7 @@ def configured(db, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIT_BACKUP_HOURS", "24")
     reload()
     seed_ledger(db)
+    store_accounts(db, ADMIN)  # the services read the acting account from the database
     yield db
     monkeypatch.undo()
     reload()
