@@ -23,7 +23,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from audit.errors import AuditError, Conflict, InvalidInput, NotFound, PermissionDenied
 from audit.model import Role, User, new_id
 from audit.services.credentials import (
-    MIN_PASSWORD_LENGTH, USERNAME_CHARACTERS, check_username, confusable_with, generate_password, normal_username,
+    MIN_PASSWORD_LENGTH,
+    USERNAME_CHARACTERS,
+    check_username,
+    confusable_with,
+    generate_password,
+    normal_username,
 )
 from audit.services.credentials import check_password as _check_password
 from audit.services.permissions import Permission, require

@@ -16,7 +16,14 @@ from datetime import datetime
 from audit.errors import InvalidInput
 from audit.model import Role, User
 from audit.services.accounts import (
-    SignInRefused, acting, actor_name, named_account, disabled_refusal, parse_role, public_fields, record_sign_in,
+    SignInRefused,
+    acting,
+    actor_name,
+    disabled_refusal,
+    named_account,
+    parse_role,
+    public_fields,
+    record_sign_in,
     unit_for,
 )
 from audit.services.permissions import Permission

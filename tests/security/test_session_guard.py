@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit.model import Result
-from audit.services import inspections as service
 from audit.services import accounts
+from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import open_database
 from tests.app.conftest import SignIn
