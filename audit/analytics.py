@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from audit import i18n
+from audit.exports.formulas import neutralise
 from audit.model import User
 from audit.services.permissions import Permission, require, unit_scope
 from audit.store import Database
@@ -256,19 +257,12 @@ def data_version(database: Database) -> str:
 
 def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:
     """A chart's rows for Excel: UTF-8 with BOM, headers in the UI language, codes and ids left out,
-    and text that Excel would run as a formula (=, +, -, @) made inert with a leading quote."""
+    and text that Excel would run as a formula made inert with a leading quote."""
     shown = [f"{c}_label" if f"{c}_label" in frame else c for c in frame.columns
              if not c.endswith(("_id", "_label")) and c != "rank"]
     table = frame[shown].copy()
     for column in table.columns:
-        if table[column].dtype == object:
-            table[column] = table[column].map(_inert)
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(neutralise)
     table.columns = [i18n.t(f"dashboard.column.{column.removesuffix('_label')}", language) for column in shown]
-    return table.to_csv(index=False).encode("utf-8-sig")
-
-
-def _inert(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
+    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # CR in a cell is quoted too

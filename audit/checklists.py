@@ -191,7 +191,7 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as error:
         raise ChecklistError([Problem(file, None, None, f"cannot be read: {error.strerror}")]) from None
     try:
-        loader = yaml.SafeLoader(text)  # checks every character before parsing
+        loader = ChecklistLoader(text)  # checks every character before parsing
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         reason = f"character U+{error.character:04X} is not allowed in a checklist file; remove it"
@@ -199,12 +199,38 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         root = loader.get_single_node()
         return (loader.construct_document(root) if root is not None else None), root
+    except AliasRefused as error:
+        raise ChecklistError([Problem(file, error.line, None, error.reason)]) from None
     except yaml.MarkedYAMLError as error:
         raise ChecklistError([_yaml_problem(file, error)]) from None
     except yaml.YAMLError as error:
         raise ChecklistError([Problem(file, None, None, f"not valid YAML: {error}")]) from None
     finally:
         loader.dispose()
+
+
+class AliasRefused(yaml.YAMLError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+class ChecklistLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors (&name) and aliases (*name) as it meets them.
+
+    A checklist never needs them, and nested aliases let a file of a few hundred bytes expand
+    into gigabytes ("billion laughs"); refused while composing, nothing is ever expanded.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise AliasRefused(event.start_mark.line + 1, f"'*{event.anchor}' refers to another part of the file "
+                               "(a YAML alias); checklists may not use aliases: write the value out in full")
+        if getattr(event, "anchor", None) is not None:
+            raise AliasRefused(event.start_mark.line + 1, f"'&{event.anchor}' names a part of the file (a YAML "
+                               "anchor); checklists may not use anchors or aliases: remove it")
+        return super().compose_node(parent, index)
 
 
 def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:

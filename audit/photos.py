@@ -18,7 +18,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from audit.errors import InvalidInput
 
 MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+MAX_PIXELS = 50_000_000
+"""Pixels a file may declare in its header; read before anything is decoded."""
+MAX_DECODED_PIXELS = {"JPEG": 12_600_000, "MPO": 12_600_000, "PNG": 12_600_000, "WEBP": 6_500_000}
+"""Pixels actually decoded, so that one photo peaks under 150 MB (`tests/security/test_photos.py`).
+A JPEG is decoded at 1/2, 1/4 or 1/8 size when that still fills the stored photo, so a
+48-megapixel camera JPEG passes; Pillow's WebP decoder needs about 15 bytes a pixel, the others 8."""
+MAX_PROGRESSIVE_PIXELS = 16_000_000
+"""A progressive JPEG keeps every coefficient of the whole picture (up to 6 bytes a pixel) while decoding."""
 STORED_EDGE = 2048
 THUMBNAIL_EDGE = 320
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "MPO": "image/jpeg"}
@@ -51,21 +58,28 @@ def _encode(image: Image.Image, edge: int, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
-    """Validate and normalise one uploaded or camera photo; raises InvalidInput naming the problem."""
-    if not data:
-        raise _refuse("the file is empty. Take the photo again or choose another file.", name)
-    if len(data) > MAX_BYTES:
-        raise _refuse(
-            f"the file is {len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB. "
-            "Choose a smaller photo.", name)
+def _too_many_pixels(image: Image.Image) -> bool:
+    """Judged on the header alone; for a JPEG, on the size it will be decoded at."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        return True
+    if image.format in ("JPEG", "MPO"):
+        if image.info.get("progressive") and width * height > MAX_PROGRESSIVE_PIXELS:
+            return True
+        longest = max(width, height)
+        image.draft("RGB", (max(1, width * STORED_EDGE // longest), max(1, height * STORED_EDGE // longest)))
+    return image.width * image.height > MAX_DECODED_PIXELS[image.format]
+
+
+def _decoded(data: bytes, name: str | None) -> Image.Image:
+    """The picture, decoded only once its header says it is a photo of a sane size."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
                 raise _refuse(f"{image.format} files are not accepted; use a JPEG, PNG or WebP photo.", name)
-            if image.width * image.height > MAX_PIXELS:
+            if _too_many_pixels(image):
                 raise _refuse("the picture has too many pixels to be a photo. Choose another file.", name)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -74,7 +88,30 @@ def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
         raise _refuse("this is not a JPEG, PNG or WebP image. Choose a photo file.", name) from None
     except (OSError, SyntaxError, ValueError):
         raise _refuse("the image is damaged or incomplete. Take the photo again.", name) from None
-    upright = ImageOps.exif_transpose(image).convert("RGB")
+    return image
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    rgb = image.convert("RGB")
+    rgb.info = image.info  # the EXIF orientation, still to be applied
+    image.close()
+    return rgb
+
+
+def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
+    """Validate and normalise one uploaded or camera photo; raises InvalidInput naming the problem."""
+    if not data:
+        raise _refuse("the file is empty. Take the photo again or choose another file.", name)
+    if len(data) > MAX_BYTES:
+        raise _refuse(
+            f"the file is {len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB. "
+            "Choose a smaller photo.", name)
+    image = _decoded(data, name)
+    if image.mode != "RGB":  # the one full-size copy; alpha would double the work of shrinking
+        image = _rgb(image)
+    image.thumbnail((STORED_EDGE, STORED_EDGE), Image.Resampling.LANCZOS)  # in place
+    upright = ImageOps.exif_transpose(image)
+    del image
     stored = _encode(upright, STORED_EDGE, 85)
     with Image.open(io.BytesIO(stored)) as check:
         width, height = check.size

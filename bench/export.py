@@ -10,6 +10,12 @@ COPY counts towards the exports': peak_mb is the peak resident size of a process
 CSV and then an XLSX export (keeping the last one, as the page does), imports and DuckDB's
 buffers included. The last line is machine-readable:
 export N=<N> threads=1 csv_vs_copy=<ratio> xlsx_s=<seconds> peak_mb=<MB>
+
+With --writers it instead compares, on the same rows held in memory, the ledger's XLSX writer
+(a Worksheet subclass using XlsxWriter internals) with XlsxWriter's public API in constant_memory
+mode: `write_row` a row at a time, and `write_string` / `write_datetime` a cell at a time with the
+ledger's styles (the same file). Last line:
+xlsx_writers N=<N> ledger_sheet_s=<s> write_row_s=<s> write_cells_s=<s>
 """
 
 from __future__ import annotations
@@ -86,6 +92,54 @@ def measured(db_path: Path, *flags: str) -> float:
     return float(child.stdout.split()[-1])
 
 
+def xlsx_writers(db_path: Path, today: date) -> str:
+    """The ledger's writer and XlsxWriter's public API, each timed writing the same rows into memory."""
+    import io
+
+    import xlsxwriter
+
+    from audit.exports.xlsx_export import _formats, _layout, write_xlsx
+    from audit.store.ledger import export_query
+
+    database = open_database(db_path)
+    with database.one_thread(), database.read() as cursor:
+        batches = list(export_query(cursor, EVERYTHING, today, language="zh-CN", fields=columns.FIELDS,
+                                    labels=columns.labels("zh-CN")).to_arrow_reader(5_000))
+    database.close()
+    headings, total = columns.headings("zh-CN"), sum(batch.num_rows for batch in batches)
+
+    def public(options: dict, write) -> None:
+        book = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True, **options})
+        sheet, formats = book.add_worksheet("ledger"), _formats(book)
+        _layout(sheet, headings, formats, total)
+        styles = [formats[column.kind] for column in columns.LEDGER_COLUMNS]
+        row = 1
+        for batch in batches:
+            for values in zip(*(column.to_pylist() for column in batch.columns)):
+                write(sheet, row, values, styles)
+                row += 1
+        book.close()
+
+    def by_row(sheet, row, values, styles) -> None:  # one style for the row: dates need a default format
+        sheet.write_row(row, 0, values)
+
+    def by_cell(sheet, row, values, styles) -> None:
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(row, col, value, styles[col])
+            else:
+                sheet.write_string(row, col, value, styles[col])
+
+    ledger_s = timed(lambda: write_xlsx(batches, headings, io.BytesIO(), sheet_name="ledger", total=total))
+    row_s = timed(lambda: public({"strings_to_formulas": False, "strings_to_urls": False,
+                                  "default_date_format": "yyyy-mm-dd"}, by_row))
+    cell_s = timed(lambda: public({}, by_cell))
+    return (f"xlsx_writers N={total} ledger_sheet_s={ledger_s:.1f} write_row_s={row_s:.1f} "
+            f"write_cells_s={cell_s:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=100_000)
@@ -93,6 +147,7 @@ def main() -> None:
     parser.add_argument("--memory-of", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--heap", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--copy", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--writers", action="store_true", help="compare the XLSX writer with XlsxWriter's public API")
     args = parser.parse_args()
     if args.memory_of:
         return memory(args.memory_of, args.heap, args.copy)
@@ -101,6 +156,8 @@ def main() -> None:
         db_path = folder / "bench.duckdb"
         subprocess.run([sys.executable, "-m", "audit", "demo", "--findings", str(args.findings), "--seed",
                         str(args.seed), "--db", str(db_path)], cwd=ROOT, check=True, capture_output=True)
+        if args.writers:
+            return print(xlsx_writers(db_path, date.today()))
         rss_mb, traced_mb = measured(db_path), measured(db_path, "--heap")
         copy_rss_mb = measured(db_path, "--copy")
         database = open_database(db_path)

@@ -46,6 +46,15 @@ def write_sheet(path, rows: list[list]) -> str:
     return str(path)
 
 
+def seed_importable_ledger(db) -> None:
+    """The shared ledger, with every deadline on or after the day found, as the app's forms require
+    (the shared seed backdates some deadlines to make findings overdue)."""
+    seed_ledger(db)
+    with db.write() as cursor:
+        cursor.execute("UPDATE findings SET found_at = deadline - INTERVAL 3 DAY + INTERVAL 9 HOUR "
+                       "WHERE deadline < found_at::DATE")
+
+
 @pytest.fixture
 def other_db(tmp_path):
     database = open_database(tmp_path / "other.duckdb")
@@ -56,7 +65,7 @@ def other_db(tmp_path):
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_round_trip_export_then_import_gives_the_same_findings(db, other_db, tmp_path, language):
-    seed_ledger(db)
+    seed_importable_ledger(db)
     first = tmp_path / "first.xlsx"
     export_ledger(db, SUPERVISOR, LedgerFilter(), "xlsx", str(first), language=language, today=TODAY)
     report = import_ledger(other_db, first, actor="tester")
@@ -72,7 +81,7 @@ def test_round_trip_export_then_import_gives_the_same_findings(db, other_db, tmp
 def test_checklist_words_find_the_registered_checklist(db, other_db, tmp_path):
     for database in (db, other_db):
         sync_checklists(database, checklists_directory())
-    seed_ledger(db)
+    seed_importable_ledger(db)
     with db.write() as cursor:
         cursor.execute("UPDATE findings SET checklist_id = 'ppe_use', item_id = 'PPE-01'")
     path = tmp_path / "ledger.xlsx"
@@ -199,7 +208,7 @@ def test_cli_import_reports_rows_and_exits_1(db_path, tmp_path):
 
 
 def test_cli_export_with_filters_then_import(db, db_path, tmp_path):
-    seed_ledger(db)
+    seed_importable_ledger(db)
     db.close()
     out = tmp_path / "open.xlsx"
     result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--format", "xlsx", "--out", str(out),

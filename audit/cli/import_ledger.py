@@ -27,8 +27,8 @@ def import_ledger_command(file: Path, dry_run: bool, db_path: str) -> None:
         raise click.ClickException(f"{len(error.problems)} problem(s) in {file.name}: nothing was imported.") from error
     finally:
         database.close()
-    for warning in report.warnings:
-        click.echo(f"Note: {warning}", err=True)
+    for note in report.warnings + report.site_differences:
+        click.echo(f"Note: {note}", err=True)
     verb = "Would import" if dry_run else "Imported"
     sites = f", creating {len(report.sites_created)} site(s)" if report.sites_created else ""
     click.echo(f"{verb} {report.findings:,} findings from {file.name}{sites}.")

@@ -55,6 +55,3 @@ def labels(language: str) -> dict[str, str]:
     words = {f"status.{s.value}": i18n.t(f"ledger.status.{s.value}", language) for s in Status}
     return words | {f"severity.{s.value}": i18n.t(f"ledger.severity.{s.value}", language) for s in Severity}
 
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-"""OWASP: a cell beginning with one of these may be run as a formula by a spreadsheet."""

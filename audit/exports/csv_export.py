@@ -1,9 +1,9 @@
 """The ledger as CSV that Excel opens with its Chinese intact and its cells inert.
 
 Excel reads a CSV as the local code page unless it starts with a UTF-8 byte-order mark,
-and runs any cell that looks like a formula, so text that starts like one is prefixed
-with a single quote (OWASP's advice). Batches go from DuckDB to the file through Arrow,
-without a Python object per cell, which keeps a 100,000-row export close to DuckDB's own speed.
+and runs any cell that looks like a formula, so text that starts like one is prefixed with a
+single quote (the rule is `audit.exports.formulas`). Batches go from DuckDB to the file through
+Arrow, without a Python object per cell, which keeps a 100,000-row export close to DuckDB's own speed.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv
 
+from audit.exports.formulas import neutralise_column
+
 BOM = "\ufeff".encode("utf-8")
-_FORMULA_START = r"^[=+\-@\t\r\n]"
 
 Progress = Callable[[int, int], None]
 
@@ -28,8 +29,7 @@ def _inert(column: pa.Array) -> pa.Array:
         return pc.strftime(column, format="%Y-%m-%d %H:%M")
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return column
-    risky = pc.fill_null(pc.match_substring_regex(column, _FORMULA_START), False)
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+    return neutralise_column(column)
 
 
 def write_csv(batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO | str | os.PathLike, *,

@@ -59,6 +59,13 @@ class LedgerSheet(Worksheet):
     escapes that most text does not need. For rows whose text is all plain this builds the very
     XML XlsxWriter would (a test compares the two) in Arrow, a column at a time; any other
     row goes through the ordinary `write_string` / `write_datetime`.
+
+    It uses XlsxWriter internals (`_check_dimensions`, `_write_single_row`, `_write_row`,
+    `_xml_end_tag`, `_convert_date_time`, `fh`, `Format._get_xf_index`), hence the exact pin.
+    Kept because XlsxWriter's public API is about 3 times slower, which misses the 10 s target
+    for 100,000 findings: `python bench/export.py --writers` (same rows, constant_memory) printed
+    `ledger_sheet_s=44.4 write_row_s=137.6 write_cells_s=142.2` on a machine loaded 8-fold; the
+    whole export with this writer took 6.8 s on the idle machine, so about 21 s with the public API.
     """
 
     def write_ledger_batch(self, first_row: int, batch: pa.RecordBatch, styles: Sequence[Format]) -> int:

@@ -2,9 +2,11 @@
 
 Offices head their columns in many ways (序号 or 编号, 问题描述 or 存在问题, 整改时限 or
 完成时限, ...), in Chinese or English, often under a title row; columns are found by
-heading wherever the heading row is in the first rows of the sheet. Unknown sites are
-created by name. Any problem in any row stops the whole import, so a half-imported
-ledger never exists; a dry run goes through every step and then rolls back.
+heading wherever the heading row is in the first rows of the sheet. Sites are matched to
+the registry by code, then by exact name, and never changed by an import (an admin's
+corrections stand; differences are reported per row); a site is created only when nothing
+matches. Any problem in any row stops the whole import, so a half-imported ledger never
+exists; a dry run goes through every step and then rolls back.
 """
 
 from __future__ import annotations
@@ -24,14 +26,18 @@ from openpyxl.utils.exceptions import InvalidFileException
 from audit import i18n
 from audit.errors import AuditError
 from audit.exports.columns import FIELDS
-from audit.model import Finding, Severity, SiteKind, Status, new_id
+from audit.model import Finding, Severity, Site, SiteKind, Status, new_id
+from audit.services.limits import LIMITS
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
 from audit.store.findings import allocate_number, insert_finding, raise_sequence
-from audit.store.sites import import_sites
+from audit.store.sites import import_sites, list_sites
 
 HEADER_SEARCH_ROWS = 10
+MAX_SEQUENCE = 99_999
+"""The highest NNNN a kept number YYYY-NNNN may have: it moves the year's counter past it."""
+FIRST_YEAR = 2000
 REQUIRED = ("site", "description", "responsible_unit", "deadline", "found_at")
 
 # Headings seen in office ledgers, besides this app's own in both languages.
@@ -39,6 +45,7 @@ VARIANTS = {
     "number": ("编号", "序号", "问题编号", "no", "number", "#"),
     "finding_id": ("问题id", "findingid", "id"),
     "found_at": ("发现时间", "发现日期", "检查时间", "检查日期", "督查时间", "督查日期", "found", "datefound"),
+    "site_code": ("点位编码", "点位代码", "场所编码", "sitecode"),
     "site": ("检查点位", "检查地点", "点位", "地点", "点位名称", "检查对象", "被检查单位", "site"),
     "site_unit": ("点位所属单位", "所属单位", "siteunit", "sitesunit"),
     "site_kind": ("点位类型", "场所类型", "类型", "sitekind", "kind"),
@@ -88,16 +95,76 @@ class ImportReport:
     findings: int
     sites_created: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    site_differences: list[str] = field(default_factory=list)
+    """Rows whose site is registered with other details than the sheet's; the registry is kept."""
     dry_run: bool = False
 
 
+# A workbook is a zip of XML parts, which openpyxl parses whole (the shared strings into one
+# Python object each): a small file can declare far more than it holds. Its parts are
+# weighed from the zip's directory, and the shared strings counted, before any is parsed,
+# so an upload of 5 MB peaks under 300 MB (tests/security/test_parser_bombs.py).
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_OTHER_PART = 5 * 1024 * 1024
+"""Any part but the sheets and the shared strings: styles, workbook, relationships."""
+MAX_RATIO = 100
+"""Text compresses 3 to 20 times; a part that shrank a hundredfold is filler."""
+MAX_SHARED_STRINGS = 200_000
+MAX_ROWS = 50_000
+MAX_COLUMNS = 100
+MAX_PROBLEMS = 200
+"""Past this many, reading stops: the first ones are enough to fix before trying again."""
+
+
+def _refuse_bomb(path: Path) -> None:
+    """Refuses a workbook whose parts would take more to parse than any ledger needs."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            problem = _weigh(parts)
+            if problem is None and "xl/sharedStrings.xml" in archive.namelist():
+                problem = _count_strings(archive)
+    except (OSError, zipfile.BadZipFile):
+        return  # openpyxl says what is wrong with the file itself
+    if problem:
+        raise LedgerImportError([f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx "
+                                 "workbook, or split it into smaller files"])
+
+
+def _weigh(parts: list[zipfile.ZipInfo]) -> str | None:
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNCOMPRESSED:
+        return f"it unpacks to {total // 1048576} MB, more than the {MAX_UNCOMPRESSED // 1048576} MB a ledger may"
+    for part in parts:
+        sheet_data = part.filename.startswith("xl/worksheets/") or part.filename == "xl/sharedStrings.xml"
+        if not sheet_data and part.file_size > MAX_OTHER_PART:
+            return f"its part {part.filename} unpacks to {part.file_size // 1048576} MB, far more than a ledger needs"
+        if part.file_size > 1048576 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            return (f"its part {part.filename} is packed {part.file_size // max(part.compress_size, 1)} times "
+                    "smaller than it unpacks, which no real ledger is")
+    return None
+
+
+def _count_strings(archive: zipfile.ZipFile) -> str | None:
+    count, tail = 0, b""
+    with archive.open("xl/sharedStrings.xml") as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            count += text.count(b"<si>") + text.count(b"<si ")
+            tail = text[-3:]
+            if count > MAX_SHARED_STRINGS:
+                return f"it holds more than {MAX_SHARED_STRINGS:,} different texts, more than a ledger may"
+    return None
+
+
 def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
+    _refuse_bomb(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise LedgerImportError([f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
     try:
-        for number, row in enumerate(workbook.active.iter_rows(values_only=True), 1):
+        for number, row in enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
             yield number, row
     finally:
         workbook.close()
@@ -139,6 +206,7 @@ class SheetFinding:
     finding_id: str | None
     found_at: datetime
     site: str
+    site_code: str | None
     site_unit: str | None
     site_kind: SiteKind | None
     subdistrict: str | None
@@ -185,7 +253,11 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-def _text(value) -> str:
+FREE_TEXT = ("description", "requirement", "fix_report")
+"""Kept exactly as the cell holds it, blanks and all; codes and names are trimmed."""
+
+
+def _text(value, trim: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -193,7 +265,7 @@ def _text(value) -> str:
     if isinstance(value, str):
         # A sheet stores control characters (and a literal _xHHHH_) as _xHHHH_; openpyxl leaves them so.
         value = _ESCAPED.sub(lambda match: chr(int(match[1], 16)), value)
-    return str(value).strip()
+    return str(value).strip() if trim else str(value)
 
 
 def _moment(value) -> datetime | None:
@@ -228,8 +300,8 @@ class _Row:
         self.problems.append(RowProblem(self.number, heading, reason))
 
     def text(self, name: str, required: bool = False) -> str:
-        text = _text(self.raw(name))
-        if required and not text:
+        text = _text(self.raw(name), trim=name not in FREE_TEXT)
+        if required and not text.strip():
             self.problem(name, "is empty; every finding needs it")
         return text
 
@@ -259,7 +331,44 @@ def _known(kind: str, members) -> str:
                      for m in members)
 
 
-def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, list[RowProblem]]:
+def _check_dates(row: _Row, found_at: datetime | None, deadline: datetime | None, closed_at: datetime | None,
+                 today: date) -> None:
+    if found_at is None:
+        return
+    found = f"{found_at:%Y-%m-%d}"
+    if found_at.date() > today:
+        row.problem("found_at", f"'{found}' is in the future; give the day the problem was found")
+    elif found_at.year < FIRST_YEAR:
+        row.problem("found_at", f"'{found}' is before {FIRST_YEAR}; give the day the problem was found")
+    if deadline is not None and deadline.date() < found_at.date():
+        row.problem("deadline", f"'{deadline:%Y-%m-%d}' is before the day the problem was found ({found}); "
+                                "give the deadline that was set, on or after that day")
+    if closed_at is not None and closed_at.date() < found_at.date():
+        row.problem("closed_on", f"'{closed_at:%Y-%m-%d}' is before the day the problem was found ({found}); "
+                                 "give the day the finding was closed")
+
+
+def _check_number(row: _Row, written: str, today: date) -> None:
+    """A kept number YYYY-NNNN moves that year's counter, so it must be one the app could have given."""
+    match = re.fullmatch(r"(\d{4})-(\d+)", written)
+    if len(written) > 30:
+        row.problem("number", f"'{written[:30]}...' is too long for a finding number; leave it empty and the app "
+                              "numbers the finding")
+    elif match and not (FIRST_YEAR <= int(match[1]) <= today.year and int(match[2]) <= MAX_SEQUENCE):
+        row.problem("number", f"'{written}' is not a number this ledger could have given (years {FIRST_YEAR} to "
+                              f"{today.year}, at most {MAX_SEQUENCE} a year); correct it, or leave it empty and the "
+                              "app numbers the finding")
+
+
+def _check_lengths(row: _Row, texts: dict[str, str]) -> None:
+    for name, text in texts.items():
+        if name in LIMITS and len(text) > LIMITS[name]:
+            row.problem(name, f"has {len(text)} characters, more than the {LIMITS[name]} the form allows; shorten it")
+
+
+def read_row(number: int, values: tuple, columns, today: date | None = None) -> tuple[SheetFinding | None,
+                                                                                      list[RowProblem]]:
+    today = today or date.today()
     row = _Row(number, values, columns)
     found_at, deadline = row.moment("found_at", True), row.moment("deadline", True)
     closed_at = row.moment("closed_on")
@@ -271,17 +380,22 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     severity = row.word("severity", SEVERITY_WORDS, _known("severity", Severity)) or "minor"
     kind = row.word("site_kind", KIND_WORDS, ", ".join(k.value for k in SiteKind))
     written = row.text("number")
+    _check_number(row, written, today)
+    _check_dates(row, found_at, deadline, closed_at if status == "closed" else None, today)
     finding_id = row.text("finding_id").lower() or None
     if finding_id and not _UUID.match(finding_id):
         row.problem("finding_id", f"'{finding_id}' is not a finding id; leave it empty for findings new to the app")
     texts = {name: row.text(name, name in REQUIRED) for name in (
-        "site", "site_unit", "subdistrict", "community", "checklist", "item", "description", "responsible_unit",
+        "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description",
+        "responsible_unit",
         "responsible_person", "requirement", "fix_report", "inspector", "verifier")}
+    _check_lengths(row, texts)
     if row.problems:
         return None, row.problems
     return SheetFinding(
         number, None if written.isdigit() or not written else written, finding_id, found_at,
-        texts["site"], texts["site_unit"] or None, SiteKind(kind) if kind else None, texts["subdistrict"] or None,
+        texts["site"], texts["site_code"] or None, texts["site_unit"] or None, SiteKind(kind) if kind else None,
+        texts["subdistrict"] or None,
         texts["community"] or None, texts["checklist"] or None, texts["item"] or None, texts["description"],
         Severity(severity), texts["responsible_unit"], texts["responsible_person"], texts["requirement"],
         deadline.date(), Status(status), texts["fix_report"], closed_at if status == "closed" else None,
@@ -289,7 +403,7 @@ def read_row(number: int, values: tuple, columns) -> tuple[SheetFinding | None, 
     ), []
 
 
-def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
+def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[SheetFinding], list[str]]:
     """Every data row of the sheet, checked; raises LedgerImportError listing all problems."""
     path = Path(path)
     rows = _sheet_rows(path)
@@ -305,10 +419,16 @@ def read_ledger(path: str | Path) -> tuple[list[SheetFinding], list[str]]:
     for number, values in rows:
         if all(value is None or str(value).strip() == "" for value in values):
             continue
-        row, row_problems = read_row(number, values, columns)
+        if len(ledger) + len(problems) >= MAX_ROWS:
+            raise LedgerImportError([f"row {number}: the sheet has more than {MAX_ROWS:,} findings; "
+                                     "split it into smaller files and import each"])
+        row, row_problems = read_row(number, values, columns, today)
         problems += row_problems + _repeated(number, values, columns, first_seen)
         if row:
             ledger.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(RowProblem(number, None, "more problems may follow; fix these, then import again"))
+            break
     if not ledger and not problems:
         problems.append(RowProblem(header_row, None, "the sheet has headings but no findings under them"))
     if problems:
@@ -341,12 +461,52 @@ class _DryRun(Exception):
     """Raised at the end of a dry run so the transaction, complete but for this, rolls back."""
 
 
-def _site_rows(ledger: list[SheetFinding], known: dict[str, str]) -> tuple[list[dict], list[str]]:
-    """Registry rows for the sites the database does not know, one per name."""
+def _derived_code(name: str) -> str:
+    """The code a site created by an import gets: the same name always gives the same code."""
+    return "XLSX-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10].upper()
+
+
+class _Registry:
+    """The registered sites, looked up by code, then by exact name (an active site before an inactive one)."""
+
+    def __init__(self, sites: list[Site]):
+        self.by_code = {site.code: site for site in sites}
+        self.by_name: dict[str, Site] = {}
+        for site in sorted(sites, key=lambda site: (site.active, site.id)):
+            self.by_name |= {site.name.zh: site, site.name.en: site}
+
+    def match(self, row: SheetFinding) -> Site | None:
+        # A derived code that is registered is a site an earlier import made and an admin has since renamed.
+        return (self.by_code.get(row.site_code or "") or self.by_name.get(row.site)
+                or self.by_code.get(_derived_code(row.site)))
+
+
+def _differences(row: SheetFinding, site: Site) -> list[str]:
+    """What the sheet says of a registered site that the registry says otherwise."""
+    said = {"site": row.site, "site_unit": row.site_unit, "subdistrict": row.subdistrict, "community": row.community}
+    registered = {"site": site.name, "site_unit": site.unit, "subdistrict": site.subdistrict,
+                  "community": site.community}
+    differences = [f"{name.replace('_', ' ')} '{said[name]}' (registered: '{registered[name].zh}')"
+                   for name in said if said[name] and said[name] not in (registered[name].zh, registered[name].en)]
+    if row.site_kind and row.site_kind != site.kind:
+        differences.append(f"site kind '{row.site_kind.value}' (registered: '{site.kind.value}')")
+    return differences
+
+
+def _site_rows(ledger: list[SheetFinding], registry: _Registry) -> tuple[list[dict], list[str], list[str]]:
+    """Registry rows for the sites nothing registered matches, one per name; warnings; differences."""
     unknown = i18n.t("ledger.import.not_stated", "zh-CN")
-    rows, warnings, seen = [], [], set()
+    rows, warnings, differences, seen = [], [], [], set()
     for finding in ledger:
-        if finding.site in known or finding.site in seen:
+        site = registry.match(finding)
+        if site is not None:
+            differ = _differences(finding, site)
+            if differ:
+                differences.append(f"row {finding.row}: site {site.code} '{site.name.zh}' is kept as registered; "
+                                   f"the sheet says {', '.join(differ)}. Change the site on the Sites page if the "
+                                   "sheet is right.")
+            continue
+        if finding.site in seen:
             continue
         seen.add(finding.site)
         if finding.site_kind is None:
@@ -355,10 +515,10 @@ def _site_rows(ledger: list[SheetFinding], known: dict[str, str]) -> tuple[list[
         place = {"name": finding.site, "unit": finding.site_unit or finding.responsible_unit,
                  "district": unknown, "subdistrict": finding.subdistrict or unknown,
                  "community": finding.community or unknown}
-        code = "XLSX-" + hashlib.sha1(finding.site.encode("utf-8")).hexdigest()[:10].upper()
-        rows.append({"code": code, "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
+        rows.append({"code": finding.site_code or _derived_code(finding.site),
+                     "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
                      **{f"{key}_{lang}": value for key, value in place.items() for lang in ("zh", "en")}})
-    return rows, warnings
+    return rows, warnings, differences
 
 
 def _conflicts(cursor, ledger: list[SheetFinding]) -> list[str]:
@@ -401,20 +561,20 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
             problems = _conflicts(cursor, ledger)
             if problems:
                 raise LedgerImportError(problems)
-            sites = store.site_ids_by_name(cursor)
-            new_sites, report.warnings = _site_rows(ledger, sites)
+            new_sites, report.warnings, report.site_differences = _site_rows(
+                ledger, _Registry(list_sites(cursor, active_only=False)))
             if new_sites:
-                import_sites(cursor, new_sites, actor=actor)
-                sites = store.site_ids_by_name(cursor)
+                import_sites(cursor, new_sites, actor=actor)  # every code is new: nothing registered changes
                 report.sites_created = [row["name_zh"] for row in new_sites]
-                for site in new_sites:
-                    audit_log.append(cursor, actor=actor, action="site.created", entity="site",
-                                     entity_id=sites[site["name_zh"]], after=site | {"source": source})
+            registry = _Registry(list_sites(cursor, active_only=False))
+            for site in new_sites:
+                audit_log.append(cursor, actor=actor, action="site.created", entity="site",
+                                 entity_id=registry.by_code[site["code"]].id, after=site | {"source": source})
             words = store.checklist_words_index(cursor)
             _reserve_numbers(cursor, ledger)
             for row in ledger:
                 checklist = words.get((row.checklist, row.item), words.get((row.checklist, None), (None, None)))
-                finding = _finding(cursor, row, sites[row.site], checklist)
+                finding = _finding(cursor, row, registry.match(row).id, checklist)
                 insert_finding(cursor, finding)
                 unmatched = (row.checklist if checklist[0] is None else None, row.item if checklist[1] is None else None)
                 if any(unmatched):  # words that match no registered checklist are kept as written
@@ -428,9 +588,10 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
     return report
 
 
-def import_ledger(database: Database, path: str | Path, *, actor: str, dry_run: bool = False) -> ImportReport:
+def import_ledger(database: Database, path: str | Path, *, actor: str, dry_run: bool = False,
+                  today: date | None = None) -> ImportReport:
     """Read, check and store the ledger in one transaction; nothing is stored if anything is wrong."""
-    ledger, warnings = read_ledger(path)
+    ledger, warnings = read_ledger(path, today)
     report = save_ledger(database, ledger, actor=actor, source=Path(path).name, dry_run=dry_run)
     report.warnings = warnings + report.warnings
     return report

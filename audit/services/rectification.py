@@ -19,6 +19,7 @@ from audit import i18n
 from audit.errors import AuditError, Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from audit.model import Finding, Status, User, new_id
 from audit.photos import prepare_photo
+from audit.services.limits import LIMITS, MAX_PHOTOS
 from audit.services.permissions import Permission, can, require, unit_scope
 from audit.store import audit_log
 from audit.store.db import Database
@@ -152,10 +153,6 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
         return get_finding(cursor, finding_id)
 
 
-LIMITS = {"fix_report": 2000, "reason": 1000, "responsible_unit": 200, "responsible_person": 100}
-"""The finding form's limits; unbounded text would also be cut off at Excel's 32,767 characters a cell."""
-
-
 def _bounded(text: str, field: str, what: str) -> str:
     if len(text) > LIMITS[field]:
         raise localized_error(InvalidInput, f"too_long_{field}",
@@ -176,6 +173,8 @@ def report_fix(database: Database, actor: User, finding_id: str, *, version: int
                photos: Sequence[bytes] = (), now: datetime | None = None) -> Finding:
     """The responsible unit says what it did, with evidence photos; the finding awaits verification."""
     text = _required(fix_report, "fix_report", "What was done (整改情况)")
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput("ledger.error.too_many_photos", field="photos", limit=MAX_PHOTOS, count=len(photos))
     prepared = [prepare_photo(data) for data in photos]  # checked before the write lock is taken
     now = now or datetime.now()
     changes = {"fix_report": text, "reported_by": actor.username, "reported_at": now}

@@ -357,15 +357,6 @@ def existing_findings(cursor: duckdb.DuckDBPyConnection, numbers: list[str], ids
     return {row[0] for row in found_numbers}, {row[0] for row in found_ids}
 
 
-def site_ids_by_name(cursor: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Site name (either language) -> id; an active site wins over an inactive one of the same name."""
-    rows = cursor.execute(
-        "SELECT name, id FROM (SELECT name_zh AS name, id, active FROM sites UNION ALL "
-        "SELECT name_en, id, active FROM sites) ORDER BY active, id"
-    ).fetchall()
-    return dict(rows)
-
-
 def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tuple[str, str | None]]:
     """(checklist title, item text) and (checklist title, None), in either language -> (checklist id, item id)."""
     rows = cursor.execute(

@@ -10,8 +10,8 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.model import Severity
-from audit.services.inspections import message, photo
-from audit.ui.session import current_user, database, language, t
+from audit.services.inspections import message
+from audit.ui.session import language, t
 
 ERRORS = "inspect.errors"
 SAVED = "inspect.saved"
@@ -34,12 +34,6 @@ def attempt(key: str, action: Callable[[], object]) -> bool:
     errors.pop(key, None)
     st.session_state[SAVED] = datetime.now()
     return True
-
-
-@st.cache_data(max_entries=500, show_spinner=False)
-def thumbnail(sha256: str) -> bytes | None:
-    # Photos are stored by content hash, so a cached thumbnail can never be out of date.
-    return photo(database(), current_user(), sha256)
 
 
 def show_error(key: str) -> None:

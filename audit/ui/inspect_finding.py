@@ -15,7 +15,8 @@ from audit.services.inspections import (
     remove_finding_photo, reopen_finding, save_finding_draft,
 )
 from audit.services.inspections import FindingDraft
-from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error, thumbnail
+from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error
+from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, guarded, t
 
 SEVERITIES = [severity.value for severity in Severity]
@@ -145,7 +146,7 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
         columns = st.columns(3)
         for index, sha256 in enumerate(draft.photos):
             with columns[index % 3]:
-                st.image(thumbnail(sha256), width="stretch")
+                st.image(photo_src(current_user(), draft.id, sha256, thumbnail=True, kind="draft"), width="stretch")
                 st.button(t("inspect.photo.remove"), key=_key(draft, f"remove-{sha256}"), width="stretch",
                           icon=":material/delete:", on_click=guarded(lambda sha256=sha256: attempt(
                               _form_error(draft.id), lambda: remove_finding_photo(

@@ -10,8 +10,9 @@ from audit.services.inspections import (
     LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
     submit_problems,
 )
-from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error, thumbnail
+from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error
 from audit.ui.inspect_items import RESULTS
+from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, guarded, language, t
 
 JUST_SUBMITTED = "inspect.just_submitted"
@@ -91,7 +92,8 @@ def submitted(sheet: Sheet) -> None:
             finding_caption(finding.severity, finding.responsible_unit, finding.deadline,
                             repeat=bool(finding.repeat_of))
             if photos[finding.id]:
-                st.image([thumbnail(sha256) for sha256 in photos[finding.id]], width=160)
+                st.image([photo_src(current_user(), finding.id, sha256, thumbnail=True)
+                          for sha256 in photos[finding.id]], width=160)
     with st.expander(t("inspect.submitted.answers")):
         for item in sheet.checklist.items:
             st.markdown(f"{_answer_text(sheet, item.id)} · **{item.id}** "

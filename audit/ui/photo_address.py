@@ -11,7 +11,11 @@ from audit.services.photo_links import photo_address
 from audit.ui.session import database
 
 
-def photo_src(user: User, finding_id: str, sha256: str, *, thumbnail: bool) -> str:
-    """A full address (st.image takes no relative one) on the host the browser already uses."""
+def photo_src(user: User, owner_id: str, sha256: str, *, thumbnail: bool, kind: str = "finding") -> str:
+    """A full address (st.image takes no relative one) on the host the browser already uses.
+
+    `owner_id` is the finding's id, or with kind="draft" the finding form's.
+    """
     page = urlsplit(st.context.url or "http://localhost/")
-    return f"{page.scheme}://{page.netloc}" + photo_address(database(), user, finding_id, sha256, thumbnail=thumbnail)
+    path = photo_address(database(), user, owner_id, sha256, thumbnail=thumbnail, kind=kind)
+    return f"{page.scheme}://{page.netloc}{path}"

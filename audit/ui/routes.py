@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from audit.errors import AuditError, NotFound, PermissionDenied
+from audit.errors import AuditError, PermissionDenied, StoreUnavailable
 from audit.services.health import health
 from audit.services.photo_links import (
     ROUTE,
@@ -37,24 +37,25 @@ def photo_route(database_of) -> Route:
     def evidence(request: Request) -> Response:
         database, query = database_of(), request.query_params
         try:
-            photo = PhotoRequest(request.path_params["finding_id"], request.path_params["sha256"],
+            photo = PhotoRequest(request.path_params["kind"], request.path_params["owner_id"],
+                                 request.path_params["sha256"],
                                  query.get("size", ""), query.get("account", ""), int(query.get("expires", "0")),
                                  query.get("sig", ""))
         except ValueError:
             return PlainTextResponse("Not allowed.", status_code=403)
         try:
             account = requester(database, request, photo)
-            data = evidence_photo(database, account, photo.finding_id, photo.sha256, thumbnail=photo.size == "thumb")
+            data = evidence_photo(database, account, photo)
         except PermissionDenied:
             return PlainTextResponse("Not allowed.", status_code=403, headers={"Cache-Control": "no-store"})
-        except NotFound:
-            return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
-        except AuditError:
+        except StoreUnavailable:
             return PlainTextResponse("Unavailable.", status_code=503, headers={"Cache-Control": "no-store"})
+        except AuditError:  # no such photo there, or no longer shown (a form already submitted)
+            return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
         left = max(math.floor(photo.expires - time.time()), 0)
         return Response(data, media_type=content_type(data), headers={"Cache-Control": f"private, max-age={left}"})
 
-    return Route(ROUTE + "/{finding_id}/{sha256}", evidence, methods=["GET"])
+    return Route(ROUTE + "/{kind}/{owner_id}/{sha256}", evidence, methods=["GET"])
 
 
 def health_route(database_of) -> Route:

@@ -36,7 +36,7 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     # The pages are listed along the top, each a finger's height, and the page keeps the whole width.
     links = tablet.get_by_test_id("stTopNavLink")
     assert [links.nth(i).inner_text().split("\n")[-1] for i in range(links.count())] == [  # after the icon
-        "首页", "现场检查", "我的检查", "整改台账", "趋势看板"]
+        "首页", "现场检查", "我的检查", "整改台账", "趋势看板", "督查计划", "督查通报", "问责"]
     assert all(links.nth(i).bounding_box()["height"] >= 44 for i in range(links.count()))
     assert not tablet.get_by_test_id("stSidebar").is_visible()
     page_width = tablet.locator(".block-container").bounding_box()["width"]

@@ -56,7 +56,7 @@ def test_pages_run_under_the_policy_and_photos_come_from_the_photo_route(seeded,
     photo.wait_for()
     page.wait_for_function("(img) => img.complete", arg=photo.element_handle())
     assert page.evaluate("(img) => img.naturalWidth", photo.element_handle()) > 0
-    assert photo.get_attribute("src").startswith(f"{server.url}/photos/{finding_id}/")
+    assert photo.get_attribute("src").startswith(f"{server.url}/photos/finding/{finding_id}/")
     assert not page.locator("img[src*='/media/']").count()
     for path in ("", "ledger", "inspect", "dashboard"):
         sign_in(page, f"{server.url}/{path}", *supervisor)

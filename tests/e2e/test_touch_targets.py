@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
@@ -71,8 +72,13 @@ def open_first_finding(page) -> None:
     table = page.get_by_test_id("stDataFrame").first
     table.wait_for()
     box = table.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + MINIMUM + MINIMUM / 2)
-    page.wait_for_url(re.compile(r"/finding\?id="), wait_until="commit")
+    for _ in range(5):  # the grid takes taps once it has drawn its rows, a moment after it appears
+        page.mouse.click(box["x"] + 18, box["y"] + MINIMUM + MINIMUM / 2)
+        try:
+            page.wait_for_url(re.compile(r"/finding\?id="), wait_until="commit", timeout=6_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.get_by_role("heading", name=re.compile("^问题 ")).wait_for(timeout=30_000)
     wait_for_app(page)
 

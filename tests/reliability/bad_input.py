@@ -21,13 +21,12 @@ import openpyxl
 
 from audit.errors import InvalidInput
 from audit.exports.columns import FIELDS as EXPORT_FIELDS
-from audit.exports.columns import FORMULA_START
+from audit.exports.formulas import is_formula_risk, neutralise
 from audit.model import Role, User
 from audit.services import inspections as inspecting
 from audit.services import rectification
-from audit.services.inspections.problems import LIMITS as FORM_LIMITS
 from audit.services.ledger import export_ledger
-from audit.services.rectification import LIMITS as STEP_LIMITS
+from audit.services.limits import LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
@@ -82,8 +81,8 @@ FIELDS = (*FORM_FIELDS, "inspectors", "fix_report", "reason")
 def limit(name: str) -> int:
     """The longest text the field takes."""
     if name == "inspectors":
-        return FORM_LIMITS["inspector"]
-    return FORM_LIMITS[name] if name in FORM_FIELDS else STEP_LIMITS[name]
+        return LIMITS["inspector"]
+    return LIMITS[name]
 
 
 @dataclass
@@ -186,12 +185,12 @@ def excel_text(value) -> str:
 
 def neutralised(text: str) -> str:
     """The exporter's CSV rule: text that starts like a formula gets a leading single quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralise(text)
 
 
 def formula_cells(csv_rows: list[list[str]], xlsx_rows: list[list]) -> int:
     """Cells a spreadsheet would run: CSV text starting like a formula, or XLSX formula cells."""
-    in_csv = sum(cell.startswith(FORMULA_START) for row in csv_rows for cell in row)
+    in_csv = sum(is_formula_risk(cell) for row in csv_rows for cell in row)
     in_xlsx = sum(cell.data_type == "f" for row in xlsx_rows for cell in row)
     return in_csv + in_xlsx
 

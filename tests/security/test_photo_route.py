@@ -14,11 +14,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from audit.errors import PermissionDenied
+from audit.model import Result
 from audit.photos import prepare_photo
 from audit.services.photo_links import LIFETIME_SECONDS, STEP_SECONDS, photo_address
 from audit.store.photos import attach_photo, save_photo
 from audit.ui.routes import photo_route
-from tests.test_ledger_store import OTHER_UNIT, SUPERVISOR, UNIT, seed_ledger
+from tests.test_ledger_store import INSPECTOR, OTHER_UNIT, SUPERVISOR, UNIT, seed_ledger
 from tests.test_photos import picture
 
 
@@ -63,7 +65,7 @@ def test_the_owner_gets_the_photo_privately(db, client, evidence):
 
 def test_without_a_signature_nothing_is_served(db, client, evidence):
     finding_id, photo = evidence
-    assert client.get(f"/photos/{finding_id}/{photo.sha256}").status_code == 403
+    assert client.get(f"/photos/finding/{finding_id}/{photo.sha256}").status_code == 403
     assert client.get(urlsplit(address(db, UNIT, evidence)).path).status_code == 403
 
 
@@ -146,5 +148,57 @@ def test_the_finding_page_shows_photos_from_the_signed_route_not_the_open_media_
         st.cache_resource.clear()
         st.cache_data.clear()
     assert len(sources) == 1
-    assert urlsplit(sources[0]).path == f"/photos/{finding_id}/{photo.sha256}"
+    assert urlsplit(sources[0]).path == f"/photos/finding/{finding_id}/{photo.sha256}"
     assert parse_qs(urlsplit(sources[0]).query)["account"] == [UNIT.id]
+
+
+@pytest.fixture
+def draft(db):
+    """An inspection under way with a finding form holding one photo; (inspection id, draft id, photo hash)."""
+    from audit.services import inspections
+    from audit.services.checklists import checklists_directory, sync_checklists
+    from tests.app.test_inspect import jpeg
+    from tests.test_inspections import add_site, make_site
+
+    seed_ledger(db)  # the accounts
+    sync_checklists(db, checklists_directory())
+    site = add_site(db, make_site("国胜社区集中隔离点", "Guosheng isolation point"))
+    inspection = inspections.start_inspection(db, INSPECTOR, site_id=site.id, checklist_id="quarantine_transfer",
+                                              inspectors=["陈明"], started_at=datetime.now())
+    for item in inspections.inspection_sheet(db, INSPECTOR, inspection.id).checklist.items:
+        result = Result.FAIL if item.id == "QT-04" else Result.PASS
+        inspections.record_response(db, INSPECTOR, inspection.id, item.id, result=result)
+    form = inspections.inspection_sheet(db, INSPECTOR, inspection.id).draft_for("QT-04")
+    inspections.save_finding_draft(db, INSPECTOR, form.id, description="同乘一车")
+    kept = inspections.add_finding_photo(db, INSPECTOR, form.id, jpeg(), "car.jpg")
+    return inspection.id, form.id, kept.photos[0]
+
+
+def draft_address(db, user, draft) -> str:
+    return photo_address(db, user, draft[1], draft[2], thumbnail=True, kind="draft")
+
+
+def test_a_finding_forms_photo_is_served_to_the_inspector_while_the_form_is_open(db, client, draft):
+    answer = client.get(draft_address(db, INSPECTOR, draft))
+    assert answer.status_code == 200 and answer.headers["cache-control"].startswith("private")
+    assert answer.headers["content-type"] == "image/jpeg"
+
+
+def test_a_form_photo_address_refuses_units_disabled_accounts_and_other_kinds(db, client, draft):
+    with pytest.raises(PermissionDenied):
+        draft_address(db, UNIT, draft)  # a unit account cannot even be given one
+    url = draft_address(db, INSPECTOR, draft)
+    assert client.get(url.replace("/photos/draft/", "/photos/finding/")).status_code == 403  # signed for a form
+    with db.write() as cursor:
+        cursor.execute("UPDATE users SET active = false WHERE id = ?", [INSPECTOR.id])
+    assert client.get(url).status_code == 403
+
+
+def test_a_form_photo_is_no_longer_served_once_the_inspection_is_submitted(db, client, draft):
+    from audit.services import inspections
+
+    url = draft_address(db, INSPECTOR, draft)
+    assert client.get(url).status_code == 200
+    inspections.record_finding(db, INSPECTOR, draft[1])
+    inspections.submit_inspection(db, INSPECTOR, draft[0])
+    assert client.get(url).status_code in (403, 404)

@@ -68,7 +68,7 @@ def test_every_response_carries_the_security_headers(running):
     assert status == 200
     asset = re.search(rb'src="\.?(/static/js/[^"]+\.js)"', page).group(1).decode()
     responses = [lower(page_headers), lower(get(server.url + asset)[1]), lower(get(server.url + "/healthz")[1]),
-                 lower(get(server.url + "/photos/x/y")[1])]
+                 lower(get(server.url + "/photos/finding/x/y")[1])]
     for headers in responses:
         for name, value in EXPECTED.items():
             assert headers[name] == value
@@ -92,7 +92,7 @@ def test_photos_need_a_valid_address_and_the_right_account(running):
     assert lower(headers)["content-type"] == "image/jpeg"
     assert lower(headers)["cache-control"].startswith("private")
     assert get(server.url + addresses[OTHER_UNIT.username])[0] in (403, 404)
-    assert get(f"{server.url}/photos/{finding_id}/{photo.sha256}")[0] == 403
+    assert get(f"{server.url}/photos/finding/{finding_id}/{photo.sha256}")[0] == 403
     assert get(server.url + addresses[UNIT.username].replace("sig=", "sig=0"))[0] == 403
 
 

@@ -8,8 +8,8 @@ that an inspection changes only through a correction that records its reason.
 
 from audit.services.inspections.answers import Answer, record_response
 from audit.services.inspections.forms import (
-    add_adhoc_finding, add_finding_photo, check_finding, discard_adhoc_finding, effective_deadline, evidence, photo,
-    record_finding, remove_finding_photo, reopen_finding, save_finding_draft,
+    add_adhoc_finding, add_finding_photo, check_finding, discard_adhoc_finding, draft_photo, effective_deadline, evidence,
+    photo, record_finding, remove_finding_photo, reopen_finding, save_finding_draft,
 )
 from audit.services.inspections.problems import LIMITS, FieldProblem, message
 from audit.services.inspections.sheet import Sheet, earlier_failures, inspection_sheet, score
@@ -24,7 +24,7 @@ from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, In
 __all__ = [
     "Answer", "EarlierFinding", "FieldProblem", "FindingDraft", "Inspection", "InspectionLine", "LIMITS",
     "MyInspections", "Response", "Sheet", "Submitted", "add_adhoc_finding", "add_finding_photo", "check_finding",
-    "checklists_for", "correct_inspection", "discard_adhoc_finding", "earlier_failures", "effective_deadline",
+    "checklists_for", "correct_inspection", "discard_adhoc_finding", "draft_photo", "earlier_failures", "effective_deadline",
     "evidence", "find_sites", "inspection_sheet", "known_inspectors", "message", "my_inspections", "photo",
     "record_finding", "record_response", "remove_finding_photo", "reopen_finding", "save_finding_draft", "score",
     "site_places", "start_inspection", "submit_inspection", "submit_problems",

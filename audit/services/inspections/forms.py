@@ -169,6 +169,16 @@ def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
+def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
+    """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
+    require(user, Permission.RUN_INSPECTION)
+    with database.read() as cursor:
+        draft, _ = _editable_draft(cursor, draft_id)
+        if sha256 not in draft.photos:
+            raise NotFound("That photo is not part of this finding form.", field="photo")
+        return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
+
+
 def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
     """The photos taken when each finding was found, by finding id."""
     user = require(user, Permission.RUN_INSPECTION, database)

@@ -7,16 +7,12 @@ from datetime import timedelta
 from audit import i18n
 from audit.errors import InvalidInput
 from audit.model import REPEAT_WINDOW_DAYS
+from audit.services.limits import LIMITS, MAX_PHOTOS  # noqa: F401  (read from here by forms and pages)
 
 CLOCK_SKEW = timedelta(minutes=5)
 """A tablet's clock may run a little ahead of the server's; more than this is a mistake."""
 REPEAT_WINDOW = timedelta(days=REPEAT_WINDOW_DAYS)
 MAX_INSPECTORS = 10
-MAX_PHOTOS = 12
-LIMITS = {
-    "inspector": 50, "description": 2000, "immediate_measure": 1000, "responsible_unit": 200,
-    "responsible_person": 100, "requirement": 2000, "text": 2000, "reason": 1000,
-}
 FORM_FIELDS = (
     "description", "severity", "immediate_measure", "responsible_unit", "responsible_person",
     "requirement", "deadline",
