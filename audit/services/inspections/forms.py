@@ -171,7 +171,7 @@ def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True
 
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     with database.read() as cursor:
         draft, _ = _editable_draft(cursor, draft_id)
         if sha256 not in draft.photos:
