@@ -30,6 +30,7 @@ def stored_accounts(db):
 
 def finding_in(db, status: Status, **changes) -> str:
     finding = make_finding("2026-0412", status=status, responsible_unit=GUOSHENG, **changes)
+    store_accounts(db, UNIT, INSPECTOR, SUPERVISOR)  # also for tests elsewhere that build on this
     with db.write() as cursor:
         insert_finding(cursor, finding)
     return finding.id
