@@ -46,14 +46,15 @@ def head_of(output: str) -> str:
 def test_an_untouched_log_verifies(logged):
     result = verify_log(logged)
     assert result.exit_code == 0
-    assert f"Audit log intact: {ENTRIES} entries checked." in result.output
+    assert f"Audit log intact: {ENTRIES} entries checked;" in result.output
     assert head_of(result.output).startswith(f"{ENTRIES}:")
 
 
 def test_an_empty_log_verifies(db_path):
     open_database(db_path).close()
     result = verify_log(db_path)
-    assert (result.exit_code, result.output.strip()) == (0, "Audit log intact: 0 entries checked.")
+    assert (result.exit_code, result.output.strip()) == (
+        0, "Audit log intact: 0 entries checked; 0 rows match the hashes it recorded.")
 
 
 def assert_names(result, seq: int, reason: str) -> None:
@@ -89,7 +90,7 @@ def test_two_swapped_entries_are_named(logged):
 
 def test_an_appended_entry_with_a_wrong_hash_is_named(logged):
     tamper(logged, f"INSERT INTO audit_log SELECT seq + 1, logged_at, 'intruder', action, entity, entity_id, "
-                   f"before, after, hash, repeat('f', 64) FROM audit_log WHERE seq = {ENTRIES}")
+                   f"before, after, hash, repeat('f', 64), NULL FROM audit_log WHERE seq = {ENTRIES}")
     assert_names(verify_log(logged), ENTRIES + 1, "its content does not match its hash")
 
 
@@ -100,7 +101,7 @@ def test_an_entry_appended_with_a_correct_hash_from_outside_is_named(logged):
     ).fetchone()
     digest = audit_log.entry_hash(seq, logged_at, "intruder", "user.created", "user", "x", None, None, prev)
     connection.execute("INSERT INTO audit_log VALUES (?, ?::TIMESTAMP, 'intruder', 'user.created', 'user', 'x', "
-                       "NULL, NULL, ?, ?)", [seq, logged_at, prev, digest])
+                       "NULL, NULL, ?, ?, NULL)", [seq, logged_at, prev, digest])
     connection.close()
     assert_names(verify_log(logged), ENTRIES + 1, "it was added to the log from outside the application")
 
@@ -111,10 +112,10 @@ def rewrite_chain_from(db_path, seq: int, new_actor: str) -> None:
     connection.execute("UPDATE audit_log SET actor = ? WHERE seq = ?", [new_actor, seq])
     rows = connection.execute(
         "SELECT seq, strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%f'), actor, action, entity, entity_id, "
-        "before::VARCHAR, after::VARCHAR FROM audit_log ORDER BY seq").fetchall()
+        "before::VARCHAR, after::VARCHAR, rows_digest FROM audit_log ORDER BY seq").fetchall()
     prev = audit_log.GENESIS
     for row in rows:
-        digest = audit_log.entry_hash(*row, prev)
+        digest = audit_log.entry_hash(*row[:8], prev, row[8])
         connection.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [prev, digest, row[0]])
         prev = digest
     connection.execute("UPDATE meta SET value = ? WHERE name = ?", [f"{rows[-1][0]}:{prev}", audit_log.HEAD])

@@ -66,7 +66,8 @@ def add_photos(database) -> list[str]:
             save_photo(cursor, photo, datetime(2026, 3, 2, 9, 0))
             attach_photo(cursor, finding_id, photo.sha256, stage=stage, added_by="陈明", now=datetime(2026, 3, 2, 9, 0))
             audit_log.append(cursor, actor="陈明", action="photo.attached", entity="finding", entity_id=finding_id,
-                             after={"sha256": photo.sha256, "stage": stage})
+                             after={"sha256": photo.sha256, "stage": stage},
+                             rows={"photos": [photo.sha256], "finding_photos": [(finding_id, stage, photo.sha256, None)]})
             hashes.append(photo.sha256)
     return hashes
 

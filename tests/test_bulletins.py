@@ -17,7 +17,9 @@ from audit.photos import prepare_photo
 from audit.services import bulletins as service
 from audit.services.checklists import sync_checklists
 from audit.store.findings import insert_finding
+from audit.store import audit_log
 from audit.store.photos import attach_photo, save_photo
+from audit.store.row_state import every_row
 from tests.conftest import ROOT, store_accounts
 from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, add_site, seed_ledger
 from tests.test_store import make_finding
@@ -60,6 +62,7 @@ def ledger(db):
         photo = prepare_photo(jpeg(), "scene.jpg")
         save_photo(cursor, photo, NOW)
         attach_photo(cursor, case.id, photo.sha256, stage="found", added_by=INSPECTOR.username, now=NOW)
+        audit_log.append(cursor, actor="test", action="test.seeded", entity="database", rows_where=every_row())
     numbers["2026-0009"] = case.id
     return numbers
 

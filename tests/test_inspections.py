@@ -84,6 +84,7 @@ def add_site(database, site: Site) -> Site:
         row[f"{name}_zh"], row[f"{name}_en"] = getattr(site, name).zh, getattr(site, name).en
     with database.write() as cursor:
         import_sites(cursor, [row], actor="test", make_id=lambda: site.id)
+        audit_log.append(cursor, actor="test", action="site.created", entity="site", entity_id=site.id, after=row)
     return site
 
 

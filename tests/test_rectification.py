@@ -11,6 +11,7 @@ from audit.model import Status
 from audit.services import rectification as r
 from audit.services.rectification import Step, TRANSITIONS
 from audit.store import audit_log
+from audit.store.row_state import every_row
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
 from tests.test_ledger_store import (
@@ -33,6 +34,7 @@ def finding_in(db, status: Status, **changes) -> str:
     store_accounts(db, UNIT, INSPECTOR, SUPERVISOR)  # also for tests elsewhere that build on this
     with db.write() as cursor:
         insert_finding(cursor, finding)
+        audit_log.append(cursor, actor="test", action="test.seeded", entity="database", rows_where=every_row())
     return finding.id
 
 

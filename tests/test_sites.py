@@ -85,7 +85,7 @@ def test_importing_again_updates_by_code_and_keeps_ids(db, tmp_path):
     assert after["CC-1"].id == before["CC-1"].id and after["CC-1"].name.zh == "光明大酒店集中隔离点"
     assert versions == {"CC-1": 2, "CC-2": 1, "CC-3": 1}
     assert after["CC-3"].kind is SiteKind.CHECKPOINT
-    assert actions == ["sites.imported", "sites.imported"]
+    assert actions == ["site.created", "site.created", "sites.imported", "site.updated", "site.created", "sites.imported"]
 
 
 def test_every_problem_is_named_by_its_row_and_nothing_is_imported(db, tmp_path):

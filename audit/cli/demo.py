@@ -6,6 +6,7 @@ import click
 
 from audit.checklists import load_checklists as read_checklists
 from audit.cli import cli, db_option
+from audit.command_line import command_line_actor
 from audit.leftovers import PARTIAL, remove_abandoned
 from audit.services import accounts as accounts_service
 from audit.store import open_database
@@ -54,7 +55,8 @@ def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path, db_path
             bar.label = f"Demo: {stage}"
             bar.update(int(done * 1000) - bar.pos)
 
-        report = generate_file(db_path, checklists, findings=findings, seed=seed, progress=progress)
+        report = generate_file(db_path, checklists, findings=findings, seed=seed, progress=progress,
+                               actor=command_line_actor())
     click.echo(f"{db_path}: {report.findings} findings from {report.inspections} inspections at "
                f"{report.sites} sites ({report.responses} answers, {report.events} rectification events).")
     if accounts:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 
 import click
 
 from audit.cli import cli, db_option
+from audit.command_line import command_line_actor
 from audit.i18n import LANGUAGES
 from audit.model import Overdue, Role, Severity, Status, User
 from audit.services.ledger import FORMATS, export_ledger
-from audit.services.permissions import COMMAND_LINE_ID
 from audit.store import open_database
 from audit.store.ledger import SORTS, LedgerFilter
 
 
 def operator() -> User:
     """Whoever can run the CLI can read the database file itself, so it acts with a supervisor's reach."""
-    name = f"{COMMAND_LINE_ID}{getpass.getuser()}"
+    name = command_line_actor()
     return User(id=name, username=name, display_name=name, role=Role.SUPERVISOR)
 
 

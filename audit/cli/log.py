@@ -32,17 +32,23 @@ def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
 @click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
               help="A head printed by an earlier verify-log; checks the log was not rewritten since.")
 def verify_log(db_path: str, anchors: dict[int, str]) -> None:
-    """Check every audit-log entry against its hash and the entry before it."""
+    """Check every audit-log entry against its hash and the entry before it, and every audited
+    row (findings, events, inspections, answers, users, sites, photos) against the hash its
+    latest entry recorded."""
     database = open_existing(db_path)
     try:
         with database.read() as cursor:
             result = audit_log.verify(cursor, anchors)
     finally:
         database.close()
-    if not result.ok:
+    if result.bad_seq is not None:
         click.echo(f"Audit log entry {result.bad_seq} does not verify: {result.reason}. "
                    f"{result.checked} entries before it are intact.", err=True)
+    for problem in result.rows:
+        click.echo(f"Not as logged: {problem}.", err=True)
+    if not result.ok:
         raise SystemExit(1)
-    click.echo(f"Audit log intact: {result.checked} entries checked.")
+    click.echo(f"Audit log intact: {result.checked} entries checked; "
+               f"{result.rows_checked} rows match the hashes it recorded.")
     if result.checked:
         click.echo(f"Head: {result.checked}:{result.last_hash}  (keep it; check later with --anchor)")

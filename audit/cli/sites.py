@@ -3,6 +3,7 @@
 import click
 
 from audit.cli import cli, db_option
+from audit.command_line import command_line_actor
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
 
@@ -19,7 +20,7 @@ def import_command(file: str, db_path: str) -> None:
     """Import FILE (CSV, UTF-8), updating sites with the same code; all rows or none."""
     database = open_database(db_path)
     try:
-        report = import_sites_csv(database, file, actor="cli")
+        report = import_sites_csv(database, file, actor=command_line_actor())
     finally:
         database.close()
     click.echo(f"Imported {report.rows} sites: {report.inserted} new, {report.updated} updated, "

@@ -29,7 +29,7 @@ from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.errors import InvalidInput
 from audit.model import Checklist, Site
 from audit.services.sites import parse_sites
-from audit.store import audit_log, open_database
+from audit.store import open_database
 from audit.store import demo as store
 from audit.store.db import Database
 from audit.store.sites import count_sites, import_sites, list_sites
@@ -96,7 +96,7 @@ def import_demo_sites(cursor: duckdb.DuckDBPyConnection, seed: int) -> None:
 
 
 def generate(database: Database, checklists: list[Checklist], findings: int = 50_000, seed: int = 2020,
-             progress: Progress | None = None, now: datetime | None = None) -> DemoReport:
+             progress: Progress | None = None, now: datetime | None = None, actor: str = ACTOR) -> DemoReport:
     """Add `findings` findings with their inspections and histories, all in one transaction.
 
     Sites come from the database, or from data/sites.csv when it has none.
@@ -107,7 +107,8 @@ def generate(database: Database, checklists: list[Checklist], findings: int = 50
     now = (now or datetime.now()).replace(microsecond=0)
     rng = np.random.default_rng(seed)
     with database.write() as cursor:
-        if count_sites(cursor, active_only=False) == 0:
+        sites_added = count_sites(cursor, active_only=False) == 0
+        if sites_added:
             import_demo_sites(cursor, seed)
         sites = list_sites(cursor)
         store.ensure_checklists(cursor, usable(checklists), now)
@@ -121,8 +122,8 @@ def generate(database: Database, checklists: list[Checklist], findings: int = 50
         report = DemoReport(sites=len(sites), inspections=counted.get("inspections", 0),
                             responses=counted.get("responses", 0), findings=counted.get("findings", 0),
                             events=counted.get("finding_events", 0), worked_case=worked_case)
-        audit_log.append(cursor, actor=ACTOR, action="demo.generated", entity="database",
-                         after={"seed": seed, **asdict(report)})
+        store.log_generated(cursor, tables, actor=actor, after={"seed": seed, **asdict(report)},
+                            sites_added=sites_added)
         progress("committing", 0.95)
     progress("done", 1.0)
     return report

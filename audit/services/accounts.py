@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from audit.command_line import command_line_actor
 from audit.errors import AuditError, Conflict, InvalidInput, NotFound, PermissionDenied
 from audit.model import Role, User, new_id
 from audit.services.credentials import (
@@ -42,7 +43,6 @@ LOCK_MINUTES = 15
 # Attempts one client address may make in LOCK_MINUTES: a shared office address has room, a guesser has not.
 MAX_ADDRESS_ATTEMPTS = 30
 LOCAL_ADDRESS = "local"
-COMMAND_LINE = "cli"
 PLAUSIBLE_UNIT = "光明社区居委会"
 DEMO_NAMES = {Role.INSPECTOR: "演示督查员", Role.SUPERVISOR: "演示组长", Role.UNIT: "演示责任单位", Role.ADMIN: "演示管理员"}
 _HASHER = PasswordHasher()
@@ -64,7 +64,7 @@ def disabled_refusal() -> SignInRefused:
 
 
 def actor_name(actor: User | None) -> str:
-    return actor.username if actor else COMMAND_LINE
+    return actor.username if actor else command_line_actor()
 
 
 def public_fields(user: User) -> dict:

@@ -419,7 +419,8 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
         with database.read() as cursor:
             problems = differences(manifest.contents, store.contents(cursor))
             log = audit_log.verify(cursor)
-        if not log.ok:
+        # The chain only: rows that differ from the log are restored as they are, and verify-log names them.
+        if log.bad_seq is not None:
             problems.append(f"the audit log does not verify at entry {log.bad_seq}: {log.reason}")
         if problems:
             raise InvalidInput("backup.error.mismatch", field="from", source=str(source),

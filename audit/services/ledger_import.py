@@ -553,6 +553,14 @@ def _finding(cursor, row: SheetFinding, site_id: str, checklist: tuple[str | Non
     )
 
 
+def arrival(finding: Finding) -> dict:
+    """The state an imported finding arrives in, as its log entry keeps it."""
+    state = {name: getattr(finding, name) for name in (
+        "number", "status", "severity", "site_id", "responsible_unit", "responsible_person", "deadline", "found_at",
+        "inspector", "fix_report", "verifier", "closed_at", "checklist_id", "item_id")}
+    return {name: getattr(value, "value", value) for name, value in state.items()}
+
+
 def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, source: str,
                 dry_run: bool = False) -> ImportReport:
     report = ImportReport(len(ledger), dry_run=dry_run)
@@ -580,7 +588,7 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
                 if any(unmatched):  # words that match no registered checklist are kept as written
                     store.set_source_words(cursor, finding.id, *unmatched)
                 audit_log.append(cursor, actor=actor, action="finding.imported", entity="finding",
-                                 entity_id=finding.id, after={"number": finding.number, "source": source, "row": row.row})
+                                 entity_id=finding.id, after=arrival(finding) | {"source": source, "row": row.row})
             if dry_run:
                 raise _DryRun
     except _DryRun:

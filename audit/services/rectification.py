@@ -149,6 +149,8 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
             before=before,
             after=changes | {"version": finding.version + 1, "event": event_id, "note": note,
                              "photos": [photo.sha256 for photo in photos]},
+            rows={"finding_events": [event_id], "photos": [photo.sha256 for photo in photos],
+                  "finding_photos": [(finding_id, "fix", photo.sha256, event_id) for photo in photos]},
         )
         return get_finding(cursor, finding_id)
 

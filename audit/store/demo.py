@@ -15,6 +15,7 @@ from audit.checklists import checklist_to_dict
 import pyarrow as pa
 
 from audit.model import Checklist
+from audit.store import audit_log
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
 
@@ -67,3 +68,25 @@ def set_finding_sequences(cursor: duckdb.DuckDBPyConnection, last: dict[int, int
         cursor.execute("DELETE FROM sequences WHERE name = ?", [name])
         cursor.execute("INSERT INTO sequences VALUES (?, ?)", [name, value])
 
+
+
+def log_generated(cursor: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], *, actor: str, after: dict,
+                  sites_added: bool) -> int:
+    """The demo's one log entry, recording the hash of every row it added, set by set."""
+    inspections = tables.get("inspections", pa.table({"id": pa.array([], pa.string())})).select(["id"])
+    findings = tables.get("findings", pa.table({"id": pa.array([], pa.string())})).select(["id"])
+    cursor.register("demo_inspection_ids", inspections)
+    cursor.register("demo_finding_ids", findings)
+    new_inspections, new_findings = "SELECT id FROM demo_inspection_ids", "SELECT id FROM demo_finding_ids"
+    rows = {"inspections": (f"id IN ({new_inspections})", []),
+            "responses": (f"inspection_id IN ({new_inspections})", []),
+            "findings": (f"id IN ({new_findings})", []),
+            "finding_events": (f"finding_id IN ({new_findings})", [])}
+    if sites_added:
+        rows["sites"] = ("true", [])
+    try:
+        return audit_log.append(cursor, actor=actor, action="demo.generated", entity="database", after=after,
+                                rows_where=rows)
+    finally:
+        cursor.unregister("demo_inspection_ids")
+        cursor.unregister("demo_finding_ids")

@@ -240,6 +240,26 @@ def plans_and_tasks(cursor: duckdb.DuckDBPyConnection) -> None:
 
 
 @migration(30)
+def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
+    """The content hash of each audited row, recorded with the log entry that changed it.
+
+    A database made before this records every row it holds under one entry, so from here on
+    any row changed outside the application shows.
+    """
+    from audit.store import audit_log, row_state
+
+    cursor.execute(
+        "CREATE TABLE audit_log_rows (seq BIGINT NOT NULL, table_name VARCHAR NOT NULL, "
+        "row_key VARCHAR NOT NULL, row_hash VARCHAR)"
+    )
+    cursor.execute("ALTER TABLE audit_log ADD COLUMN rows_digest VARCHAR")
+    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in row_state.AUDITED}
+    if any(counts.values()):
+        audit_log.append(cursor, actor="migration", action="audit.rows_recorded", entity="database",
+                         after={"rows": counts}, rows_where=row_state.every_row())
+
+
+@migration(31)
 def sign_in_limits_and_sso_binding(cursor: duckdb.DuckDBPyConnection) -> None:
     """What sign-in needs to count attempts atomically and to bind an account to its identity provider.
 

@@ -87,6 +87,15 @@ def _upsert(cursor: duckdb.DuckDBPyConnection, make_id: Callable[[], str], actor
     return ImportCounts(len(new_codes), changed, total - len(new_codes) - changed)
 
 
+def site_rows(cursor: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, dict]:
+    """The registry columns (and id, active) of the sites with these codes, by code."""
+    result = cursor.execute(
+        f"SELECT id, {', '.join(COLUMNS)}, active FROM sites WHERE code IN (SELECT unnest(?::VARCHAR[]))", [codes]
+    )
+    names = [column[0] for column in result.description]
+    return {row[1]: dict(zip(names, row)) for row in result.fetchall()}
+
+
 def list_sites(cursor: duckdb.DuckDBPyConnection, *, search: str | None = None,
                subdistrict: str | None = None, community: str | None = None,
                kind: SiteKind | str | None = None, active_only: bool = True) -> list[Site]:

@@ -48,10 +48,17 @@ with log:
             st.success(t("admin.log.ok", count=f"{result.checked:,}"), icon=":material/verified:")
             if result.checked:
                 st.caption(t("admin.log.head", head=f"{result.checked}:{result.last_hash}"))
-        else:
+        if result.bad_seq is not None:
             reason = t(f"admin.log.reason.{result.code}")
             st.error(t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
                      icon=":material/gpp_bad:")
+        if result.rows:
+            st.error(t("admin.log.rows_bad", count=len(result.rows)), icon=":material/gpp_bad:")
+            st.dataframe([{t("admin.log.rows.table"): problem.table or "audit_log",
+                           t("admin.log.rows.row"): problem.row or "",
+                           t("admin.log.rows.entry"): problem.seq,
+                           t("admin.log.rows.problem"): t(f"admin.log.rows.reason.{problem.code}")}
+                          for problem in result.rows], hide_index=True)
 
 with backups:
     render_backup_panel()

@@ -75,7 +75,8 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
         store.touch_inspection(cursor, inspection.id, now, user.username)
         audit_log.append(cursor, actor=user.username, action="inspection.answered", entity="inspection",
                          entity_id=inspection.id, before=response_record(before),
-                         after=response_record(response) or {"item": item_id, "result": None})
+                         after=response_record(response) or {"item": item_id, "result": None},
+                         rows={"responses": [(inspection.id, item_id)]})
     return response
 
 

@@ -143,7 +143,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
         updated = replace(draft, photos=[*draft.photos, prepared.sha256], updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
         audit_log.append(cursor, actor=user.username, action="finding_draft.photo_added", entity="finding_draft",
-                         entity_id=draft.id, after={"photo": prepared.sha256})
+                         entity_id=draft.id, after={"photo": prepared.sha256}, rows={"photos": [prepared.sha256]})
     return updated
 
 

@@ -90,7 +90,8 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
         photo_store.attach_photo(cursor, finding.id, sha256, stage="found", added_by=user.username, now=now)
     audit_log.append(cursor, actor=user.username, action="finding.recorded", entity="finding",
                      entity_id=finding.id, after={**draft_record(draft), "number": finding.number,
-                                                  "status": finding.status.value, "repeat_of": finding.repeat_of})
+                                                  "status": finding.status.value, "repeat_of": finding.repeat_of},
+                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in draft.photos]})
     return finding
 
 
@@ -118,7 +119,8 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
             before["answer"], after["answer"], corrected = _correct_answer(cursor, corrected, answer, user, now)
         store.update_inspection(cursor, corrected)
         audit_log.append(cursor, actor=user.username, action="inspection.corrected", entity="inspection",
-                         entity_id=inspection.id, before=before, after={**after, "reason": reason})
+                         entity_id=inspection.id, before=before, after={**after, "reason": reason},
+                         rows={"responses": [(inspection.id, answer.item_id)] if answer is not None else []})
     return corrected
 
 
