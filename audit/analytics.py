@@ -243,7 +243,7 @@ def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT
     """Sites (with the attributes filtered by) and checklists to offer in the filters."""
     actor = require(actor, Permission.VIEW_DASHBOARD, database)
     with database.read() as cursor:
-        sites = store.site_directory(cursor, i18n.short(language))
+        sites = store.site_directory(cursor, i18n.short(language), unit_scope(actor))
         checklists = store.checklist_titles(cursor, i18n.short(language))
     return FilterChoices(sites=sites, checklists=checklists,
                          site_kinds=tuple(sorted(sites["kind"].unique())))

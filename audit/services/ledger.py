@@ -17,7 +17,7 @@ from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
 from audit.model import Finding, Status, User
 from audit.services.permissions import Permission, can, require, unit_scope
-from audit.services.rectification import Step, allowed_steps, check_scope, localized_error
+from audit.services.rectification import Step, allowed_steps, check_scope, in_scope, localized_error
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
@@ -154,9 +154,9 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
-        if finding is None or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}:
+        if (finding is None or not in_scope(actor, finding)
+                or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}):
             raise NotFound("That photo is not part of this finding.", field="photo")
-        check_scope(actor, finding)
         return photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 

@@ -99,13 +99,16 @@ def allowed_steps(actor: User, finding: Finding) -> list[Step]:
     return steps
 
 
-def check_scope(actor: User, finding: Finding) -> None:
-    """A unit account deals with its own unit's findings only."""
+def in_scope(actor: User, finding: Finding) -> bool:
     scope = unit_scope(actor)
-    if scope is not None and finding.responsible_unit != scope:
-        raise localized_error(PermissionDenied, "other_unit",
-                     f"Finding {finding.number} belongs to {finding.responsible_unit}, not to {scope}.",
-                     number=finding.number, unit=finding.responsible_unit)
+    return scope is None or finding.responsible_unit == scope
+
+
+def check_scope(actor: User, finding: Finding) -> None:
+    """A unit account deals with its own unit's findings only; to it another unit's finding does not exist,
+    so it gets the answer a wrong id gets, naming neither the finding's number nor its unit."""
+    if not in_scope(actor, finding):
+        raise localized_error(NotFound, "not_found", f"No finding with id {finding.id}.", field="id")
 
 
 def _check_version(cursor, finding: Finding, version: int) -> None:

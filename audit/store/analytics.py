@@ -273,15 +273,20 @@ def findings_page(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str
         """, params)
 
 
-def site_directory(cursor: duckdb.DuckDBPyConnection, language: str) -> pd.DataFrame:
-    """Every site with the attributes the filters choose by (values in zh, labels in language)."""
+def site_directory(cursor: duckdb.DuckDBPyConnection, language: str, unit: str | None = None) -> pd.DataFrame:
+    """Sites with the attributes the filters choose by (values in zh, labels in language).
+
+    Given a unit, only its own: sites it is the unit of, and sites of findings it is responsible for.
+    """
     lang = _lang(language)
+    scope = """WHERE $unit IS NULL OR unit_zh = $unit
+                  OR id IN (SELECT site_id FROM findings WHERE responsible_unit = $unit)"""
     return _frame(cursor, f"""
         SELECT id AS site_id, name_{lang} AS site, kind, subdistrict_zh AS subdistrict,
                subdistrict_{lang} AS subdistrict_label, community_zh AS community,
                community_{lang} AS community_label
-        FROM sites ORDER BY subdistrict_zh, community_zh, name_{lang}
-        """, {})
+        FROM sites {scope} ORDER BY subdistrict_zh, community_zh, name_{lang}
+        """, {"unit": unit})
 
 
 def checklist_titles(cursor: duckdb.DuckDBPyConnection, language: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from audit.errors import AuditError
 from audit.services import accountability as service
 from audit.services.permissions import Permission, can
 from audit.ui.session import current_user, database, language, now, t
+from audit.ui.text import plain
 
 NOTICE = "accountability.notice"
 PREFILL = "accountability.prefill"
@@ -18,7 +19,7 @@ recorder = can(user, Permission.RECORD_MEASURE)
 
 
 def show_error(error: AuditError) -> None:
-    st.error(error.text(lang), icon=":material/error:")
+    st.error(plain(error.text(lang)), icon=":material/error:")  # it may quote what was typed
 
 
 def kinds() -> dict[str, str]:
@@ -116,7 +117,7 @@ def measure_list() -> None:
     for measure in rows:
         for name in measure.documents:
             mime, data = service.measure_document(database(), user, measure.id, name)
-            st.download_button(f"{measure.decided_on} · {measure.unit} · {name}", data=data, file_name=name,
+            st.download_button(plain(f"{measure.decided_on} · {measure.unit} · {name}"), data=data, file_name=name,
                                mime=mime, key=f"doc-{measure.id}-{name}", on_click="ignore",
                                icon=":material/attach_file:")
 

@@ -10,6 +10,7 @@ from audit.ui.admin_accounts import accounts_tab
 from audit.ui.admin_sites import sites_tab
 from audit.ui.backup_panel import render_backup_panel
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 admin = current_user()
 st.title(t("admin.title"))
@@ -38,7 +39,7 @@ with checklists:
     else:
         st.info(t("admin.checklists.none"))
     for problem in state.problems:
-        st.error(str(problem), icon=":material/error:")
+        st.error(plain(problem), icon=":material/error:")
 
 with log:
     st.caption(t("admin.log.intro"))

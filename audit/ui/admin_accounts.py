@@ -14,6 +14,7 @@ from audit.errors import AuditError
 from audit.model import Role, User
 from audit.services import accounts, sso
 from audit.ui.session import database, error_text, guarded, language, now, t
+from audit.ui.text import plain
 
 _SHOW_PASSWORD = "admin.shown_password"
 _NOTICE = "admin.notice"
@@ -49,13 +50,14 @@ def attempt(action, success, tab: str = "accounts") -> None:
 
 def show_outcome(tab: str = "accounts") -> None:
     kind, text = st.session_state.pop(f"{_NOTICE}.{tab}", (None, None))
+    # Both name accounts and may carry what was typed: shown as text, never as Markdown.
     if kind == "error":
-        st.error(text, icon=":material/error:")
+        st.error(plain(text), icon=":material/error:")
     elif kind == "success":
-        st.success(text, icon=":material/check_circle:")
+        st.success(plain(text), icon=":material/check_circle:")
     shown = st.session_state.pop(_SHOW_PASSWORD, None)
     if shown:
-        st.warning(t("admin.accounts.shown_once", username=shown[0]), icon=":material/key:")
+        st.warning(t("admin.accounts.shown_once", username=plain(shown[0])), icon=":material/key:")
         st.code(shown[1], language=None)
 
 

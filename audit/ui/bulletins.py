@@ -11,6 +11,7 @@ from audit.model import BulletinKind, BulletinStatus
 from audit.services import bulletins as service
 from audit.services.permissions import Permission, can
 from audit.ui.session import current_user, database, language, now, t
+from audit.ui.text import plain
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DRAFT = "bulletin.draft"
@@ -21,7 +22,7 @@ lang = language()
 
 
 def show_error(error: AuditError) -> None:
-    st.error(error.text(lang), icon=":material/error:")
+    st.error(plain(error.text(lang)), icon=":material/error:")  # it may quote what was typed
 
 
 def period_for(kind: BulletinKind, today: date) -> tuple[date, date]:

@@ -16,6 +16,7 @@ from audit.errors import AuditError
 from audit.model import User
 from audit.services.permissions import unit_scope
 from audit.ui.session import current_user, database, guarded, language, t
+from audit.ui.text import plain
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
@@ -220,4 +221,4 @@ def show() -> None:
 try:
     show()
 except AuditError as error:
-    st.error(error.message)
+    st.error(plain(error.message))

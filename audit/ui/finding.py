@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import streamlit as st
@@ -14,6 +13,7 @@ from audit.services.ledger import FindingDetail, finding_detail
 from audit.services.rectification import Step, explain
 from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, guarded, language, t
+from audit.ui.text import plain
 
 LEDGER_PAGE = "audit/ui/ledger.py"
 BADGE = {"open": "orange", "awaiting_verification": "blue", "closed": "green", "reopened": "red"}
@@ -22,13 +22,8 @@ state = st.session_state
 user = current_user()
 
 
-def plain(text) -> str:
-    """User text shown as written: markdown characters lose their meaning."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<])", r"\\\1", str(text)) if text not in (None, "") else "—"
-
-
 def field(column, label: str, value) -> None:
-    column.markdown(f"**{plain(label)}**  \n{plain(value)}")
+    column.markdown(f"**{plain(label)}**  \n{plain(value, '—')}")
 
 
 def when(moment) -> str:
@@ -37,7 +32,7 @@ def when(moment) -> str:
 
 def header(detail: FindingDetail) -> None:
     finding = detail.finding
-    st.title(t("ledger.finding.title", number=finding.number))
+    st.title(t("ledger.finding.title", number=plain(finding.number)))
     with st.container(horizontal=True, vertical_alignment="center"):
         st.badge(t(f"ledger.status.{finding.status.value}"), color=BADGE[finding.status.value])
         colour = overdue_colour(finding.deadline, finding.status, date.today())
@@ -134,9 +129,9 @@ def step_form(step: Step, detail: FindingDetail, seen: int) -> None:
             try:
                 take(step, finding.id, seen, values)
             except Conflict as error:
-                state[f"conflict_{finding.id}"] = explain(error, language())
+                state[f"conflict_{finding.id}"] = plain(explain(error, language()))
             except AuditError as error:
-                st.error(explain(error, language()))
+                st.error(plain(explain(error, language())))
                 return
             st.rerun()
 
@@ -169,9 +164,9 @@ def change_text(name: str, before, after) -> str:
     def shown(value):
         if value in (None, ""):
             return "—"
-        return t(words[name] + str(value)) if name in words else str(value)
+        return t(words[name] + str(value)) if name in words else plain(value)
 
-    label = t(f"ledger.column.{name}") if not t(f"ledger.column.{name}").startswith("ledger.") else name
+    label = t(f"ledger.column.{name}") if not t(f"ledger.column.{name}").startswith("ledger.") else plain(name)
     return t("ledger.finding.history.change", field=label, before=shown(before), after=shown(after))
 
 
@@ -203,7 +198,7 @@ try:
     detail = finding_detail(database(), user, finding_id, language())
 except AuditError as error:
     st.title(t("ledger.finding.nav"))
-    st.error(explain(error, language()))
+    st.error(plain(explain(error, language())))
     st.page_link(LEDGER_PAGE, label=t("ledger.finding.back"), icon=":material/arrow_back:")
     st.stop()
 seen = state.setdefault(f"seen_version_{finding_id}", detail.finding.version)

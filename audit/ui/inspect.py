@@ -12,6 +12,7 @@ from audit.ui.inspect_review import submitted
 from audit.ui.inspect_start import start_form
 from audit.ui.inspect_walk import header, walk
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 user = current_user()
 if user is None:
@@ -26,7 +27,7 @@ if not inspection_id:
 try:
     sheet = inspection_sheet(database(), user, inspection_id)
 except AuditError as error:
-    st.error(message(error, language()), icon=":material/error:")
+    st.error(plain(message(error, language())), icon=":material/error:")
     if st.button(t("inspect.start.new"), icon=":material/add:"):
         st.query_params.clear()
         st.rerun()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -12,15 +11,10 @@ from audit.errors import AuditError
 from audit.model import Severity
 from audit.services.inspections import message
 from audit.ui.session import language, t
+from audit.ui.text import plain
 
 ERRORS = "inspect.errors"
 SAVED = "inspect.saved"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
-
-
-def plain(text: str) -> str:
-    """User text for st.markdown: every markdown and HTML character shown as typed, lines kept."""
-    return _MARKDOWN.sub(r"\\\1", text or "").replace("\n", "  \n")
 
 
 def attempt(key: str, action: Callable[[], object]) -> bool:
@@ -39,7 +33,7 @@ def attempt(key: str, action: Callable[[], object]) -> bool:
 def show_error(key: str) -> None:
     text = st.session_state.get(ERRORS, {}).get(key)
     if text:
-        st.error(text, icon=":material/error:")
+        st.error(plain(text), icon=":material/error:")
 
 
 def labels(prefix: str, options) -> Callable[[object], str]:

@@ -72,7 +72,7 @@ def _earlier(sheet: Sheet, draft: FindingDraft) -> None:
     lines = [t("inspect.repeat.title", count=len(earlier))]
     for found in earlier:
         status = t(f"inspect.status.{found.status}")
-        lines.append(f"- [{found.number}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
+        lines.append(f"- [{plain(found.number)}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
                      f"{plain(found.description[:80])}")
     st.warning("\n".join(lines), icon=":material/repeat:")
 

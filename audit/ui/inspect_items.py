@@ -56,7 +56,7 @@ def _on_text(inspection_id: str, item_id: str, key: str) -> None:
 
 def item_heading(item: Item) -> None:
     lang = i18n.short(language())
-    st.markdown(f"**{item.id}** {plain(item.text.get(lang))}")
+    st.markdown(f"**{plain(item.id)}** {plain(item.text.get(lang))}")
     notes = [t(f"inspect.severity.{item.severity.value}")]
     if item.photo_required:
         notes.append(t("inspect.item.photo_required"))

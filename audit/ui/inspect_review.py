@@ -46,7 +46,7 @@ def review(sheet: Sheet) -> None:
         st.info(t("inspect.review.no_findings"))
     problems = submit_problems(sheet)
     for problem in problems:
-        st.warning(message(problem, language()), icon=":material/pending_actions:")
+        st.warning(plain(message(problem, language())), icon=":material/pending_actions:")
     confirm = st.checkbox(t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm",
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
@@ -75,7 +75,7 @@ def submitted(sheet: Sheet) -> None:
     """A submitted inspection: read-only, with its numbered findings; changes only as corrections."""
     numbers = st.session_state.pop(JUST_SUBMITTED, None)
     if numbers is not None:
-        st.success(t("inspect.submitted.now", count=len(numbers), numbers="、".join(numbers) or "—"),
+        st.success(t("inspect.submitted.now", count=len(numbers), numbers=plain("、".join(numbers), "—")),
                    icon=":material/task_alt:")
     inspection = sheet.inspection
     st.caption(t("inspect.submitted.at", time=f"{inspection.submitted_at:%Y-%m-%d %H:%M}",
@@ -86,7 +86,7 @@ def submitted(sheet: Sheet) -> None:
     photos = evidence(database(), current_user(), sheet.findings)
     for finding in sheet.findings:
         with st.container(border=True):
-            st.markdown(f"**[{finding.number}](/finding?id={finding.id})** · "
+            st.markdown(f"**[{plain(finding.number)}](/finding?id={finding.id})** · "
                         f"{plain(_item_text(sheet, finding.item_id))}")
             st.markdown(plain(finding.description))
             finding_caption(finding.severity, finding.responsible_unit, finding.deadline,
@@ -96,7 +96,7 @@ def submitted(sheet: Sheet) -> None:
                           for sha256 in photos[finding.id]], width=160)
     with st.expander(t("inspect.submitted.answers")):
         for item in sheet.checklist.items:
-            st.markdown(f"{_answer_text(sheet, item.id)} · **{item.id}** "
+            st.markdown(f"{_answer_text(sheet, item.id)} · **{plain(item.id)}** "
                         f"{plain(item.text.get(i18n.short(language())))}")
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)

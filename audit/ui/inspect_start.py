@@ -69,7 +69,7 @@ def start_form() -> None:
         st.info(t("inspect.start.no_checklists"))
         return
     checklist_id = st.pills(t("inspect.field.checklist"), list(checklists), key=f"inspect.start.checklist.{site.id}",
-                            format_func=lambda c: checklists[c].title.get(lang))
+                            format_func=lambda c: plain(checklists[c].title.get(lang)))
     user = current_user()
     names = known_inspectors(database(), user)
     team = st.multiselect(t("inspect.field.inspectors"), names, default=[user.display_name],
@@ -87,7 +87,7 @@ def _start(site_id: str, checklist_id: str | None, team: list[str], when: dateti
         inspection = start_inspection(database(), current_user(), site_id=site_id, checklist_id=checklist_id,
                                       inspectors=team, started_at=when)
     except AuditError as error:
-        st.error(message(error, language()), icon=":material/error:")
+        st.error(plain(message(error, language())), icon=":material/error:")
         return
     st.query_params["inspection"] = inspection.id
     st.rerun()

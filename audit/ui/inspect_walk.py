@@ -78,7 +78,7 @@ def _step_label(sheet: Sheet, sections: dict[str, Section], step: str) -> str:
     section = sections[step]
     answered = sum(1 for item in section.items if item not in sheet.unanswered)
     mark = "✓ " if answered == len(section.items) else ""
-    return f"{mark}{section.title.get(i18n.short(language()))} {answered}/{len(section.items)}"
+    return f"{mark}{plain(section.title.get(i18n.short(language())))} {answered}/{len(section.items)}"
 
 
 def _section(sheet: Sheet, section: Section) -> None:

@@ -15,6 +15,7 @@ from audit.services.permissions import Permission, can, unit_scope
 from audit.services.rectification import explain
 from audit.store.ledger import SORTS, LedgerFilter
 from audit.ui.session import current_user, database, guarded, language, t
+from audit.ui.text import plain
 
 FINDING_PAGE = "audit/ui/finding.py"
 ROW_HEIGHT = 44  # a finger's width: rows are tapped to open them
@@ -75,7 +76,7 @@ def filters() -> LedgerFilter:
             unit = choice(left, "unit", options["unit"])
         else:
             unit = scope
-            left.caption(t("ledger.filter.own_unit", unit=scope))
+            left.caption(t("ledger.filter.own_unit", unit=plain(scope)))
         dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=guarded(back_to_first_page))
         search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=guarded(back_to_first_page))
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=guarded(back_to_first_page))
@@ -165,7 +166,7 @@ def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
                           progress=progress)
         except AuditError as error:
             bar.empty()
-            st.error(explain(error, language()))
+            st.error(plain(explain(error, language())))
             return
         bar.empty()
         stem = t("ledger.notice.file") if fmt == "pdf" else t("ledger.file")
@@ -184,7 +185,7 @@ try:
     page = ledger_page(database(), user, flt, page=state.get("ledger_page", 1), page_size=size, sort=sort,
                        descending=descending, language=language())
 except AuditError as error:
-    st.error(explain(error, language()))
+    st.error(plain(explain(error, language())))
     st.stop()
 state["ledger_page"] = page.page
 if page.total == 0:

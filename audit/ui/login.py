@@ -7,6 +7,7 @@ from audit.services.accounts import authenticate, is_demo
 from audit.ui.session import (
     SSO_REFUSED_KEY, client_address, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
 )
+from audit.ui.text import plain
 
 with st.container(key="login"):
     st.title(t("accounts.login.title"))
@@ -25,7 +26,7 @@ with st.container(key="login"):
         try:
             user = authenticate(database(), username, password, now=now(), address=client_address())
         except AuditError as error:
-            st.error(error_text(error), icon=":material/error:")
+            st.error(plain(error_text(error)), icon=":material/error:")
         else:
             sign_in(user)
             st.rerun()
@@ -33,7 +34,7 @@ with st.container(key="login"):
     if sso_configured():
         refused = st.session_state.get(SSO_REFUSED_KEY)
         if refused:
-            st.error(refused, icon=":material/block:")
+            st.error(plain(refused), icon=":material/block:")
             if st.button(t("accounts.sso.leave"), width="stretch"):
                 st.session_state.pop(SSO_REFUSED_KEY)
                 st.logout()

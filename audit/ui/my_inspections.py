@@ -5,7 +5,7 @@ import streamlit as st
 from audit import i18n
 from audit.services.inspections import my_inspections
 from audit.services.inspections import InspectionLine
-from audit.ui.inspect_common import plain
+from audit.ui.text import plain
 from audit.ui.session import current_user, database, language, t
 
 INSPECT_PAGE = "audit/ui/inspect.py"
@@ -49,7 +49,7 @@ for line in mine.submitted:
         st.caption(t("inspect.my.submitted_line", started=f"{line.started_at:%Y-%m-%d %H:%M}", score=score,
                      count=len(findings)))
         for finding in findings:
-            st.markdown(f"- [{finding.number}](/finding?id={finding.id}) · "
+            st.markdown(f"- [{plain(finding.number)}](/finding?id={finding.id}) · "
                         f"{t(f'inspect.status.{finding.status.value}')} · {plain(finding.description[:80])}")
         if st.button(t("inspect.my.open"), key=f"open-{line.id}", icon=":material/visibility:"):
             st.switch_page(INSPECT_PAGE, query_params={"inspection": line.id})

@@ -12,6 +12,7 @@ from audit.errors import AuditError
 from audit.model import WEEKDAYS, SiteKind
 from audit.services import plans as service
 from audit.ui.session import current_user, database, language, now, t
+from audit.ui.text import plain
 
 NOTICE = "plans.notice"
 state = st.session_state
@@ -21,7 +22,7 @@ today = now().date()
 
 
 def show_error(error: AuditError) -> None:
-    st.error(error.text(lang), icon=":material/error:")
+    st.error(plain(error.text(lang)), icon=":material/error:")
 
 
 def coverage_section() -> None:
@@ -87,7 +88,7 @@ def plan_list() -> None:
             st.text(t("plan.list.line", every=plan.recurrence.text, start=str(plan.start), end=str(plan.end),
                       who=who, sites=sites, checklists=", ".join(plan.checklist_ids)))
             for warning in service.plan_warnings(database(), user, plan, lang):
-                st.warning(warning, icon=":material/warning:")
+                st.warning(plain(warning), icon=":material/warning:")  # it names plans and sites
             action = t("plan.list.stop") if plan.active else t("plan.list.resume")
             if st.button(action, key=f"toggle-{plan.id}", width="stretch"):
                 try:

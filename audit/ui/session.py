@@ -15,6 +15,7 @@ from audit.model import User
 from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import Database, database_path, open_database
+from audit.ui.text import plain
 
 LANGUAGE_KEY = "language"
 USER_KEY = "user"
@@ -211,8 +212,8 @@ def top_bar(user: User | None) -> None:
     with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center",
                       key="top_bar"):
         if user is not None:
-            unit = f" · {user.unit}" if user.unit else ""
-            st.caption(t("accounts.signed_in_as", name=user.display_name,
+            unit = f" · {plain(user.unit)}" if user.unit else ""
+            st.caption(t("accounts.signed_in_as", name=plain(user.display_name),
                          role=t(f"accounts.role.{user.role.value}")) + unit)
         language_switch()
         if user is not None and st.button(t("accounts.sign_out"), icon=":material/logout:", key="sign_out"):

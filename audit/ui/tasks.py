@@ -9,6 +9,7 @@ from audit.model import Role, Task
 from audit.services import plans
 from audit.services.permissions import Permission, can
 from audit.ui.session import current_user, database, language, now, t
+from audit.ui.text import plain
 
 INSPECT_PAGE = "audit/ui/inspect.py"
 
@@ -38,6 +39,6 @@ def todays_tasks() -> None:
                 try:
                     inspection = plans.start_task(database(), user, task, now=now())
                 except AuditError as error:
-                    st.error(error.text(language()), icon=":material/error:")
+                    st.error(plain(error.text(language())), icon=":material/error:")
                 else:
                     st.switch_page(INSPECT_PAGE, query_params={"inspection": inspection.id})

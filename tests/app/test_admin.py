@@ -10,6 +10,7 @@ import pytest
 from audit.services import accounts
 from audit.store import open_database
 from tests.conftest import ROOT
+from tests.markdown import shown
 
 PASSWORD = "correct horse battery"
 
@@ -136,7 +137,7 @@ def test_checklists_loaded_and_failed_with_reasons(admin_app, tmp_path, monkeypa
     assert [row["Id"] for row in checklists] == ["ppe_use"]
     assert checklists[0]["File"] == "ppe_use.yaml"
     assert any(c.value.startswith("1 checklists loaded, 1 problems.") for c in app.caption)
-    assert [e.value for e in app.error if "broken.yaml:3: not valid YAML" in e.value]
+    assert [e.value for e in app.error if "broken.yaml:3: not valid YAML" in shown(e.value)]
 
 
 def test_the_audit_log_check_counts_entries_and_names_a_changed_one(admin_app):

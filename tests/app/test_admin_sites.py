@@ -9,6 +9,7 @@ from audit.model import Role, User
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.store import audit_log
 from tests.conftest import store_accounts
+from tests.markdown import shown
 
 ADMIN = User(id="a", username="boss", display_name="管理员", role=Role.ADMIN)
 SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en": "Guangming isolation point",
@@ -102,7 +103,7 @@ def test_a_site_form_with_a_gap_says_which_field(make_app, signed_in):
     app = admin_app(make_app, signed_in, "en")
     app.text_input(key="site.__new__.code").input("X1")
     button(app, "Save site").click().run()
-    assert [e.value for e in app.error] == ["name_zh: must not be empty"]
+    assert [shown(e.value) for e in app.error] == ["name_zh: must not be empty"]
 
 
 def test_searching_sites(make_app, signed_in):

@@ -14,6 +14,7 @@ from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import audit_log, open_database
 from audit.store.findings import findings_of_inspection
 from tests.app.conftest import SignIn
+from tests.markdown import shown
 from tests.test_inspections import add_site, make_site
 from tests.test_ledger_store import add_user
 
@@ -97,7 +98,7 @@ def test_only_checklists_for_the_kind_of_site_are_offered(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["park"].id).run()
     checklists = app.button_group(key=f"inspect.start.checklist.{sites['park'].id}").options
-    assert sorted(checklists) == ["Business resumption", "Food safety",
+    assert sorted(shown(option) for option in checklists) == ["Business resumption", "Food safety",
                                   "Isolation-point management and health monitoring"]
 
 
@@ -129,7 +130,7 @@ def test_no_checklist_chosen_says_so(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["guosheng"].id).run()
     app.button(key="inspect.start.go").click().run()
-    assert app.error[0].value == "Checklist: choose one."
+    assert shown(app.error[0].value) == "Checklist: choose one."
 
 
 # --- walking and resuming ------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def test_a_measurement_beyond_its_limit_fails_and_opens_the_finding_form(make_ap
     inspection_id = started(app_db, sites["guosheng"], "isolation_point")
     app = signed_in(make_app, "en", inspection=inspection_id)
     app.button_group(key=f"inspect:{inspection_id}:step").set_value("monitoring").run()
-    assert any(m.value.startswith("Limit **") and "2 次/天" in m.value for m in app.markdown)
+    assert any(m.value.startswith("Limit **") and "2 次/天" in shown(m.value) for m in app.markdown)
     app.number_input(key=f"inspect:{inspection_id}:IP-06:value").set_value(1).run()
     assert any("Beyond the limit, failed" in m.value for m in app.markdown)
     assert any(a.key.endswith(":description") for a in app.text_area)
@@ -276,7 +277,7 @@ def test_a_repeat_shows_the_earlier_finding(make_app, sites, app_db):
         insert_finding(cursor, earlier)
     database.close()
     _, app = failed_item(make_app, app_db, sites["guosheng"])
-    warning = app.warning[0].value
+    warning = shown(app.warning[0].value)
     assert "重复问题" in warning and "[2026-0042](/finding?id=" in warning
 
 
@@ -316,7 +317,7 @@ def test_review_shows_the_score_and_blocks_until_everything_is_answered(make_app
     metrics = {m.label: m.value for m in app.metric}
     assert metrics == {"Score (passed / applicable)": "0%", "Answered": "1 / 9", "Failed items": "1",
                        "Findings": "1"}
-    assert [w.value.split(":")[0] for w in app.warning] == ["8 items not answered yet", "The finding for QT-02 is not saved yet"]
+    assert [shown(w.value).split(":")[0] for w in app.warning] == ["8 items not answered yet", "The finding for QT-02 is not saved yet"]
     assert app.button(key=f"inspect:{inspection_id}:submit").disabled
 
 
@@ -325,7 +326,7 @@ def test_submitting_numbers_the_findings_and_shows_them(make_app, sites, app_db)
     app = signed_in(make_app, inspection=inspection_id)
     assert app.subheader[0].value == "核对并提交"
     assert {m.label: m.value for m in app.metric}["得分（合格 / 适用项）"] == "89%"
-    assert "\\<script\\>alert\\(1\\)\\</script\\> 同乘一车" in [m.value for m in app.markdown]
+    assert "<script>alert(1)</script> 同乘一车" in [shown(m.value) for m in app.markdown]
     app.checkbox(key=f"inspect:{inspection_id}:confirm").check().run()
     app.button(key=f"inspect:{inspection_id}:submit").click().run()
     assert app.success[0].value.startswith("检查已提交，登记问题 1 个：")
@@ -333,7 +334,7 @@ def test_submitting_numbers_the_findings_and_shows_them(make_app, sites, app_db)
     with database.read() as cursor:
         findings = findings_of_inspection(cursor, inspection_id)
     assert [(f.item_id, f.status.value) for f in findings] == [("QT-04", "open")]
-    assert findings[0].number in app.success[0].value
+    assert findings[0].number in shown(app.success[0].value)
     next(b for b in app.button if b.label == "开始新检查").click().run()
     assert app.title[0].value == "开始检查" and "inspection" not in app.query_params
 
@@ -348,7 +349,7 @@ def test_a_correction_is_saved_with_its_reason(make_app, sites, app_db):
     app.selectbox(key=f"{prefix}:item").set_value("QT-05").run()
     app.segmented_control(key=f"{prefix}:result:QT-05").set_value("na").run()
     app.button(key=f"{prefix}:save").click().run()
-    assert app.error[0].value == "Reason for the correction is empty: fill it in."
+    assert shown(app.error[0].value) == "Reason for the correction is empty: fill it in."
     app.text_area(key=f"{prefix}:reason").input("Driver was not part of this transfer").run()
     app.button(key=f"{prefix}:save").click().run()
     assert texts(app.success)[-1] == "Correction saved and written to the audit log."

@@ -10,6 +10,7 @@ from audit.model import Role, Status, User, new_id
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.app.conftest import SignIn
+from tests.markdown import shown
 from tests.test_ledger_store import GUANGMING, INSPECTOR, SUPERVISOR, TODAY, seed_ledger
 from tests.test_store import make_finding
 
@@ -98,7 +99,7 @@ def test_tapping_a_row_opens_the_finding(make_app, seeded):
     app.session_state["ledger_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     assert not app.exception
-    assert app.title[0].value == "问题 2026-0001"
+    assert shown(app.title[0].value) == "问题 2026-0001"
 
 
 def test_supervisor_exports_what_is_shown(make_app, seeded):

@@ -11,6 +11,7 @@ from audit.model import Role, User
 from audit.services import accounts
 from audit.store import open_database
 from audit.ui.session import database as shared_database
+from tests.markdown import shown
 
 PASSWORD = "correct horse battery"
 
@@ -182,7 +183,7 @@ def test_single_sign_on_maps_the_claim_to_a_role(make_app, app_db):
 def test_single_sign_on_refuses_a_stranger_plainly(make_app, app_db):
     app = sso_app(make_app, {**IDP, "email": "stranger@example.cn", "email_verified": True, "groups": ["leaders"]})
     assert on_login_page(app)
-    assert app.error[0].value == "本系统中没有与您的统一身份认证账号（stranger@example.cn）关联的账号，请联系管理员关联或开设。"
+    assert shown(app.error[0].value) == "本系统中没有与您的统一身份认证账号（stranger@example.cn）关联的账号，请联系管理员关联或开设。"
     assert [b.label for b in app.button] == ["登录", "换一个统一身份认证账号"]
 
 

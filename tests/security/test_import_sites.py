@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from audit.model import Role, User
+from audit.services.administration import save_site
 from audit.services.ledger_import import import_ledger
 from audit.store import audit_log
 from audit.store.sites import import_sites, list_sites
@@ -30,8 +32,7 @@ def test_a_second_import_leaves_an_admins_correction_of_a_site_alone(db, tmp_pat
     [(code, *_)] = registry(db)
     corrected = {"code": code, "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point", "kind": "hospital",
                  **PLACE, "unit_zh": "永兴街道办", "unit_en": "Yongxing office"}
-    with db.write() as cursor:
-        import_sites(cursor, [corrected], actor="admin")
+    save_site(db, User(id="admin-1", username="admin", display_name="管理员", role=Role.ADMIN), corrected)
     before = registry(db)
 
     report = import_ledger(db, write_sheet(tmp_path / "second.xlsx", [HEAD, row("2026-0002", "国胜隔离点")]),

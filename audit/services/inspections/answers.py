@@ -8,6 +8,7 @@ import math
 
 from audit import i18n
 from audit.model import Item, ResponseType, Result, User, new_id
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import LIMITS, FieldProblem
 from audit.services.inspections.sheet import (
     checklist_version, earlier_of, inspection_of, item_of, response_record, site_of, still_draft,
@@ -61,8 +62,8 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
     user = require(user, Permission.RUN_INSPECTION, database)
     now = now or datetime.now()
-    with database.write() as cursor:
-        inspection = still_draft(inspection_of(cursor, inspection_id))
+    with refusals_logged(database, user, "answer", item=item_id), database.write() as cursor:
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id)))
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, item_id)
         answer = resolve(item, Answer(item_id, result, value, text))

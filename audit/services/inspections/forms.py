@@ -8,6 +8,7 @@ from datetime import date, datetime
 from audit.errors import IllegalTransition, NotFound
 from audit.model import Finding, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
 from audit.services.inspections.sheet import (
     checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
@@ -19,11 +20,11 @@ from audit.store import photos as photo_store
 from audit.store.inspections import FindingDraft, Inspection
 
 
-def _editable_draft(cursor, draft_id: str) -> tuple[FindingDraft, Inspection]:
+def _editable_draft(cursor, user: User, draft_id: str) -> tuple[FindingDraft, Inspection]:
     draft = store.get_draft(cursor, draft_id)
     if draft is None:
         raise NotFound("This finding form is no longer there; it was submitted or removed.", field="finding")
-    inspection = still_draft(inspection_of(cursor, draft.inspection_id))
+    inspection = still_draft(check_draft_access(user, inspection_of(cursor, draft.inspection_id)))
     return draft, inspection
 
 
@@ -43,8 +44,8 @@ def save_finding_draft(database: Database, user: User, draft_id: str, *, now: da
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
     now = now or datetime.now()
-    with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "finding_form"), database.write() as cursor:
+        draft, _ = _editable_draft(cursor, user, draft_id)
         values = {name: _form_value(name, value) for name, value in changes.items()}
         if changes and all(getattr(draft, name) == value for name, value in values.items()):
             return draft  # a replayed callback with the value already saved keeps a saved finding saved
@@ -81,8 +82,8 @@ def record_finding(database: Database, user: User, draft_id: str, *, now: dateti
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
     user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
-    with database.write() as cursor:
-        draft, inspection = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "finding_form"), database.write() as cursor:
+        draft, inspection = _editable_draft(cursor, user, draft_id)
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, draft.item_id) if draft.item_id else None
         check_finding(draft, inspection, item)
@@ -104,8 +105,8 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
     """A finding about something the checklist does not cover."""
     user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
-    with database.write() as cursor:
-        inspection = still_draft(inspection_of(cursor, inspection_id))
+    with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id)))
         site = site_of(cursor, inspection.site_id)
         draft = FindingDraft(id=new_id(), inspection_id=inspection.id, item_id=None, severity=Severity.MAJOR,
                              created_at=now, updated_at=now, updated_by=user.username,
@@ -118,8 +119,8 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
     user = require(user, Permission.RECORD_FINDING, database)
-    with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if draft.item_id is not None:
             raise IllegalTransition("A failed item keeps its finding; mark the item passed instead.")
         store.delete_draft(cursor, draft.id)
@@ -133,8 +134,8 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
     user = require(user, Permission.RECORD_FINDING, database)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
-    with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "photo"), database.write() as cursor:
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if prepared.sha256 in draft.photos:
             return draft
         if len(draft.photos) >= MAX_PHOTOS:
@@ -151,8 +152,8 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
                          *, now: datetime | None = None) -> FindingDraft:
     user = require(user, Permission.RECORD_FINDING, database)
     now = now or datetime.now()
-    with database.write() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "photo"), database.write() as cursor:
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             return draft
         updated = replace(draft, photos=[p for p in draft.photos if p != sha256], recorded=False,
@@ -172,8 +173,8 @@ def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
     user = require(user, Permission.RUN_INSPECTION, database)
-    with database.read() as cursor:
-        draft, _ = _editable_draft(cursor, draft_id)
+    with refusals_logged(database, user, "photo"), database.read() as cursor:
+        draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             raise NotFound("That photo is not part of this finding form.", field="photo")
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)

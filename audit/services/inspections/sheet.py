@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from audit.errors import IllegalTransition, NotFound
 from audit.model import Checklist, Finding, Item, ResponseType, Result, Site, User
+from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import REPEAT_WINDOW
 from audit.services.permissions import Permission, require
 from audit.store import Database
@@ -116,8 +117,8 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
     user = require(user, Permission.RUN_INSPECTION, database)
-    with database.read() as cursor:
-        return read_sheet(cursor, inspection_of(cursor, inspection_id))
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)))
 
 
 def still_draft(inspection: Inspection) -> Inspection:
@@ -144,8 +145,8 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
     user = require(user, Permission.RUN_INSPECTION, database)
-    with database.read() as cursor:
-        return earlier_of(cursor, inspection_of(cursor, inspection_id), item_id)
+    with refusals_logged(database, user, "open"), database.read() as cursor:
+        return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)), item_id)
 
 
 def inspection_record(inspection: Inspection) -> dict:

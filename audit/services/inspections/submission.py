@@ -7,6 +7,7 @@ from datetime import datetime
 
 from audit.errors import IllegalTransition
 from audit.model import Finding, Status, User, new_id
+from audit.services.inspections.access import check_correction_access, check_draft_access, refusals_logged
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
 from audit.services.inspections.problems import FieldProblem, check_text
@@ -56,8 +57,8 @@ def submit_inspection(database: Database, user: User, inspection_id: str, *,
     user = require(user, Permission.RECORD_FINDING, database)
     user = require(user, Permission.RUN_INSPECTION, database)
     now = now or datetime.now()
-    with database.write() as cursor:
-        sheet = read_sheet(cursor, still_draft(inspection_of(cursor, inspection_id)))
+    with refusals_logged(database, user, "submit"), database.write() as cursor:
+        sheet = read_sheet(cursor, still_draft(check_draft_access(user, inspection_of(cursor, inspection_id))))
         problems = submit_problems(sheet)
         if problems:
             raise problems[0]
@@ -105,8 +106,8 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
     check_text("reason", reason, required=True)
     if answer is None and inspectors is None and started_at is None:
         raise FieldProblem("correction", "nothing_to_correct")
-    with database.write() as cursor:
-        inspection = inspection_of(cursor, inspection_id)
+    with refusals_logged(database, user, "correct", reason=reason), database.write() as cursor:
+        inspection = check_correction_access(user, inspection_of(cursor, inspection_id))
         if inspection.is_draft:
             raise IllegalTransition("This inspection is still a draft: change the answer directly.")
         corrected = replace(inspection, version=inspection.version + 1, updated_at=now, updated_by=user.username)
