@@ -40,9 +40,12 @@ def store_accounts(database, *users) -> None:
     """Keep these users as accounts under their own ids: the services read the acting account on every call."""
     from datetime import datetime
 
+    from audit.store import audit_log
     from audit.store import users as user_store
 
     with database.write() as cursor:
         for user in users:
             if user_store.get_account(cursor, user.id) is None:
                 user_store.insert_user(cursor, user, None, now=datetime(2026, 1, 1), by="test")
+                audit_log.append(cursor, actor="test", action="user.created", entity="user", entity_id=user.id,
+                                 after={"username": user.username})
