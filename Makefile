@@ -1,12 +1,13 @@
 # The two commands: `make run` and `make test`. Everything else is set up on the way.
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# The database: AUDIT_DB, else the default of audit/settings.py.
 DB     ?= $(or $(AUDIT_DB),data/audit.duckdb)
 PORT   ?= 8501
 HOST   ?= 0.0.0.0
 DEMO_FINDINGS ?= 20000
 
-.PHONY: run test demo bench clean-demo debian-deps
+.PHONY: run test lint demo bench clean-demo debian-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -31,8 +32,13 @@ run: $(VENV)/.installed $(DB)
 debian-deps:
 	.ci/debian-deps
 
-test: debian-deps $(VENV)/.installed-dev
+test: debian-deps lint
 	$(PY) -m pytest
+
+# Lint rules and the import-linter contracts (layers, store behind services, streamlit only in the UI).
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: $(VENV)/.installed-dev
 	for b in bench/*.py; do $(PY) $$b || exit 1; done

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from audit.services.permissions import Permission, can
-from audit.ui.session import keep_session, sso_sign_in, t, top_bar
+from audit.ui.session import check_settings, keep_session, sso_sign_in, t, top_bar
 
 UI = Path(__file__).parent / "audit" / "ui"
 
@@ -27,6 +27,7 @@ HIDDEN = {"finding"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
+check_settings()
 
 # The gate: until someone is signed in, the login page is the only page there is.
 user = keep_session() or sso_sign_in()

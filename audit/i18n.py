@@ -6,7 +6,7 @@ Chinese is the first language: an unknown browser locale falls back to it.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ def language_for(locale: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> dict[str, str]:
     entries: dict[str, str] = {}
     for path in sorted((LOCALES_DIR / language).glob("*.yaml")):

@@ -2,7 +2,9 @@
 
 Plain dataclasses and enums with the rules that need no I/O: how a measured value
 fails an item, which deadline a severity gives, how overdue a finding is, and which
-steps of a finding's life are legal. The store and the services build on these.
+steps of a finding's life are legal; the inspection drafts, the one filter the ledger, the
+exports and the dashboard share, and what the dashboard returns. The store and the services
+build on these.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from audit.i18n import short
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def new_id() -> str:
@@ -83,17 +91,16 @@ LONG_OVERDUE_DAYS = 7
 REPEAT_WINDOW_DAYS = 90
 
 
+OVERDUE_BANDS = ((Overdue.RED, LONG_OVERDUE_DAYS + 1), (Overdue.YELLOW, 1), (Overdue.BLUE, -DUE_SOON_DAYS))
+"""The overdue rule, stated once: (colour, days past the deadline at least), worst first. Both
+`overdue_colour` and the store's SQL (`audit.store.filters.overdue_sql`) are built from it."""
+
+
 def overdue_colour(deadline: date | None, status: Status, today: date) -> Overdue:
     if deadline is None or status is Status.CLOSED:
         return Overdue.NONE
     late = (today - deadline).days
-    if late > LONG_OVERDUE_DAYS:
-        return Overdue.RED
-    if late > 0:
-        return Overdue.YELLOW
-    if -late <= DUE_SOON_DAYS:
-        return Overdue.BLUE
-    return Overdue.NONE
+    return next((colour for colour, least in OVERDUE_BANDS if late >= least), Overdue.NONE)
 
 
 def default_deadline(found: date, severity: Severity) -> date:
@@ -136,7 +143,7 @@ class Text:
     en: str
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        return getattr(self, short(lang))
 
 
 @dataclass(frozen=True)
@@ -243,6 +250,244 @@ class User:
     role: Role
     unit: str | None = None
     active: bool = True
+
+
+# --- inspections -------------------------------------------------------------------------
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    id: str
+    site_id: str
+    checklist_id: str
+    checklist_version: int
+    checklist_hash: str
+    inspectors: list[str]
+    started_at: datetime
+    status: str
+    created_by: str
+    submitted_at: datetime | None = None
+    score: float | None = None
+    version: int = 1
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT
+
+
+@dataclass(frozen=True)
+class Response:
+    inspection_id: str
+    item_id: str
+    result: Result | None
+    value: float | None
+    text: str | None
+    answered_at: datetime
+    answered_by: str
+
+
+@dataclass(frozen=True)
+class FindingDraft:
+    """The finding form of one failed item (item_id set) or an ad-hoc finding (item_id None)."""
+
+    id: str
+    inspection_id: str
+    item_id: str | None
+    severity: Severity
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    description: str = ""
+    immediate_measure: str = ""
+    responsible_unit: str = ""
+    responsible_person: str = ""
+    requirement: str = ""
+    deadline: date | None = None
+    photos: list[str] = field(default_factory=list)
+    earlier: list[str] = field(default_factory=list)
+    recorded: bool = False
+
+
+@dataclass(frozen=True)
+class EarlierFinding:
+    """A finding shown beside a new failure of the same item at the same site."""
+
+    id: str
+    number: str
+    found_at: datetime
+    description: str
+    status: str
+
+
+@dataclass(frozen=True)
+class InspectionLine:
+    """One row of the "my inspections" list."""
+
+    id: str
+    site_id: str
+    site_zh: str
+    site_en: str
+    checklist_id: str
+    title_zh: str
+    title_en: str
+    started_at: datetime
+    status: str
+    score: float | None
+    answered: int
+    updated_at: datetime | None
+
+
+# --- which findings: one filter for the ledger, its exports and the dashboard --------------
+
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """Which findings a ledger page, an export or the dashboard covers; empty means no restriction.
+
+    Places match their name in either language (a subdistrict or community chosen from a list,
+    or typed in English at the command line, finds the same findings); a site matches its id,
+    code or either name; a checklist its id or either title. Days are inclusive.
+    """
+
+    statuses: tuple[Status, ...] = ()
+    colours: tuple[Overdue, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    subdistrict: str | None = None
+    community: str | None = None
+    site_kind: SiteKind | None = None
+    site: str | None = None
+    unit: str | None = None  # the responsible unit, exactly
+    checklist: str | None = None
+    found_from: date | None = None
+    found_to: date | None = None
+    repeats_only: bool = False
+    search: str = ""  # part of the number or the description
+
+    @classmethod
+    def last_days(cls, today: date, days: int = DEFAULT_DAYS, **choices) -> FindingFilter:
+        return cls(found_from=today - timedelta(days=days - 1), found_to=today, **choices)
+
+    @property
+    def days(self) -> int:
+        return (self.found_to - self.found_from).days + 1
+
+    @property
+    def previous_start(self) -> date:
+        """Start of the period of the same length just before this one."""
+        return self.found_from - timedelta(days=self.days)
+
+    @property
+    def grain(self) -> str:
+        """Days for a month or less, weeks up to half a year, months beyond."""
+        return "day" if self.days <= 31 else "week" if self.days <= 183 else "month"
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: str
+    number: str
+    found_at: datetime
+    site: str | None
+    site_unit: str | None
+    checklist: str | None
+    item: str | None
+    description: str
+    severity: Severity
+    responsible_unit: str
+    responsible_person: str
+    deadline: date
+    status: Status
+    overdue: Overdue
+    is_repeat: bool
+
+
+# --- what the dashboard shows ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    current: float | None
+    previous: float | None
+    higher_is_better: bool
+    unit: str = "count"
+    """count, rate (0..1) or days."""
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: FindingFilter
+    headline: tuple[Figure, ...]
+    by_site: pd.DataFrame
+    over_time: pd.DataFrame
+    site_checklist: pd.DataFrame
+    ageing: pd.DataFrame
+    time_to_close: pd.DataFrame
+    failing_items: pd.DataFrame
+    repeat_offenders: pd.DataFrame
+    selected_site: str | None = None
+
+    def figure(self, key: str) -> Figure:
+        return next(figure for figure in self.headline if figure.key == key)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing found and nothing inspected in the range: the page says so instead of drawing."""
+        return not self.figure("findings").current and not self.figure("inspections").current
+
+
+@dataclass(frozen=True)
+class FindingsPage:
+    rows: pd.DataFrame
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filters offer; each narrower choice lists only what lies in the wider ones."""
+
+    sites: pd.DataFrame
+    checklists: pd.DataFrame
+    severities: tuple[str, ...] = ("critical", "major", "minor")
+    statuses: tuple[str, ...] = ("open", "awaiting_verification", "reopened", "closed")
+    site_kinds: tuple[str, ...] = field(default_factory=tuple)
+
+    def _within(self, **chosen) -> pd.DataFrame:
+        sites = self.sites
+        for column, value in chosen.items():
+            if value is not None:
+                sites = sites[sites[column] == value]
+        return sites
+
+    def subdistricts(self) -> dict[str, str]:
+        """Subdistrict (its Chinese name, the value filtered by) -> its name in the UI language."""
+        return dict(zip(self.sites["subdistrict"], self.sites["subdistrict_label"]))
+
+    def communities(self, subdistrict: str | None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict)
+        return dict(zip(sites["community"], sites["community_label"]))
+
+    def site_names(self, subdistrict: str | None = None, community: str | None = None,
+                   kind: str | None = None) -> dict[str, str]:
+        sites = self._within(subdistrict=subdistrict, community=community, kind=kind)
+        return dict(zip(sites["site_id"], sites["site"]))
+
+    def checklist_titles(self) -> dict[str, str]:
+        return dict(zip(self.checklists["checklist_id"], self.checklists["checklist"]))
 
 
 # --- Bulletins (督查通报) -------------------------------------------------------------------

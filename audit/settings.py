@@ -6,6 +6,7 @@ message naming the variable and what it must be; nothing falls back silently.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,8 +42,13 @@ class Settings(BaseSettings):
 
 
 @lru_cache(maxsize=1)
-def _cached() -> Settings:
+def _cached(environment: tuple[tuple[str, str], ...]) -> Settings:
     return load()
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    """The AUDIT_* variables as they are now: settings are read again only when one changes."""
+    return tuple(sorted((name, value) for name, value in os.environ.items() if name.upper().startswith("AUDIT_")))
 
 
 def load(**overrides) -> Settings:
@@ -58,8 +64,8 @@ def load(**overrides) -> Settings:
 
 
 def settings() -> Settings:
-    """The process's settings, read once; tests that change the environment call `reload()`."""
-    return _cached()
+    """The process's settings, read once and again whenever an AUDIT_* variable changes."""
+    return _cached(_environment())
 
 
 def reload() -> Settings:

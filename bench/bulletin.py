@@ -30,12 +30,16 @@ from PIL import Image  # noqa: E402
 
 from audit.checklists import load_checklists  # noqa: E402
 from audit.demo import generate_file  # noqa: E402
-from audit.model import BulletinKind, Role, User  # noqa: E402
+from audit.model import (  # noqa: E402
+    BulletinKind,
+    FindingFilter,  # noqa: E402
+    Role,
+    User,
+)
 from audit.photos import prepare_photo  # noqa: E402
 from audit.services import bulletins as service  # noqa: E402
 from audit.services.ledger import export_ledger  # noqa: E402
 from audit.store import open_database  # noqa: E402
-from audit.store.ledger import LedgerFilter  # noqa: E402
 from audit.store.photos import attach_photo, save_photo  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -120,7 +124,7 @@ def export(path: Path) -> dict:
     database = open_database(path)
     start, end = last_month(date.today())
     with tempfile.TemporaryDirectory() as folder:
-        export_ledger(database, SUPERVISOR, LedgerFilter(found_from=start, found_to=end), "xlsx",
+        export_ledger(database, SUPERVISOR, FindingFilter(found_from=start, found_to=end), "xlsx",
                       str(Path(folder) / "month.xlsx"), language="zh-CN", today=end)
     database.close()
     return {"export_s": time.perf_counter() - started}

@@ -4,7 +4,7 @@ Run: python bench/dashboard.py [--findings N]. Fills a temporary database with t
 (in a child process, so that its memory does not count here), then, in this one process, times
 the page's work for one filter change three ways:
 
-  a  the dashboard's own data functions (audit.analytics: data version, figures, charts, first page);
+  a  the dashboard's own data functions (audit.services.dashboard: data version, figures, charts, first page);
   b  the very SQL statements (a) ran, replayed straight on a DuckDB cursor: the floor;
   c  what many Streamlit apps do: load every finding, joined to its site, into one DataFrame, then
      filter and group it in pandas. Shown apart (c'): the same app with that frame in a warm
@@ -38,10 +38,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit import analytics  # noqa: E402
-from audit.analytics import Filters  # noqa: E402
 from audit.checklists import load_checklists  # noqa: E402
-from audit.model import Role, User  # noqa: E402
+from audit.model import DEFAULT_DAYS, FindingFilter, Role, Severity, Status, User  # noqa: E402  # noqa: E402
+from audit.services import dashboard as analytics  # noqa: E402
 from audit.store import open_database  # noqa: E402
 
 SUPERVISOR = User("bench", "bench", "bench", Role.SUPERVISOR)
@@ -88,7 +87,7 @@ class _Recorder:
         return self.cursor.execute(sql, params) if params is not None else self.cursor.execute(sql)
 
 
-def dashboard_functions(database, filters: Filters, today: date):
+def dashboard_functions(database, filters: FindingFilter, today: date):
     """(a) Everything the page asks for when a filter changes, uncached."""
     analytics.data_version(database)
     board = analytics.dashboard(database, SUPERVISOR, filters, today=today)
@@ -118,18 +117,18 @@ def load_everything(database) -> dict:
             "items": items, "titles": titles}
 
 
-def pandas_page(data: dict, filters: Filters, today: date) -> dict:
+def pandas_page(data: dict, filters: FindingFilter, today: date) -> dict:
     """(c) The same figures, charts and first page, filtered and grouped in pandas."""
     f = data["findings"]
-    start, end = pd.Timestamp(filters.start), pd.Timestamp(filters.end + timedelta(days=1))
+    start, end = pd.Timestamp(filters.found_from), pd.Timestamp(filters.found_to + timedelta(days=1))
     before = pd.Timestamp(filters.previous_start)
     keep = (f["found_at"] >= before) & (f["found_at"] < end)
     if filters.subdistrict:
         keep &= f["subdistrict_zh"] == filters.subdistrict
     if filters.severities:
-        keep &= f["severity"].isin(filters.severities)
+        keep &= f["severity"].isin([s.value for s in filters.severities])
     if filters.statuses:
-        keep &= f["status"].isin(filters.statuses)
+        keep &= f["status"].isin([s.value for s in filters.statuses])
     both = f[keep]
     now, old = both[both["found_at"] >= start], both[both["found_at"] < start]
     out = {"headline": [_figures(now, today), _figures(old, today)]}
@@ -208,7 +207,7 @@ def generate(path: Path, findings: int, seed: int) -> str:
     return run.stdout.strip()
 
 
-def memory_of(way: str, path: Path, filters: Filters) -> float:
+def memory_of(way: str, path: Path, filters: FindingFilter) -> float:
     """Peak MiB a fresh process gains doing one approach once; RSS in this process is muddied by
     memory the allocator keeps from earlier runs."""
     run = subprocess.run([sys.executable, __file__, "--memory-of", way, "--db", str(path),
@@ -219,10 +218,11 @@ def memory_of(way: str, path: Path, filters: Filters) -> float:
 
 def measure_memory(way: str, path: str, filters: dict) -> None:
     database = open_database(path, read_only=True)
-    filters = Filters(**{**filters, "start": date.fromisoformat(filters["start"]),
-                         "end": date.fromisoformat(filters["end"]),
-                         "severities": tuple(filters["severities"]), "statuses": tuple(filters["statuses"])})
-    today, before = filters.end, resident_mib()
+    filters = FindingFilter(**{**filters, "found_from": date.fromisoformat(filters["found_from"]),
+                               "found_to": date.fromisoformat(filters["found_to"]),
+                               "severities": tuple(map(Severity, filters["severities"])),
+                               "statuses": tuple(map(Status, filters["statuses"]))})
+    today, before = filters.found_to, resident_mib()
     if way == "a":
         dashboard_functions(database, filters, today)
     else:
@@ -255,8 +255,8 @@ def run(path: Path, args) -> None:
     choices = analytics.filter_choices(database, SUPERVISOR)
     subdistrict = choices.sites["subdistrict"].value_counts().index[0]
     # The filter change: from the default 90 days to one subdistrict's critical and major findings.
-    changed = Filters(start=today - timedelta(days=analytics.DEFAULT_DAYS - 1), end=today,
-                      subdistrict=subdistrict, severities=("critical", "major"))
+    changed = FindingFilter.last_days(today, DEFAULT_DAYS, subdistrict=subdistrict,
+                                      severities=(Severity.CRITICAL, Severity.MAJOR))
     recorder = RecordingDatabase(database)
     dashboard_functions(recorder, changed, today)
 
@@ -269,7 +269,7 @@ def run(path: Path, args) -> None:
     unpickle, _ = timed(lambda: pickle.loads(cached), min(args.repeat, 3))
     c, c_warm = load + group, unpickle + group
     database.close()  # a second process cannot open the file while this one holds it
-    del data
+    data = None  # the frames are freed before memory is measured
     memory = {way: memory_of(way, path, changed) for way in ("a", "c")}
 
     agree = reference["headline"][0]["findings"] == board.figure("findings").current == page.total

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from audit import settings  # noqa: E402
 from audit.checklists import load_checklists  # noqa: E402
 from audit.demo import generate_file  # noqa: E402
 from audit.model import Result, Role, SiteKind, User  # noqa: E402
@@ -63,6 +64,7 @@ def prepare(path: Path, findings: int) -> str:
 def open_page(path: Path, inspection_id: str) -> AppTest:
     """The inspection page signed in and drawn twice, so caches are warm."""
     os.environ["AUDIT_DB"] = str(path)
+    settings.reload()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     app.session_state["user"] = INSPECTOR
     app.run()
@@ -81,6 +83,7 @@ def rerun_ms(pages: dict[Path, AppTest], runs: int) -> dict[Path, float]:
     for _ in range(runs):
         for path, app in pages.items():
             os.environ["AUDIT_DB"] = str(path)
+            settings.reload()
             started = time.perf_counter()
             app.run()
             times[path].append((time.perf_counter() - started) * 1000)

@@ -4,9 +4,19 @@ from pathlib import Path
 
 import pytest
 
+from audit import settings
 from audit.store import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process: each test starts from its own environment, and a test
+    that sets an AUDIT_* variable calls `settings.reload()`."""
+    settings.reload()
+    yield
+    settings.reload()
 
 
 @pytest.fixture
@@ -34,18 +44,3 @@ def quick_password_hashes(monkeypatch):
     hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     monkeypatch.setattr(accounts, "_HASHER", hasher)
     monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password"))
-
-
-def store_accounts(database, *users) -> None:
-    """Keep these users as accounts under their own ids: the services read the acting account on every call."""
-    from datetime import datetime
-
-    from audit.store import audit_log
-    from audit.store import users as user_store
-
-    with database.write() as cursor:
-        for user in users:
-            if user_store.get_account(cursor, user.id) is None:
-                user_store.insert_user(cursor, user, None, now=datetime(2026, 1, 1), by="test")
-                audit_log.append(cursor, actor="test", action="user.created", entity="user", entity_id=user.id,
-                                 after={"username": user.username})

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 
 from audit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from audit.model import Role, Severity, User, new_id
+from audit.model import Role, User, new_id
 from audit.services import accountability as service
 from audit.store import audit_log
 from audit.store.findings import insert_finding
-from tests.conftest import store_accounts
-from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, add_site, seed_ledger
-from tests.test_store import make_finding
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger, store_accounts
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import add_ledger_site as add_site
 
 NOW = datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=10)
 UNIT = User(new_id(), "guosheng", "国胜社区", Role.UNIT, unit=GUOSHENG)
@@ -163,7 +163,7 @@ def test_the_export_is_inert_in_a_spreadsheet(db, ledger):
 
 
 def test_a_broken_rules_file_is_named(tmp_path, monkeypatch):
-    from audit import accountability, settings
+    from audit import accountability
 
     broken = tmp_path / "accountability.yaml"
     broken.write_text("measures:\n  - id: talk\n    zh: 谈话\nrules: []\n", encoding="utf-8")

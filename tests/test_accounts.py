@@ -108,7 +108,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(db):
 
 def test_after_a_lock_expires_the_count_starts_again(db):
     make_admin(db)
-    for attempt in range(5):
+    for _ in range(5):
         with pytest.raises(SignInRefused):
             accounts.authenticate(db, "admin1", "guess", now=T0)
     with pytest.raises(SignInRefused, match="Wrong username"):

@@ -32,7 +32,8 @@ from audit.store.backup import contents, table_columns
 from audit.store.db import Database
 from audit.store.migrations import MIGRATIONS, migrate
 from audit.store.photos import attach_photo, photo_bytes, save_photo
-from tests.conftest import ROOT, store_accounts
+from tests.conftest import ROOT
+from tests.factories import store_accounts
 from tests.reliability.records import record_finding
 
 ADMIN = User("u-admin", "admin", "管理员", Role.ADMIN)
@@ -307,6 +308,7 @@ def panel(db_path, tmp_path, monkeypatch):
     store_accounts(database, ADMIN, INSPECTOR)
     database.close()
     monkeypatch.setenv("AUDIT_DB", str(db_path))
+    settings.reload()
     st.cache_resource.clear()
     yield lambda user: _panel_app(user)
     st.cache_resource.clear()

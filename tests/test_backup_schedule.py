@@ -10,8 +10,7 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.services import backup_schedule as schedule
 from audit.settings import reload
 from audit.store.audit_log import verify
-from tests.conftest import store_accounts
-from tests.test_ledger_store import ADMIN, SUPERVISOR, seed_ledger
+from tests.factories import ADMIN, SUPERVISOR, seed_ledger, store_accounts
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

@@ -23,12 +23,24 @@ from audit.services.sites import import_sites_csv
 from audit.store import open_database
 from audit.store.findings import get_finding
 from tests.conftest import ROOT
+from tests.factories import csv_text, jpeg, site_row
 from tests.reliability.bad_input import (
-    CORPUS, FIELDS, INSPECTOR, NOW, STARTED, SUPERVISOR, excel_text, export_both, export_column, exported, formula_cells,
-    limit, neutralised, prepare, run_corpus,
+    CORPUS,
+    FIELDS,
+    INSPECTOR,
+    NOW,
+    STARTED,
+    SUPERVISOR,
+    excel_text,
+    export_both,
+    export_column,
+    exported,
+    formula_cells,
+    limit,
+    neutralised,
+    prepare,
+    run_corpus,
 )
-from tests.test_inspections import jpeg
-from tests.test_sites import csv_text, site_row
 
 FIELD_WORDS = {  # how each field's refusal names it, in English and in Chinese
     "description": ("Description of the problem", "问题描述"),

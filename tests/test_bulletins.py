@@ -16,13 +16,14 @@ from audit.model import BulletinKind, BulletinStatus, Role, Severity, User, new_
 from audit.photos import prepare_photo
 from audit.services import bulletins as service
 from audit.services.checklists import sync_checklists
-from audit.store.findings import insert_finding
 from audit.store import audit_log
+from audit.store.findings import insert_finding
 from audit.store.photos import attach_photo, save_photo
 from audit.store.row_state import every_row
-from tests.conftest import ROOT, store_accounts
-from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, add_site, seed_ledger
-from tests.test_store import make_finding
+from tests.conftest import ROOT
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger, store_accounts
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import add_ledger_site as add_site
 
 NOW = datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=9)
 MARCH = dict(period_from=date(2026, 3, 1), period_to=date(2026, 3, 9))

@@ -7,8 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from audit import analytics, charts
-from tests.test_analytics import MONTH, SUPERVISOR, TODAY, build_district
+from audit.services import dashboard as analytics
+from audit.ui import charts
+from tests.factories import DISTRICT_MONTH as MONTH
+from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
+from tests.factories import DISTRICT_TODAY as TODAY
+from tests.factories import build_district
 
 
 @pytest.fixture

@@ -1,10 +1,18 @@
-"""House rules kept by a test: streamlit only in the UI, SQL only in the store."""
+"""House rules import-linter cannot state: all SQL in the store, and no module importing itself back.
+
+The layers, the store behind services and streamlit only in the UI are import-linter contracts
+in pyproject.toml, checked by `make lint` (part of `make test`) and by the test below.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
+
+import grimp
+from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = re.compile(
@@ -19,16 +27,6 @@ def project_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
-def imported_modules(tree: ast.AST) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
-
-
 def string_constants(tree: ast.AST) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(tree):
@@ -38,20 +36,6 @@ def string_constants(tree: ast.AST) -> list[tuple[int, str]]:
             text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
             found.append((node.lineno, text))
     return found
-
-
-def test_only_app_and_ui_import_streamlit():
-    offenders = []
-    for path in project_files():
-        relative = path.relative_to(ROOT).as_posix()
-        if relative == "app.py" or relative.startswith("audit/ui/"):
-            continue
-        modules = imported_modules(ast.parse(path.read_text(encoding="utf-8")))
-        if relative.startswith("bench/"):  # benchmarks may drive a page through AppTest, nothing more
-            modules = {name for name in modules if not name.startswith("streamlit.testing")}
-        if any(name == "streamlit" or name.startswith("streamlit.") for name in modules):
-            offenders.append(relative)
-    assert offenders == [], f"streamlit imported outside app.py and audit/ui/: {offenders}"
 
 
 def test_sql_lives_only_in_the_store():
@@ -65,8 +49,37 @@ def test_sql_lives_only_in_the_store():
     assert offenders == [], f"SQL outside audit/store/: {offenders}"
 
 
-def test_the_contract_checks_catch_a_breach(tmp_path):
-    tree = ast.parse('import streamlit as st\nq = "SELECT id FROM findings"\n')
-    assert "streamlit" in imported_modules(tree)
-    assert any(SQL.search(text) for _, text in string_constants(tree))
+def cycles(package: str) -> list[tuple[str, str]]:
+    """Imports a -> b where b leads back to a: a module cycle, including a package and its own modules."""
+    graph = grimp.build_graph(package, exclude_type_checking_imports=True)
+    return sorted((a, b) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
+                  if graph.find_shortest_chain(importer=b, imported=a))
+
+
+def test_no_module_imports_itself_back():
+    assert cycles("audit") == []
+
+
+def test_every_part_of_audit_is_in_a_layer():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(contract["layers"] for contract in config["contracts"] if contract["type"] == "layers")
+    named = {name.strip() for layer in layers for name in re.split(r"[|:]", layer)}
+    parts = {f"audit.{path.stem}" for path in (ROOT / "audit").glob("*.py") if path.name != "__init__.py"}
+    parts |= {f"audit.{path.parent.name}" for path in (ROOT / "audit").glob("*/__init__.py")}
+    assert sorted(parts - named) == []
+
+
+def test_the_import_contracts_hold(monkeypatch):
+    monkeypatch.chdir(ROOT)  # import-linter reads pyproject.toml from the working folder
+    assert lint_imports(no_cache=True) == EXIT_STATUS_SUCCESS
+
+
+def test_the_contract_checks_catch_a_breach(tmp_path, monkeypatch):
+    assert any(SQL.search(text) for _, text in string_constants(ast.parse('q = "SELECT id FROM findings"\n')))
     assert not any(SQL.search(text) for _, text in string_constants(ast.parse('x = "select a site"')))
+    package = tmp_path / "looped"
+    package.mkdir()
+    (package / "__init__.py").write_text("from looped import command\n")
+    (package / "command.py").write_text("from looped import __name__ as group\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cycles("looped") == [("looped", "looped.command"), ("looped.command", "looped")]

@@ -14,14 +14,16 @@ import pyarrow as pa
 import pytest
 import xlsxwriter
 
+from audit import settings
 from audit.errors import InvalidInput, PermissionDenied
 from audit.exports import cjk_font
 from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
 from audit.exports.xlsx_export import LedgerSheet, plain_rows
-from audit.model import Status
-from audit.services.ledger import export_ledger
-from audit.store.ledger import SORTS, LedgerFilter
-from tests.test_ledger_store import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, TODAY, UNIT, page, seed_ledger
+from audit.model import FindingFilter, Status
+from audit.services.ledger import SORT_KEYS, export_ledger
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, make_finding, seed_ledger
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import ledger_numbers as page
 
 ALL = ["2026-000" + str(n) for n in range(1, 9)]
 
@@ -32,7 +34,7 @@ def ledger_db(db):
     return db
 
 
-def export(db, fmt, tmp_path, flt=LedgerFilter(), actor=SUPERVISOR, language="zh-CN", **options):
+def export(db, fmt, tmp_path, flt=FindingFilter(), actor=SUPERVISOR, language="zh-CN", **options):
     path = tmp_path / f"ledger.{fmt}"
     export_ledger(db, actor, flt, fmt, str(path), language=language, today=TODAY, **options)
     return path
@@ -98,12 +100,12 @@ def test_english_headings_and_words(ledger_db, tmp_path):
 
 
 def test_exports_hold_exactly_what_the_filters_show(ledger_db, tmp_path):
-    flt = LedgerFilter(statuses=(Status.OPEN,), unit=GUANGMING)
+    flt = FindingFilter(statuses=(Status.OPEN,), unit=GUANGMING)
     rows = csv_rows(export(ledger_db, "csv", tmp_path, flt=flt, sort="deadline", descending=True))
     assert [row[0] for row in rows[1:]] == ["2026-0005", "2026-0008", "2026-0007"]
 
 
-@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("sort", SORT_KEYS)
 @pytest.mark.parametrize("descending", [False, True])
 def test_exports_keep_the_order_the_ledger_shows(ledger_db, tmp_path, sort, descending):
     shown = page(ledger_db, sort=sort, descending=descending)
@@ -142,12 +144,12 @@ def test_a_failed_export_gives_the_threads_back(ledger_db, tmp_path):
     with ledger_db.write() as cursor:
         cursor.execute("SET threads = 2")
     with pytest.raises(InvalidInput):
-        export(ledger_db, "pdf", tmp_path, flt=LedgerFilter(statuses=(Status.CLOSED,)))
+        export(ledger_db, "pdf", tmp_path, flt=FindingFilter(statuses=(Status.CLOSED,)))
     assert threads(ledger_db) == 2
 
 
 def test_a_unit_account_exports_only_its_own_findings(ledger_db, tmp_path):
-    rows = xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=LedgerFilter(unit=GUANGMING), actor=UNIT))
+    rows = xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=FindingFilter(unit=GUANGMING), actor=UNIT))
     assert {row[FIELDS.index("responsible_unit")] for row in rows[1:]} == {GUOSHENG}
 
 
@@ -163,7 +165,7 @@ def test_progress_is_reported_up_to_the_total(ledger_db, tmp_path):
 
 
 def test_an_empty_export_still_has_its_headings(ledger_db, tmp_path):
-    flt = LedgerFilter(search="no such finding")
+    flt = FindingFilter(search="no such finding")
     assert csv_rows(export(ledger_db, "csv", tmp_path, flt=flt)) == [headings("zh-CN")]
     assert xlsx_rows(export(ledger_db, "xlsx", tmp_path, flt=flt)) == [headings("zh-CN")]
 
@@ -177,8 +179,7 @@ RISKY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-2+3", "@SUM
 @pytest.fixture
 def risky_db(db):
     from audit.store.findings import insert_finding
-    from tests.conftest import store_accounts
-    from tests.test_store import make_finding
+    from tests.factories import store_accounts
 
     store_accounts(db, SUPERVISOR)
     with db.write() as cursor:
@@ -315,24 +316,27 @@ def test_english_notice(ledger_db, tmp_path):
 
 def test_no_notice_without_open_findings(ledger_db, tmp_path):
     with pytest.raises(InvalidInput) as refused:
-        export(ledger_db, "pdf", tmp_path, flt=LedgerFilter(statuses=(Status.CLOSED,)))
+        export(ledger_db, "pdf", tmp_path, flt=FindingFilter(statuses=(Status.CLOSED,)))
     assert refused.value.key == "ledger.error.no_notice"
 
 
 def test_a_font_setting_that_points_nowhere_says_so(ledger_db, tmp_path, monkeypatch):
     monkeypatch.setenv(cjk_font.SETTING, str(tmp_path / "missing.ttf"))
+    settings.reload()
     with pytest.raises(cjk_font.FontMissing, match="missing.ttf, which is not a file"):
         export(ledger_db, "pdf", tmp_path)
 
 
 def test_a_font_without_chinese_is_refused(ledger_db, tmp_path, monkeypatch):
     monkeypatch.setenv(cjk_font.SETTING, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    settings.reload()
     with pytest.raises(cjk_font.FontMissing, match="has no Chinese characters"):
         export(ledger_db, "pdf", tmp_path)
 
 
 def test_no_font_at_all_says_what_to_install(ledger_db, tmp_path, monkeypatch):
     monkeypatch.delenv(cjk_font.SETTING, raising=False)
+    settings.reload()
     monkeypatch.setattr(cjk_font, "KNOWN_FONTS", (str(tmp_path / "none.ttc"),))
     with pytest.raises(cjk_font.FontMissing, match="apt-get install fonts-noto-cjk"):
         export(ledger_db, "pdf", tmp_path)

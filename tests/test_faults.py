@@ -102,9 +102,8 @@ def test_a_read_only_file_cannot_be_opened_for_writing_but_is_once_writable(db_p
 
 def test_a_file_held_by_another_process_names_it_and_opens_once_released(db_path):
     open_database(db_path).close()
-    with held_by_another_process(db_path) as pid:
-        with pytest.raises(StoreUnavailable) as refused:
-            open_database(db_path)
+    with held_by_another_process(db_path) as pid, pytest.raises(StoreUnavailable) as refused:
+        open_database(db_path)
     assert refused.value.reason == "locked"
     assert f"process {pid}" in refused.value.message and "in use by another program" in refused.value.message
     database = open_database(db_path)

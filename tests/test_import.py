@@ -9,15 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from audit.cli import cli
-from audit.model import Severity, Status
+from audit.model import FindingFilter, Severity, Status
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.ledger import export_ledger
 from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
-from audit.store.ledger import LedgerFilter
-from tests.conftest import store_accounts
-from tests.test_ledger_store import SUPERVISOR, TODAY, seed_ledger
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import SUPERVISOR, seed_ledger, store_accounts
 
 
 def findings_in(db) -> list[dict]:
@@ -67,11 +66,11 @@ def other_db(tmp_path):
 def test_round_trip_export_then_import_gives_the_same_findings(db, other_db, tmp_path, language):
     seed_importable_ledger(db)
     first = tmp_path / "first.xlsx"
-    export_ledger(db, SUPERVISOR, LedgerFilter(), "xlsx", str(first), language=language, today=TODAY)
+    export_ledger(db, SUPERVISOR, FindingFilter(), "xlsx", str(first), language=language, today=TODAY)
     report = import_ledger(other_db, first, actor="tester")
     assert (report.findings, len(report.sites_created)) == (8, 2)
     second = tmp_path / "second.xlsx"
-    export_ledger(other_db, SUPERVISOR, LedgerFilter(), "xlsx", str(second), language=language, today=TODAY)
+    export_ledger(other_db, SUPERVISOR, FindingFilter(), "xlsx", str(second), language=language, today=TODAY)
     assert sheet_rows(second) == sheet_rows(first)
     keep = ("id", "number", "description", "severity", "responsible_unit", "responsible_person", "requirement",
             "deadline", "status", "found_at", "fix_report")
@@ -85,7 +84,7 @@ def test_checklist_words_find_the_registered_checklist(db, other_db, tmp_path):
     with db.write() as cursor:
         cursor.execute("UPDATE findings SET checklist_id = 'ppe_use', item_id = 'PPE-01'")
     path = tmp_path / "ledger.xlsx"
-    export_ledger(db, SUPERVISOR, LedgerFilter(), "xlsx", str(path), today=TODAY)
+    export_ledger(db, SUPERVISOR, FindingFilter(), "xlsx", str(path), today=TODAY)
     import_ledger(other_db, path, actor="tester")
     assert {(f["checklist_id"], f["item_id"]) for f in findings_in(other_db)} == {("ppe_use", "PPE-01")}
 

@@ -2,59 +2,47 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
 import pytest
-from PIL import Image
 
-from audit.checklists import checklist_from_dict, checklist_to_dict
 from audit.errors import IllegalTransition, InvalidInput, PermissionDenied
 from audit.model import (
-    Checklist, Comparison, Item, Limit, ResponseType, Result, Role, Section, Severity, Site, SiteKind, Status, Text,
-    User, new_id,
+    Checklist,
+    Item,
+    ResponseType,
+    Result,
+    Role,
+    Section,
+    Severity,
+    Site,
+    SiteKind,
+    Status,
+    Text,
+    User,
+    new_id,
 )
 from audit.services import inspections as service
 from audit.services.inspections import Answer, FieldProblem
 from audit.store import audit_log
-from audit.store import checklists as checklist_store
 from audit.store.findings import findings_of_inspection, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
-from audit.store.sites import import_sites
-from tests.conftest import store_accounts
-from tests.test_store import make_finding
+from tests.factories import FIELD_INSPECTOR as INSPECTOR
+from tests.factories import INSPECTION_NOW as NOW
+from tests.factories import (
+    add_site,
+    answer_all,
+    jpeg,
+    make_finding,
+    make_site,
+    register,
+    store_accounts,
+    stored_form,
+    transfer_checklist,
+)
 
-NOW = datetime(2026, 3, 1, 23, 30)
 STARTED = datetime(2026, 3, 1, 23, 0)
-INSPECTOR = User(id="u-chen", username="chen", display_name="陈明", role=Role.INSPECTOR)
 UNIT_ACCOUNT = User(id="u-unit", username="guosheng", display_name="国胜社区", role=Role.UNIT, unit="国胜社区居委会")
-
-
-def transfer_checklist() -> Checklist:
-    """A small checklist in the shape of the shipped ones: pass/fail, a measurement and free text."""
-    checklist = Checklist(
-        id="transfer_test", version=1, title=Text("转运测试", "Transfer test"),
-        site_kinds=(SiteKind.ISOLATION_POINT,),
-        sections=(
-            Section("during", Text("转运中", "During"), (
-                Item("T-01", Text("工作人员不与拟隔离人员同乘一车", "Staff do not ride with people to be isolated"),
-                     Severity.CRITICAL, ResponseType.PASS_FAIL, photo_required=True),
-                Item("T-02", Text("佩戴医用防护口罩", "A medical protective mask is worn"),
-                     Severity.MAJOR, ResponseType.PASS_FAIL),
-            )),
-            Section("monitoring", Text("健康监测", "Monitoring"), (
-                Item("T-03", Text("每日测温次数", "Temperature checks per day"), Severity.MAJOR,
-                     ResponseType.NUMBER, limit=Limit(Comparison.AT_LEAST, 2, "次/天")),
-                Item("T-04", Text("其他情况", "Other observations"), Severity.MINOR, ResponseType.TEXT),
-            )),
-        ),
-    )
-    return stored_form(checklist)
-
-
-def stored_form(checklist: Checklist) -> Checklist:
-    """The checklist as the store gives it back, with its content hash."""
-    return checklist_from_dict(checklist_to_dict(checklist))
 
 
 def enterprise_checklist() -> Checklist:
@@ -65,39 +53,6 @@ def enterprise_checklist() -> Checklist:
             Item("R-01", Text("复工承诺书", "Commitment letter"), Severity.MINOR, ResponseType.PASS_FAIL),)),),
     )
     return stored_form(checklist)
-
-
-def make_site(name_zh: str = "崇川区集中隔离点一号", name_en: str = "Chongchuan isolation point 1",
-              kind: SiteKind = SiteKind.ISOLATION_POINT, **changes) -> Site:
-    values = dict(
-        id=new_id(), code=f"S-{new_id()[:6]}", name=Text(name_zh, name_en), kind=kind,
-        district=Text("崇川区", "Chongchuan"), subdistrict=Text("虹桥街道", "Hongqiao"),
-        community=Text("光明社区", "Guangming"), unit=Text("国胜社区居委会", "Guosheng residents' committee"),
-    )
-    values.update(changes)
-    return Site(**values)
-
-
-def add_site(database, site: Site) -> Site:
-    row = {"code": site.code, "kind": site.kind.value}
-    for name in ("name", "district", "subdistrict", "community", "unit"):
-        row[f"{name}_zh"], row[f"{name}_en"] = getattr(site, name).zh, getattr(site, name).en
-    with database.write() as cursor:
-        import_sites(cursor, [row], actor="test", make_id=lambda: site.id)
-        audit_log.append(cursor, actor="test", action="site.created", entity="site", entity_id=site.id, after=row)
-    return site
-
-
-def register(database, *checklists: Checklist) -> None:
-    with database.write() as cursor:
-        for checklist in checklists:
-            checklist_store.register(cursor, checklist, None)
-
-
-def jpeg(colour: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -116,15 +71,6 @@ def start(db, site: Site, **changes):
                   now=NOW)
     values.update(changes)
     return service.start_inspection(db, INSPECTOR, **values)
-
-
-def answer_all(db, inspection_id: str, **results: Result) -> None:
-    """Answer every item: pass unless given, 3 checks a day, a note."""
-    for item_id in ("T-01", "T-02"):
-        service.record_response(db, INSPECTOR, inspection_id, item_id, result=results.get(item_id, Result.PASS),
-                                now=NOW)
-    service.record_response(db, INSPECTOR, inspection_id, "T-03", value=3, now=NOW)
-    service.record_response(db, INSPECTOR, inspection_id, "T-04", text="夜间检查", now=NOW)
 
 
 def draft_of(db, inspection_id: str, item_id: str | None):

@@ -11,18 +11,7 @@ from PIL import Image
 from audit.errors import InvalidInput
 from audit.photos import MAX_BYTES, THUMBNAIL_EDGE, prepare_photo
 from audit.store.photos import attach_photo, photo_bytes, photos_of_finding, save_photo
-
-
-def picture(format: str = "JPEG", size=(1200, 800), exif_orientation: int | None = None) -> bytes:
-    image = Image.new("RGB", size, (200, 30, 30))
-    buffer = io.BytesIO()
-    if exif_orientation:
-        exif = Image.Exif()
-        exif[0x0112] = exif_orientation
-        image.save(buffer, format=format, exif=exif)
-    else:
-        image.save(buffer, format=format)
-    return buffer.getvalue()
+from tests.factories import picture
 
 
 @pytest.mark.parametrize("format", ["JPEG", "PNG", "WEBP"])

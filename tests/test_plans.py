@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from audit.errors import InvalidInput, PermissionDenied
-from audit.model import Role, User
 from audit.services import plans as service
 from audit.services.accounts import add_user, generate_password
-from audit.services.checklists import sync_checklists
 from audit.services.administration import set_site_active
+from audit.services.checklists import sync_checklists
 from audit.services.sites import import_sites_csv
 from audit.store.inspections import Inspection, insert_inspection
 from audit.store.sites import list_sites

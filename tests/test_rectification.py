@@ -9,17 +9,23 @@ import pytest
 from audit.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from audit.model import Status
 from audit.services import rectification as r
-from audit.services.rectification import Step, TRANSITIONS
+from audit.services.rectification import TRANSITIONS, Step
 from audit.store import audit_log
-from audit.store.row_state import every_row
 from audit.store.findings import events_of_finding, get_finding, insert_finding
 from audit.store.photos import photos_of_finding
-from tests.test_ledger_store import (
-    ADMIN, INSPECTOR, OTHER_UNIT, SECOND_INSPECTOR, SUPERVISOR, UNIT, GUOSHENG,
+from audit.store.row_state import every_row
+from tests.factories import (
+    ADMIN,
+    GUOSHENG,
+    INSPECTOR,
+    OTHER_UNIT,
+    SECOND_INSPECTOR,
+    SUPERVISOR,
+    UNIT,
+    make_finding,
+    picture,
+    store_accounts,
 )
-from tests.test_photos import picture
-from tests.conftest import store_accounts
-from tests.test_store import make_finding
 
 NOW = datetime(2026, 3, 5, 14, 0)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +13,7 @@ from audit.model import SiteKind
 from audit.services.sites import import_sites_csv
 from audit.store.sites import COLUMNS, count_sites, get_site, hierarchy, list_sites
 from tests.conftest import ROOT
+from tests.factories import csv_text, site_row
 
 SITES_CSV = ROOT / "data" / "sites.csv"
 
@@ -21,24 +21,6 @@ DOMAIN_PLACES = [
     ("虹桥街道", "光明社区"), ("新城桥街道", "易家桥社区"), ("钟秀街道", "小西村社区"),
     ("城东街道", "新桥北村社区"), ("狼山镇街道", "三角桥社区"), ("崇川经济开发区", "国胜社区"),
 ]
-
-
-def site_row(code: str, **changes) -> dict[str, str]:
-    row = dict(code=code, name_zh="光明商务酒店集中隔离点", name_en="Guangming Business Hotel isolation point",
-               kind="isolation_point", district_zh="崇川区", district_en="Chongchuan District",
-               subdistrict_zh="虹桥街道", subdistrict_en="Hongqiao Subdistrict", community_zh="光明社区",
-               community_en="Guangming Community", unit_zh="光明社区居委会",
-               unit_en="Guangming Community Residents' Committee")
-    row.update(changes)
-    return row
-
-
-def csv_text(rows: list[dict[str, str]], header=COLUMNS) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def write(tmp_path, text: str, name: str = "sites.csv", bom: bool = False):

@@ -5,27 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from datetime import date, datetime
 
 import duckdb
 import pytest
 
 from audit.errors import StoreUnavailable
-from audit.model import Finding, Severity, new_id
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding, insert_finding
 from audit.store.migrations import MIGRATIONS, applied
 from tests.conftest import ROOT
-
-
-def make_finding(number: str, **changes) -> Finding:
-    values = dict(
-        id=new_id(), number=number, site_id=new_id(), description="单层普通口罩 / one ordinary mask",
-        severity=Severity.MAJOR, responsible_unit="国胜社区居委会", deadline=date(2026, 3, 3),
-        found_at=datetime(2026, 3, 1, 23, 0), inspector="陈明",
-    )
-    values.update(changes)
-    return Finding(**values)
+from tests.factories import make_finding
 
 
 def test_migrations_are_recorded_and_applied_once(db_path):
@@ -38,10 +27,9 @@ def test_migrations_are_recorded_and_applied_once(db_path):
 
 
 def test_a_failed_write_leaves_nothing_behind(db):
-    with pytest.raises(RuntimeError):
-        with db.write() as cursor:
-            insert_finding(cursor, make_finding("2026-0001"))
-            raise RuntimeError("power cut")
+    with pytest.raises(RuntimeError), db.write() as cursor:
+        insert_finding(cursor, make_finding("2026-0001"))
+        raise RuntimeError("power cut")
     with db.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
 
@@ -134,9 +122,8 @@ def test_audit_log_detects_a_changed_entry(db, db_path):
 def test_readonly_database_refuses_writes_plainly(db_path):
     open_database(db_path).close()
     database = open_database(db_path, read_only=True)
-    with pytest.raises(StoreUnavailable, match="read-only"):
-        with database.write():
-            pass
+    with pytest.raises(StoreUnavailable, match="read-only"), database.write():
+        pass
     database.close()
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from audit import operations
-from audit.cli import cli, db_option
+from audit.cli.group import cli, db_option
 from audit.errors import StoreUnavailable
 from audit.leftovers import RESTORING, remove_abandoned
 from audit.services import backup as service
-from audit.store import open_database
+from audit.services.database import open_database
 
 
 def open_for_backup(db_path: str):

@@ -2,8 +2,8 @@
 
 import click
 
-from audit.cli import cli, db_option
-from audit.store import open_database
+from audit.cli.group import cli, db_option
+from audit.services.database import open_database
 
 
 @cli.command()

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
-from audit.cli.export import operator
+from audit.cli.group import cli, db_option, operator
 from audit.errors import InvalidInput
 from audit.model import BulletinKind
 from audit.services import bulletins as service
-from audit.store import open_database
+from audit.services.database import open_database
 
 
 def _day(value: str, field: str) -> date:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from audit.checklists import load_checklists
-from audit.cli import cli
+from audit.cli.group import cli
+from audit.settings import settings
 
 
 @cli.group("checklists")
@@ -16,11 +17,12 @@ def checklists_group() -> None:
 
 
 @checklists_group.command()
-@click.argument("directory", default="checklists", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
-def check(ctx: click.Context, directory: Path) -> None:
-    """Validate every checklist file in DIRECTORY; one line per problem, exit 1 if any."""
-    result = load_checklists(directory)
+def check(ctx: click.Context, directory: Path | None) -> None:
+    """Validate every checklist file in DIRECTORY (default: the AUDIT_CHECKLISTS setting); one line per problem,
+    exit 1 if any."""
+    result = load_checklists(directory or settings().checklists)
     for problem in result.problems:
         click.echo(str(problem))
     valid = len(result.checklists)

@@ -5,11 +5,12 @@ from pathlib import Path
 import click
 
 from audit.checklists import load_checklists as read_checklists
-from audit.cli import cli, db_option
+from audit.cli.group import cli, db_option
 from audit.command_line import command_line_actor
 from audit.leftovers import PARTIAL, remove_abandoned
 from audit.services import accounts as accounts_service
-from audit.store import open_database
+from audit.services.database import open_database
+from audit.settings import settings
 
 
 def load_checklists(directory: Path) -> list:
@@ -40,13 +41,13 @@ def create_demo_accounts(db_path: str) -> None:
 @click.option("--seed", type=int, default=2020, show_default=True, help="Same seed, same data.")
 @click.option("--accounts", is_flag=True, help="Also create demo accounts and print their passwords.")
 @click.option("--checklists", "checklists_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default="checklists", show_default=True, help="Folder of checklist YAML files.")
+              help="Folder of checklist YAML files [default: the AUDIT_CHECKLISTS setting].")
 @db_option
-def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path, db_path: str) -> None:
+def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path | None, db_path: str) -> None:
     """Add demo sites, inspections and findings to the database (created if missing)."""
     from audit.demo import generate_file  # numpy and Arrow load only for this command
 
-    checklists = load_checklists(checklists_dir)
+    checklists = load_checklists(checklists_dir or settings().checklists)
     for leftover in remove_abandoned(db_path, PARTIAL):
         click.echo(f"Removed {leftover.path}, left by an interrupted demo run (process {leftover.pid} "
                    "is no longer running).")

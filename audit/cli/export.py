@@ -6,19 +6,11 @@ from datetime import datetime
 
 import click
 
-from audit.cli import cli, db_option
-from audit.command_line import command_line_actor
-from audit.i18n import LANGUAGES
-from audit.model import Overdue, Role, Severity, Status, User
-from audit.services.ledger import FORMATS, export_ledger
-from audit.store import open_database
-from audit.store.ledger import SORTS, LedgerFilter
-
-
-def operator() -> User:
-    """Whoever can run the CLI can read the database file itself, so it acts with a supervisor's reach."""
-    name = command_line_actor()
-    return User(id=name, username=name, display_name=name, role=Role.SUPERVISOR)
+from audit.cli.group import cli, db_option, operator
+from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from audit.model import FindingFilter, Overdue, Severity, Status
+from audit.services.database import open_database
+from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger
 
 
 def _choice(enum) -> click.Choice:
@@ -32,7 +24,7 @@ def _day(value: str | None):
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="xlsx, csv, or pdf notices.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="zh-CN", show_default=True, help="Headings' language.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help="Headings' language.")
 @click.option("--status", multiple=True, type=_choice(Status), help="Only these statuses (repeatable).")
 @click.option("--overdue", multiple=True, type=_choice(Overdue), help="Only these deadline colours (repeatable).")
 @click.option("--severity", multiple=True, type=_choice(Severity), help="Only these severities (repeatable).")
@@ -44,7 +36,7 @@ def _day(value: str | None):
 @click.option("--from", "found_from", metavar="YYYY-MM-DD", help="Found on or after this day.")
 @click.option("--to", "found_to", metavar="YYYY-MM-DD", help="Found on or before this day.")
 @click.option("--repeats-only", is_flag=True, help="Only repeat findings.")
-@click.option("--sort", type=click.Choice(list(SORTS)), default="number", show_default=True)
+@click.option("--sort", type=click.Choice(SORT_KEYS), default="number", show_default=True)
 @click.option("--descending", is_flag=True, help="Sort from the largest.")
 @db_option
 def export_command(fmt: str, out: str, lang: str, status: tuple, overdue: tuple, severity: tuple,
@@ -53,7 +45,7 @@ def export_command(fmt: str, out: str, lang: str, status: tuple, overdue: tuple,
                    sort: str, descending: bool, db_path: str) -> None:
     """Write the ledger, filtered like the ledger page, to a file."""
     try:
-        flt = LedgerFilter(
+        flt = FindingFilter(
             statuses=tuple(map(Status, status)), colours=tuple(map(Overdue, overdue)),
             severities=tuple(map(Severity, severity)), unit=unit, subdistrict=subdistrict, community=community,
             site=site, checklist=checklist, found_from=_day(found_from), found_to=_day(found_to),

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
-from audit.cli.export import operator
+from audit.cli.group import cli, db_option, operator
+from audit.services.database import open_database
 from audit.services.ledger_import import LedgerImportError, import_ledger
-from audit.store import open_database
 
 
 @cli.command("import-ledger")

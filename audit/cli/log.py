@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
-from audit.store import Database, audit_log, open_database
+from audit.cli.group import cli, db_option, operator
+from audit.model import Role
+from audit.services.administration import check_audit_log
+from audit.services.database import Database, open_database
 
 
 def open_existing(db_path: str) -> Database:
@@ -37,8 +39,7 @@ def verify_log(db_path: str, anchors: dict[int, str]) -> None:
     latest entry recorded."""
     database = open_existing(db_path)
     try:
-        with database.read() as cursor:
-            result = audit_log.verify(cursor, anchors)
+        result = check_audit_log(database, operator(Role.ADMIN), anchors)
     finally:
         database.close()
     if result.bad_seq is not None:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from audit.cli import cli, db_option
-from audit.cli.export import operator
+from audit.cli.group import cli, db_option, operator
 from audit.errors import InvalidInput
 from audit.services import plans as service
-from audit.store import open_database
+from audit.services.database import open_database
 
 
 def _day(value: str, option: str) -> date:

@@ -2,10 +2,10 @@
 
 import click
 
-from audit.cli import cli, db_option
+from audit.cli.group import cli, db_option
 from audit.command_line import command_line_actor
+from audit.services.database import open_database
 from audit.services.sites import import_sites_csv
-from audit.store import open_database
 
 
 @cli.group()

@@ -10,11 +10,11 @@ import sys
 
 import click
 
-from audit.cli import cli, db_option
+from audit.cli.group import cli, db_option
 from audit.cli.log import open_existing
 from audit.model import Role
 from audit.services import accounts, sso
-from audit.store import open_database
+from audit.services.database import open_database
 
 ROLES = click.Choice([role.value for role in Role])
 

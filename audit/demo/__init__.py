@@ -2,9 +2,10 @@
 
 Everything is drawn in bulk with numpy from one seeded generator (ids included), so a
 seed always gives the same rows, and handed to the store as Arrow tables: no row is
-written one at a time. The shape follows DOMAIN.md: inspections at sites against the
-checklists that apply to them, failures concentrated on some sites and items, repeats,
-a rectification history for every finding, and the worked case from the article.
+written one at a time. The shape is that of a district's epidemic-prevention inspections:
+inspections at sites against the checklists that apply to them, failures concentrated on
+some sites and items, repeats, a rectification history for every finding, and the worked
+case (`wording.WorkedCase`: the late-night transfer at an isolation point).
 """
 
 from __future__ import annotations
@@ -21,16 +22,24 @@ import pyarrow as pa
 
 from audit import leftovers
 from audit.demo.findings import collect_findings
-from audit.demo.inspections import (Catalogue, Inspections, add_worked_case, applicable, choose_failures,
-                                    draw_enough_inspections, lay_out_responses, response_results,
-                                    worked_case_items)
+from audit.demo.inspections import (
+    Catalogue,
+    Inspections,
+    add_worked_case,
+    applicable,
+    choose_failures,
+    draw_enough_inspections,
+    lay_out_responses,
+    response_results,
+    worked_case_items,
+)
 from audit.demo.tables import finding_tables, inspection_table, response_table
 from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.errors import InvalidInput
 from audit.model import Checklist, Site
 from audit.services.sites import parse_sites
-from audit.store import open_database
 from audit.store import demo as store
+from audit.store import open_database
 from audit.store.db import Database
 from audit.store.sites import count_sites, import_sites, list_sites
 

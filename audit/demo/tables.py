@@ -8,8 +8,17 @@ import pyarrow.compute as pc
 
 from audit.demo.findings import Findings
 from audit.demo.inspections import SECONDS_PER_ITEM, Catalogue, Inspections, Responses
-from audit.demo.rectification import (ACTIONS, CLOSED, REPORT_STAGES, STATUSES, VERDICT_STAGES, Stage, at,
-                                      latest, rectification_stages)
+from audit.demo.rectification import (
+    ACTIONS,
+    CLOSED,
+    REPORT_STAGES,
+    STATUSES,
+    VERDICT_STAGES,
+    Stage,
+    at,
+    latest,
+    rectification_stages,
+)
 from audit.demo.vectors import DAY, texts, timestamps, uuid_strings
 from audit.demo.wording import INSPECTORS, NAMES, TEXT_ANSWERS, WORKED_CASE, Wording, community_committee
 from audit.model import Site

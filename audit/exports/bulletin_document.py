@@ -8,16 +8,14 @@ Every text is carried as typed; the writers never read it as markup.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-import io
-
 import altair as alt
 import pandas as pd
 import vl_convert
-
 from PIL import Image
 
 from audit import i18n

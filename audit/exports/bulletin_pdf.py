@@ -13,8 +13,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from audit.exports.bulletin_docx import visible
 from audit.exports.bulletin_document import Block, characters
+from audit.exports.bulletin_docx import visible
 from audit.exports.cjk_font import register_font
 
 WIDTH = A4[0] - 52 * mm

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTCollection, TTFont as FontFile, newTable
+from fontTools.ttLib import TTCollection, newTable
+from fontTools.ttLib import TTFont as FontFile
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from audit.errors import AuditError
+from audit.settings import settings
 
 SETTING = "AUDIT_PDF_FONT"
 KNOWN_FONTS = (
@@ -51,7 +52,7 @@ class FontMissing(AuditError):
 
 def find_font() -> Path:
     """The font file to use: the setting if given (it must exist), else the first known one present."""
-    named = os.environ.get(SETTING)
+    named = settings().pdf_font
     if named:
         if not Path(named).is_file():
             raise FontMissing(f"{SETTING} names {named}, which is not a file. Point it at a .ttf, .ttc or .otf "

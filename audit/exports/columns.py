@@ -1,7 +1,9 @@
 """The ledger's columns, shared by every export and by the import: order, headings, widths, kinds.
 
-The order and the words follow the ledger offices keep in Excel (DOMAIN.md); headings
-come from the catalogs so a sheet is in the language of the person exporting it.
+The order and the words follow the rectification ledger (整改台账) district offices keep in
+Excel: number, date found, site, checklist and item, what was found, severity, responsible unit
+and person, requirement, deadline, status, what was done, date closed, inspector, verifier.
+Headings come from the catalogs so a sheet is in the language of the person exporting it.
 """
 
 from __future__ import annotations

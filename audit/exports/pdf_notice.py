@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -19,7 +20,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from audit import i18n
 from audit.exports.cjk_font import register_font

@@ -17,11 +17,13 @@ from audit.store import Database, audit_log
 from audit.store import sites as site_store
 
 
-def check_audit_log(database: Database, actor: User) -> audit_log.VerifyResult:
-    """The same check as `python -m audit verify-log`, which cannot open a file the server holds."""
+def check_audit_log(database: Database, actor: User,
+                    anchors: Mapping[int, str] | None = None) -> audit_log.VerifyResult:
+    """Every entry against its hash and the one before it, and against `anchors` ({seq: hash}) written
+    down earlier. The page and `python -m audit verify-log` (which cannot open a file the server holds)."""
     actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.read() as cursor:
-        return audit_log.verify(cursor)
+        return audit_log.verify(cursor, anchors)
 
 
 def checklist_state(database: Database, actor: User) -> LoadResult:

@@ -17,8 +17,18 @@ from datetime import date, datetime
 from audit import i18n
 from audit.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from audit.model import (
-    MAX_TYPICAL_CASES, Bulletin, BulletinFigures, BulletinKind, BulletinStatus, MeasureLine, ProblemCount, Role,
-    TypicalCase, UnitCount, User, new_id,
+    MAX_TYPICAL_CASES,
+    Bulletin,
+    BulletinFigures,
+    BulletinKind,
+    BulletinStatus,
+    MeasureLine,
+    ProblemCount,
+    Role,
+    TypicalCase,
+    UnitCount,
+    User,
+    new_id,
 )
 from audit.services.accountability import kind_name
 from audit.services.permissions import Permission, require

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from audit.checklists import LoadResult, load_checklists
+from audit.settings import settings
 from audit.store import audit_log
 from audit.store import checklists as checklist_store
 from audit.store.db import Database
 
 
 def checklists_directory() -> Path:
-    """Where the checklist files live: AUDIT_CHECKLISTS, else the project's checklists/ folder."""
-    return Path(os.environ.get("AUDIT_CHECKLISTS") or Path(__file__).resolve().parents[2] / "checklists")
+    """Where the checklist files live: the AUDIT_CHECKLISTS setting, else the project's checklists/ folder."""
+    return settings().checklists
 
 
 def sync_checklists(database: Database, directory: str | Path, *, actor: str = "system") -> LoadResult:

@@ -9,29 +9,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import BinaryIO
 
 from audit import i18n
 from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
-from audit.model import Finding, Status, User
-from audit.services.permissions import Permission, can, require, unit_scope
+from audit.model import Finding, FindingFilter, LedgerRow, Status, User
+from audit.services.permissions import Permission, can, require, scoped, unit_scope
 from audit.services.rectification import Step, allowed_steps, check_scope, in_scope, localized_error
 from audit.store import audit_log
 from audit.store import ledger as store
 from audit.store.db import Database
 from audit.store.findings import events_of_finding, get_finding
-from audit.store.ledger import LedgerFilter, LedgerRow
 from audit.store.photos import PhotoLink, photo_bytes, photos_of_finding
 
 PAGE_SIZES = (25, 50, 100)
-
-
-def scoped(actor: User, flt: LedgerFilter) -> LedgerFilter:
-    """The filter as this person may run it: a unit account is held to its own unit."""
-    scope = unit_scope(actor)
-    return flt if scope is None else replace(flt, unit=scope)
+SORT_KEYS = tuple(store.SORTS)
 
 
 @dataclass(frozen=True)
@@ -43,8 +37,8 @@ class LedgerPage:
     page_size: int
 
 
-def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int = 1, page_size: int = 50,
-                sort: str = "deadline", descending: bool = False, language: str = "zh-CN",
+def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: int = 1, page_size: int = 50,
+                sort: str = "deadline", descending: bool = False, language: str = i18n.DEFAULT_LANGUAGE,
                 today: date | None = None) -> LedgerPage:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     flt, today = scoped(actor, flt), today or date.today()
@@ -57,7 +51,7 @@ def ledger_page(database: Database, actor: User, flt: LedgerFilter, *, page: int
     return LedgerPage(rows, total, page, pages, page_size)
 
 
-def filter_options(database: Database, actor: User, language: str = "zh-CN") -> dict[str, list[tuple[str, str]]]:
+def filter_options(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> dict[str, list[tuple[str, str]]]:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         return store.filter_options(cursor, language, unit_scope(actor))
@@ -92,7 +86,7 @@ class FindingDetail:
 
 def _local(utc: datetime) -> datetime:
     # The audit log is kept in UTC; finding events, like the finding itself, in local time.
-    return utc.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+    return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
 
 
 def _changes(entry: dict) -> dict:
@@ -128,7 +122,7 @@ def _measure_entries(cursor, finding_id: str, language: str) -> list[TimelineEnt
             for m in measures(cursor, finding_id=finding_id)]
 
 
-def finding_detail(database: Database, actor: User, finding_id: str, language: str = "zh-CN") -> FindingDetail:
+def finding_detail(database: Database, actor: User, finding_id: str, language: str = i18n.DEFAULT_LANGUAGE) -> FindingDetail:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
@@ -167,8 +161,8 @@ EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
 Progress = Callable[[int, int], None]
 
 
-def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *,
-                  language: str = "zh-CN", sort: str = "number", descending: bool = False,
+def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str, out: BinaryIO | str, *,
+                  language: str = i18n.DEFAULT_LANGUAGE, sort: str = "number", descending: bool = False,
                   today: date | None = None, progress: Progress | None = None) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
     actor = require(actor, Permission.EXPORT, database)
@@ -182,7 +176,7 @@ def export_ledger(database: Database, actor: User, flt: LedgerFilter, fmt: str, 
                             today=today, progress=progress)
 
 
-def _export_rows(database: Database, flt: LedgerFilter, fmt: str, out: BinaryIO | str, *, language: str,
+def _export_rows(database: Database, flt: FindingFilter, fmt: str, out: BinaryIO | str, *, language: str,
                  sort: str, descending: bool, today: date, progress: Progress | None) -> int:
     headings = columns.headings(language)
     with database.read() as cursor:
@@ -200,7 +194,7 @@ def _export_rows(database: Database, flt: LedgerFilter, fmt: str, out: BinaryIO 
                           sheet_name=i18n.t("ledger.sheet", language), total=total, progress=progress)
 
 
-def _export_notices(database: Database, flt: LedgerFilter, out, *, language: str, today: date,
+def _export_notices(database: Database, flt: FindingFilter, out, *, language: str, today: date,
                     progress: Progress | None) -> int:
     from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
 

@@ -164,8 +164,7 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise LedgerImportError([f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
     try:
-        for number, row in enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
-            yield number, row
+        yield from enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)
     finally:
         workbook.close()
 

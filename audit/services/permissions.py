@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 
 from audit.errors import PermissionDenied
-from audit.model import Role, User
+from audit.model import FindingFilter, Role, User
 
 
 class Permission(str, enum.Enum):
@@ -96,3 +97,9 @@ def unit_scope(actor: User) -> str | None:
             raise PermissionDenied(f"The unit account '{actor.username}' has no unit set; ask an administrator.")
         return actor.unit
     return None
+
+
+def scoped(actor: User, flt: FindingFilter) -> FindingFilter:
+    """The filter as this person may run it: a unit account is held to its own unit."""
+    scope = unit_scope(actor)
+    return flt if scope is None else replace(flt, unit=scope)

@@ -1,5 +1,18 @@
 """Every line of SQL in the project lives in this package."""
 
-from audit.store.db import Database, database_path, open_database
+from __future__ import annotations
+
+import os
+
+from audit.store.db import Database, database_path
+from audit.store.migrations import migrate
 
 __all__ = ["Database", "database_path", "open_database"]
+
+
+def open_database(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Database:
+    """Open (creating if needed) and bring the schema up to date."""
+    database = Database(database_path(path), read_only=read_only)
+    if not read_only:
+        migrate(database)
+    return database

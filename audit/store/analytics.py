@@ -1,4 +1,4 @@
-"""The dashboard's SQL: every chart is one GROUP BY over the findings that match a `Scope`.
+"""The dashboard's SQL: every chart is one GROUP BY over the findings that match a `FindingFilter`.
 
 Findings are grouped first and names are joined onto the small grouped result, so a million
 findings are scanned once per chart and never joined row by row. Site attributes filter through
@@ -8,76 +8,29 @@ JSON (a few hundred rows), never by parsing JSON per finding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 
 import duckdb
 import pandas as pd
 
-from audit.model import DUE_SOON_DAYS, LONG_OVERDUE_DAYS
+from audit.i18n import short
+from audit.model import FindingFilter
+from audit.store.filters import checklist_condition, finding_conditions, overdue_condition, overdue_sql, site_conditions
 
 GRAINS = ("day", "week", "month")
 CLOSE_DAY_BOUNDS = (1, 3, 7, 14, 30)
 """Upper bounds (days) of the time-to-close buckets; the last bucket is everything longer."""
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The findings that count: found in [start, end) and matching every filter that is set."""
-
-    start: datetime
-    end: datetime
-    unit: str | None = None
-    subdistrict: str | None = None
-    community: str | None = None
-    site_kind: str | None = None
-    site_id: str | None = None
-    checklist_id: str | None = None
-    severities: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-
-
-def _site_conditions(scope: Scope, column: str) -> tuple[list[str], dict]:
-    conditions, params = [], {}
-    attributes = {"subdistrict_zh": scope.subdistrict, "community_zh": scope.community, "kind": scope.site_kind}
-    chosen = {name: value for name, value in attributes.items() if value is not None}
-    if chosen:
-        tests = " AND ".join(f"{name} = ${name}" for name in chosen)
-        conditions.append(f"{column} IN (SELECT id FROM sites WHERE {tests})")
-        params.update(chosen)
-    if scope.site_id is not None:
-        conditions.append(f"{column} = $site_id")
-        params["site_id"] = scope.site_id
-    return conditions, params
-
-
-def _where(scope: Scope) -> tuple[str, dict]:
-    """WHERE clause over `findings f` and its named parameters."""
-    conditions, params = _site_conditions(scope, "f.site_id")
-    conditions[:0] = ["f.found_at >= $start", "f.found_at < $end"]
-    params.update(start=scope.start, end=scope.end)
-    optional = {
-        "f.responsible_unit = $unit": ("unit", scope.unit),
-        "f.checklist_id = $checklist_id": ("checklist_id", scope.checklist_id),
-        "list_contains($severities, f.severity)": ("severities", list(scope.severities) or None),
-        "list_contains($statuses, f.status)": ("statuses", list(scope.statuses) or None),
-    }
-    for condition, (name, value) in optional.items():
-        if value is not None:
-            conditions.append(condition)
-            params[name] = value
-    return " AND ".join(conditions), params
-
-
-def _lang(language: str) -> str:
-    if language not in ("zh", "en"):
-        raise ValueError(f"no names in language {language!r}")
-    return language
+def _where(flt: FindingFilter) -> tuple[str, dict]:
+    """WHERE clause over `findings f` and its named parameters; the dashboard always has both days."""
+    return finding_conditions(flt)
 
 
 def _names(language: str) -> str:
     """CTEs naming sites, checklists (newest version) and items (newest wording) in one language."""
-    lang = _lang(language)
+    lang = short(language)
     return f"""
     site_names AS (SELECT id AS site_id, name_{lang} AS site FROM sites),
     checklist_names AS (
@@ -91,29 +44,25 @@ def _names(language: str) -> str:
     """
 
 
-def _ageing(today_param: str = "$today") -> str:
-    """The SQL twin of `audit.model.overdue_colour`, plus 'closed'."""
-    return f"""CASE WHEN f.status = 'closed' THEN 'closed'
-        WHEN {today_param} - f.deadline > {LONG_OVERDUE_DAYS} THEN 'red'
-        WHEN {today_param} - f.deadline > 0 THEN 'yellow'
-        WHEN f.deadline - {today_param} <= {DUE_SOON_DAYS} THEN 'blue'
-        ELSE 'none' END"""
+def _ageing() -> str:
+    """The deadline colour, or 'closed'."""
+    return f"CASE WHEN f.status = 'closed' THEN 'closed' ELSE {overdue_sql()} END"
 
 
 def _frame(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
     return cursor.execute(sql, params).df()
 
 
-def headline(cursor: duckdb.DuckDBPyConnection, scope: Scope, previous_start: datetime,
+def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date,
              today: date) -> pd.DataFrame:
-    """One row per period ('current' from scope.start, 'previous' from previous_start) of findings figures."""
-    where, params = _where(replace(scope, start=previous_start))
-    params.update(split=scope.start, today=today)
+    """One row per period ('current' from flt.found_from, 'previous' from previous_start) of findings figures."""
+    where, params = _where(replace(flt, found_from=previous_start))
+    params.update(split=flt.found_from, today=today)
     return _frame(cursor, f"""
         SELECT CASE WHEN f.found_at >= $split THEN 'current' ELSE 'previous' END AS period,
                count(*) AS findings,
                count(*) FILTER (WHERE f.status <> 'closed') AS open,
-               count(*) FILTER (WHERE f.status <> 'closed' AND f.deadline < $today) AS overdue,
+               count(*) FILTER (WHERE {overdue_condition()}) AS overdue,
                count(*) FILTER (WHERE f.status = 'closed') AS closed,
                median(date_diff('second', f.found_at, f.closed_at) / 86400.0)
                    FILTER (WHERE f.status = 'closed') AS median_days_to_close,
@@ -122,21 +71,21 @@ def headline(cursor: duckdb.DuckDBPyConnection, scope: Scope, previous_start: da
         """, params)
 
 
-def inspections(cursor: duckdb.DuckDBPyConnection, scope: Scope, previous_start: datetime) -> pd.DataFrame:
+def inspections(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date) -> pd.DataFrame:
     """Submitted inspections per period at the chosen sites with the chosen checklist.
 
     Severity and status describe findings, not inspections, so they do not narrow this count;
     a unit sees the inspections that gave it findings.
     """
-    conditions, params = _site_conditions(scope, "i.site_id")
-    conditions += ["i.status = 'submitted'", "i.started_at >= $start", "i.started_at < $end"]
-    params.update(start=previous_start, end=scope.end, split=scope.start)
-    if scope.checklist_id is not None:
-        conditions.append("i.checklist_id = $checklist_id")
-        params["checklist_id"] = scope.checklist_id
-    if scope.unit is not None:
+    conditions, params = site_conditions(flt, "i.site_id")
+    conditions += ["i.status = 'submitted'", "i.started_at >= $start", "i.started_at < $end::DATE + 1"]
+    params.update(start=previous_start, end=flt.found_to, split=flt.found_from)
+    if flt.checklist:
+        conditions.append(checklist_condition("i.checklist_id"))
+        params["checklist"] = flt.checklist
+    if flt.unit:
         conditions.append("i.id IN (SELECT inspection_id FROM findings WHERE responsible_unit = $unit)")
-        params["unit"] = scope.unit
+        params["unit"] = flt.unit
     return _frame(cursor, f"""
         SELECT CASE WHEN i.started_at >= $split THEN 'current' ELSE 'previous' END AS period,
                count(*) AS inspections
@@ -144,9 +93,9 @@ def inspections(cursor: duckdb.DuckDBPyConnection, scope: Scope, previous_start:
         """, params)
 
 
-def findings_by_site(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, top: int) -> pd.DataFrame:
+def findings_by_site(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """Findings per site and severity for the `top` sites; the rest summed into site_id NULL."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params["top"] = top
     return _frame(cursor, f"""
         WITH {_names(language)},
@@ -161,11 +110,11 @@ def findings_by_site(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: 
         """, params)
 
 
-def findings_over_time(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, grain: str) -> pd.DataFrame:
+def findings_over_time(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, grain: str) -> pd.DataFrame:
     """Findings per period (day, week or month) and checklist."""
     if grain not in GRAINS:
         raise ValueError(f"no time grain {grain!r}")
-    where, params = _where(scope)
+    where, params = _where(flt)
     return _frame(cursor, f"""
         WITH {_names(language)},
         grouped AS (SELECT date_trunc('{grain}', f.found_at)::DATE AS period, f.checklist_id, count(*) AS findings
@@ -176,9 +125,9 @@ def findings_over_time(cursor: duckdb.DuckDBPyConnection, scope: Scope, language
         """, params)
 
 
-def site_checklist_matrix(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, top: int) -> pd.DataFrame:
+def site_checklist_matrix(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """Findings per site and checklist for the `top` sites with the most findings."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params["top"] = top
     return _frame(cursor, f"""
         WITH {_names(language)},
@@ -192,9 +141,9 @@ def site_checklist_matrix(cursor: duckdb.DuckDBPyConnection, scope: Scope, langu
         """, params)
 
 
-def status_ageing(cursor: duckdb.DuckDBPyConnection, scope: Scope, today: date) -> pd.DataFrame:
+def status_ageing(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date) -> pd.DataFrame:
     """Findings per status and deadline colour (none, blue, yellow, red, closed) as of today."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params["today"] = today
     return _frame(cursor, f"""
         SELECT f.status, {_ageing()} AS ageing, count(*) AS findings
@@ -202,9 +151,9 @@ def status_ageing(cursor: duckdb.DuckDBPyConnection, scope: Scope, today: date) 
         """, params)
 
 
-def time_to_close(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def time_to_close(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter) -> pd.DataFrame:
     """Closed findings per bucket of days from found to closed (bucket i ends at CLOSE_DAY_BOUNDS[i])."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     buckets = " ".join(f"WHEN days <= {bound} THEN {i}" for i, bound in enumerate(CLOSE_DAY_BOUNDS))
     return _frame(cursor, f"""
         SELECT CASE {buckets} ELSE {len(CLOSE_DAY_BOUNDS)} END AS bucket, count(*) AS findings
@@ -214,9 +163,9 @@ def time_to_close(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
         """, params)
 
 
-def failing_items(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, top: int) -> pd.DataFrame:
+def failing_items(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """The checklist items failed most often, with how many of those findings were repeats."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params["top"] = top
     return _frame(cursor, f"""
         WITH {_names(language)},
@@ -231,9 +180,9 @@ def failing_items(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str
         """, params)
 
 
-def repeat_offenders(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, top: int) -> pd.DataFrame:
+def repeat_offenders(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """The site and checklist item pairs with the most repeat findings."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params["top"] = top
     return _frame(cursor, f"""
         WITH {_names(language)},
@@ -248,15 +197,15 @@ def repeat_offenders(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: 
         """, params)
 
 
-def count_findings(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> int:
-    where, params = _where(scope)
+def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter) -> int:
+    where, params = _where(flt)
     return cursor.execute(f"SELECT count(*) FROM findings f WHERE {where}", params).fetchone()[0]
 
 
-def findings_page(cursor: duckdb.DuckDBPyConnection, scope: Scope, language: str, today: date,
+def findings_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, today: date,
                   limit: int, offset: int) -> pd.DataFrame:
     """One page of the matching findings, newest first, named in one language."""
-    where, params = _where(scope)
+    where, params = _where(flt)
     params.update(today=today, limit=limit, offset=offset)
     return _frame(cursor, f"""
         WITH {_names(language)},
@@ -278,7 +227,7 @@ def site_directory(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
 
     Given a unit, only its own: sites it is the unit of, and sites of findings it is responsible for.
     """
-    lang = _lang(language)
+    lang = short(language)
     scope = """WHERE $unit IS NULL OR unit_zh = $unit
                   OR id IN (SELECT site_id FROM findings WHERE responsible_unit = $unit)"""
     return _frame(cursor, f"""

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -70,7 +70,7 @@ def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity
         row_state.record_where(cursor, seq, table, where, params)
     rows_digest = row_state.digest(cursor, seq)
     # Stored as TIMESTAMP and read back with the same six-digit format, so the hash input round-trips.
-    logged_at = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    logged_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     before_json, after_json = _canonical(before), _canonical(after)
     digest = entry_hash(seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash,
                         rows_digest)

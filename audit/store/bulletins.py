@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from audit.store.filters import overdue_condition
+
 _SITE_SCOPE = "($subdistrict IS NULL OR s.subdistrict_zh = $subdistrict OR s.subdistrict_en = $subdistrict)"
 
 
@@ -43,7 +45,7 @@ def finding_counts(cursor: duckdb.DuckDBPyConnection, start: date, end: date, su
                count(*) FILTER (WHERE f.severity = 'major'),
                count(*) FILTER (WHERE f.severity = 'minor'),
                count(*) FILTER (WHERE f.status = 'closed'),
-               count(*) FILTER (WHERE f.status <> 'closed' AND f.deadline < $as_of)
+               count(*) FILTER (WHERE {overdue_condition('$as_of::DATE')})
         FROM findings f JOIN sites s ON s.id = f.site_id
         WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
         """, _params(start, end, subdistrict, as_of=as_of)).fetchone()
@@ -91,7 +93,7 @@ def overdue_units(cursor: duckdb.DuckDBPyConnection, end: date, subdistrict: str
     return cursor.execute(
         f"""
         SELECT f.responsible_unit, count(*) AS n FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at < $end AND f.status <> 'closed' AND f.deadline < $as_of AND {_SITE_SCOPE}
+        WHERE f.found_at < $end AND {overdue_condition('$as_of::DATE')} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC, 1
         """, {"end": _params(end, end, None)["end"], "subdistrict": subdistrict, "as_of": as_of}).fetchall()
 

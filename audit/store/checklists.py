@@ -6,7 +6,7 @@ Rows are never changed, so an old inspection can always be shown in the wording 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -27,7 +27,7 @@ def register(cursor: duckdb.DuckDBPyConnection, checklist: Checklist, source_fil
         "VALUES (?, ?, ?, ?, ?, ?, ?::JSON, ?)",
         [checklist.id, checklist.version, checklist.content_hash, checklist.title.zh, checklist.title.en,
          source_file, json.dumps(checklist_to_dict(checklist), ensure_ascii=False),
-         datetime.now(timezone.utc).replace(tzinfo=None)],
+         datetime.now(UTC).replace(tzinfo=None)],
     )
     return True
 

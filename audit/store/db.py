@@ -17,14 +17,13 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
 from audit.errors import StoreUnavailable
-
-DEFAULT_PATH = Path("data") / "audit.duckdb"
+from audit.settings import settings
 
 # Words of the operating system's error as DuckDB passes them on, by the fault they mean.
 _FAULT_WORDS = (
@@ -37,8 +36,8 @@ _STORAGE_ERRORS = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalE
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`--db` wins, then the AUDIT_DB environment variable, then data/audit.duckdb."""
-    return Path(explicit or os.environ.get("AUDIT_DB") or DEFAULT_PATH)
+    """`--db` wins, then the AUDIT_DB setting (default data/audit.duckdb)."""
+    return Path(explicit) if explicit else settings().database_path
 
 
 def storage_fault(error: BaseException) -> str | None:
@@ -51,9 +50,8 @@ def storage_fault(error: BaseException) -> str | None:
         return None
     text = str(error).lower()
     for reason, words in _FAULT_WORDS:
-        if any(word in text for word in words):
-            if isinstance(error, (*_STORAGE_ERRORS, duckdb.TransactionException)):
-                return reason
+        if any(word in text for word in words) and isinstance(error, (*_STORAGE_ERRORS, duckdb.TransactionException)):
+            return reason
     return "failed" if isinstance(error, _STORAGE_ERRORS) else None
 
 
@@ -104,10 +102,8 @@ class Database:
         """A cursor on a working connection, reopening the file if DuckDB gave up on it."""
         with self._reopen_lock:
             if self._broken:
-                try:
+                with suppress(duckdb.Error):
                     self._connection.close()
-                except duckdb.Error:
-                    pass
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
             return self._connection.cursor()
@@ -153,10 +149,8 @@ class Database:
                 yield cursor
                 cursor.commit()
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cursor.rollback()
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cursor.close()
@@ -199,13 +193,3 @@ class Database:
                 cursor.execute("CHECKPOINT")
             finally:
                 cursor.close()
-
-
-def open_database(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Database:
-    """Open (creating if needed) and bring the schema up to date."""
-    from audit.store.migrations import migrate
-
-    database = Database(database_path(path), read_only=read_only)
-    if not read_only:
-        migrate(database)
-    return database

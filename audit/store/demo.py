@@ -10,10 +10,9 @@ import json
 from datetime import datetime
 
 import duckdb
-
-from audit.checklists import checklist_to_dict
 import pyarrow as pa
 
+from audit.checklists import checklist_to_dict
 from audit.model import Checklist
 from audit.store import audit_log
 

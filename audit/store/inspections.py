@@ -7,100 +7,12 @@ id: drawing an inspection never scans the findings of other inspections.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 
 import duckdb
 
-from audit.model import Result, Severity
-
-DRAFT = "draft"
-SUBMITTED = "submitted"
-
-
-@dataclass(frozen=True)
-class Inspection:
-    id: str
-    site_id: str
-    checklist_id: str
-    checklist_version: int
-    checklist_hash: str
-    inspectors: list[str]
-    started_at: datetime
-    status: str
-    created_by: str
-    submitted_at: datetime | None = None
-    score: float | None = None
-    version: int = 1
-    updated_at: datetime | None = None
-    updated_by: str | None = None
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == DRAFT
-
-
-@dataclass(frozen=True)
-class Response:
-    inspection_id: str
-    item_id: str
-    result: Result | None
-    value: float | None
-    text: str | None
-    answered_at: datetime
-    answered_by: str
-
-
-@dataclass(frozen=True)
-class FindingDraft:
-    """The finding form of one failed item (item_id set) or an ad-hoc finding (item_id None)."""
-
-    id: str
-    inspection_id: str
-    item_id: str | None
-    severity: Severity
-    created_at: datetime
-    updated_at: datetime
-    updated_by: str
-    description: str = ""
-    immediate_measure: str = ""
-    responsible_unit: str = ""
-    responsible_person: str = ""
-    requirement: str = ""
-    deadline: date | None = None
-    photos: list[str] = field(default_factory=list)
-    earlier: list[str] = field(default_factory=list)
-    recorded: bool = False
-
-
-@dataclass(frozen=True)
-class EarlierFinding:
-    """A finding shown beside a new failure of the same item at the same site."""
-
-    id: str
-    number: str
-    found_at: datetime
-    description: str
-    status: str
-
-
-@dataclass(frozen=True)
-class InspectionLine:
-    """One row of the "my inspections" list."""
-
-    id: str
-    site_id: str
-    site_zh: str
-    site_en: str
-    checklist_id: str
-    title_zh: str
-    title_en: str
-    started_at: datetime
-    status: str
-    score: float | None
-    answered: int
-    updated_at: datetime | None
-
+from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response, Result, Severity
 
 _INSPECTION_COLUMNS = (
     "id, site_id, checklist_id, checklist_version, checklist_hash, inspectors, started_at, status, "

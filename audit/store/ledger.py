@@ -9,38 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 
-from audit.model import DUE_SOON_DAYS, LONG_OVERDUE_DAYS, Overdue, Severity, Status
+from audit.i18n import short
+from audit.model import FindingFilter, LedgerRow, Overdue, Severity, Status
+from audit.store.filters import finding_conditions, overdue_sql
 
-
-@dataclass(frozen=True)
-class LedgerFilter:
-    """What the ledger shows; empty means no restriction."""
-
-    statuses: tuple[Status, ...] = ()
-    colours: tuple[Overdue, ...] = ()
-    severities: tuple[Severity, ...] = ()
-    subdistrict: str | None = None
-    community: str | None = None
-    site: str | None = None  # id, code or name
-    unit: str | None = None  # the responsible unit, exactly
-    checklist: str | None = None  # id or title
-    found_from: date | None = None
-    found_to: date | None = None
-    repeats_only: bool = False
-    search: str = ""  # part of the number or the description
-
-
-OVERDUE_SQL = f"""CASE
-    WHEN f.status = 'closed' OR f.deadline IS NULL THEN 'none'
-    WHEN $today::DATE - f.deadline > {LONG_OVERDUE_DAYS} THEN 'red'
-    WHEN $today::DATE - f.deadline > 0 THEN 'yellow'
-    WHEN f.deadline - $today::DATE <= {DUE_SOON_DAYS} THEN 'blue'
-    ELSE 'none' END"""
+OVERDUE_SQL = overdue_sql()
 
 _CTES = """
 chk AS (
@@ -104,42 +81,9 @@ def _run(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.Du
     return cursor.execute(sql, {name: value for name, value in params.items() if re.search(rf"\${name}\b", sql)})
 
 
-def _lang(language: str) -> str:
-    return "en" if language == "en" else "zh"
-
-
-def _where(flt: LedgerFilter, today: date) -> tuple[str, dict]:
-    clauses, params = ["true"], {"today": today}
-
-    def add(clause: str, **values) -> None:
-        clauses.append(clause)
-        params.update(values)
-
-    if flt.statuses:
-        add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
-    if flt.colours:
-        add(f"({OVERDUE_SQL}) IN (SELECT unnest($colours))", colours=[c.value for c in flt.colours])
-    if flt.severities:
-        add("f.severity IN (SELECT unnest($severities))", severities=[s.value for s in flt.severities])
-    if flt.subdistrict:
-        add("$subdistrict IN (s.subdistrict_zh, s.subdistrict_en)", subdistrict=flt.subdistrict)
-    if flt.community:
-        add("$community IN (s.community_zh, s.community_en)", community=flt.community)
-    if flt.site:
-        add("$site IN (s.id, s.code, s.name_zh, s.name_en)", site=flt.site)
-    if flt.unit:
-        add("f.responsible_unit = $unit", unit=flt.unit)
-    if flt.checklist:
-        add("$checklist IN (f.checklist_id, chk.title_zh, chk.title_en, f.checklist_text)", checklist=flt.checklist)
-    if flt.found_from:
-        add("f.found_at >= $found_from::DATE", found_from=flt.found_from)
-    if flt.found_to:
-        add("f.found_at < $found_to::DATE + 1", found_to=flt.found_to)
-    if flt.repeats_only:
-        clauses.append("f.is_repeat")
-    if flt.search.strip():
-        add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{flt.search.strip()}%")
-    return " AND ".join(clauses), params
+def _where(flt: FindingFilter, today: date) -> tuple[str, dict]:
+    where, params = finding_conditions(flt, today)
+    return where, params | {"today": today}
 
 
 def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
@@ -168,34 +112,15 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
     )
 
 
-def count_findings(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date) -> int:
+def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date) -> int:
     where, params = _where(flt, today)
     return _run(cursor, f"{_SOURCES} SELECT count(*) {_from(where)} WHERE {where}", params).fetchone()[0]
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    id: str
-    number: str
-    found_at: datetime
-    site: str | None
-    site_unit: str | None
-    checklist: str | None
-    item: str | None
-    description: str
-    severity: Severity
-    responsible_unit: str
-    responsible_person: str
-    deadline: date
-    status: Status
-    overdue: Overdue
-    is_repeat: bool
-
-
-def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, *, language: str,
+def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, *, language: str,
                 sort: str = "deadline", descending: bool = False, limit: int = 50, offset: int = 0) -> list[LedgerRow]:
     """One page of rows, sorted and cut in SQL: the whole ledger never leaves the database."""
-    lang = _lang(language)
+    lang = short(language)
     where, params = _where(flt, today)
     select = (
         f"f.id, f.number, f.found_at, s.name_{lang}, s.unit_{lang}, "
@@ -249,7 +174,7 @@ EXPORT_FIELDS = tuple(_export_expressions("zh"))
 
 def _export_select(language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> tuple[str, dict]:
     """The SELECT list of the export columns, and the parameters carrying the status and severity words."""
-    expressions = _export_expressions(_lang(language))
+    expressions = _export_expressions(short(language))
     select = ", ".join(f'{expressions[name]} AS "{name}"' for name in fields)
     params = {}
     for kind, members in (("status", Status), ("severity", Severity)):
@@ -258,14 +183,14 @@ def _export_select(language: str, fields: tuple[str, ...], labels: Mapping[str, 
     return select, params
 
 
-def _export_sql(flt: LedgerFilter, today: date, language: str, fields: tuple[str, ...],
+def _export_sql(flt: FindingFilter, today: date, language: str, fields: tuple[str, ...],
                 labels: Mapping[str, str], sort: str, descending: bool) -> tuple[str, dict]:
     select, params = _export_select(language, fields, labels)
     where, filter_params = _where(flt, today)
     return _sorted(select, where, sort, descending), params | filter_params
 
 
-def export_query(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, *, language: str,
+def export_query(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, *, language: str,
                  fields: tuple[str, ...], labels: Mapping[str, str], sort: str = "number",
                  descending: bool = False) -> duckdb.DuckDBPyConnection:
     """Run the ledger query for export; the caller streams the result (fetchmany or record batches).
@@ -277,7 +202,7 @@ def export_query(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: da
     return _run(cursor, sql, params)
 
 
-def copy_export_to_csv(cursor: duckdb.DuckDBPyConnection, flt: LedgerFilter, today: date, path: str, *,
+def copy_export_to_csv(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, path: str, *,
                        language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> None:
     """DuckDB's own COPY of the export query: the yardstick the CSV export is measured against."""
     sql, params = _export_sql(flt, today, language, fields, labels, "number", False)
@@ -300,7 +225,7 @@ def display_names(cursor: duckdb.DuckDBPyConnection, usernames: list[str]) -> di
 
 def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str | None = None) -> dict[str, list]:
     """(value, label) pairs for each ledger filter, from the findings that exist (of one unit if given)."""
-    lang = _lang(language)
+    lang = short(language)
     scope = "WHERE f.responsible_unit = $unit" if unit is not None else ""
     params = {"unit": unit} if unit is not None else {}
 
@@ -322,7 +247,7 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
 
 
 def site_of(cursor: duckdb.DuckDBPyConnection, site_id: str, language: str) -> dict | None:
-    lang = _lang(language)
+    lang = short(language)
     result = cursor.execute(
         f"SELECT name_{lang} AS name, unit_{lang} AS unit, subdistrict_{lang} AS subdistrict, "
         f"community_{lang} AS community, kind FROM sites WHERE id = ? LIMIT 1",
@@ -334,7 +259,7 @@ def site_of(cursor: duckdb.DuckDBPyConnection, site_id: str, language: str) -> d
 
 def checklist_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, language: str) -> tuple[str | None, str | None]:
     """The checklist title and item text of one finding, in the version it was found against."""
-    lang = _lang(language)
+    lang = short(language)
     row = cursor.execute(
         f"{_sources_for('ids')} SELECT coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
         f"coalesce(ci.item_{lang}, f.item_text, f.item_id) {_from('ci.', findings='page f')}",

@@ -6,6 +6,8 @@ from datetime import date
 
 import duckdb
 
+from audit.store.filters import overdue_condition
+
 
 def home_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | None = None) -> dict[str, int]:
     """Inspections, findings, open findings and overdue findings (optionally for one unit)."""
@@ -17,8 +19,8 @@ def home_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | None
         f"""
         SELECT count(*),
                count(*) FILTER (WHERE status <> 'closed'),
-               count(*) FILTER (WHERE status <> 'closed' AND deadline < $today)
-        FROM findings WHERE true {unit_filter}
+               count(*) FILTER (WHERE {overdue_condition()})
+        FROM findings f WHERE true {unit_filter}
         """,
         params,
     ).fetchone()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -16,13 +17,7 @@ import streamlit as st
 
 from audit.errors import AuditError, PermissionDenied, StoreUnavailable
 from audit.services.backup import backup_archive
-from audit.services.backup_schedule import (
-    BackupRun,
-    backup_folder,
-    backup_warning,
-    last_backup,
-    record_admin_backup,
-)
+from audit.services.backup_schedule import BackupRun, backup_folder, backup_warning, last_backup, record_admin_backup
 from audit.settings import settings
 from audit.ui.session import current_user, database, t
 
@@ -110,10 +105,8 @@ def _latest(run: BackupRun | None) -> None:
 def render_backup_panel() -> None:
     st.subheader(t("backup.title"))
     st.caption(t("backup.explain"))
-    try:
+    with suppress(PermissionDenied):  # the button below says so, should someone without the right get here
         _latest(last_backup(database(), current_user()))
-    except PermissionDenied:
-        pass  # the button below says so, should someone without the right get here
     config = settings()
     st.caption(t("backup.schedule", hours=f"{config.backup_hours:g}", folder=str(backup_folder(database())),
                  keep=config.backup_keep))

@@ -1,6 +1,6 @@
 """Supervisor dashboard: where problems concentrate, whether they get fixed, who repeats them.
 
-Every number comes from `audit.analytics` (DuckDB SQL); results are cached per filter choice and
+Every number comes from `audit.services.dashboard` (DuckDB SQL); results are cached per filter choice and
 keyed on the data version, so a change to any finding shows on the next rerun.
 """
 
@@ -11,10 +11,23 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from audit import analytics, charts, i18n
+from audit import i18n
 from audit.errors import AuditError
-from audit.model import User
+from audit.model import (
+    DEFAULT_DAYS,
+    Dashboard,
+    Figure,
+    FilterChoices,
+    FindingFilter,
+    FindingsPage,
+    Severity,
+    SiteKind,
+    Status,
+    User,
+)
+from audit.services import dashboard as service
 from audit.services.permissions import unit_scope
+from audit.ui import charts
 from audit.ui.session import current_user, database, guarded, language, t
 from audit.ui.text import plain
 
@@ -30,21 +43,21 @@ FILTER_KEYS = ("dashboard.subdistrict", "dashboard.community", "dashboard.site_k
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _dashboard(path: str, version: str, user: User, filters: analytics.Filters, selected: str | None,
-               lang: str, today: date) -> analytics.Dashboard:
-    return analytics.dashboard(database(), user, filters, selected_site=selected, language=lang, today=today)
+def _dashboard(path: str, version: str, user: User, filters: FindingFilter, selected: str | None,
+               lang: str, today: date) -> Dashboard:
+    return service.dashboard(database(), user, filters, selected_site=selected, language=lang, today=today)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _findings_page(path: str, version: str, user: User, filters: analytics.Filters, selected: str | None,
-                   page: int, lang: str, today: date) -> analytics.FindingsPage:
-    return analytics.findings_page(database(), user, filters, selected_site=selected, page=page,
+def _findings_page(path: str, version: str, user: User, filters: FindingFilter, selected: str | None,
+                   page: int, lang: str, today: date) -> FindingsPage:
+    return service.findings_page(database(), user, filters, selected_site=selected, page=page,
                                    language=lang, today=today)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _choices(path: str, version: str, user: User, lang: str) -> analytics.FilterChoices:
-    return analytics.filter_choices(database(), user, lang)
+def _choices(path: str, version: str, user: User, lang: str) -> FilterChoices:
+    return service.filter_choices(database(), user, lang)
 
 
 def _named(prefix: str):
@@ -64,13 +77,13 @@ def _period(today: date) -> tuple[date, date] | None:
     choice = st.segmented_control(t("dashboard.period"), PERIODS, default="90", key="dashboard.period",
                                   format_func=_named("dashboard.period"))
     if choice != "custom":
-        return today - timedelta(days=int(choice or analytics.DEFAULT_DAYS) - 1), today
-    chosen = st.date_input(t("dashboard.dates"), value=(today - timedelta(days=analytics.DEFAULT_DAYS - 1), today),
+        return today - timedelta(days=int(choice or DEFAULT_DAYS) - 1), today
+    chosen = st.date_input(t("dashboard.dates"), value=(today - timedelta(days=DEFAULT_DAYS - 1), today),
                            max_value=today, key="dashboard.dates")
     return tuple(chosen) if len(chosen) == 2 else None
 
 
-def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters | None:
+def _filters(choices: FilterChoices, today: date) -> FindingFilter | None:
     active = sum(bool(st.session_state.get(key)) for key in FILTER_KEYS)
     label = t("dashboard.filters.active", count=active) if active else t("dashboard.filters")
     with st.expander(label, icon=":material/filter_list:", key="dashboard.filters_open"):
@@ -88,12 +101,12 @@ def _filters(choices: analytics.FilterChoices, today: date) -> analytics.Filters
     if period is None:
         st.info(t("dashboard.dates.incomplete"))
         return None
-    return analytics.Filters(start=period[0], end=period[1], subdistrict=subdistrict, community=community,
-                             site_kind=kind, site_id=site, checklist_id=checklist,
-                             severities=tuple(severities), statuses=tuple(statuses))
+    return FindingFilter(found_from=period[0], found_to=period[1], subdistrict=subdistrict, community=community,
+                         site_kind=SiteKind(kind) if kind else None, site=site, checklist=checklist,
+                         severities=tuple(map(Severity, severities)), statuses=tuple(map(Status, statuses)))
 
 
-def _format(figure: analytics.Figure, value: float | None, signed: bool = False) -> str:
+def _format(figure: Figure, value: float | None, signed: bool = False) -> str:
     if value is None:
         return t("dashboard.no_value")
     sign = "+" if signed else ""
@@ -104,7 +117,7 @@ def _format(figure: analytics.Figure, value: float | None, signed: bool = False)
     return f"{int(value):{sign},}"
 
 
-def _headline(board: analytics.Dashboard) -> None:
+def _headline(board: Dashboard) -> None:
     # A wrapping row: four figures a line on a wide screen, two on a tablet held upright.
     row = st.container(horizontal=True, gap="small")
     for figure in board.headline:
@@ -115,7 +128,7 @@ def _headline(board: analytics.Dashboard) -> None:
                    delta_color=colour, delta_arrow="auto" if change else "off",
                    help=t(f"dashboard.figure.{figure.key}.help"), border=True, width=METRIC_WIDTH)
     before = board.filters.previous_start
-    st.caption(t("dashboard.compared", start=before, end=board.filters.start - timedelta(days=1)))
+    st.caption(t("dashboard.compared", start=before, end=board.filters.found_from - timedelta(days=1)))
 
 
 def _chart(name: str, frame, build, **options) -> None:
@@ -126,7 +139,7 @@ def _chart(name: str, frame, build, **options) -> None:
         st.caption(t("dashboard.chart_empty"))
         return
     st.altair_chart(build(frame, lang), width="stretch", **options)
-    st.download_button(t("dashboard.download"), analytics.csv_bytes(frame, lang), file_name=f"{name}.csv",
+    st.download_button(t("dashboard.download"), service.csv_bytes(frame, lang), file_name=f"{name}.csv",
                        mime="text/csv", key=f"dashboard.csv.{name}", icon=":material/download:")
 
 
@@ -136,7 +149,7 @@ def _on_site_tap() -> None:
     st.session_state[PAGE] = 1
 
 
-def _selection_chip(selected: str | None, choices: analytics.FilterChoices) -> None:
+def _selection_chip(selected: str | None, choices: FilterChoices) -> None:
     """The tapped site, with a way back to all sites (shown even when it leaves nothing to draw)."""
     if not selected:
         return
@@ -148,10 +161,10 @@ def _selection_chip(selected: str | None, choices: analytics.FilterChoices) -> N
         st.rerun()
 
 
-def _charts(board: analytics.Dashboard) -> None:
-    _chart("by_site", board.by_site, lambda f, l: charts.findings_by_site(f, l, board.selected_site),
+def _charts(board: Dashboard) -> None:
+    _chart("by_site", board.by_site, lambda frame, lang: charts.findings_by_site(frame, lang, board.selected_site),
            key=SITE_CHART, on_select=guarded(_on_site_tap), selection_mode=charts.SITE_SELECTION)
-    _chart("over_time", board.over_time, lambda f, l: charts.findings_over_time(f, l, board.filters.grain))
+    _chart("over_time", board.over_time, lambda frame, lang: charts.findings_over_time(frame, lang, board.filters.grain))
     _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
     _chart("ageing", board.ageing, charts.status_ageing)
     _chart("time_to_close", board.time_to_close, charts.time_to_close)
@@ -168,7 +181,7 @@ def _turn_to(page: int) -> None:
 def _drilldown(load) -> None:
     """The findings behind the charts; turning a page reruns only this part, not the charts."""
     st.subheader(t("dashboard.drill.title"))
-    result: analytics.FindingsPage = load(st.session_state.get(PAGE, 1))
+    result: FindingsPage = load(st.session_state.get(PAGE, 1))
     rows = result.rows.assign(link="finding?id=" + result.rows["id"])
     shown = ["link", "number", "found_at", "site", "item", "severity_label", "status_label", "ageing_label",
              "deadline", "responsible_unit"]
@@ -187,7 +200,7 @@ def _drilldown(load) -> None:
                    width="stretch", on_click=guarded(_turn_to), args=(result.page + 1,))
 
 
-def _restart_paging_on_change(filters: analytics.Filters, selected: str | None) -> None:
+def _restart_paging_on_change(filters: FindingFilter, selected: str | None) -> None:
     signature = (astuple(filters), selected)
     if st.session_state.get("dashboard.signature") != signature:
         st.session_state["dashboard.signature"] = signature
@@ -198,7 +211,7 @@ def show() -> None:
     st.title(t("dashboard.title"))
     st.caption(t("dashboard.subtitle"))
     user, lang, today = current_user(), language(), date.today()
-    path, version = str(database().path), analytics.data_version(database())
+    path, version = str(database().path), service.data_version(database())
     unit = unit_scope(user) if user else None
     if unit:
         st.text(t("dashboard.scope_unit", unit=unit))

@@ -11,10 +11,17 @@ import streamlit as st
 from audit.model import Item, Severity, default_deadline
 from audit.photos import MAX_BYTES
 from audit.services.inspections import (
-    LIMITS, Sheet, add_finding_photo, discard_adhoc_finding, effective_deadline, record_finding,
-    remove_finding_photo, reopen_finding, save_finding_draft,
+    LIMITS,
+    FindingDraft,
+    Sheet,
+    add_finding_photo,
+    discard_adhoc_finding,
+    effective_deadline,
+    record_finding,
+    remove_finding_photo,
+    reopen_finding,
+    save_finding_draft,
 )
-from audit.services.inspections import FindingDraft
 from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_error
 from audit.ui.photo_address import photo_src
 from audit.ui.session import current_user, database, guarded, t

@@ -7,7 +7,15 @@ import streamlit as st
 from audit import i18n
 from audit.model import ResponseType, Result
 from audit.services.inspections import (
-    LIMITS, Answer, FindingDraft, Sheet, correct_inspection, effective_deadline, evidence, message, submit_inspection,
+    LIMITS,
+    Answer,
+    FindingDraft,
+    Sheet,
+    correct_inspection,
+    effective_deadline,
+    evidence,
+    message,
+    submit_inspection,
     submit_problems,
 )
 from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_error
@@ -135,11 +143,11 @@ def _correction(sheet: Sheet) -> None:
                                       format_func=labels("inspect.result", RESULTS), width="stretch")
         answer["result"] = Result(chosen) if chosen else None
     reason = st.text_area(t("inspect.field.reason"), key=f"{prefix}:reason", max_chars=LIMITS["reason"])
-    if st.button(t("inspect.correct.save"), key=f"{prefix}:save", type="primary", width="stretch"):
-        if attempt(prefix, lambda: correct_inspection(database(), current_user(), sheet.inspection.id,
-                                                      reason=reason, answer=Answer(item_id, **answer))):
-            st.session_state[f"{prefix}:done"] = True
-            st.rerun()
+    saved = st.button(t("inspect.correct.save"), key=f"{prefix}:save", type="primary", width="stretch")
+    if saved and attempt(prefix, lambda: correct_inspection(database(), current_user(), sheet.inspection.id,
+                                                            reason=reason, answer=Answer(item_id, **answer))):
+        st.session_state[f"{prefix}:done"] = True
+        st.rerun()
     show_error(prefix)
     if st.session_state.pop(f"{prefix}:done", False):
         st.success(t("inspect.correct.done"), icon=":material/check:")

@@ -10,7 +10,12 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import Site, SiteKind
 from audit.services.inspections import (
-    checklists_for, find_sites, known_inspectors, message, site_places, start_inspection,
+    checklists_for,
+    find_sites,
+    known_inspectors,
+    message,
+    site_places,
+    start_inspection,
 )
 from audit.ui.inspect_common import labels, plain
 from audit.ui.session import current_user, database, language, t

@@ -9,11 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from audit.errors import AuditError
-from audit.model import Overdue, Severity, Status
-from audit.services.ledger import FORMATS, PAGE_SIZES, export_ledger, filter_options, ledger_page
+from audit.model import FindingFilter, Overdue, Severity, Status
+from audit.services.ledger import FORMATS, PAGE_SIZES, SORT_KEYS, export_ledger, filter_options, ledger_page
 from audit.services.permissions import Permission, can, unit_scope
 from audit.services.rectification import explain
-from audit.store.ledger import SORTS, LedgerFilter
 from audit.ui.session import current_user, database, guarded, language, t
 from audit.ui.text import plain
 
@@ -60,7 +59,7 @@ def choices(_database, path: str, who, lang: str) -> dict:
     return filter_options(_database, who, lang)
 
 
-def filters() -> LedgerFilter:
+def filters() -> FindingFilter:
     options = choices(database(), str(database().path), user, language())
     scope = unit_scope(user)
     with st.expander(t("ledger.filter.title"), icon=":material/filter_list:"):
@@ -82,14 +81,15 @@ def filters() -> LedgerFilter:
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=guarded(back_to_first_page))
         st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=guarded(clear_filters))
     found = list(dates) + [None, None]
-    return LedgerFilter(statuses, colours, severities, subdistrict, community, site, unit, checklist,
-                        found[0], found[1] or found[0], repeats, search)
+    return FindingFilter(statuses=statuses, colours=colours, severities=severities, subdistrict=subdistrict,
+                         community=community, site=site, unit=unit, checklist=checklist, found_from=found[0],
+                         found_to=found[1] or found[0], repeats_only=repeats, search=search)
 
 
 def sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     # Most urgent first unless the user asks otherwise.
-    sort = left.selectbox(t("ledger.sort.by"), list(SORTS), key="ledger_sort", index=list(SORTS).index("overdue"),
+    sort = left.selectbox(t("ledger.sort.by"), SORT_KEYS, key="ledger_sort", index=SORT_KEYS.index("overdue"),
                           format_func=lambda key: t(f"ledger.sort.{key}"), on_change=guarded(back_to_first_page))
     direction = right.segmented_control(t("ledger.sort.by"), ["ascending", "descending"], key="ledger_direction",
                                         default="descending", format_func=lambda d: t(f"ledger.sort.{d}"),
@@ -144,7 +144,7 @@ def pager(page) -> None:
                      on_click=guarded(turn_page), args=(1,), width="stretch")
 
 
-def exports(flt: LedgerFilter, sort: str, descending: bool, total: int) -> None:
+def exports(flt: FindingFilter, sort: str, descending: bool, total: int) -> None:
     st.subheader(t("ledger.export.title"))
     st.caption(t("ledger.export.scope"))
     fmt = st.segmented_control(t("ledger.export.format"), FORMATS, default="xlsx", key="ledger_export_format",
@@ -189,7 +189,7 @@ except AuditError as error:
     st.stop()
 state["ledger_page"] = page.page
 if page.total == 0:
-    st.info(t("ledger.no_match") if flt != LedgerFilter(unit=flt.unit) else t("ledger.empty"))
+    st.info(t("ledger.no_match") if flt != FindingFilter(unit=flt.unit) else t("ledger.empty"))
 else:
     table(page.rows)
     pager(page)

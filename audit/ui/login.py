@@ -5,7 +5,15 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
 from audit.ui.session import (
-    SSO_REFUSED_KEY, client_address, database, error_text, now, sign_in, signed_out_reason, sso_configured, t,
+    SSO_REFUSED_KEY,
+    client_address,
+    database,
+    error_text,
+    now,
+    sign_in,
+    signed_out_reason,
+    sso_configured,
+    t,
 )
 from audit.ui.text import plain
 

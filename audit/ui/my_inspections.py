@@ -3,10 +3,9 @@
 import streamlit as st
 
 from audit import i18n
-from audit.services.inspections import my_inspections
-from audit.services.inspections import InspectionLine
-from audit.ui.text import plain
+from audit.services.inspections import InspectionLine, my_inspections
 from audit.ui.session import current_user, database, language, t
+from audit.ui.text import plain
 
 INSPECT_PAGE = "audit/ui/inspect.py"
 user = current_user()

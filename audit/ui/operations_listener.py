@@ -22,7 +22,7 @@ from audit.errors import AuditError
 from audit.operations import BACKUP_PATH, Gate, announce, withdraw
 from audit.secret_key import server_key
 from audit.services.backup_schedule import take_backup
-from audit.store.db import Database
+from audit.services.database import Database
 
 
 def operations_app(database: Database, gate: Gate) -> Starlette:

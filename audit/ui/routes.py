@@ -10,14 +10,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from audit.errors import AuditError, PermissionDenied, StoreUnavailable
+from audit.services.database import Database
 from audit.services.health import health
-from audit.services.photo_links import (
-    ROUTE,
-    PhotoRequest,
-    evidence_photo,
-    signed_requester,
-)
-from audit.store.db import Database
+from audit.services.photo_links import ROUTE, PhotoRequest, evidence_photo, signed_requester
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 

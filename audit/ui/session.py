@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import functools
-import os
 from datetime import datetime
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from audit import i18n
-from audit.errors import AuditError
+from audit.errors import AuditError, InvalidInput
 from audit.model import User
 from audit.services import accounts, sso
 from audit.services.checklists import checklists_directory, sync_checklists
-from audit.store import Database, database_path, open_database
+from audit.services.database import Database, database_path, open_database
+from audit.settings import settings
 from audit.ui.text import plain
 
 LANGUAGE_KEY = "language"
@@ -31,6 +31,16 @@ def _open(path: str) -> Database:
 
 def database() -> Database:
     return _open(str(database_path().resolve()))
+
+
+def check_settings() -> None:
+    """A setting that cannot be used stops every page with what is wrong, rather than running on a guess."""
+    try:
+        settings()
+    except InvalidInput as error:
+        st.error(error.title(language()), icon=":material/settings:")
+        st.text(error.text(language()))  # the text quotes the variable's value as it was set
+        st.stop()
 
 
 def language() -> str:
@@ -69,7 +79,6 @@ def current_user() -> User | None:
 LAST_ACTIVE_KEY = "last_active"
 SIGNED_OUT_KEY = "signed_out_reason"
 SSO_REFUSED_KEY = "sso_refused"
-IDLE_MINUTES_DEFAULT = 30
 
 
 def now() -> datetime:
@@ -78,11 +87,8 @@ def now() -> datetime:
 
 
 def idle_minutes() -> float:
-    """AUDIT_IDLE_MINUTES, default 30: a session unused this long is signed out."""
-    try:
-        return max(float(os.environ.get("AUDIT_IDLE_MINUTES", IDLE_MINUTES_DEFAULT)), 1.0)
-    except ValueError:
-        return IDLE_MINUTES_DEFAULT
+    """The AUDIT_IDLE_MINUTES setting: a session unused this long is signed out."""
+    return settings().idle_minutes
 
 
 def client_address() -> str | None:

@@ -4,6 +4,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from audit import settings
 from audit.model import Role, User
 from audit.services import accounts
 from tests.conftest import ROOT
@@ -15,6 +16,7 @@ APP = str(ROOT / "app.py")
 def app_db(db_path, monkeypatch):
     """The app pointed at a fresh database, with Streamlit's caches emptied."""
     monkeypatch.setenv("AUDIT_DB", str(db_path))
+    settings.reload()
     st.cache_resource.clear()
     st.cache_data.clear()
     yield db_path

@@ -10,8 +10,8 @@ from audit.model import Severity
 from audit.services.accounts import add_user, generate_password
 from audit.store import open_database
 from audit.store.findings import insert_finding
-from tests.test_ledger_store import GUANGMING, GUOSHENG, add_site
-from tests.test_store import make_finding
+from tests.factories import GUANGMING, GUOSHENG, make_finding
+from tests.factories import add_ledger_site as add_site
 
 PAGE = "audit/ui/accountability.py"
 

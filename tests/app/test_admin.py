@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from audit import settings
 from audit.services import accounts
 from audit.store import open_database
 from tests.conftest import ROOT
@@ -131,6 +132,7 @@ def test_checklists_loaded_and_failed_with_reasons(admin_app, tmp_path, monkeypa
     shutil.copy(ROOT / "checklists" / "ppe_use.yaml", folder)
     (folder / "broken.yaml").write_text("id: broken\nversion: [\n", encoding="utf-8")
     monkeypatch.setenv("AUDIT_CHECKLISTS", str(folder))
+    settings.reload()
     app = admin_app("en")
     assert not app.exception
     checklists = table(app, "Content hash")

@@ -8,7 +8,7 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.model import Role, User
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.store import audit_log
-from tests.conftest import store_accounts
+from tests.factories import store_accounts
 from tests.markdown import shown
 
 ADMIN = User(id="a", username="boss", display_name="管理员", role=Role.ADMIN)

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from audit.model import Role, Severity
+from audit.model import Severity
 from audit.services.accounts import add_user, generate_password
 from audit.services.checklists import sync_checklists
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.conftest import ROOT
-from tests.test_ledger_store import GUANGMING, GUOSHENG, add_site
-from tests.test_store import make_finding
+from tests.factories import GUANGMING, GUOSHENG, make_finding
+from tests.factories import add_ledger_site as add_site
 
 PAGE = "audit/ui/bulletins.py"
 HOSTILE = "[点这里](http://evil.example) **粗体** <b>x</b>"

@@ -11,8 +11,9 @@ from audit.store import open_database
 from audit.store.findings import insert_finding
 from audit.ui.dashboard import SELECTED_SITE
 from audit.ui.session import database
-from tests.test_analytics import HOSPITAL_UNIT, SUPERVISOR, UNIT, build_district
-from tests.test_store import make_finding
+from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
+from tests.factories import HOSPITAL_ACCOUNT as UNIT
+from tests.factories import HOSPITAL_UNIT, build_district, make_finding
 
 PAGE = "audit/ui/dashboard.py"
 

@@ -12,9 +12,8 @@ from audit.services import rectification
 from audit.store import open_database
 from audit.store.findings import get_finding
 from audit.store.photos import attach_photo, save_photo
+from tests.factories import GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, picture, seed_ledger
 from tests.markdown import shown
-from tests.test_ledger_store import GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, seed_ledger
-from tests.test_photos import picture
 
 FINDING = "audit/ui/finding.py"
 OTHER_UNIT = User(new_id(), "guangming", "光明社区", Role.UNIT, unit="光明社区居委会")

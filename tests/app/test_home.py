@@ -1,24 +1,14 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from audit.model import Status
 from audit.store import open_database
 from audit.store.findings import insert_finding
-from audit.model import Status
-from tests.test_store import make_finding
-
-
-def seed(db_path) -> None:
-    database = open_database(db_path)
-    today = date.today()
-    with database.write() as cursor:
-        insert_finding(cursor, make_finding("2026-0001", deadline=today - timedelta(days=3)))
-        insert_finding(cursor, make_finding("2026-0002", deadline=today + timedelta(days=5)))
-        insert_finding(cursor, make_finding("2026-0003", deadline=today - timedelta(days=9),
-                                            status=Status.CLOSED, closed_at=datetime.now()))
-    database.close()
+from tests.factories import make_finding
+from tests.factories import seed_home as seed
 
 
 def home(make_app, signed_in, language=None, who="supervisor", **fields):
@@ -87,7 +77,7 @@ def role_account(app_db, role: str, unit: str | None = None):
 
 def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app, app_db, signed_in):
     today = date.today()
-    from tests.test_ledger_store import add_site
+    from tests.factories import add_ledger_site as add_site
 
     database = open_database(app_db)
     with database.write() as cursor:

@@ -14,9 +14,8 @@ from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import audit_log, open_database
 from audit.store.findings import findings_of_inspection
 from tests.app.conftest import SignIn
+from tests.factories import add_site, add_user, make_finding, make_site
 from tests.markdown import shown
-from tests.test_inspections import add_site, make_site
-from tests.test_ledger_store import add_user
 
 INSPECT = "audit/ui/inspect.py"
 MY = "audit/ui/my_inspections.py"
@@ -267,7 +266,6 @@ def test_a_photo_taken_with_the_camera_is_kept(make_app, sites, app_db):
 
 
 def test_a_repeat_shows_the_earlier_finding(make_app, sites, app_db):
-    from tests.test_store import make_finding
     from audit.store.findings import insert_finding
 
     database = open_database(app_db)

@@ -10,9 +10,9 @@ from audit.model import Role, Status, User, new_id
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.app.conftest import SignIn
+from tests.factories import GUANGMING, INSPECTOR, SUPERVISOR, make_finding, seed_ledger
+from tests.factories import LEDGER_TODAY as TODAY
 from tests.markdown import shown
-from tests.test_ledger_store import GUANGMING, INSPECTOR, SUPERVISOR, TODAY, seed_ledger
-from tests.test_store import make_finding
 
 LEDGER = "audit/ui/ledger.py"
 UNIT = User(new_id(), "guangming", "光明社区", Role.UNIT, unit=GUANGMING)

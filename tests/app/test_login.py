@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from audit import settings
 from audit.model import Role, User
 from audit.services import accounts
 from audit.store import open_database
@@ -100,6 +101,7 @@ def test_five_failures_lock_and_fifteen_minutes_unlock(make_app, app_db, clock):
 
 def test_an_idle_session_ends_with_a_plain_message(make_app, app_db, clock, monkeypatch):
     monkeypatch.setenv("AUDIT_IDLE_MINUTES", "20")
+    settings.reload()
     add_account(app_db)
     app = sign_in(make_app().run(), "li.na", PASSWORD)
     clock.advance(minutes=19)

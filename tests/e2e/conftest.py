@@ -42,7 +42,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, AUDIT_DB=str(db_path), PYTHONPATH=str(ROOT), STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
                    **environment)
-        self.log = open(db_path.with_suffix(".server.log"), "w")
+        self.log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - open while the server runs
         self.process = subprocess.Popen(server_command(self.port), cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

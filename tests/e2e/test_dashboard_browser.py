@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from audit.store import open_database
-from tests.test_analytics import build_district
-from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
+from tests.factories import build_district
 
 pytestmark = pytest.mark.e2e
 

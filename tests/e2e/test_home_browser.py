@@ -1,8 +1,8 @@
 import pytest
 
 from audit.store import open_database
-from tests.app.test_home import seed
 from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in
+from tests.factories import seed_home as seed
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""The worked case from DOMAIN.md in real Chromium at tablet sizes.
+"""The worked case (audit.demo.wording.WorkedCase) in real Chromium at tablet sizes.
 
 Late at night at a centralised isolation point: a community secretary drove two arrivals
 in his own car (quarantine transfer, QT-04) wearing one ordinary mask (PPE use, PPE-01).
@@ -19,7 +19,7 @@ from audit.store import open_database
 from audit.store.findings import findings_of_inspection
 from audit.store.photos import photos_of_finding
 from tests.conftest import ROOT
-from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
+from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 

@@ -3,8 +3,8 @@
 import pytest
 
 from audit.store import open_database
-from tests.e2e.conftest import account, sign_in, no_horizontal_scroll, screenshot, wait_for_app
-from tests.test_ledger_store import seed_ledger
+from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
+from tests.factories import seed_ledger
 
 pytestmark = pytest.mark.e2e
 

@@ -10,15 +10,8 @@ import pytest
 from audit.photos import prepare_photo
 from audit.store import open_database
 from audit.store.photos import attach_photo, save_photo
-from tests.e2e.conftest import (
-    account,
-    no_horizontal_scroll,
-    screenshot,
-    sign_in,
-    wait_for_app,
-)
-from tests.test_ledger_store import seed_ledger
-from tests.test_photos import picture
+from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
+from tests.factories import picture, seed_ledger
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from audit.store import open_database
 from tests.conftest import ROOT
 from tests.e2e.conftest import account, sign_in, wait_for_app
 from tests.e2e.test_inspect_browser import answer, count_messages, go, item, start
-from tests.test_ledger_store import GUANGMING, seed_ledger
+from tests.factories import GUANGMING, seed_ledger
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ from audit.store import open_database
 from audit.store.findings import insert_finding
 from audit.ui.text import JOINER
 from tests.e2e.conftest import sign_in
-from tests.test_ledger_store import add_site
-from tests.test_store import make_finding
+from tests.factories import add_ledger_site as add_site
+from tests.factories import make_finding
 
 TYPED = ("[x](http://evil.example/a) ![x](http://evil.example/p.png) <img src=http://evil.example/i.png> "
          "**bold** http://evil.example/b www.evil.example mail@evil.example :smile: :material/home:")

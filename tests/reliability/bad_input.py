@@ -22,7 +22,7 @@ import openpyxl
 from audit.errors import InvalidInput
 from audit.exports.columns import FIELDS as EXPORT_FIELDS
 from audit.exports.formulas import is_formula_risk, neutralise
-from audit.model import Role, User
+from audit.model import FindingFilter, Role, User
 from audit.services import inspections as inspecting
 from audit.services import rectification
 from audit.services.ledger import export_ledger
@@ -30,9 +30,7 @@ from audit.services.limits import LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
-from audit.store.ledger import LedgerFilter
-from tests.conftest import store_accounts
-from tests.test_inspections import add_site, answer_all, make_site, register, transfer_checklist
+from tests.factories import add_site, answer_all, make_site, register, store_accounts, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)
 STARTED = datetime(2026, 3, 1, 23, 0)
@@ -170,7 +168,7 @@ def export_both(database: Database, folder: Path) -> tuple[list[list[str]], list
     """The whole ledger as CSV rows and as openpyxl cells (header row dropped)."""
     paths = {fmt: folder / f"ledger.{fmt}" for fmt in ("csv", "xlsx")}
     for fmt, path in paths.items():
-        export_ledger(database, SUPERVISOR, LedgerFilter(), fmt, str(path), language="zh-CN", today=NOW.date())
+        export_ledger(database, SUPERVISOR, FindingFilter(), fmt, str(path), language="zh-CN", today=NOW.date())
     text = paths["csv"].read_bytes().decode("utf-8-sig")
     csv_rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
     sheet = openpyxl.load_workbook(paths["xlsx"]).active

@@ -9,17 +9,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from audit import analytics
 from audit.exports.columns import FIELDS
+from audit.model import FindingFilter
+from audit.services import dashboard as analytics
 from audit.services.ledger import export_ledger
 from audit.services.ledger_import import import_ledger
 from audit.store.findings import insert_finding
-from audit.store.ledger import LedgerFilter
-from tests.conftest import store_accounts
+from tests.factories import LEDGER_TODAY as TODAY
+from tests.factories import SUPERVISOR, make_finding, store_accounts
 from tests.test_export import as_excel_reads
 from tests.test_import import findings_in, write_sheet
-from tests.test_ledger_store import SUPERVISOR, TODAY
-from tests.test_store import make_finding
 
 # Each starts a formula once a spreadsheet skips the blanks or reads the full-width sign as ASCII.
 HIDDEN = [" =1+1", "  +1", "\u00a0=HYPERLINK(\"http://evil.example\")", "\u3000＝1+1", "＝1+1", "＋1", "－1",
@@ -38,7 +37,7 @@ def hostile_db(db):
 
 def export(db, fmt, tmp_path):
     path = tmp_path / f"ledger.{fmt}"
-    export_ledger(db, SUPERVISOR, LedgerFilter(), fmt, str(path), language="zh-CN", today=TODAY)
+    export_ledger(db, SUPERVISOR, FindingFilter(), fmt, str(path), language="zh-CN", today=TODAY)
     return path
 
 

@@ -10,13 +10,21 @@ import pytest
 from audit.errors import PermissionDenied
 from audit.model import Result, Role, User
 from audit.services import inspections as service
-from audit.services.inspections import Answer
 from audit.services.checklists import checklists_directory, sync_checklists
+from audit.services.inspections import Answer
 from audit.store import audit_log, open_database
 from tests.app.test_inspect import started
-from tests.test_ledger_store import add_user
+from tests.factories import add_user
 from tests.test_inspections import (
-    INSPECTOR, NOW, add_site, jpeg, make_site, register, start, transfer_checklist, worked_case,
+    INSPECTOR,
+    NOW,
+    add_site,
+    jpeg,
+    make_site,
+    register,
+    start,
+    transfer_checklist,
+    worked_case,
 )
 
 OUTSIDER = User(id="u-zhao", username="zhao", display_name="赵强", role=Role.INSPECTOR)

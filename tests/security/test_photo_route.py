@@ -20,8 +20,7 @@ from audit.photos import prepare_photo
 from audit.services.photo_links import LIFETIME_SECONDS, STEP_SECONDS, photo_address
 from audit.store.photos import attach_photo, save_photo
 from audit.ui.routes import photo_route
-from tests.test_ledger_store import INSPECTOR, OTHER_UNIT, SUPERVISOR, UNIT, seed_ledger
-from tests.test_photos import picture
+from tests.factories import INSPECTOR, OTHER_UNIT, SUPERVISOR, UNIT, picture, seed_ledger
 
 
 @pytest.fixture
@@ -158,7 +157,7 @@ def draft(db):
     from audit.services import inspections
     from audit.services.checklists import checklists_directory, sync_checklists
     from tests.app.test_inspect import jpeg
-    from tests.test_inspections import add_site, make_site
+    from tests.factories import add_site, make_site
 
     seed_ledger(db)  # the accounts
     sync_checklists(db, checklists_directory())

@@ -10,8 +10,8 @@ from audit.photos import MAX_BYTES, MAX_DECODED_PIXELS
 from audit.services import rectification as r
 from audit.services.limits import MAX_PHOTOS
 from audit.store.photos import photos_of_finding
+from tests.factories import picture
 from tests.security.hostile import camera_photo, peak_mb, png_bomb
-from tests.test_photos import picture
 from tests.test_rectification import UNIT, current, finding_in
 
 PEAK_MB = 150

@@ -21,8 +21,7 @@ from audit.store import open_database
 from audit.store.photos import attach_photo, save_photo
 from tests.conftest import ROOT
 from tests.e2e.conftest import Server
-from tests.test_ledger_store import OTHER_UNIT, UNIT, seed_ledger
-from tests.test_photos import picture
+from tests.factories import OTHER_UNIT, UNIT, picture, seed_ledger
 
 EXPECTED = {
     "x-content-type-options": "nosniff",

@@ -13,16 +13,16 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from audit.model import Result, Role, Severity, Status, User, new_id
-from audit.services import inspections as service
 from audit.services import accountability, rectification
+from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from audit.ui.text import plain
+from tests.factories import add_ledger_site as add_site
+from tests.factories import add_user, make_finding
 from tests.markdown import assert_page_shows_as_typed, assert_shown_as_typed, rendered_text, seen
 from tests.test_accountability import PDF
-from tests.test_ledger_store import add_site, add_user
-from tests.test_store import make_finding
 
 HOSTILE = [
     "[x](http://evil.example)", "![x](http://evil.example/p.png)", "<img src=x onerror=alert(1)>", "**bold**",

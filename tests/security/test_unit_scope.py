@@ -7,17 +7,17 @@ from datetime import datetime
 
 import pytest
 
-from audit import analytics
 from audit.errors import NotFound
 from audit.i18n import LANGUAGES
 from audit.photos import prepare_photo
+from audit.services import dashboard as analytics
 from audit.services import rectification
 from audit.services.ledger import filter_options, finding_detail, photo
 from audit.store.photos import attach_photo, save_photo
-from tests.test_analytics import SUPERVISOR, TODAY, build_district
-from tests.test_analytics import UNIT as HOSPITAL
-from tests.test_ledger_store import GUANGMING, GUOSHENG, OTHER_UNIT, seed_ledger
-from tests.test_photos import picture
+from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
+from tests.factories import DISTRICT_TODAY as TODAY
+from tests.factories import GUANGMING, GUOSHENG, OTHER_UNIT, build_district, picture, seed_ledger
+from tests.factories import HOSPITAL_ACCOUNT as HOSPITAL
 
 
 def not_found(call) -> NotFound:

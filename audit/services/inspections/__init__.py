@@ -6,20 +6,39 @@ nothing. Findings get their numbers only on submission, all in one transaction; 
 that an inspection changes only through a correction that records its reason.
 """
 
+from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response
 from audit.services.inspections.answers import Answer, record_response
 from audit.services.inspections.forms import (
-    add_adhoc_finding, add_finding_photo, check_finding, discard_adhoc_finding, draft_photo, effective_deadline, evidence,
-    photo, record_finding, remove_finding_photo, reopen_finding, save_finding_draft,
+    add_adhoc_finding,
+    add_finding_photo,
+    check_finding,
+    discard_adhoc_finding,
+    draft_photo,
+    effective_deadline,
+    evidence,
+    photo,
+    record_finding,
+    remove_finding_photo,
+    reopen_finding,
+    save_finding_draft,
 )
 from audit.services.inspections.problems import LIMITS, FieldProblem, message
 from audit.services.inspections.sheet import Sheet, earlier_failures, inspection_sheet, score
 from audit.services.inspections.starting import (
-    checklists_for, find_sites, known_inspectors, site_places, start_inspection,
+    checklists_for,
+    find_sites,
+    known_inspectors,
+    site_places,
+    start_inspection,
 )
 from audit.services.inspections.submission import (
-    MyInspections, Submitted, correct_inspection, my_inspections, submit_inspection, submit_problems,
+    MyInspections,
+    Submitted,
+    correct_inspection,
+    my_inspections,
+    submit_inspection,
+    submit_problems,
 )
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response
 
 __all__ = [
     "Answer", "EarlierFinding", "FieldProblem", "FindingDraft", "Inspection", "InspectionLine", "LIMITS",

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
-import math
 
 from audit import i18n
-from audit.model import Item, ResponseType, Result, User, new_id
+from audit.model import FindingDraft, Inspection, Item, Response, ResponseType, Result, User, new_id
 from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import LIMITS, FieldProblem
 from audit.services.inspections.sheet import (
-    checklist_version, earlier_of, inspection_of, item_of, response_record, site_of, still_draft,
+    checklist_version,
+    earlier_of,
+    inspection_of,
+    item_of,
+    response_record,
+    site_of,
+    still_draft,
 )
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
-from audit.store.inspections import FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)

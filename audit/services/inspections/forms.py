@@ -6,18 +6,22 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from audit.errors import IllegalTransition, NotFound
-from audit.model import Finding, Item, Severity, User, default_deadline, new_id
+from audit.model import Finding, FindingDraft, Inspection, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
 from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, FieldProblem, check_text
 from audit.services.inspections.sheet import (
-    checklist_version, draft_record, inspection_of, item_of, site_of, still_draft,
+    checklist_version,
+    draft_record,
+    inspection_of,
+    item_of,
+    site_of,
+    still_draft,
 )
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
-from audit.store.inspections import FindingDraft, Inspection
 
 
 def _editable_draft(cursor, user: User, draft_id: str) -> tuple[FindingDraft, Inspection]:

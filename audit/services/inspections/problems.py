@@ -18,12 +18,6 @@ FORM_FIELDS = (
     "requirement", "deadline",
 )
 
-from datetime import timedelta
-
-from audit import i18n
-from audit.errors import InvalidInput
-from audit.model import REPEAT_WINDOW_DAYS
-
 
 class FieldProblem(InvalidInput):
     """Bad input on one field, worded from the catalog so a page can show it in its own language."""

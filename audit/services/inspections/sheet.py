@@ -5,7 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from audit.errors import IllegalTransition, NotFound
-from audit.model import Checklist, Finding, Item, ResponseType, Result, Site, User
+from audit.model import (
+    Checklist,
+    EarlierFinding,
+    Finding,
+    FindingDraft,
+    Inspection,
+    Item,
+    Response,
+    ResponseType,
+    Result,
+    Site,
+    User,
+)
 from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import REPEAT_WINDOW
 from audit.services.permissions import Permission, require
@@ -14,7 +26,6 @@ from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
 from audit.store.findings import findings_of_inspection
-from audit.store.inspections import EarlierFinding, FindingDraft, Inspection, Response
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from audit.model import Checklist, Site, User, new_id
+from audit.model import DRAFT, Checklist, Inspection, Site, User, new_id
 from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
 from audit.services.inspections.sheet import inspection_record, site_of
 from audit.services.permissions import Permission, require
@@ -12,7 +12,6 @@ from audit.store import Database, audit_log
 from audit.store import checklists as checklist_store
 from audit.store import inspections as store
 from audit.store import sites as site_store
-from audit.store.inspections import Inspection
 
 
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
@@ -84,7 +83,7 @@ def start_inspection(database: Database, user: User, *, site_id: str | None, che
             raise FieldProblem("checklist", "not_for_site")
         inspection = Inspection(
             id=new_id(), site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version,
-            checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=store.DRAFT,
+            checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=DRAFT,
             created_by=user.id, updated_at=now or datetime.now(), updated_by=user.username,
         )
         store.insert_inspection(cursor, inspection)

@@ -6,14 +6,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from audit.errors import IllegalTransition
-from audit.model import Finding, Status, User, new_id
+from audit.model import DRAFT, SUBMITTED, Finding, FindingDraft, Inspection, InspectionLine, Status, User, new_id
 from audit.services.inspections.access import check_correction_access, check_draft_access, refusals_logged
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
 from audit.services.inspections.problems import FieldProblem, check_text
 from audit.services.inspections.sheet import (
-    Sheet, checklist_version, draft_record, earlier_of, inspection_of, inspection_record, item_of, read_sheet,
-    response_record, score, still_draft,
+    Sheet,
+    checklist_version,
+    draft_record,
+    earlier_of,
+    inspection_of,
+    inspection_record,
+    item_of,
+    read_sheet,
+    response_record,
+    score,
+    still_draft,
 )
 from audit.services.inspections.starting import inspection_time, team_of
 from audit.services.permissions import Permission, require
@@ -21,7 +30,6 @@ from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
 from audit.store.findings import allocate_number, findings_of_inspections, insert_finding
-from audit.store.inspections import FindingDraft, Inspection, InspectionLine
 
 
 def submit_problems(sheet: Sheet) -> list[FieldProblem]:
@@ -63,7 +71,7 @@ def submit_inspection(database: Database, user: User, inspection_id: str, *,
         if problems:
             raise problems[0]
         findings = [_open_finding(cursor, sheet, draft, user, now) for draft in sheet.active_drafts]
-        submitted = replace(sheet.inspection, status=store.SUBMITTED, submitted_at=now, score=sheet.score,
+        submitted = replace(sheet.inspection, status=SUBMITTED, submitted_at=now, score=sheet.score,
                             version=sheet.inspection.version + 1, updated_at=now, updated_by=user.username)
         store.update_inspection(cursor, submitted)
         store.delete_drafts_of(cursor, submitted.id)
@@ -147,6 +155,6 @@ def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInsp
     with database.read() as cursor:
         lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
                                               status=status, limit=limit)
-                 for status in (store.DRAFT, store.SUBMITTED)}
-        findings = findings_of_inspections(cursor, [line.id for line in lines[store.SUBMITTED]])
-    return MyInspections(lines[store.DRAFT], lines[store.SUBMITTED], findings)
+                 for status in (DRAFT, SUBMITTED)}
+        findings = findings_of_inspections(cursor, [line.id for line in lines[SUBMITTED]])
+    return MyInspections(lines[DRAFT], lines[SUBMITTED], findings)

@@ -1,156 +1,35 @@
 """What the supervisor dashboard shows: figures and chart rows aggregated in DuckDB.
 
-Pages pass `Filters`; this module checks the permission, confines unit accounts to their own
+Pages pass a `FindingFilter`; this module checks the permission, confines unit accounts to their own
 findings, asks the store for small grouped frames and names their codes in the UI language.
 No frame here holds more rows than a chart draws.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 
 from audit import i18n
 from audit.exports.formulas import neutralise
-from audit.model import User
-from audit.services.permissions import Permission, require, unit_scope
+from audit.model import Dashboard, Figure, FilterChoices, FindingFilter, FindingsPage, User
+from audit.services.permissions import Permission, require, scoped, unit_scope
 from audit.store import Database
 from audit.store import analytics as store
 
-DEFAULT_DAYS = 90
 TOP_SITES = 15
 TOP_ITEMS = 10
 PAGE_SIZE = 25
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The page's choices; None or an empty tuple means "all". Dates are inclusive."""
-
-    start: date
-    end: date
-    subdistrict: str | None = None
-    community: str | None = None
-    site_kind: str | None = None
-    site_id: str | None = None
-    checklist_id: str | None = None
-    severities: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-
-    @classmethod
-    def last_days(cls, today: date, days: int = DEFAULT_DAYS) -> Filters:
-        return cls(start=today - timedelta(days=days - 1), end=today)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def previous_start(self) -> date:
-        """Start of the period of the same length just before this one."""
-        return self.start - timedelta(days=self.days)
-
-    @property
-    def grain(self) -> str:
-        """Days for a month or less, weeks up to half a year, months beyond."""
-        return "day" if self.days <= 31 else "week" if self.days <= 183 else "month"
-
-
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    current: float | None
-    previous: float | None
-    higher_is_better: bool
-    unit: str = "count"
-    """count, rate (0..1) or days."""
-
-    @property
-    def change(self) -> float | None:
-        if self.current is None or self.previous is None:
-            return None
-        return self.current - self.previous
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    filters: Filters
-    headline: tuple[Figure, ...]
-    by_site: pd.DataFrame
-    over_time: pd.DataFrame
-    site_checklist: pd.DataFrame
-    ageing: pd.DataFrame
-    time_to_close: pd.DataFrame
-    failing_items: pd.DataFrame
-    repeat_offenders: pd.DataFrame
-    selected_site: str | None = None
-
-    def figure(self, key: str) -> Figure:
-        return next(figure for figure in self.headline if figure.key == key)
-
-    @property
-    def empty(self) -> bool:
-        """Nothing found and nothing inspected in the range: the page says so instead of drawing."""
-        return not self.figure("findings").current and not self.figure("inspections").current
-
-
-@dataclass(frozen=True)
-class FindingsPage:
-    rows: pd.DataFrame
-    total: int
-    page: int
-    pages: int
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    """What the filters offer; each narrower choice lists only what lies in the wider ones."""
-
-    sites: pd.DataFrame
-    checklists: pd.DataFrame
-    severities: tuple[str, ...] = ("critical", "major", "minor")
-    statuses: tuple[str, ...] = ("open", "awaiting_verification", "reopened", "closed")
-    site_kinds: tuple[str, ...] = field(default_factory=tuple)
-
-    def _within(self, **chosen) -> pd.DataFrame:
-        sites = self.sites
-        for column, value in chosen.items():
-            if value is not None:
-                sites = sites[sites[column] == value]
-        return sites
-
-    def subdistricts(self) -> dict[str, str]:
-        """Subdistrict (its Chinese name, the value filtered by) -> its name in the UI language."""
-        return dict(zip(self.sites["subdistrict"], self.sites["subdistrict_label"]))
-
-    def communities(self, subdistrict: str | None) -> dict[str, str]:
-        sites = self._within(subdistrict=subdistrict)
-        return dict(zip(sites["community"], sites["community_label"]))
-
-    def site_names(self, subdistrict: str | None = None, community: str | None = None,
-                   kind: str | None = None) -> dict[str, str]:
-        sites = self._within(subdistrict=subdistrict, community=community, kind=kind)
-        return dict(zip(sites["site_id"], sites["site"]))
-
-    def checklist_titles(self) -> dict[str, str]:
-        return dict(zip(self.checklists["checklist_id"], self.checklists["checklist"]))
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time())
-
-
-def _scope(database: Database, actor: User, filters: Filters, selected_site: str | None = None) -> store.Scope:
-    """Store scope of the filters; a site picked on the chart narrows the site filter further."""
+def _scoped(database: Database, actor: User, filters: FindingFilter,
+            selected_site: str | None = None) -> FindingFilter:
+    """The filter as this person may run it; a site picked on the chart narrows the site filter further."""
     actor = require(actor, Permission.VIEW_DASHBOARD, database)
-    return store.Scope(
-        start=_midnight(filters.start), end=_midnight(filters.end + timedelta(days=1)),
-        unit=unit_scope(actor), subdistrict=filters.subdistrict, community=filters.community,
-        site_kind=filters.site_kind, site_id=selected_site or filters.site_id,
-        checklist_id=filters.checklist_id, severities=filters.severities, statuses=filters.statuses,
-    )
+    flt = scoped(actor, filters)
+    return replace(flt, site=selected_site) if selected_site else flt
 
 
 def _periods(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
@@ -192,14 +71,17 @@ def _fill(frame: pd.DataFrame, column: str, key: str, language: str) -> pd.DataF
     return frame
 
 
-def dashboard(database: Database, actor: User, filters: Filters, *, selected_site: str | None = None,
+def dashboard(database: Database, actor: User, filters: FindingFilter, *, selected_site: str | None = None,
               language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None) -> Dashboard:
     """Every figure and chart of the page. The site chart ignores `selected_site` so the other
     bars stay clickable; everything else is narrowed to it."""
     today = today or date.today()
+    default = FindingFilter.last_days(today)
+    filters = replace(filters, found_from=filters.found_from or default.found_from,
+                      found_to=filters.found_to or default.found_to)
     lang = i18n.short(language)
-    whole, scope = _scope(database, actor, filters), _scope(database, actor, filters, selected_site)
-    previous = _midnight(filters.previous_start)
+    whole, scope = _scoped(database, actor, filters), _scoped(database, actor, filters, selected_site)
+    previous = filters.previous_start
     with database.read() as cursor:
         findings = store.headline(cursor, scope, previous, today)
         visits = store.inspections(cursor, scope, previous)
@@ -222,11 +104,11 @@ def dashboard(database: Database, actor: User, filters: Filters, *, selected_sit
     )
 
 
-def findings_page(database: Database, actor: User, filters: Filters, *, selected_site: str | None = None,
+def findings_page(database: Database, actor: User, filters: FindingFilter, *, selected_site: str | None = None,
                   page: int = 1, language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None,
                   page_size: int = PAGE_SIZE) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
-    scope = _scope(database, actor, filters, selected_site)
+    scope = _scoped(database, actor, filters, selected_site)
     with database.read() as cursor:
         total = store.count_findings(cursor, scope)
         pages = max(1, -(-total // page_size))
