@@ -9,7 +9,8 @@ from audit.ui.session import check_settings, keep_session, sso_sign_in, t, top_b
 
 UI = Path(__file__).parent / "audit" / "ui"
 
-# (page file, title key, icon, url path, permission needed; None = every signed-in user), in menu order
+# (page file, title key, icon, url path, permission needed; None = every signed-in user), in menu order.
+# Pages in SUPERVISION sit under one menu along the top, so a portrait tablet shows every page without overflow.
 PAGES = [
     ("home.py", "home.nav", ":material/home:", "home", None),
     ("inspect.py", "inspect.nav", ":material/fact_check:", "inspect", Permission.RUN_INSPECTION),
@@ -24,6 +25,7 @@ PAGES = [
 ]
 # Reached by a link (a finding from the ledger), not listed in the navigation.
 HIDDEN = {"finding"}
+SUPERVISION = {"dashboard", "plans", "bulletins", "accountability"}
 
 st.set_page_config(page_title="督查整改台账 · Inspection ledger", page_icon=str(UI / "icon.svg"), layout="wide")
 st.html((UI / "style.css").read_text(encoding="utf-8").join(["<style>", "</style>"]))
@@ -40,10 +42,10 @@ if user is None:
     st.stop()
 
 # Along the top: a portrait tablet keeps its whole width for the page.
-pages = [
-    st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
-            visibility="hidden" if url in HIDDEN else "visible")
-    for page, title, icon, url, permission in PAGES
-    if permission is None or can(user, permission)
-]
-st.navigation(pages, position="top").run()
+sections: dict[str, list] = {"": [], t("nav.supervision"): []}
+for page, title, icon, url, permission in PAGES:
+    if permission is None or can(user, permission):
+        sections[t("nav.supervision") if url in SUPERVISION else ""].append(
+            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
+                    visibility="hidden" if url in HIDDEN else "visible"))
+st.navigation({name: pages for name, pages in sections.items() if pages}, position="top").run()

@@ -283,3 +283,14 @@ def test_the_command_line_writes_a_draft(db_path, tmp_path):
     result = runner.invoke(cli, ["bulletin", "--from", "2026-03-01", "--to", "2026-03-08", "--out",
                                  str(tmp_path / "x.txt"), "--db", str(db_path)])
     assert result.exit_code == 1 and ".docx or .pdf" in result.output
+
+
+def test_with_a_plan_the_summary_counts_sites_covered_against_sites_due(db, ledger):
+    from audit.services import plans
+
+    plans.add_plan(db, SUPERVISOR, name="隔离点每日督查", checklist_ids=["isolation_point"], site_kind="isolation_point",
+                   subdistrict="虹桥街道", team=[INSPECTOR.username], every="daily", start=date(2026, 3, 1),
+                   end=date(2026, 3, 31), now=NOW)
+    bulletin = draft(db, subdistrict="虹桥街道")
+    assert bulletin.figures.sites_due == 1  # the one isolation point of 虹桥街道 in the fixture
+    assert "覆盖点位0个（应督查点位1个）" in bulletin.summary

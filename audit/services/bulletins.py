@@ -71,8 +71,9 @@ def _figures(cursor, period_from: date, period_to: date, subdistrict: str | None
              language: str) -> BulletinFigures:
     inspections, sites = store.inspection_counts(cursor, period_from, period_to, subdistrict)
     counts = store.finding_counts(cursor, period_from, period_to, subdistrict, as_of)
+    due = store.sites_due(cursor, period_from, period_to, subdistrict)
     return BulletinFigures(
-        inspections=inspections, sites_inspected=sites, sites_due=None, **counts,
+        inspections=inspections, sites_inspected=sites, sites_due=due or None, **counts,
         by_subdistrict=tuple(UnitCount(name, n) for name, n in
                              store.findings_by_subdistrict(cursor, period_from, period_to, subdistrict, language)),
         by_day=tuple(store.findings_by_day(cursor, period_from, period_to, subdistrict)),
@@ -111,6 +112,9 @@ def draft_bulletin(database: Database, actor: User, *, kind: BulletinKind | str,
     _check_period(period_from, period_to)
     language = i18n.language_for(language)
     subdistrict = (subdistrict or "").strip() or None
+    from audit.services.plans import ensure_tasks
+
+    ensure_tasks(database, min(period_to, today), now=datetime.now())  # the plans' visits due in the period
     with database.read() as cursor:
         if subdistrict is not None and not store.subdistrict_exists(cursor, subdistrict):
             raise InvalidInput("bulletin.error.subdistrict", field="subdistrict", name=subdistrict)

@@ -133,7 +133,11 @@ def plan_warnings(database: Database, actor: User, plan: Plan, language: str) ->
 
 
 def ensure_tasks(database: Database, upto: date, *, now: datetime) -> int:
-    """Make every active plan's tasks up to `upto` that are not made yet; returns how many were added."""
+    """Make every active plan's tasks up to `upto` that are not made yet; returns how many were added.
+
+    A database opened read-only (a command run beside the app) is read as the server last made it."""
+    if database.read_only:
+        return 0
     added = 0
     with database.write() as cursor:
         for plan in store.plans(cursor, active_only=True):

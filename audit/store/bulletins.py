@@ -241,3 +241,12 @@ def measures_decided(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
             WHERE list_contains(m.finding_ids, f.id) AND {_SITE_SCOPE}))
         ORDER BY m.decided_on, m.unit, m.person
         """, {"start": start, "end": end, "subdistrict": subdistrict}).fetchall()
+
+
+def sites_due(cursor: duckdb.DuckDBPyConnection, start: date, end: date, subdistrict: str | None) -> int:
+    """Distinct sites that supervision plans made due in the period (0 when no plan covers it)."""
+    return cursor.execute(
+        f"""
+        SELECT count(DISTINCT t.site_id) FROM tasks t JOIN sites s ON s.id = t.site_id
+        WHERE NOT t.self_inspection AND t.due BETWEEN $start AND $end AND {_SITE_SCOPE}
+        """, {"start": start, "end": end, "subdistrict": subdistrict}).fetchone()[0]

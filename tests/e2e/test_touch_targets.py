@@ -79,7 +79,7 @@ def open_first_finding(page) -> None:
             break
         except PlaywrightTimeout:
             continue
-    page.get_by_role("heading", name=re.compile("^问题 ")).wait_for(timeout=30_000)
+    page.get_by_role("heading", name=re.compile("^问题 ")).wait_for(timeout=60_000)
     wait_for_app(page)
 
 
