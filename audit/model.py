@@ -233,6 +233,7 @@ class Finding:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    self_reported: bool = False  # found by the unit's own self-inspection (自查), not by supervision
 
 
 def finding_number(year: int, sequence: int) -> str:
@@ -274,6 +275,7 @@ class Inspection:
     version: int = 1
     updated_at: datetime | None = None
     updated_by: str | None = None
+    self_reported: bool = False  # a unit's self-inspection (自查), kept apart from supervision
 
     @property
     def is_draft(self) -> bool:
@@ -369,6 +371,9 @@ class FindingFilter:
     found_to: date | None = None
     repeats_only: bool = False
     search: str = ""  # part of the number or the description
+    # Who found it: supervision only unless asked, so a unit's self-inspection (自查) findings stay out of every
+    # supervision count; "self" shows them alone, "all" both.
+    origin: str = "supervision"
 
     @classmethod
     def last_days(cls, today: date, days: int = DEFAULT_DAYS, **choices) -> FindingFilter:
@@ -776,3 +781,79 @@ class CoverageRow:
     @property
     def rate(self) -> float | None:
         return self.done / self.due if self.due else None
+
+
+# --- Re-checks of closed findings (回头看) ---------------------------------------------------
+
+class RecheckOutcome(str, enum.Enum):
+    HELD = "held"  # 巩固: the fix is still in place
+    RELAPSED = "relapsed"  # 反弹: the problem is back, and a new finding is opened
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    """Which closed findings a campaign draws from: closed between two days, optionally narrowed."""
+
+    closed_from: date
+    closed_to: date
+    site_kind: str | None = None
+    severity: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A re-check campaign: its filter, how many matched, how many were drawn, and the seed of the draw.
+
+    `sample_size` and `sample_share` are what the supervisor asked for (neither: all of them).
+    """
+
+    id: str
+    name: str
+    scope: CampaignFilter
+    team: tuple[str, ...]
+    due: date
+    seed: int
+    population: int
+    drawn: int
+    sample_size: int | None = None
+    sample_share: float | None = None
+    created_by: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CampaignItem:
+    """One closed finding to re-check at its site, and what the re-check found."""
+
+    campaign_id: str
+    campaign_name: str
+    finding_id: str
+    number: str
+    site_id: str
+    site_name: str
+    site_kind: str
+    unit: str
+    severity: str
+    description: str
+    due: date
+    outcome: RecheckOutcome | None = None
+    note: str = ""
+    new_finding_id: str | None = None
+    new_number: str | None = None
+    checked_by: str | None = None
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RelapseRate:
+    """Re-checks done and relapses among them for one unit or site kind."""
+
+    group: str
+    items: int
+    checked: int
+    relapsed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.relapsed / self.checked if self.checked else None

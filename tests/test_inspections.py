@@ -123,9 +123,10 @@ def test_errors_read_in_chinese_too(db, site):
     assert error.localized("zh-CN") == "检查时间不能晚于现在（2026-03-01 23:30），请填写实际检查时间。"
 
 
-def test_a_unit_account_may_not_inspect(db, site):
+def test_a_unit_account_may_not_inspect_a_site_it_does_not_run(db, site):
+    other = User(id="u-other", username="other", display_name="别的单位", role=Role.UNIT, unit="别的单位")
     with pytest.raises(PermissionDenied):
-        service.start_inspection(db, UNIT_ACCOUNT, site_id=site.id, checklist_id="transfer_test",
+        service.start_inspection(db, other, site_id=site.id, checklist_id="transfer_test",
                                  inspectors=["x"], started_at=STARTED, now=NOW)
 
 

@@ -1,4 +1,5 @@
-"""`users add | list | disable | enable | reset-password | unlock | link-sso | unlink-sso`: accounts from the command line.
+"""`users add | list | disable | enable | reset-password | unlock | link-sso | unlink-sso | sign-out`: accounts from
+the command line.
 
 Passwords are typed twice at a hidden prompt or read from stdin, never given as arguments
 (they would stay in the shell history and in the process list).
@@ -13,7 +14,7 @@ import click
 from audit.cli.group import cli, db_option
 from audit.cli.log import open_existing
 from audit.model import Role
-from audit.services import accounts, sso
+from audit.services import accounts, sessions, sso
 from audit.services.database import open_database
 
 ROLES = click.Choice([role.value for role in Role])
@@ -141,3 +142,16 @@ def link_sso(username: str, issuer: str, subject: str, db_path: str) -> None:
 def unlink_sso(username: str, db_path: str) -> None:
     """Stop single sign-on for this account until it is linked again."""
     _run(lambda database: sso.unlink(database, None, username), f"Single sign-on of {username} unlinked.", db_path)
+
+
+@users.command("sign-out")
+@click.argument("username")
+@db_option
+def sign_out(username: str, db_path: str) -> None:
+    """End every session of an account on every device (a lost or shared tablet)."""
+    database = open_database(db_path)
+    try:
+        ended = sessions.end_sessions(database, None, username)
+    finally:
+        database.close()
+    click.echo(f"{username} signed out on all devices ({ended} session{'s' if ended != 1 else ''} ended).")

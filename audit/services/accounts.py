@@ -34,6 +34,7 @@ from audit.services.credentials import (
 from audit.services.credentials import check_password as _check_password
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
+from audit.store import sessions as browser_sessions
 from audit.store import users as store
 
 __all__ = ["MIN_PASSWORD_LENGTH", "USERNAME_CHARACTERS", "generate_password"]
@@ -252,6 +253,9 @@ def _change(database: Database, actor: User | None, username: str, action: str, 
             check(cursor, before, actor)
         public = {key: value for key, value in changes.items() if key in ("role", "unit", "active", "display_name")}
         after = replace(before, **public)
+        if changes.get("active") is False or "password_hash" in changes:  # the account's sessions end with it
+            browser_sessions.end_for_user(cursor, before.id, now=datetime.now(),
+                                          reason="password_reset" if "password_hash" in changes else "disabled")
         store.update_account(cursor, before.id, now=datetime.now(), by=actor_name(actor), **changes)
         if "email" in changes:
             logged_before = {**public_fields(before), "email": account.email}

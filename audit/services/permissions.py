@@ -29,22 +29,26 @@ class Permission(str, enum.Enum):
     MANAGE_PLANS = "manage_plans"
     VIEW_TASKS = "view_tasks"
     VIEW_COVERAGE = "view_coverage"
+    SELF_INSPECT = "self_inspect"  # a unit walks a checklist at its own sites (自查); see inspecting()
+    START_RECHECKS = "start_rechecks"
+    RECORD_RECHECK = "record_recheck"
 
 
 _INSPECTOR = {
     Permission.RUN_INSPECTION, Permission.RECORD_FINDING, Permission.VIEW_LEDGER,
-    Permission.VERIFY_FIX, Permission.VIEW_TASKS,
+    Permission.VERIFY_FIX, Permission.VIEW_TASKS, Permission.RECORD_RECHECK,
 }
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_INSPECTOR),
     Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN,
                                              Permission.DRAFT_BULLETIN, Permission.VIEW_BULLETINS,
                                              Permission.RECORD_MEASURE, Permission.VIEW_MEASURES,
-                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE}),
+                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE,
+                                             Permission.START_RECHECKS}),
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
     Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
                           Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit
-                          Permission.VIEW_TASKS}),  # its own self-inspections
+                          Permission.VIEW_TASKS, Permission.SELF_INSPECT}),  # its own self-inspections
     Role.ADMIN: frozenset({
         Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
         Permission.VIEW_BULLETINS,
@@ -88,6 +92,17 @@ def current(database, actor: User) -> User:
     if account is None or not account.user.active:
         raise PermissionDenied("accounts.error.actor_gone", username=actor.username)
     return account.user
+
+
+def inspecting(actor: User | None, database=None) -> User:
+    """Supervision (RUN_INSPECTION) or a unit's self-inspection (SELF_INSPECT); which sites and inspections
+    a unit may touch is checked where the inspection is known (audit/services/inspections).
+    Given the database, the actor is read again first, as `require` does."""
+    if actor is not None and database is not None:
+        actor = current(database, actor)
+    if can(actor, Permission.SELF_INSPECT):
+        return actor
+    return require(actor, Permission.RUN_INSPECTION)
 
 
 def unit_scope(actor: User) -> str | None:

@@ -16,7 +16,7 @@ from audit import i18n
 from audit.errors import Conflict, InvalidInput, NotFound
 from audit.exports.csv_export import write_csv
 from audit.model import CoverageRow, Plan, Role, SiteKind, Task, User, new_id, parse_recurrence
-from audit.services.permissions import Permission, require
+from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database, audit_log
 from audit.store import plans as store
 
@@ -174,7 +174,7 @@ def start_task(database: Database, actor: User, task: Task, *, now: datetime):
     """One tap: an inspection of the task's site and checklist, with the actor as its team."""
     from audit.services.inspections import start_inspection
 
-    actor = require(actor, Permission.RUN_INSPECTION, database)
+    actor = inspecting(actor, database)  # a unit's task is its self-inspection; start_inspection keeps it to its own sites
     return start_inspection(database, actor, site_id=task.site_id, checklist_id=task.checklist_id,
                             inspectors=[actor.display_name], started_at=now, now=now)
 
@@ -191,6 +191,16 @@ def coverage(database: Database, actor: User, *, start: date, end: date, by: str
     with database.read() as cursor:
         return [CoverageRow(group or "", due, done) for group, due, done in store.coverage(cursor, start, end, by,
                                                                                           language)]
+
+
+def self_reports_missed(database: Database, actor: User, *, start: date, end: date, today: date,
+                        now: datetime) -> int:
+    """Daily self-reports (每日一查一报) units were due to make in the range and did not."""
+    rows = coverage(database, actor, start=start, end=end, by="team", today=today, now=now)
+    return sum(row.missed for row in rows if row.group == SELF_GROUP)
+
+
+SELF_GROUP = "(self)"  # the team of a self-inspection task in coverage by team
 
 
 def coverage_csv(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime,

@@ -32,6 +32,7 @@ class SupervisorCounts:
     long_overdue: int
     missed_today: int
     missed_week: int
+    self_missed_today: int = 0  # units' daily self-reports (每日一查一报) not made today
 
 
 def _next_step(status: Status, rejected: bool) -> str:
@@ -73,8 +74,9 @@ def supervisor_counts(database: Database, actor: User, *, today: date, now: date
     week = plans.coverage(database, actor, start=today - timedelta(days=today.weekday()), end=today, by="day",
                           today=today, now=now)
     missed_today = sum(row.missed for row in week if row.group == str(today))
+    self_missed = plans.self_reports_missed(database, actor, start=today, end=today, today=today, now=now)
     return SupervisorCounts(counts["awaiting"], counts["overdue"], counts["long_overdue"], missed_today,
-                            sum(row.missed for row in week))
+                            sum(row.missed for row in week), self_missed)
 
 
 def checklist_problems(actor: User) -> list[str]:

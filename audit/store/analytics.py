@@ -79,6 +79,9 @@ def inspections(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_
     """
     conditions, params = site_conditions(flt, "i.site_id")
     conditions += ["i.status = 'submitted'", "i.started_at >= $start", "i.started_at < $end::DATE + 1"]
+    if flt.origin in ("supervision", "self"):
+        conditions.append("coalesce(i.self_reported, false) = $self_reported")
+        params["self_reported"] = flt.origin == "self"
     params.update(start=previous_start, end=flt.found_to, split=flt.found_from)
     if flt.checklist:
         conditions.append(checklist_condition("i.checklist_id"))

@@ -15,6 +15,8 @@ import duckdb
 from audit.store.filters import overdue_condition
 
 _SITE_SCOPE = "($subdistrict IS NULL OR s.subdistrict_zh = $subdistrict OR s.subdistrict_en = $subdistrict)"
+# A unit's self-inspections (自查) and their findings are reported apart, never in supervision figures.
+_SUPERVISION = "NOT f.self_reported"
 
 
 def _params(start: date, end: date, subdistrict: str | None, **more) -> dict:
@@ -30,7 +32,8 @@ def inspection_counts(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
     row = cursor.execute(
         f"""
         SELECT count(*), count(DISTINCT i.site_id) FROM inspections i JOIN sites s ON s.id = i.site_id
-        WHERE i.status = 'submitted' AND i.started_at >= $start AND i.started_at < $end AND {_SITE_SCOPE}
+        WHERE i.status = 'submitted' AND NOT coalesce(i.self_reported, false) AND i.started_at >= $start
+          AND i.started_at < $end AND {_SITE_SCOPE}
         """, _params(start, end, subdistrict)).fetchone()
     return int(row[0]), int(row[1])
 
@@ -47,7 +50,7 @@ def finding_counts(cursor: duckdb.DuckDBPyConnection, start: date, end: date, su
                count(*) FILTER (WHERE f.status = 'closed'),
                count(*) FILTER (WHERE {overdue_condition('$as_of::DATE')})
         FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         """, _params(start, end, subdistrict, as_of=as_of)).fetchone()
     total, critical, major, minor, closed, overdue = (int(value) for value in row)
     return {"findings": total, "by_severity": {"critical": critical, "major": major, "minor": minor},
@@ -60,7 +63,7 @@ def findings_by_subdistrict(cursor: duckdb.DuckDBPyConnection, start: date, end:
     return cursor.execute(
         f"""
         SELECT s.{column}, count(*) AS n FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC, 1
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -70,7 +73,7 @@ def findings_by_day(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
     return cursor.execute(
         f"""
         SELECT CAST(f.found_at AS DATE) AS day, count(*) FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY day
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -82,7 +85,7 @@ def findings_by_item(cursor: duckdb.DuckDBPyConnection, start: date, end: date,
         f"""
         SELECT f.checklist_id, f.item_id, f.checklist_text, count(*) AS n
         FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC
         """, _params(start, end, subdistrict)).fetchall()
 
@@ -93,7 +96,7 @@ def overdue_units(cursor: duckdb.DuckDBPyConnection, end: date, subdistrict: str
     return cursor.execute(
         f"""
         SELECT f.responsible_unit, count(*) AS n FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at < $end AND {overdue_condition('$as_of::DATE')} AND {_SITE_SCOPE}
+        WHERE f.found_at < $end AND {overdue_condition('$as_of::DATE')} AND {_SUPERVISION} AND {_SITE_SCOPE}
         GROUP BY ALL ORDER BY n DESC, 1
         """, {"end": _params(end, end, None)["end"], "subdistrict": subdistrict, "as_of": as_of}).fetchall()
 
@@ -105,7 +108,7 @@ def case_choices(cursor: duckdb.DuckDBPyConnection, start: date, end: date, subd
     return cursor.execute(
         f"""
         SELECT f.id, f.number, s.{name}, f.severity, f.description FROM findings f JOIN sites s ON s.id = f.site_id
-        WHERE f.found_at >= $start AND f.found_at < $end AND {_SITE_SCOPE}
+        WHERE f.found_at >= $start AND f.found_at < $end AND {_SUPERVISION} AND {_SITE_SCOPE}
         ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, f.found_at DESC
         LIMIT $limit
         """, _params(start, end, subdistrict, limit=limit)).fetchall()

@@ -71,6 +71,8 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
         add("f.found_at < $found_to::DATE + 1", found_to=flt.found_to)
     if flt.repeats_only:
         clauses.append("f.is_repeat")
+    if flt.origin in ("supervision", "self"):
+        clauses.append("NOT f.self_reported" if flt.origin == "supervision" else "f.self_reported")
     if flt.search.strip():
         add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{flt.search.strip()}%")
     return " AND ".join(clauses or ["true"]), params

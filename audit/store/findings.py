@@ -12,7 +12,7 @@ COLUMNS = [
     "id", "number", "inspection_id", "site_id", "checklist_id", "item_id", "description",
     "severity", "immediate_measure", "responsible_unit", "responsible_person", "requirement",
     "deadline", "status", "found_at", "inspector", "fix_report", "reported_by", "reported_at", "verifier",
-    "closed_at", "version", "updated_at", "updated_by",
+    "closed_at", "version", "updated_at", "updated_by", "self_reported",
 ]
 _FIELD_NAMES = {f.name for f in fields(Finding)}
 

@@ -16,7 +16,7 @@ from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine
 
 _INSPECTION_COLUMNS = (
     "id, site_id, checklist_id, checklist_version, checklist_hash, inspectors, started_at, status, "
-    "created_by, submitted_at, score, version, updated_at, updated_by"
+    "created_by, submitted_at, score, version, updated_at, updated_by, coalesce(self_reported, false)"
 )
 _DRAFT_FIELDS = (
     "id", "inspection_id", "item_id", "severity", "created_at", "updated_at", "updated_by", "description",
@@ -26,10 +26,9 @@ _DRAFT_FIELDS = (
 
 
 def insert_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection) -> None:
-    values = [getattr(inspection, name.strip()) for name in _INSPECTION_COLUMNS.split(",")]
-    cursor.execute(
-        f"INSERT INTO inspections ({_INSPECTION_COLUMNS}) VALUES ({', '.join('?' for _ in values)})", values
-    )
+    names = _INSPECTION_COLUMNS.replace("coalesce(self_reported, false)", "self_reported")
+    values = [getattr(inspection, name.strip()) for name in names.split(",")]
+    cursor.execute(f"INSERT INTO inspections ({names}) VALUES ({', '.join('?' for _ in values)})", values)
 
 
 def get_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> Inspection | None:

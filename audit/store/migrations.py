@@ -260,6 +260,54 @@ def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
 
 
 @migration(31)
+def recheck_campaigns(cursor: duckdb.DuckDBPyConnection) -> None:
+    # The seed and the filter are kept with the campaign, so anyone can draw the same sample again.
+    cursor.execute(
+        """
+        CREATE TABLE recheck_campaigns (
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, closed_from DATE NOT NULL, closed_to DATE NOT NULL,
+            site_kind VARCHAR, severity VARCHAR, unit VARCHAR, sample_size INTEGER, sample_share DOUBLE,
+            seed BIGINT NOT NULL, population INTEGER NOT NULL, drawn INTEGER NOT NULL, team VARCHAR[] NOT NULL,
+            due DATE NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE recheck_items (
+            campaign_id VARCHAR NOT NULL, finding_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL,
+            outcome VARCHAR, note VARCHAR NOT NULL DEFAULT '', new_finding_id VARCHAR,
+            checked_by VARCHAR, checked_at TIMESTAMP
+        );
+        """
+    )
+
+
+@migration(40)
+def browser_sessions(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Sessions a browser keeps by cookie. Only the SHA-256 of the cookie's token is kept, and of the
+    one-time code the page exchanges for it; `ended_at` is set when the session ends for any reason."""
+    cursor.execute(
+        """
+        CREATE TABLE browser_sessions (
+            id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, token_hash VARCHAR, code_hash VARCHAR,
+            code_expires TIMESTAMP, created_at TIMESTAMP NOT NULL, last_used TIMESTAMP NOT NULL,
+            client VARCHAR, ended_at TIMESTAMP, ended_reason VARCHAR
+        )
+        """
+    )
+
+
+@migration(52)
+def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
+    # Findings of a unit's self-inspection (自查) carry the mark themselves, so every count can leave them
+    # out without a join to inspections.
+    cursor.execute(
+        """
+        ALTER TABLE findings ADD COLUMN self_reported BOOLEAN DEFAULT false;
+        UPDATE findings SET self_reported = true
+        WHERE inspection_id IN (SELECT id FROM inspections WHERE self_reported);
+        """
+    )
+
+
+@migration(32)
 def sign_in_limits_and_sso_binding(cursor: duckdb.DuckDBPyConnection) -> None:
     """What sign-in needs to count attempts atomically and to bind an account to its identity provider.
 

@@ -20,17 +20,17 @@ def home_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | None
         SELECT count(*),
                count(*) FILTER (WHERE status <> 'closed'),
                count(*) FILTER (WHERE {overdue_condition()})
-        FROM findings f WHERE true {unit_filter}
+        FROM findings f WHERE NOT self_reported {unit_filter}
         """,
         params,
     ).fetchone()
     if unit is None:
         inspections = cursor.execute(
-            "SELECT count(*) FROM inspections WHERE status = 'submitted'"
+            "SELECT count(*) FROM inspections WHERE status = 'submitted' AND NOT coalesce(self_reported, false)"
         ).fetchone()[0]
     else:
         inspections = cursor.execute(
-            "SELECT count(DISTINCT inspection_id) FROM findings WHERE responsible_unit = $unit",
+            "SELECT count(DISTINCT inspection_id) FROM findings WHERE responsible_unit = $unit AND NOT self_reported",
             {"unit": unit},
         ).fetchone()[0]
     return {"inspections": inspections, "findings": findings[0], "open": findings[1], "overdue": findings[2]}

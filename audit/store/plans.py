@@ -96,6 +96,7 @@ def make_tasks(cursor: duckdb.DuckDBPyConnection, plan: Plan, days: list[date], 
         INSERT INTO tasks
         SELECT w.id, $plan, w.site_id, w.checklist_id, w.due, $team, $self, $now FROM ({wanted}) w
         WHERE w.id NOT IN (SELECT id FROM tasks)
+        ORDER BY w.due  -- tasks stored in day order let a day's list skip the rest of the year
         RETURNING id
         """, params).fetchall()
     return len(added)

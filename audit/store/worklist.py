@@ -14,7 +14,7 @@ def finding_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | N
         SELECT count(*) FILTER (WHERE status = 'awaiting_verification'),
                count(*) FILTER (WHERE status <> 'closed' AND deadline < $today),
                count(*) FILTER (WHERE status <> 'closed' AND deadline < $today - 7)
-        FROM findings WHERE $unit IS NULL OR responsible_unit = $unit
+        FROM findings WHERE NOT self_reported AND ($unit IS NULL OR responsible_unit = $unit)
         """, {"today": today, "unit": unit}).fetchone()
     return {"awaiting": row[0], "overdue": row[1], "long_overdue": row[2]}
 

@@ -12,7 +12,7 @@ import streamlit as st
 from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
-from audit.services import accounts, sso
+from audit.services import accounts, sessions, sso
 from audit.ui.session import database, error_text, guarded, language, now, t
 from audit.ui.text import plain
 
@@ -145,6 +145,18 @@ def _edit_account(admin: User, listed: list) -> None:
                       lambda: accounts.set_active(database(), admin, chosen.username, active),
                       lambda user: t("admin.accounts.enabled_done" if active else "admin.accounts.disabled_done",
                                      username=user.username)))
+        _end_sessions(admin, chosen)
+
+
+def _end_sessions(admin: User, chosen: User) -> None:
+    """Sign the account out on every device at once (a lost tablet, a shared one left signed in)."""
+    st.divider()
+    count = sessions.open_sessions(database(), admin, chosen.username)
+    st.caption(t("admin.accounts.open_sessions", count=count))
+    st.button(t("admin.accounts.end_sessions"), width="stretch", key=f"edit.end_sessions.{chosen.id}",
+              icon=":material/devices_off:", on_click=guarded(attempt), args=(
+                  lambda: (chosen, sessions.end_sessions(database(), admin, chosen.username))[0],
+                  lambda user: t("admin.accounts.sessions_ended", username=user.username)))
 
 
 def _role_and_unit(admin: User, chosen: User, email: str | None) -> None:

@@ -3,16 +3,18 @@
 import streamlit as st
 
 from audit.model import Overdue, Role, Status
-from audit.services import worklist
+from audit.services import rechecks, worklist
 from audit.services.backup_schedule import backup_warning, last_backup
 from audit.services.inspections import my_inspections
 from audit.services.overview import home_figures
 from audit.services.permissions import Permission, can, unit_scope
+from audit.ui.recheck_tasks import rechecks_due
 from audit.ui.session import current_user, database, language, now, t
 from audit.ui.tasks import todays_tasks
 
 LEDGER, FINDING, INSPECT, PLANS, ADMIN = ("audit/ui/ledger.py", "audit/ui/finding.py", "audit/ui/inspect.py",
                                           "audit/ui/plans.py", "audit/ui/admin.py")
+RECHECKS = "audit/ui/rechecks.py"
 MARK = {Overdue.RED: "🟥 ", Overdue.YELLOW: "🟨 ", Overdue.BLUE: "🟦 ", Overdue.NONE: ""}
 user = current_user()
 lang = language()
@@ -47,6 +49,7 @@ def finding_lines(lines, title_key: str, empty_key: str) -> None:
 
 def inspector_home() -> None:
     todays_tasks()
+    rechecks_due()
     drafts = my_inspections(database(), user).drafts
     st.subheader(t("home.drafts", count=len(drafts)))
     if not drafts:
@@ -75,11 +78,16 @@ def supervisor_home() -> None:
             overdue=(Overdue.YELLOW, Overdue.RED))),
         ("missed", t("home.supervisor.missed", today=counts.missed_today, week=counts.missed_week),
          lambda: st.switch_page(PLANS)),
+        ("self_missed", t("home.supervisor.self_missed", count=counts.self_missed_today),
+         lambda: st.switch_page(PLANS)),
+        ("rechecks", t("recheck.home.open_items", count=rechecks.open_items(database(), user)),
+         lambda: st.switch_page(RECHECKS)),
     ]
     for key, text, action in lines:
         if work_line(text, key, t("home.go")):
             action()
     todays_tasks()
+    rechecks_due()
 
 
 def admin_home() -> None:

@@ -30,7 +30,8 @@ def back_to_first_page() -> None:
 
 
 FILTER_KEYS = ("status", "overdue", "severity", "subdistrict", "community", "site", "checklist", "unit", "dates",
-               "search", "repeats")
+               "search", "repeats", "origin")
+ORIGINS = ("supervision", "self", "all")
 
 
 def clear_filters() -> None:
@@ -79,11 +80,15 @@ def filters() -> FindingFilter:
         dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=guarded(back_to_first_page))
         search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=guarded(back_to_first_page))
         repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=guarded(back_to_first_page))
+        # Self-inspection (自查) findings are seen on asking; supervision ones are the default.
+        origin = left.segmented_control(t("ledger.filter.origin"), ORIGINS, default="supervision", key="ledger_origin",
+                                        format_func=lambda o: t(f"ledger.origin.{o}"), on_change=guarded(back_to_first_page))
         st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=guarded(clear_filters))
     found = list(dates) + [None, None]
     return FindingFilter(statuses=statuses, colours=colours, severities=severities, subdistrict=subdistrict,
                          community=community, site=site, unit=unit, checklist=checklist, found_from=found[0],
-                         found_to=found[1] or found[0], repeats_only=repeats, search=search)
+                         found_to=found[1] or found[0], repeats_only=repeats, search=search,
+                         origin=origin or "supervision")
 
 
 def sorting() -> tuple[str, bool]:

@@ -10,6 +10,7 @@ from audit.ui.session import (
     database,
     error_text,
     now,
+    remember,
     sign_in,
     signed_out_reason,
     sso_configured,
@@ -37,6 +38,7 @@ with st.container(key="login"):
             st.error(plain(error_text(error)), icon=":material/error:")
         else:
             sign_in(user)
+            remember(user)
             st.rerun()
 
     if sso_configured():

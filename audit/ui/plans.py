@@ -51,6 +51,9 @@ def coverage_section() -> None:
     if not rows:
         st.info(t("plan.coverage.empty"), icon=":material/event_busy:")
         return
+    self_missed = service.self_reports_missed(database(), user, start=start, end=end, today=today, now=now())
+    if self_missed:
+        st.warning(t("plan.coverage.self_missed", count=self_missed), icon=":material/assignment_late:")
     label = (lambda g: t(f"inspect.kind.{g}")) if by == "site_kind" else (
         lambda g: t("plan.coverage.self") if g == "(self)" else g)
     frame = pd.DataFrame([{"group": label(r.group), "state": state_name, "tasks": count}
@@ -138,7 +141,7 @@ def new_plan_form() -> None:
                                         site_kind=site_kind, subdistrict=subdistrict, team=team,
                                         self_inspection=self_inspection, every=every, start=start, end=end,
                                         now=now())
-                state[NOTICE] = t("plan.form.saved", name=made.name)
+                state[NOTICE] = t("plan.form.saved", name=plain(made.name))
                 st.rerun()
             except AuditError as error:
                 show_error(error)

@@ -10,9 +10,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from audit.errors import AuditError, PermissionDenied, StoreUnavailable
+from audit.services import sessions
 from audit.services.database import Database
 from audit.services.health import health
-from audit.services.photo_links import ROUTE, PhotoRequest, evidence_photo, signed_requester
+from audit.services.photo_links import KINDS, ROUTE, SIZES, PhotoRequest, evidence_photo, signed_requester
+from audit.settings import settings
+from audit.ui.session_routes import session_token
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
@@ -24,7 +27,15 @@ def content_type(data: bytes) -> str:
 
 
 def requester(database: Database, request: Request, photo: PhotoRequest) -> str:
-    """Who asks for the photo. Today a signed address says so; a session cookie can answer here later."""
+    """Who asks for the photo: the signed address says so, or, for an address without a signature,
+    the browser's session cookie (a session that is live, of an enabled account)."""
+    if not photo.signature and session_token(request):
+        if photo.kind not in KINDS or photo.size not in SIZES:
+            raise PermissionDenied("photo.error.refused")
+        outcome = sessions.resume(database, session_token(request), idle_minutes=settings().idle_minutes)
+        if outcome.user is None:
+            raise PermissionDenied("photo.error.refused")
+        return outcome.user.id
     return signed_requester(database, photo)
 
 

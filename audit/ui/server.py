@@ -25,6 +25,7 @@ from audit.ui.operations_listener import OperationsListener
 from audit.ui.routes import health_route, photo_route
 from audit.ui.security_headers import SecurityHeaders
 from audit.ui.session import database
+from audit.ui.session_routes import session_routes
 
 log = logging.getLogger(__name__)
 SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
@@ -61,7 +62,7 @@ async def lifespan(_app):
 
 app = st.App(
     SCRIPT,
-    routes=[photo_route(database), health_route(database)],
+    routes=[photo_route(database), health_route(database), *session_routes(database)],
     middleware=[Middleware(SecurityHeaders)],
     lifespan=lifespan,
 )

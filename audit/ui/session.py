@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import secrets
+import time
 from datetime import datetime
 
 import streamlit as st
@@ -11,7 +13,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from audit import i18n
 from audit.errors import AuditError, InvalidInput
 from audit.model import User
-from audit.services import accounts, sso
+from audit.services import accounts, sessions, sso
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.database import Database, database_path, open_database
 from audit.settings import settings
@@ -107,8 +109,79 @@ def sign_in(user: User) -> None:
     st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
+# --- Staying signed in (the session cookie) ---------------------------------------------------
+
+SESSION_ID_KEY = "browser_session"
+COOKIE_REQUEST_KEY = "cookie_request"  # (address the page loads once, until when)
+ENDED_REASONS = {
+    sessions.IDLE: "accounts.signed_out.idle",
+    sessions.DISABLED: "accounts.signed_out.disabled",
+    sessions.SIGNED_OUT: "accounts.signed_out.elsewhere",
+    sessions.EVERYWHERE: "accounts.signed_out.everywhere",
+    sessions.BY_ADMIN: "accounts.signed_out.by_admin",
+    sessions.PASSWORD_RESET: "accounts.signed_out.password_reset",
+    sessions.EXPIRED: "accounts.signed_out.idle",
+}
+
+
+def _client() -> str | None:
+    address = st.context.ip_address
+    agent = st.context.headers.get("User-Agent")
+    agent = agent if isinstance(agent, str) else ""
+    return " · ".join(part for part in (address if isinstance(address, str) else "", agent[:150]) if part) or None
+
+
+def remember(user: User) -> None:
+    """After sign-in: a stored session, and the page asks the server once for its cookie."""
+    started = sessions.start(database(), user, client=_client(), now=now())
+    st.session_state[SESSION_ID_KEY] = started.session_id
+    st.session_state[COOKIE_REQUEST_KEY] = (f"/session/start?code={started.code}",
+                                            time.time() + sessions.CODE_SECONDS)
+
+
+def _resume_from_cookie() -> User | None:
+    """A reload, a second tab or a link opened from a notice: signed in by the browser's cookie."""
+    token = st.context.cookies.get("audit_session")
+    if not isinstance(token, str) or not token:  # without a browser connection there are no cookies
+        return None
+    outcome = sessions.resume(database(), token, idle_minutes=idle_minutes(), now=now())
+    if outcome.user is None:
+        return None
+    sign_in(outcome.user)
+    st.session_state[SESSION_ID_KEY] = outcome.session_id
+    return outcome.user
+
+
+def cookie_exchange() -> None:
+    """Load the route that sets or clears the cookie, as an image the page never shows.
+
+    It stays on the page for the code's 30 seconds so a rerun meanwhile does not cancel the request.
+    """
+    request = st.session_state.get(COOKIE_REQUEST_KEY)
+    if request is None:
+        return
+    address, until = request
+    if time.time() > until:
+        st.session_state.pop(COOKIE_REQUEST_KEY, None)
+        return
+    st.html(f'<img src="{address}" alt="" width="1" height="1" hidden>')
+
+
+def sign_out_everywhere() -> None:
+    user = current_user()
+    if user is not None:
+        sessions.sign_out_everywhere(database(), user, now=now())
+    sign_out("accounts.signed_out.everywhere")
+
+
 def sign_out(reason: str | None = None) -> None:
-    """End the session; `reason` is a catalog key the login page shows once."""
+    """End the session, the stored one too, and clear the cookie; `reason` is a catalog key the
+    login page shows once."""
+    session_id = st.session_state.pop(SESSION_ID_KEY, None)
+    if session_id:
+        sessions.end(database(), session_id, now=now())
+        st.session_state[COOKIE_REQUEST_KEY] = (f"/session/end?n={secrets.token_hex(8)}",
+                                                time.time() + sessions.CODE_SECONDS)
     st.session_state.pop(USER_KEY, None)
     st.session_state.pop(LAST_ACTIVE_KEY, None)
     if reason:
@@ -125,10 +198,16 @@ def keep_session() -> User | None:
     """The user of this session after the idle check and a fresh look at their account."""
     user = current_user()
     if user is None:
-        return None
+        return _resume_from_cookie()
     moment = now().timestamp()
-    last = st.session_state.get(LAST_ACTIVE_KEY, moment)
-    if moment - last > idle_minutes() * 60:
+    session_id = st.session_state.get(SESSION_ID_KEY)
+    if session_id:
+        # The stored session is shared by every tab of the browser: its last use is the idle clock.
+        outcome = sessions.check(database(), session_id, idle_minutes=idle_minutes(), now=now())
+        if outcome.user is None:
+            sign_out(ENDED_REASONS.get(outcome.ended, "accounts.signed_out.elsewhere"))
+            return None
+    elif moment - st.session_state.get(LAST_ACTIVE_KEY, moment) > idle_minutes() * 60:
         sign_out("accounts.signed_out.idle")
         return None
     stored = accounts.current_account(database(), user)
@@ -207,6 +286,8 @@ def sso_sign_in() -> User | None:
         st.session_state[SSO_REFUSED_KEY] = error_text(error)
         return None
     sign_in(user)
+    if SESSION_ID_KEY not in st.session_state:
+        remember(user)
     return user
 
 
@@ -224,4 +305,8 @@ def top_bar(user: User | None) -> None:
         language_switch()
         if user is not None and st.button(t("accounts.sign_out"), icon=":material/logout:", key="sign_out"):
             sign_out("accounts.signed_out.by_user")
+            st.rerun()
+        if user is not None and st.button(t("accounts.sign_out_everywhere"), icon=":material/devices_off:",
+                                          key="sign_out_everywhere", help=t("accounts.sign_out_everywhere.help")):
+            sign_out_everywhere()
             st.rerun()

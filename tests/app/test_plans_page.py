@@ -90,3 +90,43 @@ def test_no_plans_page_for_inspectors(make_app, office):
     app = signed_in(make_app, office["inspector"])
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)
+
+
+def self_inspection_plan(app_db, office):
+    database = open_database(app_db)
+    unit = add_user(database, None, username="t-guangming", role="unit", password=generate_password(),
+                    unit="光明商务酒店集中隔离点工作专班")
+    today = date.today()
+    plans.add_plan(database, office["supervisor"], name="隔离点每日自查", checklist_ids=["isolation_point"],
+                   site_codes=["CC-ISO-001"], self_inspection=True, every="daily", start=today,
+                   end=today + timedelta(days=5), now=datetime.now())
+    database.close()
+    return unit
+
+
+def test_a_unit_starts_its_self_inspection_from_home_in_one_tap(make_app, office, app_db):
+    unit = self_inspection_plan(app_db, office)
+    app = signed_in(make_app, unit)
+    assert not app.exception
+    assert app.subheader[0].value == "今日任务（待办1项，已完成0项）"
+    assert app.text[0].value.startswith("光明商务酒店集中隔离点 · 隔离点管理与健康监测")
+    button(app, "开始检查").click().run()
+    assert not app.exception
+    inspection_id = app.query_params["inspection"]
+    inspection_id = inspection_id[0] if isinstance(inspection_id, list) else inspection_id
+    assert not app.error
+    database = open_database(app_db)
+    with database.read() as cursor:
+        assert cursor.execute("SELECT self_reported FROM inspections WHERE id = ?", [inspection_id]).fetchone() == (
+            True,)
+    database.close()
+
+
+def test_supervisors_read_a_missed_self_report_in_words(make_app, office, app_db):
+    self_inspection_plan(app_db, office)
+    app = signed_in(make_app, office["supervisor"])
+    assert not app.exception
+    assert "今天未按时报送的单位每日自查：1处" in [text.value for text in app.text]
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert "本期间单位漏报每日自查（每日一查一报）1次。" in [w.value for w in app.warning]

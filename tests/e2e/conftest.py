@@ -143,9 +143,18 @@ def account(db_path: Path, role: str, unit: str | None = None) -> tuple[str, str
 
 
 def sign_in(page, server_url: str, username: str, password: str) -> None:
-    """Open the app, fill the sign-in form and wait until the session is signed in."""
+    """Open the app, fill the sign-in form and wait until the session is signed in.
+
+    A browser still signed in by its session cookie forgets it first, so the account is the one given.
+    """
     page.goto(server_url)
+    page.locator(".st-key-sign_out, [data-testid='stBaseButton-primaryFormSubmit']").first.wait_for(timeout=30_000)
     wait_for_app(page)
+    if page.locator(".st-key-sign_out").count():  # a new page load without the cookie is signed out
+        page.context.clear_cookies()
+        page.goto(server_url)
+        page.get_by_test_id("stBaseButton-primaryFormSubmit").wait_for(timeout=30_000)
+        wait_for_app(page)
     fields = page.get_by_test_id("stTextInput").locator("input")
     fields.nth(0).fill(username)
     fields.nth(1).fill(password)

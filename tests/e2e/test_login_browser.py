@@ -45,7 +45,7 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     inside = tablet.get_by_test_id("stTopNavDropdownLink")
     inside.first.wait_for()
     assert [inside.nth(i).inner_text().split("\n")[-1] for i in range(inside.count())] == [
-        "趋势看板", "督查计划", "督查通报", "问责"]
+        "趋势看板", "督查计划", "回头看", "督查通报", "问责"]
     tablet.keyboard.press("Escape")
     assert not tablet.get_by_test_id("stSidebar").is_visible()
     page_width = tablet.locator(".block-container").bounding_box()["width"]

@@ -19,7 +19,7 @@ from audit.services.inspections.sheet import (
     site_of,
     still_draft,
 )
-from audit.services.permissions import Permission, require
+from audit.services.permissions import inspecting
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 
@@ -65,10 +65,10 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
                     result: Result | None = None, value: float | None = None, text: str | None = None,
                     language: str = i18n.DEFAULT_LANGUAGE, now: datetime | None = None) -> Response | None:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "answer", item=item_id), database.write() as cursor:
-        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id)))
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, item_id)
         answer = resolve(item, Answer(item_id, result, value, text))

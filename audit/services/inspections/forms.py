@@ -18,7 +18,7 @@ from audit.services.inspections.sheet import (
     site_of,
     still_draft,
 )
-from audit.services.permissions import Permission, require
+from audit.services.permissions import inspecting
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
@@ -28,7 +28,7 @@ def _editable_draft(cursor, user: User, draft_id: str) -> tuple[FindingDraft, In
     draft = store.get_draft(cursor, draft_id)
     if draft is None:
         raise NotFound("This finding form is no longer there; it was submitted or removed.", field="finding")
-    inspection = still_draft(check_draft_access(user, inspection_of(cursor, draft.inspection_id)))
+    inspection = still_draft(check_draft_access(user, inspection_of(cursor, draft.inspection_id, user)))
     return draft, inspection
 
 
@@ -43,7 +43,7 @@ def _form_value(name: str, value):
 def save_finding_draft(database: Database, user: User, draft_id: str, *, now: datetime | None = None,
                        **changes) -> FindingDraft:
     """Keep what was typed, as typed; it is checked when the finding is saved."""
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     unknown = set(changes) - set(FORM_FIELDS)
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
@@ -84,7 +84,7 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
 
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "finding_form"), database.write() as cursor:
         draft, inspection = _editable_draft(cursor, user, draft_id)
@@ -107,10 +107,10 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
 def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> FindingDraft:
     """A finding about something the checklist does not cover."""
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
-        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id)))
+        inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
         site = site_of(cursor, inspection.site_id)
         draft = FindingDraft(id=new_id(), inspection_id=inspection.id, item_id=None, severity=Severity.MAJOR,
                              created_at=now, updated_at=now, updated_by=user.username,
@@ -122,7 +122,7 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if draft.item_id is not None:
@@ -135,7 +135,7 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
 def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes, name: str | None = None,
                       *, now: datetime | None = None) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
     with refusals_logged(database, user, "photo"), database.write() as cursor:
@@ -154,7 +154,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
 
 def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: str,
                          *, now: datetime | None = None) -> FindingDraft:
-    user = require(user, Permission.RECORD_FINDING, database)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "photo"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
@@ -169,14 +169,14 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
 
 
 def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True) -> bytes | None:
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "photo"), database.read() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
@@ -186,7 +186,7 @@ def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, t
 
 def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
     """The photos taken when each finding was found, by finding id."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
                              if link.stage == "found"] for finding in findings}

@@ -15,12 +15,13 @@ from audit.model import (
     Response,
     ResponseType,
     Result,
+    Role,
     Site,
     User,
 )
-from audit.services.inspections.access import check_draft_access, refusals_logged
+from audit.services.inspections.access import NotYours, check_draft_access, refusals_logged
 from audit.services.inspections.problems import REPEAT_WINDOW
-from audit.services.permissions import Permission, require
+from audit.services.permissions import inspecting
 from audit.store import Database
 from audit.store import checklists as checklist_store
 from audit.store import inspections as store
@@ -105,11 +106,20 @@ def site_of(cursor, site_id: str) -> Site:
     return site
 
 
-def inspection_of(cursor, inspection_id: str) -> Inspection:
+def inspection_of(cursor, inspection_id: str, user: User | None = None) -> Inspection:
+    """The inspection; for a unit account, only a self-inspection of one of its own sites."""
     inspection = store.get_inspection(cursor, inspection_id)
     if inspection is None:
         raise NotFound(f"Inspection {inspection_id} is not in the database.", field="inspection")
+    if user is not None and user.role is Role.UNIT and not (
+            inspection.self_reported and own_site(user, site_of(cursor, inspection.site_id))):
+        raise NotYours("inspect.error.not_own_self_inspection", inspection.id)
     return inspection
+
+
+def own_site(user: User, site: Site) -> bool:
+    """A unit self-inspects only the sites it runs (the site's unit is the account's unit)."""
+    return bool(user.unit) and user.unit in (site.unit.zh, site.unit.en)
 
 
 def read_sheet(cursor, inspection: Inspection) -> Sheet:
@@ -127,9 +137,9 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "open"), database.read() as cursor:
-        return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)))
+        return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)))
 
 
 def still_draft(inspection: Inspection) -> Inspection:
@@ -155,9 +165,9 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "open"), database.read() as cursor:
-        return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id)), item_id)
+        return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)), item_id)
 
 
 def inspection_record(inspection: Inspection) -> dict:

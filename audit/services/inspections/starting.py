@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from audit.model import DRAFT, Checklist, Inspection, Site, User, new_id
+from audit.errors import PermissionDenied
+from audit.model import DRAFT, Checklist, Inspection, Role, Site, User, new_id
 from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, FieldProblem
-from audit.services.inspections.sheet import inspection_record, site_of
-from audit.services.permissions import Permission, require
+from audit.services.inspections.sheet import inspection_record, own_site, site_of
+from audit.services.permissions import Permission, can, inspecting
 from audit.store import Database, audit_log
 from audit.store import checklists as checklist_store
 from audit.store import inspections as store
@@ -17,30 +18,32 @@ from audit.store import sites as site_store
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
                community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
     """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
                                       community=community, kind=kind)
+    if user.role is Role.UNIT:
+        sites = [site for site in sites if own_site(user, site)]
     return sites[:limit]
 
 
 def site_places(database: Database, user: User) -> list[site_store.Place]:
     """Subdistricts and communities to narrow the site search by."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return site_store.hierarchy(cursor)
 
 
 def checklists_for(database: Database, user: User, site_id: str) -> list[Checklist]:
     """The newest version of every checklist that applies to the site's kind."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         site = site_of(cursor, site_id)
         return [c for c in checklist_store.latest(cursor) if c.applies_to(site.kind)]
 
 
 def known_inspectors(database: Database, user: User) -> list[str]:
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         names = store.known_inspector_names(cursor)
     return sorted(set(names) | {user.display_name})
@@ -69,7 +72,7 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
 def start_inspection(database: Database, user: User, *, site_id: str | None, checklist_id: str | None,
                      inspectors: list[str], started_at: datetime | None,
                      now: datetime | None = None) -> Inspection:
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     if not site_id:
         raise FieldProblem("site", "choose")
     if not checklist_id:
@@ -78,6 +81,9 @@ def start_inspection(database: Database, user: User, *, site_id: str | None, che
     when = inspection_time(started_at, now or datetime.now())
     with database.write() as cursor:
         site = site_of(cursor, site_id)
+        self_inspection = not can(user, Permission.RUN_INSPECTION)  # a unit account inspects itself (自查)
+        if self_inspection and not own_site(user, site):
+            raise PermissionDenied("inspect.error.not_own_site", field="site")
         checklist = next((c for c in checklist_store.latest(cursor) if c.id == checklist_id), None)
         if checklist is None or not checklist.applies_to(site.kind):
             raise FieldProblem("checklist", "not_for_site")
@@ -85,6 +91,7 @@ def start_inspection(database: Database, user: User, *, site_id: str | None, che
             id=new_id(), site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version,
             checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=DRAFT,
             created_by=user.id, updated_at=now or datetime.now(), updated_by=user.username,
+            self_reported=self_inspection,
         )
         store.insert_inspection(cursor, inspection)
         audit_log.append(cursor, actor=user.username, action="inspection.started", entity="inspection",

@@ -25,7 +25,7 @@ from audit.services.inspections.sheet import (
     still_draft,
 )
 from audit.services.inspections.starting import inspection_time, team_of
-from audit.services.permissions import Permission, require
+from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database, audit_log
 from audit.store import inspections as store
 from audit.store import photos as photo_store
@@ -62,11 +62,11 @@ class Submitted:
 def submit_inspection(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> Submitted:
     """Number the findings, open them and close the draft, all in one transaction."""
-    user = require(user, Permission.RECORD_FINDING, database)
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "submit"), database.write() as cursor:
-        sheet = read_sheet(cursor, still_draft(check_draft_access(user, inspection_of(cursor, inspection_id))))
+        inspection = check_draft_access(user, inspection_of(cursor, inspection_id, user))
+        sheet = read_sheet(cursor, still_draft(inspection))
         problems = submit_problems(sheet)
         if problems:
             raise problems[0]
@@ -85,22 +85,29 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
     inspection = sheet.inspection
     earlier = earlier_of(cursor, inspection, draft.item_id) if draft.item_id else []
     finding = Finding(
-        id=new_id(), number=allocate_number(cursor, inspection.started_at.year), site_id=inspection.site_id,
+        id=new_id(), number="", site_id=inspection.site_id,
         description=draft.description, severity=draft.severity, responsible_unit=draft.responsible_unit.strip(),
         deadline=effective_deadline(draft, inspection), found_at=inspection.started_at,
         inspector="、".join(inspection.inspectors), status=Status.OPEN,
         checklist_id=inspection.checklist_id if draft.item_id else None, item_id=draft.item_id,
-        inspection_id=inspection.id, immediate_measure=draft.immediate_measure,
+        inspection_id=inspection.id, immediate_measure=draft.immediate_measure, self_reported=inspection.self_reported,
         responsible_person=draft.responsible_person.strip(), requirement=draft.requirement,
         repeat_of=[earlier[0].id] if earlier else [], updated_at=now, updated_by=user.username,
     )
+    return open_finding(cursor, finding, user, now, record=draft_record(draft), photos=draft.photos)
+
+
+def open_finding(cursor, finding: Finding, user: User, now: datetime, *, record: dict,
+                 photos: list[str] = ()) -> Finding:
+    """Number a new finding, store it with its photos and log it: every way a finding opens comes here."""
+    finding = replace(finding, number=allocate_number(cursor, finding.found_at.year))
     insert_finding(cursor, finding)
-    for sha256 in draft.photos:
+    for sha256 in photos:
         photo_store.attach_photo(cursor, finding.id, sha256, stage="found", added_by=user.username, now=now)
     audit_log.append(cursor, actor=user.username, action="finding.recorded", entity="finding",
-                     entity_id=finding.id, after={**draft_record(draft), "number": finding.number,
+                     entity_id=finding.id, after={**record, "number": finding.number,
                                                   "status": finding.status.value, "repeat_of": finding.repeat_of},
-                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in draft.photos]})
+                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in photos]})
     return finding
 
 
@@ -115,7 +122,7 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
     if answer is None and inspectors is None and started_at is None:
         raise FieldProblem("correction", "nothing_to_correct")
     with refusals_logged(database, user, "correct", reason=reason), database.write() as cursor:
-        inspection = check_correction_access(user, inspection_of(cursor, inspection_id))
+        inspection = check_correction_access(user, inspection_of(cursor, inspection_id, user))
         if inspection.is_draft:
             raise IllegalTransition("This inspection is still a draft: change the answer directly.")
         corrected = replace(inspection, version=inspection.version + 1, updated_at=now, updated_by=user.username)
@@ -151,7 +158,7 @@ class MyInspections:
 
 def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInspections:
     """Drafts to resume and the latest submitted inspections, with their findings."""
-    user = require(user, Permission.RUN_INSPECTION, database)
+    user = inspecting(user, database)
     with database.read() as cursor:
         lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
                                               status=status, limit=limit)
