@@ -29,3 +29,18 @@ def db(db_path: Path):
     database = open_database(db_path)
     yield database
     database.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """Argon2 at its lowest cost: sign-in logic is what tests check, not the hash's strength.
+
+    The stand-in hash for refused attempts is made with the same hasher, so both still cost the same.
+    """
+    from argon2 import PasswordHasher
+
+    from audit.services import accounts
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", hasher)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password"))

@@ -36,6 +36,7 @@ from audit.model import (
 from audit.services import inspections as service
 from audit.store import audit_log, open_database
 from audit.store import checklists as checklist_store
+from audit.store import users as user_store
 from audit.store.demo import insert_table
 from audit.store.findings import insert_finding
 from audit.store.ledger import ledger_page
@@ -68,10 +69,22 @@ ADMIN = User(new_id(), "admin", "管理员", Role.ADMIN)
 
 
 def add_user(cursor, user: User) -> None:
+    """The account of `user`, under its own id, unless it is stored already."""
     cursor.execute(
-        "INSERT INTO users (id, username, display_name, role, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [user.id, user.username, user.display_name, user.role.value, user.unit, datetime(2026, 1, 1)],
+        "INSERT INTO users (id, username, display_name, role, unit, created_at) SELECT ?, ?, ?, ?, ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?)",
+        [user.id, user.username, user.display_name, user.role.value, user.unit, datetime(2026, 1, 1), user.id],
     )
+
+
+def store_accounts(database, *users) -> None:
+    """Keep these users as accounts under their own ids: the services read the acting account on every call."""
+    with database.write() as cursor:
+        for user in users:
+            if user_store.get_account(cursor, user.id) is None:
+                user_store.insert_user(cursor, user, None, now=datetime(2026, 1, 1), by="test")
+                audit_log.append(cursor, actor="test", action="user.created", entity="user", entity_id=user.id,
+                                 after={"username": user.username})
 
 
 def add_ledger_site(cursor, name_zh: str, *, unit: str, subdistrict: str = "崇川开发区", community: str = "国胜社区",
@@ -210,6 +223,7 @@ def _district_inspections(today: date, site: dict[str, str]) -> pa.Table:
 def build_district(database, today: date) -> dict[str, str]:
     """Sites, checklists, inspections and findings; returns site code -> id and finding key -> id."""
     ids = {key: new_id() for key, *_ in DISTRICT_FINDINGS}
+    store_accounts(database, DISTRICT_SUPERVISOR, HOSPITAL_ACCOUNT)
     with database.write() as cursor:
         import_sites(cursor, _site_rows(), actor="test")
         site = {s.code: s.id for s in list_sites(cursor)}

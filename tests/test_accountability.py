@@ -13,7 +13,7 @@ from audit.model import Role, User, new_id
 from audit.services import accountability as service
 from audit.store import audit_log
 from audit.store.findings import insert_finding
-from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger, store_accounts
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import add_ledger_site as add_site
 
@@ -27,6 +27,12 @@ def jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (800, 600), "teal").save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(request):
+    if "db" in request.fixturenames:  # the services read the acting account from the database
+        store_accounts(request.getfixturevalue("db"), UNIT, OTHER, SUPERVISOR, INSPECTOR)
 
 
 @pytest.fixture

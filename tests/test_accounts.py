@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from audit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from audit.model import Role, User, new_id
 from audit.services import accounts
 from audit.services.accounts import SignInRefused
-from audit.services.sso import SsoRoles, sso_sign_in
+from audit.services.sso import SsoRoles, link, sso_sign_in
 from audit.store import audit_log
 
 PASSWORD = "correct horse battery"
@@ -55,16 +54,17 @@ def test_password_policy_names_the_rule(db):
 
 
 def test_usernames_are_one_account_whatever_the_case(db):
-    make_admin(db, "Zhang.Wei")
+    assert make_admin(db, "Zhang.Wei").username == "zhang.wei"
     with pytest.raises(Conflict, match="already exists"):
         make_admin(db, "zhang.wei")
-    assert accounts.authenticate(db, "ZHANG.WEI", PASSWORD).username == "Zhang.Wei"
+    assert accounts.authenticate(db, "ZHANG.WEI", PASSWORD).username == "zhang.wei"
 
 
-@pytest.mark.parametrize("username", ["", "   ", "two words"])
-def test_usernames_without_spaces(db, username):
-    with pytest.raises(InvalidInput, match="no spaces"):
+@pytest.mark.parametrize("username", ["", "   ", "two words", "x" * 65])
+def test_usernames_name_the_characters_they_may_use(db, username):
+    with pytest.raises(InvalidInput, match=r"only a-z 0-9 \. _ - @") as refused:
         accounts.add_user(db, None, username=username, role="admin", password=PASSWORD)
+    assert refused.value.field == "username"
 
 
 def test_a_unit_account_needs_its_unit(db):
@@ -86,24 +86,24 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(db):
         accounts.authenticate(db, "admin1", "not the password")
     with pytest.raises(SignInRefused) as unknown_user:
         accounts.authenticate(db, "nobody", PASSWORD)
-    assert wrong_password.value.message == unknown_user.value.message == "Wrong username or password."
+    assert wrong_password.value.message == unknown_user.value.message
+    assert wrong_password.value.message.startswith("Wrong username or password, or too many attempts.")
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(db):
     make_admin(db)
-    for attempt in range(4):
+    for attempt in range(5):
         with pytest.raises(SignInRefused, match="Wrong username or password"):
             accounts.authenticate(db, "admin1", "guess", now=T0 + timedelta(minutes=attempt))
-    with pytest.raises(SignInRefused, match="locked until 23:18") as fifth:
-        accounts.authenticate(db, "admin1", "guess", now=T0 + timedelta(minutes=3))
-    assert fifth.value.values == {"time": "23:18", "count": 5}
-    with pytest.raises(SignInRefused, match="until 23:18"):  # even the right password waits
-        accounts.authenticate(db, "admin1", PASSWORD, now=T0 + timedelta(minutes=17, seconds=59))
-    assert accounts.authenticate(db, "admin1", PASSWORD, now=T0 + timedelta(minutes=18)).username == "admin1"
+    with db.read() as cursor:
+        assert cursor.execute("SELECT locked_until FROM users").fetchone()[0] == T0 + timedelta(minutes=19)
+    with pytest.raises(SignInRefused, match="Wrong username or password"):  # even the right password waits
+        accounts.authenticate(db, "admin1", PASSWORD, now=T0 + timedelta(minutes=18, seconds=59))
+    assert accounts.authenticate(db, "admin1", PASSWORD, now=T0 + timedelta(minutes=19)).username == "admin1"
     with db.read() as cursor:
         failures = cursor.execute("SELECT failed_logins, locked_until FROM users").fetchone()
     assert failures == (0, None)
-    assert log_text(db).count("user.sign_in_failed") == 5
+    assert log_text(db).count("user.sign_in_failed") == 6
 
 
 def test_after_a_lock_expires_the_count_starts_again(db):
@@ -113,6 +113,8 @@ def test_after_a_lock_expires_the_count_starts_again(db):
             accounts.authenticate(db, "admin1", "guess", now=T0)
     with pytest.raises(SignInRefused, match="Wrong username"):
         accounts.authenticate(db, "admin1", "guess", now=T0 + timedelta(minutes=16))
+    with db.read() as cursor:
+        assert cursor.execute("SELECT failed_logins, locked_until FROM users").fetchone() == (1, None)
 
 
 def test_a_disabled_account_is_told_so_only_with_the_right_password(db):
@@ -179,12 +181,12 @@ def test_an_admin_cannot_lock_themself_out_nor_remove_the_last_admin(db):
         accounts.set_active(db, None, "admin1", False)
     second = make_admin(db, "admin2")
     assert accounts.set_active(db, second, "admin1", False).active is False
-    assert accounts.set_role(db, admin, "admin1", "admin", display_name="管理员甲").display_name == "管理员甲"
+    assert accounts.set_role(db, second, "admin1", "admin", display_name="管理员甲").display_name == "管理员甲"
 
 
-def as_role(role: Role) -> User:
-    return User(id=new_id(), username=f"a-{role.value}", display_name=role.value, role=role,
-                unit="光明社区居委会" if role is Role.UNIT else None)
+def as_role(db, role: Role) -> User:
+    return accounts.add_user(db, None, username=f"a-{role.value}", role=role, password=PASSWORD,
+                             unit="光明社区居委会" if role is Role.UNIT else None)
 
 
 USE_CASES = {
@@ -201,19 +203,34 @@ USE_CASES = {
 @pytest.mark.parametrize("role", list(Role))
 def test_only_an_admin_manages_accounts(db, role, use_case):
     accounts.add_user(db, None, username="target", role="inspector", password=PASSWORD)
-    actor = as_role(role)
+    actor = as_role(db, role)
     if role is Role.ADMIN:
         USE_CASES[use_case](db, actor)
     else:
-        with pytest.raises(PermissionDenied, match="may not manage accounts"):
+        with pytest.raises(PermissionDenied):
             USE_CASES[use_case](db, actor)
         assert accounts.authenticate(db, "target", PASSWORD).role is Role.INSPECTOR
 
 
-def test_a_disabled_admin_may_do_nothing(db):
-    admin = make_admin(db)
+def test_a_disabled_admin_may_do_nothing_whatever_the_session_still_holds(db):
+    admin, other = make_admin(db), make_admin(db, "admin2")
+    accounts.set_active(db, other, "admin1", False)
+    with pytest.raises(PermissionDenied, match="disabled or no longer exists"):
+        accounts.list_users(db, admin)  # `admin` still says active; the store decides
+
+
+def test_a_role_taken_away_applies_to_the_next_call(db):
+    admin, other = make_admin(db), make_admin(db, "admin2")
+    accounts.list_users(db, admin)
+    accounts.set_role(db, other, "admin1", "inspector")
     with pytest.raises(PermissionDenied):
-        accounts.list_users(db, User(**{**admin.__dict__, "active": False}))
+        accounts.list_users(db, admin)
+
+
+def test_an_actor_the_store_does_not_know_may_do_nothing(db):
+    stranger = User(id=new_id(), username="made.up", display_name="x", role=Role.ADMIN)
+    with pytest.raises(PermissionDenied):
+        accounts.list_users(db, stranger)
 
 
 def test_a_session_sees_its_account_as_stored_now(db):
@@ -271,54 +288,19 @@ def test_generated_passwords_differ_and_avoid_lookalike_characters():
 
 
 ROLES = SsoRoles(claim="groups", roles={"inspection-team": "inspector", "leaders": "supervisor"})
-
-
-def test_sso_matches_a_local_account_by_email(db):
-    accounts.add_user(db, None, username="li@example.cn", role="inspector", password=PASSWORD)
-    user = sso_sign_in(db, {"email": "Li@Example.cn", "is_logged_in": True})
-    assert user.username == "li@example.cn" and user.role is Role.INSPECTOR
-    assert '"via":"sso"' in log_text(db)
-
-
-def test_sso_refuses_who_has_no_active_local_account(db):
-    with pytest.raises(SignInRefused, match="No account here matches 'stranger@example.cn'"):
-        sso_sign_in(db, {"email": "stranger@example.cn"})
-    admin = make_admin(db)
-    accounts.add_user(db, admin, username="gone@example.cn", role="inspector", password=PASSWORD)
-    accounts.set_active(db, admin, "gone@example.cn", False)
-    with pytest.raises(SignInRefused, match="disabled"):
-        sso_sign_in(db, {"email": "gone@example.cn"})
+ZHOU = {"iss": "https://idp.example.cn", "sub": "8f2c"}
 
 
 def test_sso_claim_decides_the_role_and_the_change_is_logged(db):
     user = accounts.add_user(db, None, username="zhou", role="inspector", password=PASSWORD)
-    signed_in = sso_sign_in(db, {"preferred_username": "zhou", "groups": ["staff", "leaders"]}, ROLES)
+    link(db, None, "zhou", ZHOU["iss"], ZHOU["sub"])
+    signed_in = sso_sign_in(db, {**ZHOU, "groups": ["staff", "leaders"]}, ROLES)
     assert signed_in.role is Role.SUPERVISOR
     with db.read() as cursor:
         entries = audit_log.history(cursor, "user", user.id)
     assert [e["action"] for e in entries[-2:]] == ["user.role_set", "user.signed_in"]
     assert entries[-2]["actor"] == "sso" and entries[-2]["after"]["role"] == "supervisor"
     with pytest.raises(SignInRefused, match="\\(groups\\) gives no role"):
-        sso_sign_in(db, {"preferred_username": "zhou", "groups": ["visitors"]}, ROLES)
+        sso_sign_in(db, {**ZHOU, "groups": ["visitors"]}, ROLES)
     with pytest.raises(SignInRefused, match="gives no role"):
-        sso_sign_in(db, {"preferred_username": "zhou"}, ROLES)
-
-
-def test_guesses_at_the_same_moment_all_count(db):
-    make_admin(db)
-    errors = []
-
-    def guess():
-        try:
-            accounts.authenticate(db, "admin1", "guess", now=T0)
-        except SignInRefused as error:
-            errors.append(error.key)
-
-    threads = [threading.Thread(target=guess) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(errors) == ["accounts.error.credentials"] * 4 + ["accounts.error.locked"] * 4
-    with pytest.raises(SignInRefused, match="locked"):
-        accounts.authenticate(db, "admin1", PASSWORD, now=T0)
+        sso_sign_in(db, ZHOU, ROLES)

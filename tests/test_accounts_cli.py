@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from click.testing import CliRunner
 
 from audit.cli import cli
@@ -81,3 +83,32 @@ def test_disabling_the_last_admin_is_refused(db_path):
 def test_disabling_an_unknown_account_names_it(db_path):
     result = run(db_path, "users", "disable", "ghost")
     assert result.exit_code == 1 and "There is no account named 'ghost'." in result.output
+
+
+def test_unlock_lifts_the_lock_and_keeps_the_password(db_path):
+    run(db_path, "users", "add", "chen", "--role", "admin", "--password-stdin", input=f"{PASSWORD}\n")
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with contextlib.suppress(accounts.SignInRefused):
+            sign_in(db_path, "chen", "a wrong guess")
+    result = run(db_path, "users", "unlock", "chen")
+    assert result.exit_code == 0 and "Sign-in lock of chen lifted." in result.output
+    assert sign_in(db_path, "chen", PASSWORD).username == "chen"
+
+
+def test_link_and_unlink_single_sign_on(db_path):
+    from audit.services.sso import sso_sign_in
+    run(db_path, "users", "add", "chen", "--role", "inspector", "--email", "chen@example.cn", "--password-stdin",
+        input=f"{PASSWORD}\n")
+    result = run(db_path, "users", "link-sso", "chen", "--issuer", "https://idp.example.cn", "--subject", "c-1")
+    assert result.exit_code == 0, result.output
+    database = open_database(db_path)
+    try:
+        assert sso_sign_in(database, {"iss": "https://idp.example.cn", "sub": "c-1"}).username == "chen"
+    finally:
+        database.close()
+    assert run(db_path, "users", "unlink-sso", "chen").exit_code == 0
+
+
+def test_a_weak_password_is_refused_saying_why(db_path):
+    result = run(db_path, "users", "add", "chen", "--role", "admin", "--password-stdin", input="1234567890\n")
+    assert result.exit_code != 0 and "common passwords" in result.output

@@ -22,11 +22,16 @@ from tests.factories import DISTRICT_MONTH as MONTH
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
 from tests.factories import DISTRICT_TODAY as TODAY
 from tests.factories import HOSPITAL_ACCOUNT as UNIT
-from tests.factories import HOSPITAL_UNIT, build_district, make_finding
+from tests.factories import HOSPITAL_UNIT, build_district, make_finding, store_accounts
 from tests.factories import at_day as _at
 
 # (key, site, checklist, item, severity, found days ago, deadline days ago, status,
 #  closed (days ago, hour), repeat of); findings are found at 09:00
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, SUPERVISOR, UNIT)
 
 
 @pytest.fixture

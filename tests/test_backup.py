@@ -34,6 +34,7 @@ from audit.store.migrations import MIGRATIONS, migrate
 from audit.store.photos import attach_photo, photo_bytes, save_photo
 from tests.app.screen import error_text
 from tests.conftest import ROOT
+from tests.factories import store_accounts
 from tests.reliability.records import record_finding
 
 ADMIN = User("u-admin", "admin", "管理员", Role.ADMIN)
@@ -89,6 +90,7 @@ def _demo(tmp_path_factory):
     generate(database, load_checklists(ROOT / "checklists").checklists, findings=300, seed=11,
              now=datetime(2026, 3, 20, 9, 30))
     photos = add_photos(database)
+    store_accounts(database, ADMIN, INSPECTOR)
     manifest = backup(database, folder / "backup")
     yield database, folder / "backup", manifest, photos
     database.close()
@@ -304,6 +306,7 @@ def panel(db_path, tmp_path, monkeypatch):
     monkeypatch.setattr("audit.ui.backup_panel.FOLDER", tmp_path / "archives")
     database = open_database(db_path)
     record_finding(database, "陈明")
+    store_accounts(database, ADMIN, INSPECTOR)
     database.close()
     monkeypatch.setenv("AUDIT_DB", str(db_path))
     settings.reload()

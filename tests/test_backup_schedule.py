@@ -10,7 +10,7 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.services import backup_schedule as schedule
 from audit.settings import reload
 from audit.store.audit_log import verify
-from tests.factories import ADMIN, SUPERVISOR, seed_ledger
+from tests.factories import ADMIN, SUPERVISOR, seed_ledger, store_accounts
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -22,6 +22,7 @@ def configured(db, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIT_BACKUP_HOURS", "24")
     reload()
     seed_ledger(db)
+    store_accounts(db, ADMIN)  # the services read the acting account from the database
     yield db
     monkeypatch.undo()
     reload()

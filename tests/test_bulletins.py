@@ -21,7 +21,7 @@ from audit.store.findings import insert_finding
 from audit.store.photos import attach_photo, save_photo
 from audit.store.row_state import every_row
 from tests.conftest import ROOT
-from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger
+from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, make_finding, seed_ledger, store_accounts
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import add_ledger_site as add_site
 
@@ -40,6 +40,12 @@ def jpeg(colour: str = "navy") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), colour).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(request):
+    if "db" in request.fixturenames:  # the services read the acting account from the database
+        store_accounts(request.getfixturevalue("db"), ADMIN, UNIT_GUANGMING, UNIT_GUOSHENG, SUPERVISOR, INSPECTOR)
 
 
 @pytest.fixture

@@ -179,6 +179,9 @@ RISKY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-2+3", "@SUM
 @pytest.fixture
 def risky_db(db):
     from audit.store.findings import insert_finding
+    from tests.factories import store_accounts
+
+    store_accounts(db, SUPERVISOR)
     with db.write() as cursor:
         for number, text in enumerate(RISKY, 1):
             insert_finding(cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text,

@@ -16,7 +16,7 @@ from audit.services.ledger_import import LedgerImportError, import_ledger
 from audit.store import audit_log, open_database
 from audit.store.findings import allocate_number, get_finding
 from tests.factories import LEDGER_TODAY as TODAY
-from tests.factories import SUPERVISOR, seed_ledger
+from tests.factories import SUPERVISOR, seed_ledger, store_accounts
 
 
 def findings_in(db) -> list[dict]:
@@ -57,6 +57,7 @@ def seed_importable_ledger(db) -> None:
 @pytest.fixture
 def other_db(tmp_path):
     database = open_database(tmp_path / "other.duckdb")
+    store_accounts(database, SUPERVISOR)  # who exports the imported ledger again
     yield database
     database.close()
 

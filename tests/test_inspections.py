@@ -36,6 +36,7 @@ from tests.factories import (
     make_finding,
     make_site,
     register,
+    store_accounts,
     stored_form,
     transfer_checklist,
 )
@@ -52,6 +53,11 @@ def enterprise_checklist() -> Checklist:
             Item("R-01", Text("复工承诺书", "Commitment letter"), Severity.MINOR, ResponseType.PASS_FAIL),)),),
     )
     return stored_form(checklist)
+
+
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, INSPECTOR, UNIT_ACCOUNT)
 
 
 @pytest.fixture
@@ -427,6 +433,7 @@ def test_my_inspections_lists_drafts_and_submitted_with_findings(db, site):
     done = worked_case(db, site)
     service.submit_inspection(db, INSPECTOR, done.id, now=NOW)
     someone_else = User(id="u-li", username="li", display_name="李强", role=Role.INSPECTOR)
+    store_accounts(db, someone_else)
     service.start_inspection(db, someone_else, site_id=site.id, checklist_id="transfer_test", inspectors=["李强"],
                              started_at=STARTED, now=NOW)
     mine = service.my_inspections(db, INSPECTOR)
@@ -436,6 +443,7 @@ def test_my_inspections_lists_drafts_and_submitted_with_findings(db, site):
     assert len(mine.findings[done.id]) == 3
     # A team member named on an inspection sees it too.
     wang = User(id="u-wang", username="wang", display_name="王芳", role=Role.INSPECTOR)
+    store_accounts(db, wang)
     assert [line.id for line in service.my_inspections(db, wang).submitted] == [done.id]
     with db.read() as cursor:
         assert get_finding(cursor, mine.findings[done.id][0].id) is not None

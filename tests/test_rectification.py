@@ -22,19 +22,23 @@ from tests.factories import (
     SECOND_INSPECTOR,
     SUPERVISOR,
     UNIT,
-    add_user,
     make_finding,
     picture,
+    store_accounts,
 )
 
 NOW = datetime(2026, 3, 5, 14, 0)
 
 
+@pytest.fixture(autouse=True)
+def stored_accounts(db):
+    store_accounts(db, UNIT, OTHER_UNIT, INSPECTOR, SECOND_INSPECTOR, SUPERVISOR, ADMIN)
+
+
 def finding_in(db, status: Status, **changes) -> str:
     finding = make_finding("2026-0412", status=status, responsible_unit=GUOSHENG, **changes)
+    store_accounts(db, UNIT, INSPECTOR, SUPERVISOR)  # also for tests elsewhere that build on this
     with db.write() as cursor:
-        for user in (UNIT, INSPECTOR, SUPERVISOR):
-            add_user(cursor, user)
         insert_finding(cursor, finding)
         audit_log.append(cursor, actor="test", action="test.seeded", entity="database", rows_where=every_row())
     return finding.id

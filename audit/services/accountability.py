@@ -105,7 +105,7 @@ def record_measure(database: Database, actor: User, *, kind: str, unit: str, per
                    documents: list[tuple[str, bytes]] = (), suggestion: str | None = None, today: date,
                    now: datetime) -> Measure:
     """Record a measure someone decided; with `suggestion`, it answers that suggestion as accepted."""
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     if kind not in _kind_ids():
         raise InvalidInput("accountability.error.kind", field="kind", kind=kind)
     unit = unit.strip()
@@ -147,7 +147,7 @@ def record_measure(database: Database, actor: User, *, kind: str, unit: str, per
 def change_measure(database: Database, actor: User, measure: Measure, *, now: datetime, today: date,
                    **changes) -> Measure:
     """Correct a recorded measure, refused when someone saved a newer version first."""
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     allowed = {"kind", "person", "decided_on", "decided_by", "basis", "note", "finding_ids"}
     unknown = set(changes) - allowed
     if unknown:
@@ -188,14 +188,14 @@ def _suggestions(cursor, today: date) -> list[Suggestion]:
 
 def suggestions(database: Database, actor: User, *, today: date) -> list[Suggestion]:
     """What the rules suggest today that no supervisor has answered yet."""
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     with database.read() as cursor:
         return _suggestions(cursor, today)
 
 
 def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str, today: date,
                        now: datetime) -> None:
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     reason = _text(reason.strip(), "reason", required=True)
     with database.write() as cursor:
         current = {s.key: s for s in _suggestions(cursor, today)}
@@ -209,8 +209,8 @@ def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str
                                                "findings": list(suggestion.numbers), "reason": reason})
 
 
-def _scope(actor: User, unit: str | None) -> str | None:
-    require(actor, Permission.VIEW_MEASURES)
+def _scope(database: Database, actor: User, unit: str | None) -> str | None:
+    actor = require(actor, Permission.VIEW_MEASURES, database)
     if actor.role is Role.UNIT:
         return actor.unit or "\x00no unit\x00"
     return unit
@@ -220,14 +220,14 @@ def measures(database: Database, actor: User, *, unit: str | None = None, person
              finding_id: str | None = None, decided_from: date | None = None,
              decided_to: date | None = None) -> list[Measure]:
     """Supervisors see every measure; a unit only those addressed to it."""
-    scope = _scope(actor, unit)
+    scope = _scope(database, actor, unit)
     with database.read() as cursor:
         return store.measures(cursor, unit=scope, person=person or None, finding_id=finding_id,
                               decided_from=decided_from, decided_to=decided_to)
 
 
 def measure_document(database: Database, actor: User, measure_id: str, name: str) -> tuple[str, bytes]:
-    scope = _scope(actor, None)
+    scope = _scope(database, actor, None)
     with database.read() as cursor:
         if not store.measures(cursor, unit=scope, measure_id=measure_id):
             raise NotFound("accountability.error.not_found")
@@ -238,13 +238,13 @@ def measure_document(database: Database, actor: User, measure_id: str, name: str
 
 
 def units(database: Database, actor: User) -> list[str]:
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     with database.read() as cursor:
         return store.units(cursor)
 
 
 def unit_findings(database: Database, actor: User, unit: str) -> list[tuple[str, str, str]]:
-    require(actor, Permission.RECORD_MEASURE)
+    actor = require(actor, Permission.RECORD_MEASURE, database)
     with database.read() as cursor:
         return store.unit_findings(cursor, unit)
 
@@ -278,7 +278,7 @@ def measures_csv(rows: list[Measure], numbers: dict[str, str], language: str) ->
 
 
 def finding_numbers(database: Database, actor: User, rows: list[Measure]) -> dict[str, str]:
-    require(actor, Permission.VIEW_MEASURES)
+    actor = require(actor, Permission.VIEW_MEASURES, database)
     with database.read() as cursor:
         known = store.findings_of_units(cursor, sorted({f for m in rows for f in m.finding_ids}))
     return {finding_id: number for finding_id, (number, _) in known.items()}

@@ -21,20 +21,20 @@ def check_audit_log(database: Database, actor: User,
                     anchors: Mapping[int, str] | None = None) -> audit_log.VerifyResult:
     """Every entry against its hash and the one before it, and against `anchors` ({seq: hash}) written
     down earlier. The page and `python -m audit verify-log` (which cannot open a file the server holds)."""
-    require(actor, Permission.MANAGE_ACCOUNTS)
+    actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.read() as cursor:
         return audit_log.verify(cursor, anchors)
 
 
 def checklist_state(database: Database, actor: User) -> LoadResult:
     """Reload the checklist files now: what loaded (new versions registered) and what failed, with why."""
-    require(actor, Permission.MANAGE_CHECKLISTS)
+    actor = require(actor, Permission.MANAGE_CHECKLISTS, database)
     return sync_checklists(database, checklists_directory(), actor=actor.username)
 
 
 def find_sites(database: Database, actor: User, search: str | None = None) -> list[Site]:
     """Every site, active or not, whose name or code contains `search`."""
-    require(actor, Permission.MANAGE_SITES)
+    actor = require(actor, Permission.MANAGE_SITES, database)
     with database.read() as cursor:
         return site_store.list_sites(cursor, search=search, active_only=False)
 
@@ -56,7 +56,7 @@ def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
 
 def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Site:
     """Add a site, or change the one with the same code (its id, which findings point to, stays)."""
-    require(actor, Permission.MANAGE_SITES)
+    actor = require(actor, Permission.MANAGE_SITES, database)
     row = _valid_site(values)
     with database.write() as cursor:
         before = _site_by_code(cursor, row["code"])
@@ -68,7 +68,7 @@ def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Sit
 
 
 def set_site_active(database: Database, actor: User, site_id: str, active: bool) -> Site:
-    require(actor, Permission.MANAGE_SITES)
+    actor = require(actor, Permission.MANAGE_SITES, database)
     with database.write() as cursor:
         before = site_store.get_site(cursor, site_id)
         if before is None:

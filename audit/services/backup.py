@@ -125,7 +125,7 @@ def backup(database: Database, out_dir: str | os.PathLike, *, actor: User | None
     command line passes none, its user already holding the file itself.
     """
     if actor is not None:
-        require(actor, Permission.BACKUP)
+        actor = require(actor, Permission.BACKUP, database)
     out_dir = Path(out_dir).resolve()
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise InvalidInput("backup.error.folder_not_empty", field="out", folder=str(out_dir))

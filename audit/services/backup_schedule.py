@@ -67,7 +67,7 @@ def take_backup(database: Database, *, trigger: str, actor: User | None = None, 
     The outcome is recorded whether it succeeded or not; a failure is then raised again.
     """
     if actor is not None:
-        require(actor, Permission.BACKUP)
+        actor = require(actor, Permission.BACKUP, database)
     moment = now or datetime.now(UTC)
     folder = backup_folder(database)
     target = Path(out_dir) if out_dir is not None else dated_folder(folder, moment)
@@ -89,7 +89,7 @@ def take_backup(database: Database, *, trigger: str, actor: User | None = None, 
 def record_admin_backup(database: Database, actor: User, archive: Path | None, *, findings: int | None = None,
                         error: str | None = None) -> BackupRun:
     """A backup the admin page zipped for download (or failed to) counts like any other."""
-    require(actor, Permission.BACKUP)
+    actor = require(actor, Permission.BACKUP, database)
     moment = datetime.now(UTC).isoformat()
     return _record(database, BackupRun(moment, error is None, "admin", actor.username, str(archive or ""),
                                        error=error, findings=findings, last_ok_at=None if error else moment))
@@ -130,7 +130,7 @@ def latest_run(database: Database) -> BackupRun | None:
 
 
 def last_backup(database: Database, actor: User) -> BackupRun | None:
-    require(actor, Permission.BACKUP)
+    actor = require(actor, Permission.BACKUP, database)
     return latest_run(database)
 
 

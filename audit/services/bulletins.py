@@ -107,7 +107,7 @@ def draft_bulletin(database: Database, actor: User, *, kind: BulletinKind | str,
                    period_to: date, subdistrict: str | None = None, language: str = i18n.DEFAULT_LANGUAGE,
                    today: date) -> Bulletin:
     """A new draft counted from the store; nothing is saved until `save_draft`."""
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     kind = _kind(kind)
     _check_period(period_from, period_to)
     language = i18n.language_for(language)
@@ -142,7 +142,7 @@ def _kind(kind: BulletinKind | str) -> BulletinKind:
 
 def case_choices(database: Database, actor: User, bulletin: Bulletin) -> list[tuple[str, str]]:
     """(finding id, label) of the period's findings, to choose typical cases from."""
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     with database.read() as cursor:
         rows = store.case_choices(cursor, bulletin.period_from, bulletin.period_to, bulletin.subdistrict,
                                   bulletin.language)
@@ -192,7 +192,7 @@ def content_hash(content: dict) -> str:
 def save_draft(database: Database, actor: User, bulletin: Bulletin, *, case_ids: list[str], summary: str,
                requirements: str, signature: str, now: datetime) -> Bulletin:
     """Create the draft, or save over it when it is still the version the editor saw."""
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     if bulletin.status is not BulletinStatus.DRAFT:
         raise IllegalTransition("bulletin.error.issued_frozen", number=label(bulletin))
     with database.write() as cursor:
@@ -229,7 +229,7 @@ def _log_view(bulletin: Bulletin) -> dict:
 
 def issue_bulletin(database: Database, actor: User, bulletin_id: str, version: int, *, now: datetime) -> Bulletin:
     """Take the next number of the year and kind, freeze the content and log its hash."""
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     with database.write() as cursor:
         stored = store.get_bulletin(cursor, bulletin_id)
         if stored is None:
@@ -256,7 +256,7 @@ def issue_bulletin(database: Database, actor: User, bulletin_id: str, version: i
 def start_correction(database: Database, actor: User, issued_id: str, *, today: date) -> Bulletin:
     """A new draft with the corrected bulletin's content, naming the one it corrects."""
     issued = open_bulletin(database, actor, issued_id)
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     if issued.status is not BulletinStatus.ISSUED:
         raise IllegalTransition("bulletin.error.correct_draft")
     return replace(issued, id=new_id(), status=BulletinStatus.DRAFT, year=None, number=None, content_hash=None,
@@ -296,7 +296,7 @@ def _visible(actor: User, row: dict) -> bool:
 
 def open_bulletin(database: Database, actor: User, bulletin_id: str) -> Bulletin:
     """Supervisors and admins open any bulletin; a unit only an issued one that names it."""
-    require(actor, Permission.VIEW_BULLETINS)
+    actor = require(actor, Permission.VIEW_BULLETINS, database)
     with database.read() as cursor:
         row = store.get_bulletin(cursor, bulletin_id)
     if row is None or not _visible(actor, row):
@@ -305,7 +305,7 @@ def open_bulletin(database: Database, actor: User, bulletin_id: str) -> Bulletin
 
 
 def bulletins(database: Database, actor: User, *, status: BulletinStatus | None = None) -> list[Bulletin]:
-    require(actor, Permission.VIEW_BULLETINS)
+    actor = require(actor, Permission.VIEW_BULLETINS, database)
     unit = actor.unit if actor.role is Role.UNIT else None
     if actor.role is Role.UNIT:
         if not unit:
@@ -373,7 +373,7 @@ def bulletin_file(database: Database, actor: User, bulletin: Bulletin, fmt: str)
     if bulletin.status is BulletinStatus.ISSUED:
         bulletin = open_bulletin(database, actor, bulletin.id)
     else:
-        require(actor, Permission.DRAFT_BULLETIN)
+        actor = require(actor, Permission.DRAFT_BULLETIN, database)
     heading, items = document_blocks(database, bulletin)
     if fmt == "docx":
         from audit.exports.bulletin_docx import write_docx
@@ -388,6 +388,6 @@ def bulletin_file(database: Database, actor: User, bulletin: Bulletin, fmt: str)
 
 def scope_choices(database: Database, actor: User, language: str) -> list[tuple[str, str]]:
     """The subdistricts a bulletin may be scoped to."""
-    require(actor, Permission.DRAFT_BULLETIN)
+    actor = require(actor, Permission.DRAFT_BULLETIN, database)
     with database.read() as cursor:
         return store.subdistricts(cursor, language)

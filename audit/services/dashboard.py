@@ -24,9 +24,10 @@ TOP_ITEMS = 10
 PAGE_SIZE = 25
 
 
-def _scoped(actor: User, filters: FindingFilter, selected_site: str | None = None) -> FindingFilter:
+def _scoped(database: Database, actor: User, filters: FindingFilter,
+            selected_site: str | None = None) -> FindingFilter:
     """The filter as this person may run it; a site picked on the chart narrows the site filter further."""
-    require(actor, Permission.VIEW_DASHBOARD)
+    actor = require(actor, Permission.VIEW_DASHBOARD, database)
     flt = scoped(actor, filters)
     return replace(flt, site=selected_site) if selected_site else flt
 
@@ -78,7 +79,8 @@ def dashboard(database: Database, actor: User, filters: FindingFilter, *, select
     default = FindingFilter.last_days(today)
     filters = replace(filters, found_from=filters.found_from or default.found_from,
                       found_to=filters.found_to or default.found_to)
-    lang, whole, scope = i18n.short(language), _scoped(actor, filters), _scoped(actor, filters, selected_site)
+    lang = i18n.short(language)
+    whole, scope = _scoped(database, actor, filters), _scoped(database, actor, filters, selected_site)
     previous = filters.previous_start
     with database.read() as cursor:
         findings = store.headline(cursor, scope, previous, today)
@@ -106,7 +108,7 @@ def findings_page(database: Database, actor: User, filters: FindingFilter, *, se
                   page: int = 1, language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None,
                   page_size: int = PAGE_SIZE) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
-    scope = _scoped(actor, filters, selected_site)
+    scope = _scoped(database, actor, filters, selected_site)
     with database.read() as cursor:
         total = store.count_findings(cursor, scope)
         pages = max(1, -(-total // page_size))
@@ -121,7 +123,7 @@ def findings_page(database: Database, actor: User, filters: FindingFilter, *, se
 
 def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> FilterChoices:
     """Sites (with the attributes filtered by) and checklists to offer in the filters."""
-    require(actor, Permission.VIEW_DASHBOARD)
+    actor = require(actor, Permission.VIEW_DASHBOARD, database)
     with database.read() as cursor:
         sites = store.site_directory(cursor, i18n.short(language), unit_scope(actor))
         checklists = store.checklist_titles(cursor, i18n.short(language))

@@ -40,7 +40,7 @@ class LedgerPage:
 def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: int = 1, page_size: int = 50,
                 sort: str = "deadline", descending: bool = False, language: str = i18n.DEFAULT_LANGUAGE,
                 today: date | None = None) -> LedgerPage:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     flt, today = scoped(actor, flt), today or date.today()
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
@@ -52,7 +52,7 @@ def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: in
 
 
 def filter_options(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> dict[str, list[tuple[str, str]]]:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         return store.filter_options(cursor, language, unit_scope(actor))
 
@@ -123,7 +123,7 @@ def _measure_entries(cursor, finding_id: str, language: str) -> list[TimelineEnt
 
 
 def finding_detail(database: Database, actor: User, finding_id: str, language: str = i18n.DEFAULT_LANGUAGE) -> FindingDetail:
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if finding is None:
@@ -145,7 +145,7 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
 
 def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding this person may see."""
-    require(actor, Permission.VIEW_LEDGER)
+    actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
         if (finding is None or not in_scope(actor, finding)
@@ -165,7 +165,7 @@ def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str,
                   language: str = i18n.DEFAULT_LANGUAGE, sort: str = "number", descending: bool = False,
                   today: date | None = None, progress: Progress | None = None) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
-    require(actor, Permission.EXPORT)
+    actor = require(actor, Permission.EXPORT, database)
     if fmt not in FORMATS:
         raise InvalidInput("ledger.error.export_format", field="format", formats=", ".join(FORMATS), format=fmt)
     flt, today = scoped(actor, flt), today or date.today()

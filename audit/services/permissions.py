@@ -60,7 +60,10 @@ def can(actor: User | None, permission: Permission) -> bool:
     return actor is not None and actor.active and permission in GRANTS[actor.role]
 
 
-def require(actor: User | None, permission: Permission) -> User:
+def require(actor: User | None, permission: Permission, database=None) -> User:
+    """The actor, if it may do this. Given the database, the actor is read again first (see `current`)."""
+    if actor is not None and database is not None:
+        actor = current(database, actor)
     if actor is None:
         raise PermissionDenied("permissions.error.signed_out")
     if not can(actor, permission):
@@ -69,9 +72,33 @@ def require(actor: User | None, permission: Permission) -> User:
     return actor
 
 
-def inspecting(actor: User | None) -> User:
+# Ids of the actors the command line makes for itself (`cli:<os user>`); stored accounts have UUIDs.
+COMMAND_LINE_ID = "cli:"
+
+
+def current(database, actor: User) -> User:
+    """The account as stored now: whatever User a session or callback still holds, a disabled or
+    removed account may do nothing, and a changed role or unit applies from this call on.
+
+    The command line's own actor is taken as it is: whoever runs it holds the database file.
+    """
+    from audit.store import users
+
+    if actor.id.startswith(COMMAND_LINE_ID):
+        return actor
+    with database.read() as cursor:
+        account = users.get_account(cursor, actor.id)
+    if account is None or not account.user.active:
+        raise PermissionDenied("accounts.error.actor_gone", username=actor.username)
+    return account.user
+
+
+def inspecting(actor: User | None, database=None) -> User:
     """Supervision (RUN_INSPECTION) or a unit's self-inspection (SELF_INSPECT); which sites and inspections
-    a unit may touch is checked where the inspection is known (audit/services/inspections)."""
+    a unit may touch is checked where the inspection is known (audit/services/inspections).
+    Given the database, the actor is read again first, as `require` does."""
+    if actor is not None and database is not None:
+        actor = current(database, actor)
     if can(actor, Permission.SELF_INSPECT):
         return actor
     return require(actor, Permission.RUN_INSPECTION)

@@ -53,7 +53,7 @@ class PhotoRequest:
 def photo_address(database: Database, actor: User, owner_id: str, sha256: str, *, thumbnail: bool,
                   kind: str = "finding", now: float | None = None) -> str:
     """The path and query the browser may fetch this photo at, for this account, for a short while."""
-    require(actor, KINDS[kind])
+    actor = require(actor, KINDS[kind], database)
     moment = time.time() if now is None else now
     expires = math.ceil((moment + LIFETIME_SECONDS) / STEP_SECONDS) * STEP_SECONDS
     size = "thumb" if thumbnail else "full"

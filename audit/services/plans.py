@@ -34,7 +34,7 @@ def add_plan(database: Database, actor: User, *, name: str, checklist_ids: list[
              site_kind: str | None = None, subdistrict: str | None = None, team: list[str] = (),
              self_inspection: bool = False, every: str, start: date, end: date, now: datetime) -> Plan:
     """Check every field, then save the plan; nothing is saved when one is wrong."""
-    require(actor, Permission.MANAGE_PLANS)
+    actor = require(actor, Permission.MANAGE_PLANS, database)
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise _field("name", "name", most=MAX_NAME)
@@ -99,7 +99,7 @@ def _log_view(plan: Plan) -> dict:
 
 
 def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *, now: datetime) -> None:
-    require(actor, Permission.MANAGE_PLANS)
+    actor = require(actor, Permission.MANAGE_PLANS, database)
     with database.write() as cursor:
         if not store.set_active(cursor, plan.id, active, plan.version, now, actor.username):
             raise Conflict("plan.error.changed")
@@ -108,14 +108,14 @@ def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *
 
 
 def plans(database: Database, actor: User) -> list[Plan]:
-    require(actor, Permission.MANAGE_PLANS)
+    actor = require(actor, Permission.MANAGE_PLANS, database)
     with database.read() as cursor:
         return store.plans(cursor)
 
 
 def plan_warnings(database: Database, actor: User, plan: Plan, language: str) -> list[str]:
     """What stops part of a plan from yielding tasks now: deactivated sites, retired checklists, no sites."""
-    require(actor, Permission.MANAGE_PLANS)
+    actor = require(actor, Permission.MANAGE_PLANS, database)
     warnings = []
     with database.read() as cursor:
         codes = store.site_codes_known(cursor, list(plan.site_codes))
@@ -157,7 +157,7 @@ def _task(row: tuple) -> Task:
 
 def my_tasks(database: Database, actor: User, *, today: date, now: datetime, language: str) -> list[Task]:
     """Today's tasks for the actor's team (a unit: its own self-inspections), undone ones of the last week first."""
-    require(actor, Permission.VIEW_TASKS)
+    actor = require(actor, Permission.VIEW_TASKS, database)
     ensure_tasks(database, today, now=now)
     with database.read() as cursor:
         if actor.role is Role.UNIT:
@@ -174,7 +174,7 @@ def start_task(database: Database, actor: User, task: Task, *, now: datetime):
     """One tap: an inspection of the task's site and checklist, with the actor as its team."""
     from audit.services.inspections import start_inspection
 
-    inspecting(actor)  # a unit's task is its self-inspection; start_inspection keeps it to its own sites
+    actor = inspecting(actor, database)  # a unit's task is its self-inspection; start_inspection keeps it to its own sites
     return start_inspection(database, actor, site_id=task.site_id, checklist_id=task.checklist_id,
                             inspectors=[actor.display_name], started_at=now, now=now)
 
@@ -182,7 +182,7 @@ def start_task(database: Database, actor: User, task: Task, *, now: datetime):
 def coverage(database: Database, actor: User, *, start: date, end: date, by: str, today: date, now: datetime,
              language: str = i18n.DEFAULT_LANGUAGE) -> list[CoverageRow]:
     """Tasks due, done and missed in the range, by subdistrict, site kind, team, checklist, day or site."""
-    require(actor, Permission.VIEW_COVERAGE)
+    actor = require(actor, Permission.VIEW_COVERAGE, database)
     if by not in GROUPS:
         raise _field("group", "by", by=by, groups=", ".join(GROUPS))
     if end < start:
@@ -206,7 +206,7 @@ SELF_GROUP = "(self)"  # the team of a self-inspection task in coverage by team
 def coverage_csv(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime,
                  out) -> int:
     """One row per site, checklist and due day: site_code, checklist_id, due_date, done (true/false)."""
-    require(actor, Permission.VIEW_COVERAGE)
+    actor = require(actor, Permission.VIEW_COVERAGE, database)
     if end < start:
         raise _field("dates", "to", start=str(start), end=str(end))
     ensure_tasks(database, min(end, today), now=now)
@@ -223,7 +223,7 @@ def coverage_csv(database: Database, actor: User, *, start: date, end: date, tod
 
 def retire_checklist(database: Database, actor: User, checklist_id: str, *, today: date) -> None:
     """From today on, plans stop yielding tasks for this checklist; inspections made with it stay."""
-    require(actor, Permission.MANAGE_CHECKLISTS)
+    actor = require(actor, Permission.MANAGE_CHECKLISTS, database)
     with database.write() as cursor:
         states = store.checklist_state(cursor, [checklist_id])
         if checklist_id not in states:
@@ -241,6 +241,6 @@ def coverage_bytes(database: Database, actor: User, **options) -> bytes:
 
 
 def plan_choices(database: Database, actor: User, language: str) -> dict[str, dict[str, str]]:
-    require(actor, Permission.MANAGE_PLANS)
+    actor = require(actor, Permission.MANAGE_PLANS, database)
     with database.read() as cursor:
         return {name: dict(pairs) for name, pairs in store.choices(cursor, language).items()}

@@ -95,7 +95,7 @@ def start_campaign(database: Database, actor: User, *, name: str, scope: Campaig
                    sample_size: int | None = None, sample_share: float | None = None,
                    seed: int | str | None = None, now: datetime) -> Campaign:
     """Check every field, draw the items and save the campaign with them; nothing is saved when one is wrong."""
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise _field("name", "name", most=MAX_NAME)
@@ -136,7 +136,7 @@ def _log_view(campaign: Campaign, finding_ids: list[str]) -> dict:
 
 
 def campaigns(database: Database, actor: User) -> list[Campaign]:
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         return store.campaigns(cursor)
 
@@ -160,7 +160,7 @@ class CampaignReport:
 
 
 def campaign_report(database: Database, actor: User, campaign_id: str, *, language: str) -> CampaignReport:
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         campaign = store.get_campaign(cursor, campaign_id)
         if campaign is None:
@@ -173,7 +173,7 @@ def campaign_report(database: Database, actor: User, campaign_id: str, *, langua
 
 def my_rechecks(database: Database, actor: User, *, language: str) -> list[CampaignItem]:
     """Items still to re-check in the campaigns whose team holds the actor."""
-    require(actor, Permission.RECORD_RECHECK)
+    actor = require(actor, Permission.RECORD_RECHECK, database)
     with database.read() as cursor:
         if not store.open_count(cursor, actor.username):
             return []  # the usual case: the home page then reads nothing from the findings table
@@ -182,7 +182,7 @@ def my_rechecks(database: Database, actor: User, *, language: str) -> list[Campa
 
 def open_items(database: Database, actor: User) -> int:
     """Items of every campaign not re-checked yet, for the supervisor's home."""
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         return store.open_count(cursor)
 
@@ -191,7 +191,7 @@ def record_recheck(database: Database, actor: User, campaign_id: str, finding_id
                    note: str = "", description: str = "", severity: str | None = None,
                    now: datetime) -> Finding | None:
     """Record held or relapsed; a relapse opens a new finding, a repeat of the old one, and returns it."""
-    require(actor, Permission.RECORD_RECHECK)
+    actor = require(actor, Permission.RECORD_RECHECK, database)
     try:
         outcome = RecheckOutcome(outcome)
     except ValueError:
@@ -238,7 +238,7 @@ def _relapse(old: Finding, actor: User, description: str, severity: str | None, 
 
 def campaign_csv(database: Database, actor: User, campaign_id: str, *, language: str) -> bytes:
     """The campaign's items as CSV: UTF-8 with BOM, cells a spreadsheet could run made inert."""
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         if store.get_campaign(cursor, campaign_id) is None:
             raise NotFound("recheck.error.not_found")
@@ -251,12 +251,12 @@ def campaign_csv(database: Database, actor: User, campaign_id: str, *, language:
 
 
 def units(database: Database, actor: User) -> list[str]:
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         return store.units(cursor)
 
 
 def team_choices(database: Database, actor: User, language: str) -> dict[str, str]:
-    require(actor, Permission.START_RECHECKS)
+    actor = require(actor, Permission.START_RECHECKS, database)
     with database.read() as cursor:
         return dict(choices(cursor, language)["team"])

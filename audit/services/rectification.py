@@ -100,7 +100,7 @@ def _check_version(cursor, finding: Finding, version: int) -> None:
 
 def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, version: int, note: str,
                changes: dict, now: datetime | None, photos: Sequence = (), check=None) -> Finding:
-    require(actor, PERMISSIONS[step])
+    actor = require(actor, PERMISSIONS[step], database)
     now = now or datetime.now()
     with database.write() as cursor:
         finding = get_finding(cursor, finding_id)

@@ -146,7 +146,7 @@ def sign_out_everywhere(database: Database, user: User, now: datetime | None = N
 def end_sessions(database: Database, actor: User | None, username: str, now: datetime | None = None) -> int:
     """An administrator (or the command line, actor None) ends every session of an account."""
     if actor is not None:
-        require(actor, Permission.MANAGE_ACCOUNTS)
+        actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.write() as cursor:
         account = find_account(cursor, username or "")
         if account is None:
@@ -158,7 +158,7 @@ def end_sessions(database: Database, actor: User | None, username: str, now: dat
 
 
 def open_sessions(database: Database, actor: User, username: str) -> int:
-    require(actor, Permission.MANAGE_ACCOUNTS)
+    actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.read() as cursor:
         account = find_account(cursor, username or "")
         return store.open_count(cursor, account.user.id) if account else 0

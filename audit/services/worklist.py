@@ -45,7 +45,7 @@ def _next_step(status: Status, rejected: bool) -> str:
 
 def unit_findings(database: Database, actor: User, *, today: date, language: str) -> list[FindingLine]:
     """A unit's open findings, soonest deadline first, with the colour and what to do next."""
-    require(actor, Permission.REPORT_FIX)
+    actor = require(actor, Permission.REPORT_FIX, database)
     with database.read() as cursor:
         rows = store.open_findings_of_unit(cursor, actor.unit or "\x00", language)
     lines = []
@@ -58,7 +58,7 @@ def unit_findings(database: Database, actor: User, *, today: date, language: str
 
 def fixes_to_verify(database: Database, actor: User, *, language: str) -> list[FindingLine]:
     """Fixes awaiting verification on findings from the actor's own inspections."""
-    require(actor, Permission.VERIFY_FIX)
+    actor = require(actor, Permission.VERIFY_FIX, database)
     with database.read() as cursor:
         rows = store.fixes_to_verify(cursor, actor.id, actor.display_name, language)
     return [FindingLine(*row) for row in rows]
@@ -66,7 +66,7 @@ def fixes_to_verify(database: Database, actor: User, *, language: str) -> list[F
 
 def supervisor_counts(database: Database, actor: User, *, today: date, now: datetime) -> SupervisorCounts:
     """Fixes to verify, overdue findings, and planned visits missed today and this week."""
-    require(actor, Permission.VIEW_DASHBOARD)
+    actor = require(actor, Permission.VIEW_DASHBOARD, database)
     from audit.services import plans
 
     with database.read() as cursor:
@@ -81,5 +81,5 @@ def supervisor_counts(database: Database, actor: User, *, today: date, now: date
 
 def checklist_problems(actor: User) -> list[str]:
     """Problems in the checklist files now on disk, one line each (file, item, reason)."""
-    require(actor, Permission.MANAGE_CHECKLISTS)
+    require(actor, Permission.MANAGE_CHECKLISTS)  # files on disk only; home() read the account just before
     return [str(problem) for problem in load_checklists(checklists_directory()).problems]

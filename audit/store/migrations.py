@@ -305,3 +305,24 @@ def self_reported_findings(cursor: duckdb.DuckDBPyConnection) -> None:
         WHERE inspection_id IN (SELECT id FROM inspections WHERE self_reported);
         """
     )
+
+
+@migration(32)
+def sign_in_limits_and_sso_binding(cursor: duckdb.DuckDBPyConnection) -> None:
+    """What sign-in needs to count attempts atomically and to bind an account to its identity provider.
+
+    `attempt_window` starts the 15 minutes in which `failed_logins` counts password checks (a check
+    under way counts until it succeeds). `sign_in_addresses` counts the same per client address.
+    `sso_issuer`/`sso_subject` are the provider's stable id of the person, set at first link.
+    """
+    cursor.execute(
+        """
+        ALTER TABLE users ADD COLUMN attempt_window TIMESTAMP;
+        ALTER TABLE users ADD COLUMN email VARCHAR;
+        ALTER TABLE users ADD COLUMN sso_issuer VARCHAR;
+        ALTER TABLE users ADD COLUMN sso_subject VARCHAR;
+        CREATE TABLE sign_in_addresses (
+            address VARCHAR NOT NULL, window_start TIMESTAMP NOT NULL, attempts INTEGER NOT NULL
+        );
+        """
+    )

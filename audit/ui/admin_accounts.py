@@ -12,9 +12,9 @@ import streamlit as st
 from audit import i18n
 from audit.errors import AuditError
 from audit.model import Role, User
-from audit.services import accounts, sessions
+from audit.services import accounts, sessions, sso
 from audit.ui.errors import kept, show_error
-from audit.ui.session import database, language, now, t
+from audit.ui.session import database, guarded, language, now, t
 from audit.ui.text import plain
 
 _SHOW_PASSWORD = "admin.shown_password"
@@ -96,9 +96,10 @@ def _create(admin: User) -> None:
     def action():
         password = typed or accounts.generate_password()
         user = accounts.add_user(database(), admin, username=username, role=state["new.role"], password=password,
-                                 display_name=state.get("new.display_name"), unit=state.get("new.unit"))
+                                 display_name=state.get("new.display_name"), unit=state.get("new.unit"),
+                                 email=state.get("new.email"))
         _remember_password(user.username, typed, password)
-        for key in ("new.username", "new.display_name", "new.password", "new.unit"):
+        for key in ("new.username", "new.display_name", "new.password", "new.unit", "new.email"):
             state.pop(key, None)
         return user
 
@@ -108,8 +109,10 @@ def _create(admin: User) -> None:
 def _new_account_form(admin: User) -> None:
     with st.expander(t("admin.accounts.new"), icon=":material/person_add:"):
         first, second = st.columns(2)
-        first.text_input(t("accounts.username"), key="new.username")
+        first.text_input(t("accounts.username"), key="new.username",
+                         help=t("admin.accounts.username_help", characters=accounts.USERNAME_CHARACTERS))
         second.text_input(t("admin.accounts.display_name"), key="new.display_name")
+        st.text_input(t("admin.accounts.email"), key="new.email", help=t("admin.accounts.email_help"))
         first, second = st.columns(2)
         with first:
             st.selectbox(t("admin.accounts.role"), [r.value for r in Role], format_func=_role_names(), key="new.role")
@@ -117,23 +120,29 @@ def _new_account_form(admin: User) -> None:
             _unit_box("admin.accounts.unit", "new.unit")
         st.text_input(t("accounts.password"), type="password", key="new.password", autocomplete="new-password",
                       help=t("admin.accounts.password_help", count=accounts.MIN_PASSWORD_LENGTH))
-        st.button(t("admin.accounts.create"), type="primary", on_click=_create, args=(admin,), width="stretch")
+        st.button(t("admin.accounts.create"), type="primary", on_click=guarded(_create), args=(admin,), width="stretch")
 
 
 def _edit_account(admin: User, listed: list) -> None:
     names = [a.user.username for a in listed]
     with st.expander(t("admin.accounts.edit"), icon=":material/manage_accounts:"):
         username = st.selectbox(t("admin.accounts.pick"), names, index=None, placeholder="", key="edit.username")
-        chosen = next((a.user for a in listed if a.user.username == username), None)
-        if chosen is None:
+        account = next((a for a in listed if a.user.username == username), None)
+        if account is None:
             return
-        _role_and_unit(admin, chosen)
+        chosen = account.user
+        _role_and_unit(admin, chosen, account.email)
         st.divider()
         _password_reset(admin, chosen)
+        st.button(t("admin.accounts.unlock"), width="stretch", key=f"edit.unlock.{chosen.id}", on_click=guarded(attempt),
+                  args=(lambda: accounts.unlock(database(), admin, chosen.username),
+                        lambda user: t("admin.accounts.unlocked", username=user.username)))
+        st.divider()
+        _single_sign_on(admin, account)
         st.divider()
         active = not chosen.active
         st.button(t("admin.accounts.enable" if active else "admin.accounts.disable"), width="stretch",
-                  key=f"edit.active.{chosen.id}", on_click=attempt, args=(
+                  key=f"edit.active.{chosen.id}", on_click=guarded(attempt), args=(
                       lambda: accounts.set_active(database(), admin, chosen.username, active),
                       lambda user: t("admin.accounts.enabled_done" if active else "admin.accounts.disabled_done",
                                      username=user.username)))
@@ -146,12 +155,12 @@ def _end_sessions(admin: User, chosen: User) -> None:
     count = sessions.open_sessions(database(), admin, chosen.username)
     st.caption(t("admin.accounts.open_sessions", count=count))
     st.button(t("admin.accounts.end_sessions"), width="stretch", key=f"edit.end_sessions.{chosen.id}",
-              icon=":material/devices_off:", on_click=attempt, args=(
+              icon=":material/devices_off:", on_click=guarded(attempt), args=(
                   lambda: (chosen, sessions.end_sessions(database(), admin, chosen.username))[0],
                   lambda user: t("admin.accounts.sessions_ended", username=user.username)))
 
 
-def _role_and_unit(admin: User, chosen: User) -> None:
+def _role_and_unit(admin: User, chosen: User, email: str | None) -> None:
     prefix = f"edit.{chosen.id}"
     first, second = st.columns(2)
     roles = [r.value for r in Role]
@@ -160,10 +169,12 @@ def _role_and_unit(admin: User, chosen: User) -> None:
     with second:
         _unit_box("admin.accounts.unit", f"{prefix}.unit", chosen.unit)
     st.text_input(t("admin.accounts.display_name"), value=chosen.display_name, key=f"{prefix}.display_name")
+    st.text_input(t("admin.accounts.email"), value=email or "", key=f"{prefix}.email", help=t("admin.accounts.email_help"))
     state = st.session_state
-    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=attempt, args=(
+    st.button(t("admin.accounts.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=guarded(attempt), args=(
         lambda: accounts.set_role(database(), admin, chosen.username, state[f"{prefix}.role"],
-                                  state.get(f"{prefix}.unit"), state.get(f"{prefix}.display_name")),
+                                  state.get(f"{prefix}.unit"), state.get(f"{prefix}.display_name"),
+                                  state.get(f"{prefix}.email", "")),
         lambda user: t("admin.accounts.saved", username=user.username)))
 
 
@@ -178,8 +189,29 @@ def _password_reset(admin: User, chosen: User) -> None:
         _remember_password(chosen.username, typed, password)
         return chosen
 
-    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=attempt,
+    st.button(t("admin.accounts.reset"), width="stretch", key=f"{key}.reset", on_click=guarded(attempt),
               args=(action, lambda user: t("admin.accounts.reset_done", username=user.username)))
+
+
+def _single_sign_on(admin: User, account) -> None:
+    """Which identity-provider user may sign in as this account; the provider's ids are shown as typed."""
+    chosen, prefix = account.user, f"edit.{account.user.id}.sso"
+    st.caption(t("admin.accounts.sso"))
+    if account.sso_subject:
+        st.text(f"{account.sso_issuer} · {account.sso_subject}")
+        st.button(t("admin.accounts.sso_unlink"), width="stretch", key=f"{prefix}.unlink", on_click=guarded(attempt),
+                  args=(lambda: sso.unlink(database(), admin, chosen.username),
+                        lambda user: t("admin.accounts.sso_unlinked", username=user.username)))
+        return
+    st.text(t("admin.accounts.sso_none"))
+    first, second = st.columns(2)
+    first.text_input(t("admin.accounts.sso_issuer"), key=f"{prefix}.issuer")
+    second.text_input(t("admin.accounts.sso_subject"), key=f"{prefix}.subject")
+    state = st.session_state
+    st.button(t("admin.accounts.sso_link"), width="stretch", key=f"{prefix}.link", on_click=guarded(attempt),
+              args=(lambda: sso.link(database(), admin, chosen.username, state.get(f"{prefix}.issuer", ""),
+                                     state.get(f"{prefix}.subject", "")),
+                    lambda user: t("admin.accounts.sso_linked", username=user.username)))
 
 
 def accounts_tab(admin: User) -> None:

@@ -13,7 +13,7 @@ from audit.i18n import short
 from audit.model import Site, SiteKind
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.ui.admin_accounts import attempt, show_outcome
-from audit.ui.session import database, language, t
+from audit.ui.session import database, guarded, language, t
 
 _PAIRS = ("name", "district", "subdistrict", "community", "unit")
 _NEW = "__new__"
@@ -62,13 +62,13 @@ def _site_form(admin, site: Site | None) -> None:
         label = t(f"admin.sites.{pair}")
         zh.text_input(t("admin.sites.in_zh", field=label), value=text.zh if text else "", key=f"{prefix}.{pair}_zh")
         en.text_input(t("admin.sites.in_en", field=label), value=text.en if text else "", key=f"{prefix}.{pair}_en")
-    st.button(t("admin.sites.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=attempt, args=(
+    st.button(t("admin.sites.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=guarded(attempt), args=(
         lambda: save_site(database(), admin, _values(prefix)),
         lambda saved: t("admin.sites.saved", code=saved.code), "sites"))
     if site:
         active = not site.active
         st.button(t("admin.sites.enable" if active else "admin.sites.deactivate"), width="stretch",
-                  key=f"{prefix}.active", on_click=attempt, args=(
+                  key=f"{prefix}.active", on_click=guarded(attempt), args=(
                       lambda: set_site_active(database(), admin, site.id, active),
                       lambda changed: t("admin.sites.enabled" if active else "admin.sites.deactivated",
                                         code=changed.code), "sites"))

@@ -29,7 +29,7 @@ from audit.services import dashboard as service
 from audit.services.permissions import unit_scope
 from audit.ui import charts
 from audit.ui.errors import show_error
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
@@ -163,7 +163,7 @@ def _selection_chip(selected: str | None, choices: FilterChoices) -> None:
 
 def _charts(board: Dashboard) -> None:
     _chart("by_site", board.by_site, lambda frame, lang: charts.findings_by_site(frame, lang, board.selected_site),
-           key=SITE_CHART, on_select=_on_site_tap, selection_mode=charts.SITE_SELECTION)
+           key=SITE_CHART, on_select=guarded(_on_site_tap), selection_mode=charts.SITE_SELECTION)
     _chart("over_time", board.over_time, lambda frame, lang: charts.findings_over_time(frame, lang, board.filters.grain))
     _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
     _chart("ageing", board.ageing, charts.status_ageing)
@@ -177,6 +177,7 @@ def _turn_to(page: int) -> None:
 
 
 @st.fragment
+@guarded
 def _drilldown(load) -> None:
     """The findings behind the charts; turning a page reruns only this part, not the charts."""
     st.subheader(t("dashboard.drill.title"))
@@ -193,10 +194,10 @@ def _drilldown(load) -> None:
                  height=ROW_PIXELS * (len(rows) + 1) + 3)
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
     back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch",
-                on_click=_turn_to, args=(result.page - 1,))
+                on_click=guarded(_turn_to), args=(result.page - 1,))
     where.caption(t("dashboard.drill.count", total=f"{result.total:,}", page=result.page, pages=result.pages))
     forward.button(t("dashboard.drill.next"), disabled=result.page >= result.pages, key="dashboard.next",
-                   width="stretch", on_click=_turn_to, args=(result.page + 1,))
+                   width="stretch", on_click=guarded(_turn_to), args=(result.page + 1,))
 
 
 def _restart_paging_on_change(filters: FindingFilter, selected: str | None) -> None:

@@ -13,7 +13,7 @@ from audit.services.ledger import FindingDetail, finding_detail
 from audit.services.rectification import Step
 from audit.ui.errors import kept, show_error
 from audit.ui.photo_address import photo_src
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 from audit.ui.text import plain
 
 LEDGER_PAGE = "audit/ui/ledger.py"
@@ -150,7 +150,7 @@ def actions(detail: FindingDetail, seen: int) -> None:
     conflict = state.get(f"conflict_{detail.finding.id}")
     if conflict:
         show_error(conflict)
-        st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=reload,
+        st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=guarded(reload),
                   args=(detail.finding.id, detail.finding.version))
     if not detail.steps:
         st.caption(t("ledger.finding.actions.none"))

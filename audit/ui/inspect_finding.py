@@ -24,7 +24,7 @@ from audit.services.inspections import (
 )
 from audit.ui.inspect_common import attempt, finding_caption, given, labels, plain, seed, show_kept_error
 from audit.ui.photo_address import photo_src
-from audit.ui.session import current_user, database, t
+from audit.ui.session import current_user, database, guarded, t
 
 SEVERITIES = [severity.value for severity in Severity]
 TEXT_FIELDS = ("description", "immediate_measure", "requirement")
@@ -90,8 +90,8 @@ def _recorded(sheet: Sheet, draft: FindingDraft) -> None:
     st.markdown(plain(draft.description))
     finding_caption(draft.severity, draft.responsible_unit, deadline, photos=len(draft.photos))
     st.button(t("inspect.finding.edit"), key=_key(draft, "edit"), icon=":material/edit:",
-              on_click=lambda: attempt(_form_error(draft.id), lambda: reopen_finding(
-                  database(), current_user(), draft.id)))
+              on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: reopen_finding(
+                  database(), current_user(), draft.id))))
 
 
 def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
@@ -111,12 +111,12 @@ def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
     show_kept_error(_form_error(draft.id))
     buttons = st.columns(2 if item is None else 1)
     buttons[0].button(t("inspect.finding.save"), key=_key(draft, "save"), type="primary", width="stretch",
-                      icon=":material/save:", on_click=lambda: attempt(_form_error(draft.id), lambda: record_finding(
-                          database(), current_user(), draft.id)))
+                      icon=":material/save:", on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: record_finding(
+                          database(), current_user(), draft.id))))
     if item is None:
         buttons[1].button(t("inspect.finding.discard"), key=_key(draft, "discard"), width="stretch",
-                          icon=":material/delete:", on_click=lambda: attempt(_form_error(draft.id), lambda: (
-                              discard_adhoc_finding(database(), current_user(), draft.id))))
+                          icon=":material/delete:", on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: (
+                              discard_adhoc_finding(database(), current_user(), draft.id)))))
 
 
 def _text(draft: FindingDraft, name: str, value: str, *, area: bool = False, placeholder: str | None = None) -> None:
@@ -124,7 +124,7 @@ def _text(draft: FindingDraft, name: str, value: str, *, area: bool = False, pla
     seed(key, value)
     widget = st.text_area if area else st.text_input
     widget(t(f"inspect.field.{name}"), key=key, max_chars=LIMITS[name], placeholder=placeholder,
-           on_change=_save_field, args=(draft.id, name, key))
+           on_change=guarded(_save_field), args=(draft.id, name, key))
 
 
 def _severity(sheet: Sheet, draft: FindingDraft) -> None:
@@ -133,7 +133,7 @@ def _severity(sheet: Sheet, draft: FindingDraft) -> None:
     st.segmented_control(
         t("inspect.field.severity"), SEVERITIES, key=key, required=True, width="stretch",
         format_func=labels("inspect.severity", SEVERITIES),
-        on_change=_save_severity,
+        on_change=guarded(_save_severity),
         args=(draft.id, key, deadline_key, sheet.inspection.started_at.date(), draft.deadline is not None),
     )
 
@@ -142,7 +142,7 @@ def _deadline(sheet: Sheet, draft: FindingDraft) -> None:
     key = _key(draft, "deadline")
     seed(key, effective_deadline(draft, sheet.inspection))
     st.date_input(t("inspect.field.deadline"), key=key, format="YYYY-MM-DD",
-                  on_change=_save_field, args=(draft.id, "deadline", key),
+                  on_change=guarded(_save_field), args=(draft.id, "deadline", key),
                   help=t("inspect.finding.deadline_help"))
 
 
@@ -155,9 +155,9 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
             with columns[index % 3]:
                 st.image(photo_src(current_user(), draft.id, sha256, thumbnail=True, kind="draft"), width="stretch")
                 st.button(t("inspect.photo.remove"), key=_key(draft, f"remove-{sha256}"), width="stretch",
-                          icon=":material/delete:", on_click=lambda sha256=sha256: attempt(
+                          icon=":material/delete:", on_click=guarded(lambda sha256=sha256: attempt(
                               _form_error(draft.id), lambda: remove_finding_photo(
-                                  database(), current_user(), draft.id, sha256)))
+                                  database(), current_user(), draft.id, sha256))))
     else:
         st.caption(t("inspect.photo.none"))
     nonce = st.session_state.get(_key(draft, "nonce"), 0)
@@ -165,9 +165,9 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
     st.toggle(t("inspect.photo.camera"), key=camera_open)
     if st.session_state.get(camera_open):
         camera = _key(draft, f"shot-{nonce}")
-        st.camera_input(t("inspect.photo.take"), key=camera, on_change=_add_photos, args=(draft.id, camera))
+        st.camera_input(t("inspect.photo.take"), key=camera, on_change=guarded(_add_photos), args=(draft.id, camera))
     upload = _key(draft, f"upload-{nonce}")
     st.file_uploader(t("inspect.photo.upload"), key=upload, accept_multiple_files=True,
                      type=["jpg", "jpeg", "png", "webp"], max_upload_size=MAX_BYTES // 2**20,
-                     on_change=_add_photos, args=(draft.id, upload))
+                     on_change=guarded(_add_photos), args=(draft.id, upload))
     show_kept_error(_key(draft, "photos"))

@@ -12,7 +12,7 @@ from audit import i18n
 from audit.model import Item, ResponseType, Result
 from audit.services.inspections import LIMITS, Sheet, record_response
 from audit.ui.inspect_common import attempt, given, labels, plain, seed, show_kept_error
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 
 RESULTS = [Result.PASS.value, Result.FAIL.value, Result.NA.value]
 
@@ -80,7 +80,7 @@ def _pass_fail(sheet: Sheet, item: Item) -> None:
     seed(key, result.value if result else None)
     st.segmented_control(
         t("inspect.item.result"), RESULTS, key=key, format_func=labels("inspect.result", RESULTS),
-        on_change=_on_result, args=(sheet.inspection.id, item.id, key), label_visibility="collapsed",
+        on_change=guarded(_on_result), args=(sheet.inspection.id, item.id, key), label_visibility="collapsed",
         width="stretch", required=result is not None,
     )
     show_kept_error(key)
@@ -94,12 +94,12 @@ def _measurement(sheet: Sheet, item: Item) -> None:
     number, limit = st.columns([3, 2], vertical_alignment="bottom")
     number.number_input(
         t("inspect.item.value"), value=None, key=value_key, step=1.0, format="%g",
-        on_change=_on_value, args=(sheet.inspection.id, item.id, value_key, na_key),
+        on_change=guarded(_on_value), args=(sheet.inspection.id, item.id, value_key, na_key),
         placeholder=t("inspect.item.value_placeholder"),
     )
     limit.markdown(t("inspect.item.limit", limit=plain(str(item.limit))))
     st.pills(t("inspect.item.na"), ["na"], key=na_key, format_func=labels("inspect.result", ["na"]),
-             on_change=_on_value_na, args=(sheet.inspection.id, item.id, na_key, value_key),
+             on_change=guarded(_on_value_na), args=(sheet.inspection.id, item.id, na_key, value_key),
              label_visibility="collapsed")
     result = sheet.result(item.id)
     if result is Result.FAIL:
@@ -115,5 +115,5 @@ def _free_text(sheet: Sheet, item: Item) -> None:
     response = sheet.responses.get(item.id)
     seed(key, (response.text or "") if response else "")
     st.text_area(t("inspect.item.text"), key=key, max_chars=LIMITS["text"],
-                 on_change=_on_text, args=(sheet.inspection.id, item.id, key))
+                 on_change=guarded(_on_text), args=(sheet.inspection.id, item.id, key))
     show_kept_error(key)

@@ -21,7 +21,7 @@ from audit.ui.errors import show_error
 from audit.ui.inspect_common import attempt, finding_caption, labels, plain, show_kept_error
 from audit.ui.inspect_items import RESULTS
 from audit.ui.photo_address import photo_src
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 
 JUST_SUBMITTED = "inspect.just_submitted"
 
@@ -59,7 +59,7 @@ def review(sheet: Sheet) -> None:
                           disabled=bool(problems))
     st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
               disabled=bool(problems) or not confirm, key=f"inspect:{sheet.inspection.id}:submit",
-              on_click=_submit, args=(sheet.inspection.id,))
+              on_click=guarded(_submit), args=(sheet.inspection.id,))
     show_kept_error(f"inspect:{sheet.inspection.id}:submit")
 
 
@@ -109,7 +109,7 @@ def submitted(sheet: Sheet) -> None:
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)
     st.button(t("inspect.start.new"), type="primary", width="stretch", icon=":material/add:",
-              on_click=st.query_params.clear)
+              on_click=guarded(st.query_params.clear))
 
 
 def _answer_text(sheet: Sheet, item_id: str) -> str:

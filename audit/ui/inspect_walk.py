@@ -15,7 +15,7 @@ from audit.ui.inspect_common import attempt, plain, saved_indicator, seed, show_
 from audit.ui.inspect_finding import finding_form
 from audit.ui.inspect_items import item_answer, item_heading
 from audit.ui.inspect_review import review
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 
 ADHOC = "_adhoc"
 REVIEW = "_review"
@@ -54,7 +54,7 @@ def walk(sheet: Sheet) -> None:
     following = steps[steps.index(step) + 1]
     st.button(t("inspect.next", step=_step_label(sheet, sections, following)), type="primary", width="stretch",
               icon=":material/arrow_forward:", key=f"{key}:next",
-              on_click=lambda: st.session_state.update({key: following}))
+              on_click=guarded(lambda: st.session_state.update({key: following})))
 
 
 def _resume_at(sheet: Sheet) -> str:
@@ -102,5 +102,5 @@ def _adhoc(sheet: Sheet) -> None:
         finding_form(sheet, draft, None)
     error = f"inspect:{sheet.inspection.id}:adhoc"
     st.button(t("inspect.adhoc.add"), icon=":material/add:", width="stretch", key=error,
-              on_click=lambda: attempt(error, lambda: add_adhoc_finding(database(), current_user(), sheet.inspection.id)))
+              on_click=guarded(lambda: attempt(error, lambda: add_adhoc_finding(database(), current_user(), sheet.inspection.id))))
     show_kept_error(error)

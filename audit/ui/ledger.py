@@ -13,7 +13,7 @@ from audit.model import FindingFilter, Overdue, Severity, Status
 from audit.services.ledger import FORMATS, PAGE_SIZES, SORT_KEYS, export_ledger, filter_options, ledger_page
 from audit.services.permissions import Permission, can, unit_scope
 from audit.ui.errors import show_error
-from audit.ui.session import current_user, database, language, t
+from audit.ui.session import current_user, database, guarded, language, t
 from audit.ui.text import plain
 
 FINDING_PAGE = "audit/ui/finding.py"
@@ -43,7 +43,7 @@ def clear_filters() -> None:
 def pills(name: str, members, kind: str) -> tuple:
     chosen = st.pills(t(f"ledger.filter.{name}"), list(members), selection_mode="multi",
                       format_func=lambda m: t(f"ledger.{kind}.{m.value}"), key=f"ledger_{name}",
-                      on_change=back_to_first_page)
+                      on_change=guarded(back_to_first_page))
     return tuple(chosen)
 
 
@@ -51,7 +51,7 @@ def choice(column, name: str, options: list[tuple[str, str]]) -> str | None:
     labels = dict(options)
     return column.selectbox(t(f"ledger.filter.{name}"), [None, *labels], key=f"ledger_{name}",
                             format_func=lambda v: t("ledger.filter.any") if v is None else labels.get(v, v),
-                            on_change=back_to_first_page)
+                            on_change=guarded(back_to_first_page))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -77,13 +77,13 @@ def filters() -> FindingFilter:
         else:
             unit = scope
             left.caption(t("ledger.filter.own_unit", unit=plain(scope)))
-        dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=back_to_first_page)
-        search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=back_to_first_page)
-        repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=back_to_first_page)
+        dates = right.date_input(t("ledger.filter.dates"), value=(), key="ledger_dates", on_change=guarded(back_to_first_page))
+        search = left.text_input(t("ledger.filter.search"), key="ledger_search", on_change=guarded(back_to_first_page))
+        repeats = right.toggle(t("ledger.filter.repeats"), key="ledger_repeats", on_change=guarded(back_to_first_page))
         # Self-inspection (自查) findings are seen on asking; supervision ones are the default.
         origin = left.segmented_control(t("ledger.filter.origin"), ORIGINS, default="supervision", key="ledger_origin",
-                                        format_func=lambda o: t(f"ledger.origin.{o}"), on_change=back_to_first_page)
-        st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=clear_filters)
+                                        format_func=lambda o: t(f"ledger.origin.{o}"), on_change=guarded(back_to_first_page))
+        st.button(t("ledger.filter.clear"), icon=":material/filter_alt_off:", on_click=guarded(clear_filters))
     found = list(dates) + [None, None]
     return FindingFilter(statuses=statuses, colours=colours, severities=severities, subdistrict=subdistrict,
                          community=community, site=site, unit=unit, checklist=checklist, found_from=found[0],
@@ -95,10 +95,10 @@ def sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     # Most urgent first unless the user asks otherwise.
     sort = left.selectbox(t("ledger.sort.by"), SORT_KEYS, key="ledger_sort", index=SORT_KEYS.index("overdue"),
-                          format_func=lambda key: t(f"ledger.sort.{key}"), on_change=back_to_first_page)
+                          format_func=lambda key: t(f"ledger.sort.{key}"), on_change=guarded(back_to_first_page))
     direction = right.segmented_control(t("ledger.sort.by"), ["ascending", "descending"], key="ledger_direction",
                                         default="descending", format_func=lambda d: t(f"ledger.sort.{d}"),
-                                        label_visibility="collapsed", on_change=back_to_first_page)
+                                        label_visibility="collapsed", on_change=guarded(back_to_first_page))
     return sort, direction == "descending"
 
 
@@ -143,10 +143,10 @@ def turn_page(step: int) -> None:
 def pager(page) -> None:
     previous, middle, following = st.columns([1, 2, 1], vertical_alignment="center")
     previous.button(t("ledger.page.previous"), icon=":material/chevron_left:", disabled=page.page <= 1,
-                    on_click=turn_page, args=(-1,), width="stretch")
+                    on_click=guarded(turn_page), args=(-1,), width="stretch")
     middle.caption(t("ledger.summary", total=f"{page.total:,}", page=page.page, pages=page.pages))
     following.button(t("ledger.page.next"), icon=":material/chevron_right:", disabled=page.page >= page.pages,
-                     on_click=turn_page, args=(1,), width="stretch")
+                     on_click=guarded(turn_page), args=(1,), width="stretch")
 
 
 def exports(flt: FindingFilter, sort: str, descending: bool, total: int) -> None:
@@ -198,6 +198,6 @@ if page.total == 0:
 else:
     table(page.rows)
     pager(page)
-    st.selectbox(t("ledger.page.size"), PAGE_SIZES, key="ledger_page_size", on_change=back_to_first_page)
+    st.selectbox(t("ledger.page.size"), PAGE_SIZES, key="ledger_page_size", on_change=guarded(back_to_first_page))
 if can(user, Permission.EXPORT):
     exports(flt, sort, descending, page.total)

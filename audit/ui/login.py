@@ -5,7 +5,17 @@ import streamlit as st
 from audit.errors import AuditError
 from audit.services.accounts import authenticate, is_demo
 from audit.ui.errors import show_error
-from audit.ui.session import SSO_REFUSED_KEY, database, now, remember, sign_in, signed_out_reason, sso_configured, t
+from audit.ui.session import (
+    SSO_REFUSED_KEY,
+    client_address,
+    database,
+    now,
+    remember,
+    sign_in,
+    signed_out_reason,
+    sso_configured,
+    t,
+)
 
 with st.container(key="login"):
     st.title(t("accounts.login.title"))
@@ -22,7 +32,7 @@ with st.container(key="login"):
         submitted = st.form_submit_button(t("accounts.sign_in"), type="primary", width="stretch")
     if submitted:
         try:
-            user = authenticate(database(), username, password, now=now())
+            user = authenticate(database(), username, password, now=now(), address=client_address())
         except AuditError as error:
             show_error(error)
         else:

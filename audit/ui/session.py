@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from datetime import datetime
@@ -90,6 +91,16 @@ def now() -> datetime:
 def idle_minutes() -> float:
     """The AUDIT_IDLE_MINUTES setting: a session unused this long is signed out."""
     return settings().idle_minutes
+
+
+def client_address() -> str | None:
+    """The address of the browser's connection, which sign-in throttles by; None from this machine.
+
+    Behind a reverse proxy this is the proxy's address unless the server is told to trust its
+    forwarded-for header (uvicorn's --forwarded-allow-ips).
+    """
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # without a browser connection there is none
 
 
 def sign_in(user: User) -> None:
@@ -206,6 +217,33 @@ def keep_session() -> User | None:
     st.session_state[USER_KEY] = stored
     st.session_state[LAST_ACTIVE_KEY] = moment
     return stored
+
+
+def guarded(function):
+    """Run a widget callback or fragment only for a session whose account may still act.
+
+    Callbacks and fragment reruns skip the top of app.py, so each goes through this: the account
+    is read again (enabled, role, idle time). A session that fails is signed out and the whole
+    app reruns, which shows the sign-in page. A changed role or unit reruns the whole app too, so
+    the pages and what they show follow the new role from this tap on.
+    """
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        before = current_user()
+        user = keep_session()
+        if user is None:
+            if before is not None:
+                st.rerun()  # just signed out: rerun the whole app (from a callback too), which shows sign-in
+            return None
+        if (user.role, user.unit) != (before.role, before.unit):
+            st.rerun()
+        args = [user if isinstance(value, User) and value.id == user.id else value for value in args]
+        kwargs = {name: user if isinstance(value, User) and value.id == user.id else value
+                  for name, value in kwargs.items()}
+        return function(*args, **kwargs)
+
+    return run
 
 
 def _secret(name: str):

@@ -152,3 +152,25 @@ def test_the_audit_log_check_counts_entries_and_names_a_changed_one(admin_app):
         cursor.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     button(app, "立即校验审计日志").click().run()
     assert app.error[0].value == "第 2 条记录未通过校验：记录内容与其哈希值不符，已被改动。其前 1 条记录完好。"
+
+
+def test_an_admin_lifts_a_sign_in_lock_here(admin_app):
+    from audit.ui.session import database
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(accounts.SignInRefused):
+            accounts.authenticate(database(), "li.na", "a wrong guess")
+    app = choose(admin_app(), "li.na")
+    assert table(app)[1]["状态"].startswith("锁定至")
+    button(app, "解除登录锁定").click().run()
+    assert app.success[0].value == "已解除“li.na”的登录锁定。"
+    assert table(app)[1]["状态"] == "启用"
+    assert sign_in_works("li.na", PASSWORD)
+
+
+def test_a_common_password_is_refused_saying_why_in_chinese(admin_app):
+    app = admin_app()
+    app.text_input(key="new.username").input("wang")
+    app.text_input(key="new.password").input("1234567890")
+    button(app, "创建账号").click().run()
+    assert app.error[0].value.startswith("该密码属于攻击者最先尝试的常用密码")
+    assert app.text_input(key="new.password").value == "1234567890"  # kept to change, not typed again

@@ -9,6 +9,7 @@ from audit.model import Role, User
 from audit.services.administration import find_sites, save_site, set_site_active
 from audit.store import audit_log
 from tests.app.screen import error_text
+from tests.factories import store_accounts
 
 ADMIN = User(id="a", username="boss", display_name="管理员", role=Role.ADMIN)
 SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en": "Guangming isolation point",
@@ -17,9 +18,18 @@ SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en":
         "community_en": "Guangming", "unit_zh": "光明社区居委会", "unit_en": "Guangming residents' committee"}
 
 
-def admin_app(make_app, language=None):
+@pytest.fixture
+def db(db):
+    store_accounts(db, ADMIN)  # the services read the acting account from the database
+    return db
+
+
+def admin_app(make_app, signed_in, language=None, admin=None):
     app = make_app(language)
-    app.session_state["user"] = ADMIN
+    if admin is None:
+        signed_in(app, "admin", username="boss", display_name="管理员")
+    else:
+        signed_in(app, admin)
     app.run()
     return app.switch_page("audit/ui/admin.py").run()
 
@@ -60,14 +70,15 @@ def test_a_deactivated_site_stays_listed(db):
 @pytest.mark.parametrize("role", [Role.INSPECTOR, Role.SUPERVISOR, Role.UNIT])
 def test_only_an_admin_manages_sites(db, role):
     actor = User(id="x", username="x", display_name="x", role=role, unit="光明社区居委会")
+    store_accounts(db, actor)  # a real account of that role, so the role is what is refused
     for call in (lambda: find_sites(db, actor), lambda: save_site(db, actor, SITE),
                  lambda: set_site_active(db, actor, "any", False)):
         with pytest.raises(PermissionDenied):
             call()
 
 
-def test_adding_and_deactivating_a_site_on_the_page(make_app):
-    app = admin_app(make_app, "en")
+def test_adding_and_deactivating_a_site_on_the_page(make_app, signed_in):
+    app = admin_app(make_app, signed_in, "en")
     assert "No site matches." in [i.value for i in app.info]
     for field, value in SITE.items():
         if field == "kind":
@@ -80,8 +91,7 @@ def test_adding_and_deactivating_a_site_on_the_page(make_app):
     assert rows_of(app, "Site name") == [{"Code": "HQ-GM-01", "Site name": "Guangming isolation point", "Kind": "Isolation point",
         "Community": "Guangming", "Responsible unit": "Guangming residents' committee", "State": "Active"}]
     assert app.selectbox(key="site.pick").options == ["(new site)", "HQ-GM-01 · Guangming isolation point"]
-    from audit.ui.session import database
-    site_id = find_sites(database(), ADMIN)[0].id
+    site_id = find_sites(signed_in.database, app.session_state["user"])[0].id
     app.selectbox(key="site.pick").set_value(site_id).run()
     assert app.text_input(key=f"site.{site_id}.code").disabled  # a code never changes
     button(app, "Deactivate this site").click().run()
@@ -89,19 +99,19 @@ def test_adding_and_deactivating_a_site_on_the_page(make_app):
     assert rows_of(app, "Site name")[0]["State"] == "Deactivated"
 
 
-def test_a_site_form_with_a_gap_says_which_field(make_app):
-    app = admin_app(make_app, "en")
+def test_a_site_form_with_a_gap_says_which_field(make_app, signed_in):
+    app = admin_app(make_app, signed_in, "en")
     app.text_input(key="site.__new__.code").input("X1")
     button(app, "Save site").click().run()
     assert [error_text(e) for e in app.error] == ["name_zh: must not be empty"]
 
 
-def test_searching_sites(make_app, db_path):
-    from audit.ui.session import database
-    save_site(database(), ADMIN, SITE)
-    save_site(database(), ADMIN, {**SITE, "code": "CD-XQ-02", "name_zh": "新桥北村卡口", "name_en": "Xinqiaobeicun checkpoint",
+def test_searching_sites(make_app, signed_in):
+    admin = signed_in.account("admin", username="boss")
+    save_site(signed_in.database, admin, SITE)
+    save_site(signed_in.database, admin, {**SITE, "code": "CD-XQ-02", "name_zh": "新桥北村卡口", "name_en": "Xinqiaobeicun checkpoint",
                                   "kind": "checkpoint"})
-    app = admin_app(make_app)
+    app = admin_app(make_app, signed_in, admin=admin)
     assert "共 2 个站点（含已停用）。" in [c.value for c in app.caption]
     app.text_input(key="site.search").input("卡口").run()
     assert [r["编号"] for r in rows_of(app, "站点名称")] == ["CD-XQ-02"]

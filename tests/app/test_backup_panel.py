@@ -11,6 +11,7 @@ from audit.model import Role, User
 from audit.services import backup_schedule as schedule
 from audit.settings import reload
 from audit.store import open_database
+from tests.app.conftest import SignIn
 
 ADMIN = User(id="admin-1", username="boss", display_name="管理员", role=Role.ADMIN)
 SUPERVISOR = User(id="sup-1", username="zhou", display_name="周组长", role=Role.SUPERVISOR)
@@ -41,7 +42,7 @@ def backed_up(app_db, *, days_ago: float = 0, fail_after: bool = False) -> None:
 
 def home(make_app, user=ADMIN, language="en"):
     app = make_app(language)
-    app.session_state["user"] = user
+    SignIn()(app, user)
     return app.run()
 
 

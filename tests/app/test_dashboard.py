@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from audit.model import Role, User
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from audit.ui.dashboard import SELECTED_SITE
@@ -34,9 +33,9 @@ def found_minutes_apart(n: int) -> datetime:
     return datetime.combine(date.today() - timedelta(days=15), time(8)) + timedelta(minutes=n)
 
 
-def open_dashboard(make_app, language=None, user=SUPERVISOR, period="30"):
+def open_dashboard(make_app, signed_in, language=None, role="supervisor", period="30"):
     app = make_app(language)
-    app.session_state["user"] = user
+    signed_in(app, UNIT if role == "unit" else SUPERVISOR)
     app.run()
     app.switch_page(PAGE).run()
     if period:
@@ -53,9 +52,9 @@ def charts(app) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
 
 
-def test_the_page_shows_figures_charts_and_findings(make_app, app_db):
+def test_the_page_shows_figures_charts_and_findings(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     assert app.title[0].value == "督查问题趋势看板"
     assert [m.value for m in app.markdown] == []  # nothing stray, such as a bare string drawn by magic
     figures = metrics(app)
@@ -71,9 +70,9 @@ def test_the_page_shows_figures_charts_and_findings(make_app, app_db):
     assert table["link"].str.startswith("finding?id=").all()
 
 
-def test_filters_apply_to_the_whole_page(make_app, app_db):
+def test_filters_apply_to_the_whole_page(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     app.selectbox(key="dashboard.subdistrict").set_value("虹桥街道").run()
     assert metrics(app)["发现问题"][0] == "5"
     assert len(app.dataframe[0].value) == 5
@@ -82,9 +81,9 @@ def test_filters_apply_to_the_whole_page(make_app, app_db):
     assert app.expander[0].label == "筛选（已设 2 项）"
 
 
-def test_place_choices_narrow_as_the_place_narrows(make_app, app_db):
+def test_place_choices_narrow_as_the_place_narrows(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     app.selectbox(key="dashboard.community").set_value("光明社区").run()
     assert metrics(app)["发现问题"][0] == "5"
     app.selectbox(key="dashboard.subdistrict").set_value("钟秀街道").run()
@@ -94,9 +93,9 @@ def test_place_choices_narrow_as_the_place_narrows(make_app, app_db):
     assert metrics(app)["发现问题"][0] == "2"
 
 
-def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db):
+def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db, signed_in):
     ids = seed(app_db)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     # What the chart's selection callback stores when a bar is tapped (AppTest cannot tap Vega charts).
     app.session_state[SELECTED_SITE] = ids["B"]
     app.run()
@@ -109,17 +108,17 @@ def test_a_tapped_site_narrows_the_rest_of_the_page(make_app, app_db):
     assert metrics(app)["发现问题"][0] == "7"
 
 
-def test_a_unit_sees_only_its_own_findings(make_app, app_db):
+def test_a_unit_sees_only_its_own_findings(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app, user=UNIT)
+    app = open_dashboard(make_app, signed_in, role="unit")
     assert metrics(app)["发现问题"] == ("2", "+1")
     assert any(HOSPITAL_UNIT in line.value for line in app.text)
     assert set(app.dataframe[0].value["responsible_unit"]) == {HOSPITAL_UNIT}
 
 
-def test_paging_through_the_findings(make_app, app_db):
+def test_paging_through_the_findings(make_app, app_db, signed_in):
     seed(app_db, extra=30)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     assert len(app.dataframe[0].value) == 25
     assert any("共 37 条，第 1 / 2 页" in c.value for c in app.caption)
     app.button(key="dashboard.next").click().run()
@@ -130,9 +129,9 @@ def test_paging_through_the_findings(make_app, app_db):
 
 
 @pytest.mark.parametrize("language, text", [("zh-CN", "没有检查记录"), ("en", "No inspections and no findings")])
-def test_an_empty_range_says_so_plainly(make_app, app_db, language, text):
+def test_an_empty_range_says_so_plainly(make_app, app_db, language, text, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app, language, period="custom")
+    app = open_dashboard(make_app, signed_in, language, period="custom")
     app.date_input(key="dashboard.dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
     assert not app.exception
     assert text in app.info[0].value
@@ -140,17 +139,17 @@ def test_an_empty_range_says_so_plainly(make_app, app_db, language, text):
     assert charts(app) == []
 
 
-def test_the_page_speaks_english(make_app, app_db):
+def test_the_page_speaks_english(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app, "en")
+    app = open_dashboard(make_app, signed_in, "en")
     assert app.title[0].value == "Inspection trends"
     assert metrics(app)["Findings"] == ("7", "+5")
     assert "Findings by site" in json.dumps(charts(app)[0], ensure_ascii=False)
 
 
-def test_new_findings_show_without_a_restart(make_app, app_db):
+def test_new_findings_show_without_a_restart(make_app, app_db, signed_in):
     seed(app_db)
-    app = open_dashboard(make_app)
+    app = open_dashboard(make_app, signed_in)
     assert metrics(app)["发现问题"][0] == "7"
     with database().write() as cursor:  # the app's own connection: the file is held by it
         insert_finding(cursor, make_finding("2026-9999", found_at=found_minutes_apart(0)))
@@ -158,9 +157,9 @@ def test_new_findings_show_without_a_restart(make_app, app_db):
     assert metrics(app)["发现问题"][0] == "8"
 
 
-def test_accounts_without_the_dashboard_do_not_get_the_page(make_app, app_db):
+def test_accounts_without_the_dashboard_do_not_get_the_page(make_app, app_db, signed_in):
     app = make_app()
-    app.session_state["user"] = User("u-i", "chenming", "陈明", Role.INSPECTOR)
+    signed_in(app, "inspector", username="chenming", display_name="陈明")
     app.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)

@@ -28,9 +28,9 @@ def seeded(app_db):
     return ids
 
 
-def open_finding(make_app, finding_id, user, language=None):
+def open_finding(make_app, signed_in, finding_id, user, language=None):
     app = make_app(language)
-    app.session_state["user"] = user
+    signed_in(app, user)
     app.run()
     app.query_params["id"] = finding_id
     app.switch_page(FINDING).run()
@@ -56,8 +56,8 @@ def submit(app, label: str):
     return app
 
 
-def test_details_and_history_are_shown(make_app, seeded):
-    app = open_finding(make_app, seeded["2026-0006"], SUPERVISOR)
+def test_details_and_history_are_shown(make_app, seeded, signed_in):
+    app = open_finding(make_app, signed_in, seeded["2026-0006"], SUPERVISOR)
     assert shown(app.title[0].value) == "问题 2026-0006"
     page = shown(texts(app))
     for expected in ("光明发热门诊", "问题 2026-0006", "光明社区居委会", "陈明", "王芳", "2026-03-09 10:00"):
@@ -65,9 +65,9 @@ def test_details_and_history_are_shown(make_app, seeded):
     assert "重新整改" in [expander.label for expander in app.expander][0]  # the one step a closed finding allows
 
 
-def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded):
+def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded, signed_in):
     finding_id = seeded["2026-0003"]
-    app = open_finding(make_app, finding_id, UNIT)
+    app = open_finding(make_app, signed_in, finding_id, UNIT)
     app.text_area(key="text_reported").set_value("已为全体工作人员配发防护用品并培训")
     submit(app, "提交")
     assert not app.error, error_text(app.error[0])
@@ -79,16 +79,16 @@ def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded):
     assert "已为全体工作人员配发防护用品并培训" in texts(app)
 
 
-def test_an_empty_report_is_refused_in_chinese(make_app, app_db, seeded):
-    app = open_finding(make_app, seeded["2026-0003"], UNIT)
+def test_an_empty_report_is_refused_in_chinese(make_app, app_db, seeded, signed_in):
+    app = open_finding(make_app, signed_in, seeded["2026-0003"], UNIT)
     submit(app, "提交")
     assert error_text(app.error[0]) == "请填写整改情况（做了什么）后再提交。"
     assert stored(app_db, seeded["2026-0003"]).status is Status.OPEN
 
 
-def test_the_verifier_closes_a_finding(make_app, app_db, seeded):
+def test_the_verifier_closes_a_finding(make_app, app_db, seeded, signed_in):
     finding_id = seeded["2026-0004"]
-    app = open_finding(make_app, finding_id, INSPECTOR)
+    app = open_finding(make_app, signed_in, finding_id, INSPECTOR)
     labels = [expander.label for expander in app.expander]
     assert labels == ["核验通过，销号", "核验不通过，退回整改"]
     app.text_area(key="text_accepted").set_value("现场复核属实")
@@ -96,9 +96,9 @@ def test_the_verifier_closes_a_finding(make_app, app_db, seeded):
     assert stored(app_db, finding_id).status is Status.CLOSED
 
 
-def test_someone_elses_newer_change_is_not_overwritten(make_app, app_db, seeded):
+def test_someone_elses_newer_change_is_not_overwritten(make_app, app_db, seeded, signed_in):
     finding_id = seeded["2026-0003"]
-    app = open_finding(make_app, finding_id, UNIT)  # the unit opens version 1
+    app = open_finding(make_app, signed_in, finding_id, UNIT)  # the unit opens version 1
     database = open_database(app_db)
     rectification.reassign(database, SUPERVISOR, finding_id, version=1, deadline=date(2026, 3, 31),
                            now=datetime(2026, 3, 10, 16, 45))
@@ -115,7 +115,7 @@ def test_someone_elses_newer_change_is_not_overwritten(make_app, app_db, seeded)
     assert stored(app_db, finding_id).status is Status.AWAITING_VERIFICATION
 
 
-def test_photos_before_and_after_with_full_size(make_app, app_db, seeded):
+def test_photos_before_and_after_with_full_size(make_app, app_db, seeded, signed_in):
     finding_id = seeded["2026-0001"]
     database = open_database(app_db)
     with database.write() as cursor:
@@ -123,23 +123,23 @@ def test_photos_before_and_after_with_full_size(make_app, app_db, seeded):
         save_photo(cursor, photo, datetime(2026, 3, 1, 23, 5))
         attach_photo(cursor, finding_id, photo.sha256, stage="found", added_by="chenming", now=datetime(2026, 3, 1))
     database.close()
-    app = open_finding(make_app, finding_id, SUPERVISOR)
+    app = open_finding(make_app, signed_in, finding_id, SUPERVISOR)
     assert len(app.image) == 1
     assert "没有照片。" in [caption.value for caption in app.caption]  # nothing after yet
     submit(app, "查看原图")
     assert not app.exception
 
 
-def test_a_unit_is_told_another_units_finding_is_not_found(make_app, seeded):
-    app = open_finding(make_app, seeded["2026-0001"], OTHER_UNIT)
+def test_a_unit_is_told_another_units_finding_is_not_found(make_app, seeded, signed_in):
+    app = open_finding(make_app, signed_in, seeded["2026-0001"], OTHER_UNIT)
     assert error_text(app.error[0]) == "没有找到这个问题，可能链接有误。"
     page = [element.value for element in app.main if isinstance(getattr(element, "value", None), str)]
     assert not any(GUOSHENG in text or "2026-0001" in text for text in page)
 
 
-def test_no_id_or_a_wrong_id(make_app, seeded):
+def test_no_id_or_a_wrong_id(make_app, seeded, signed_in):
     app = make_app("en")
-    app.session_state["user"] = SUPERVISOR
+    signed_in(app, SUPERVISOR)
     app.run()
     app.switch_page(FINDING).run()
     assert app.info[0].value == "Choose a finding in the rectification ledger."

@@ -4,18 +4,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from audit.model import Role, Status, User
+from audit.model import Status
 from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.factories import make_finding
 from tests.factories import seed_home as seed
 
-SUPERVISOR = User(id="sup", username="zhou", display_name="周组长", role=Role.SUPERVISOR)
 
-
-def signed_in(make_app, language=None, user=SUPERVISOR):
+def home(make_app, signed_in, language=None, who="supervisor", **fields):
     app = make_app(language)
-    app.session_state["user"] = user
+    signed_in(app, who, **fields)
     return app
 
 
@@ -23,47 +21,46 @@ def metrics(app) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
 
 
-def test_home_shows_counts_from_the_store_in_chinese(make_app, app_db):
+def test_home_shows_counts_from_the_store_in_chinese(make_app, app_db, signed_in):
     seed(app_db)
-    app = signed_in(make_app).run()
+    app = home(make_app, signed_in).run()
     assert not app.exception
     assert app.title[0].value == "督查整改概况"
     assert metrics(app) == {"已提交检查": "0", "发现问题": "3", "未销号问题": "2", "逾期问题": "1"}
 
 
-def test_home_speaks_english_when_chosen(make_app, app_db):
+def test_home_speaks_english_when_chosen(make_app, app_db, signed_in):
     seed(app_db)
-    app = signed_in(make_app, "en").run()
+    app = home(make_app, signed_in, "en").run()
     assert not app.exception
     assert app.title[0].value == "Inspection and rectification overview"
     assert metrics(app) == {"Inspections submitted": "0", "Findings": "3", "Open findings": "2", "Overdue findings": "1"}
 
 
 @pytest.mark.parametrize("language, text", [("zh-CN", "还没有检查记录"), ("en", "holds no inspections yet")])
-def test_an_empty_database_says_so(make_app, language, text):
-    app = signed_in(make_app, language).run()
+def test_an_empty_database_says_so(make_app, language, text, signed_in):
+    app = home(make_app, signed_in, language).run()
     assert not app.exception
     assert app.metric == [] or len(app.metric) == 0
     assert text in app.info[0].value
 
 
-def test_switching_language_from_the_top_bar(make_app):
-    app = signed_in(make_app).run()
+def test_switching_language_from_the_top_bar(make_app, signed_in):
+    app = home(make_app, signed_in).run()
     app.segmented_control(key="language").set_value("en").run()
     assert app.title[0].value == "Inspection and rectification overview"
 
 
-def test_a_unit_account_counts_only_its_own_findings(make_app, app_db):
+def test_a_unit_account_counts_only_its_own_findings(make_app, app_db, signed_in):
     seed(app_db)
     database = open_database(app_db)
     with database.write() as cursor:
         insert_finding(cursor, make_finding("2026-0004", responsible_unit="光明社区居委会"))
     database.close()
-    unit = User(id="u", username="guangming", display_name="光明社区", role=Role.UNIT, unit="光明社区居委会")
-    app = signed_in(make_app, user=unit).run()
+    app = home(make_app, signed_in, who="unit", username="guangming", display_name="光明社区").run()
     assert not app.exception
     assert metrics(app)["发现问题"] == "1"
-    assert metrics(signed_in(make_app).run())["发现问题"] == "4"
+    assert metrics(home(make_app, signed_in).run())["发现问题"] == "4"
 
 
 # --- Each role's work list ----------------------------------------------------------------
@@ -78,7 +75,7 @@ def role_account(app_db, role: str, unit: str | None = None):
         database.close()
 
 
-def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app, app_db):
+def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app, app_db, signed_in):
     today = date.today()
     from tests.factories import add_ledger_site as add_site
 
@@ -92,7 +89,7 @@ def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app,
         insert_finding(cursor, make_finding("2026-0303", site_id=site, responsible_unit="别的单位", deadline=today))
     database.close()
     unit = role_account(app_db, "unit", "光明社区居委会")
-    app = signed_in(make_app, user=unit).run()
+    app = home(make_app, signed_in, who=unit).run()
     assert not app.exception
     assert app.subheader[0].value == "本单位未销号的问题（2）"
     lines = [text.value for text in app.text]
@@ -103,10 +100,10 @@ def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app,
     assert app.query_params.get("id")
 
 
-def test_a_supervisor_home_opens_the_ledger_narrowed_to_the_work(make_app, app_db):
+def test_a_supervisor_home_opens_the_ledger_narrowed_to_the_work(make_app, app_db, signed_in):
     seed(app_db)
     supervisor = role_account(app_db, "supervisor")
-    app = signed_in(make_app, user=supervisor).run()
+    app = home(make_app, signed_in, who=supervisor).run()
     assert not app.exception
     lines = [text.value for text in app.text]
     assert "待验收的整改：0项" in lines and "逾期未整改：1项（其中超过7天0项）" in lines
@@ -116,17 +113,17 @@ def test_a_supervisor_home_opens_the_ledger_narrowed_to_the_work(make_app, app_d
     assert app.title[0].value == "整改台账"
 
 
-def test_an_inspector_home_lists_tasks_drafts_and_fixes_to_verify(make_app, app_db):
+def test_an_inspector_home_lists_tasks_drafts_and_fixes_to_verify(make_app, app_db, signed_in):
     inspector = role_account(app_db, "inspector")
-    app = signed_in(make_app, user=inspector).run()
+    app = home(make_app, signed_in, who=inspector).run()
     assert not app.exception
     assert [s.value for s in app.subheader][:3] == ["今日任务（待办0项，已完成0项）", "未完成的检查（0）", "待你验收的整改（0）"]
     assert "今天没有排给你的督查任务。" in [i.value for i in app.info]
 
 
-def test_an_admin_home_names_backups_and_checklist_problems(make_app, app_db):
+def test_an_admin_home_names_backups_and_checklist_problems(make_app, app_db, signed_in):
     admin = role_account(app_db, "admin")
-    app = signed_in(make_app, user=admin).run()
+    app = home(make_app, signed_in, who=admin).run()
     assert not app.exception
     lines = [text.value for text in app.text]
     assert "检查表文件问题：0个" in lines

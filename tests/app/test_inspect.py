@@ -13,8 +13,9 @@ from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.store import audit_log, open_database
 from audit.store.findings import findings_of_inspection
+from tests.app.conftest import SignIn
 from tests.app.screen import error_text
-from tests.factories import add_site, make_finding, make_site
+from tests.factories import add_site, add_user, make_finding, make_site
 from tests.markdown import shown
 
 INSPECT = "audit/ui/inspect.py"
@@ -27,6 +28,8 @@ def sites(app_db):
     """Three sites and the shipped checklists in the database the app will open."""
     database = open_database(app_db)
     sync_checklists(database, checklists_directory())
+    with database.write() as cursor:
+        add_user(cursor, CHEN)  # the account this module's sessions sign in as; see SignIn.like
     made = {
         "guosheng": add_site(database, make_site("国胜社区集中隔离点", "Guosheng isolation point",
                                                  community=Text("国胜社区", "Guosheng"))),
@@ -40,7 +43,7 @@ def sites(app_db):
 
 def signed_in(make_app, language: str | None = None, page: str = INSPECT, **query):
     app = make_app(language)
-    app.session_state["user"] = CHEN
+    SignIn()(app, CHEN)
     app.run()
     app.switch_page(page)
     app.query_params.update(query)

@@ -9,6 +9,7 @@ import pytest
 from audit.model import Role, Status, User, new_id
 from audit.store import open_database
 from audit.store.findings import insert_finding
+from tests.app.conftest import SignIn
 from tests.app.screen import error_text
 from tests.factories import GUANGMING, INSPECTOR, SUPERVISOR, make_finding, seed_ledger
 from tests.factories import LEDGER_TODAY as TODAY
@@ -28,7 +29,7 @@ def seeded(app_db):
 
 def ledger(make_app, user=SUPERVISOR, language=None):
     app = make_app(language)
-    app.session_state["user"] = user
+    SignIn()(app, user)
     app.run()
     app.switch_page(LEDGER).run()
     assert not app.exception, app.exception

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from audit.model import Role, User
+from audit.model import Role
 from audit.services.permissions import Permission, can
 from tests.conftest import ROOT
 
@@ -33,20 +33,14 @@ def also() -> dict[str, Permission]:
     return {files[key.value]: Permission[value.attr] for key, value in zip(table.keys, table.values, strict=True)}
 
 
-def user_of(role: Role) -> User:
-    return User(id=f"id-{role.value}", username=role.value, display_name=role.value, role=role,
-                unit="光明社区居委会" if role is Role.UNIT else None)
-
-
 def test_the_page_table_is_read():
     assert ("home.py", None) in pages() and ("admin.py", Permission.MANAGE_ACCOUNTS) in pages()
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_sees_what_it_may_use_and_nothing_else(make_app, role):
-    user = user_of(role)
+def test_each_role_sees_what_it_may_use_and_nothing_else(make_app, signed_in, role):
     app = make_app()
-    app.session_state["user"] = user
+    user = signed_in(app, role.value)
     app.run()
     assert not app.exception
     for page, permission in pages():

@@ -25,7 +25,7 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     fields.nth(0).fill(username)
     fields.nth(1).fill("not the password")
     tablet.get_by_test_id("stBaseButton-primaryFormSubmit").click()
-    tablet.get_by_text("用户名或密码不正确。").wait_for()
+    tablet.get_by_text("用户名或密码不正确，或尝试次数过多。").wait_for()  # the same answer whatever was wrong
 
     sign_in(tablet, server.url, username, password)
     tablet.get_by_text("数据库中还没有检查记录").wait_for()

@@ -30,7 +30,7 @@ from audit.services.limits import LIMITS
 from audit.store import Database
 from audit.store.findings import events_of_finding, get_finding
 from audit.store.inspections import get_inspection
-from tests.factories import add_site, answer_all, make_site, register, transfer_checklist
+from tests.factories import add_site, answer_all, make_site, register, store_accounts, transfer_checklist
 
 NOW = datetime(2026, 3, 1, 23, 30)
 STARTED = datetime(2026, 3, 1, 23, 0)
@@ -100,7 +100,8 @@ class Case:
 
 
 def prepare(database: Database):
-    """A checklist and a site whose unit the unit account speaks for."""
+    """The accounts, a checklist and a site whose unit the unit account speaks for."""
+    store_accounts(database, INSPECTOR, UNIT, SUPERVISOR)
     register(database, transfer_checklist())
     return add_site(database, make_site(unit=make_site().unit.__class__(UNIT_NAME, "Guosheng committee")))
 

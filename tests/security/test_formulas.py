@@ -16,7 +16,7 @@ from audit.services.ledger import export_ledger
 from audit.services.ledger_import import import_ledger
 from audit.store.findings import insert_finding
 from tests.factories import LEDGER_TODAY as TODAY
-from tests.factories import SUPERVISOR, make_finding
+from tests.factories import SUPERVISOR, make_finding, store_accounts
 from tests.test_export import as_excel_reads
 from tests.test_import import findings_in, write_sheet
 
@@ -28,6 +28,7 @@ PLAIN = ["1-2", "a=b", "  leading spaces", "减少＋", "国胜社区"]
 
 @pytest.fixture
 def hostile_db(db):
+    store_accounts(db, SUPERVISOR)  # who exports
     with db.write() as cursor:
         for number, text in enumerate(HIDDEN + PLAIN, 1):
             insert_finding(cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text))

@@ -7,6 +7,7 @@ from audit.services.administration import save_site
 from audit.services.ledger_import import import_ledger
 from audit.store import audit_log
 from audit.store.sites import import_sites, list_sites
+from tests.factories import store_accounts
 from tests.test_import import findings_in, write_sheet
 
 PLACE = {f"{level}_{lang}": "永兴" for level in ("district", "subdistrict", "community") for lang in ("zh", "en")}
@@ -32,7 +33,9 @@ def test_a_second_import_leaves_an_admins_correction_of_a_site_alone(db, tmp_pat
     [(code, *_)] = registry(db)
     corrected = {"code": code, "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point", "kind": "hospital",
                  **PLACE, "unit_zh": "永兴街道办", "unit_en": "Yongxing office"}
-    save_site(db, User(id="admin-1", username="admin", display_name="管理员", role=Role.ADMIN), corrected)
+    admin = User(id="admin-1", username="admin", display_name="管理员", role=Role.ADMIN)
+    store_accounts(db, admin)  # the service reads the acting account
+    save_site(db, admin, corrected)
     before = registry(db)
 
     report = import_ledger(db, write_sheet(tmp_path / "second.xlsx", [HEAD, row("2026-0002", "国胜隔离点")]),

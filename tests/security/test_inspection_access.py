@@ -13,8 +13,9 @@ from audit.services import inspections as service
 from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.inspections import Answer
 from audit.store import audit_log, open_database
-from tests.app.test_inspect import started
-from tests.factories import add_user
+from tests.app.conftest import SignIn
+from tests.app.test_inspect import CHEN, started
+from tests.factories import add_user, store_accounts
 from tests.test_inspections import (
     INSPECTOR,
     NOW,
@@ -34,6 +35,7 @@ SUPERVISOR = User(id="u-sun", username="sun", display_name="孙主任", role=Rol
 
 @pytest.fixture
 def site(db):
+    store_accounts(db, INSPECTOR, OUTSIDER, TEAM_MEMBER, SUPERVISOR)  # the services read each actor's account
     register(db, transfer_checklist())
     return add_site(db, make_site())
 
@@ -133,13 +135,13 @@ def test_a_draft_opened_by_its_address_by_another_inspector_shows_nothing_of_it(
     database = open_database(app_db)
     sync_checklists(database, checklists_directory())
     with database.write() as cursor:
-        add_user(cursor, OUTSIDER)
+        add_user(cursor, CHEN)  # who starts the draft
     site = add_site(database, make_site("国胜社区集中隔离点"))
     database.close()
     inspection_id = started(app_db, site)
 
     app = make_app("en")
-    app.session_state["user"] = OUTSIDER
+    SignIn()(app, OUTSIDER)
     app.run()
     app.query_params["inspection"] = inspection_id
     app.switch_page("audit/ui/inspect.py").run()

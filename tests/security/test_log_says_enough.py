@@ -20,6 +20,7 @@ from audit.services import administration
 from audit.services.ledger_import import import_ledger
 from audit.services.sites import import_sites_csv
 from audit.store import audit_log, open_database
+from tests.factories import store_accounts
 from tests.test_import import OFFICE_SHEET, write_sheet
 
 HEADER = ["code", "name_zh", "name_en", "kind", "district_zh", "district_en", "subdistrict_zh", "subdistrict_en",
@@ -50,6 +51,7 @@ def entries(database, *actions) -> list[dict]:
 
 
 def test_a_site_import_logs_each_changed_site_with_before_and_after(db, tmp_path):
+    store_accounts(db, ADMIN)  # who deactivates a site below
     import_sites_csv(db, write_sites(tmp_path / "a.csv", [site("S1", "光明站", "光明居委会"), site("S2", "虹桥站", "虹桥居委会"),
                                                           site("S3", "国胜站", "国胜居委会")]), actor="admin1")
     created = entries(db, "site.created")

@@ -67,7 +67,7 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
                     result: Result | None = None, value: float | None = None, text: str | None = None,
                     language: str = i18n.DEFAULT_LANGUAGE, now: datetime | None = None) -> Response | None:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
-    inspecting(user)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "answer", item=item_id), database.write() as cursor:
         inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))

@@ -43,7 +43,7 @@ def _form_value(name: str, value):
 def save_finding_draft(database: Database, user: User, draft_id: str, *, now: datetime | None = None,
                        **changes) -> FindingDraft:
     """Keep what was typed, as typed; it is checked when the finding is saved."""
-    inspecting(user)
+    user = inspecting(user, database)
     unknown = set(changes) - set(FORM_FIELDS)
     if unknown:
         raise ValueError(f"not a finding form field: {sorted(unknown)}")
@@ -85,7 +85,7 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
 
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
-    inspecting(user)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "finding_form"), database.write() as cursor:
         draft, inspection = _editable_draft(cursor, user, draft_id)
@@ -108,7 +108,7 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
 def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> FindingDraft:
     """A finding about something the checklist does not cover."""
-    inspecting(user)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
         inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
@@ -123,7 +123,7 @@ def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
 
 
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
-    inspecting(user)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if draft.item_id is not None:
@@ -136,7 +136,7 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
 def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes, name: str | None = None,
                       *, now: datetime | None = None) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
-    inspecting(user)
+    user = inspecting(user, database)
     prepared = prepare_photo(data, name)
     now = now or datetime.now()
     with refusals_logged(database, user, "photo"), database.write() as cursor:
@@ -155,7 +155,7 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
 
 def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: str,
                          *, now: datetime | None = None) -> FindingDraft:
-    inspecting(user)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "photo"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
@@ -170,14 +170,14 @@ def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: 
 
 
 def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True) -> bytes | None:
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
 
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
-    inspecting(user)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "photo"), database.read() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
@@ -187,7 +187,7 @@ def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, t
 
 def evidence(database: Database, user: User, findings: list[Finding]) -> dict[str, list[str]]:
     """The photos taken when each finding was found, by finding id."""
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
                              if link.stage == "found"] for finding in findings}

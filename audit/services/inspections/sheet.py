@@ -137,7 +137,7 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
 
 
 def inspection_sheet(database: Database, user: User, inspection_id: str) -> Sheet:
-    inspecting(user)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "open"), database.read() as cursor:
         return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)))
 
@@ -164,7 +164,7 @@ def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFind
 
 def earlier_failures(database: Database, user: User, inspection_id: str, item_id: str) -> list[EarlierFinding]:
     """Findings of this item at this site in the repeat window before the inspection, newest first."""
-    inspecting(user)
+    user = inspecting(user, database)
     with refusals_logged(database, user, "open"), database.read() as cursor:
         return earlier_of(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)), item_id)
 

@@ -18,7 +18,7 @@ from audit.store import sites as site_store
 def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
                community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
     """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
                                       community=community, kind=kind)
@@ -29,21 +29,21 @@ def find_sites(database: Database, user: User, *, text: str = "", subdistrict: s
 
 def site_places(database: Database, user: User) -> list[site_store.Place]:
     """Subdistricts and communities to narrow the site search by."""
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         return site_store.hierarchy(cursor)
 
 
 def checklists_for(database: Database, user: User, site_id: str) -> list[Checklist]:
     """The newest version of every checklist that applies to the site's kind."""
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         site = site_of(cursor, site_id)
         return [c for c in checklist_store.latest(cursor) if c.applies_to(site.kind)]
 
 
 def known_inspectors(database: Database, user: User) -> list[str]:
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         names = store.known_inspector_names(cursor)
     return sorted(set(names) | {user.display_name})
@@ -75,7 +75,7 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
 def start_inspection(database: Database, user: User, *, site_id: str | None, checklist_id: str | None,
                      inspectors: list[str], started_at: datetime | None,
                      now: datetime | None = None) -> Inspection:
-    inspecting(user)
+    user = inspecting(user, database)
     if not site_id:
         raise InvalidInput("inspect.error.choose", field="site", label=label("site"))
     if not checklist_id:

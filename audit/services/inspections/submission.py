@@ -63,7 +63,7 @@ class Submitted:
 def submit_inspection(database: Database, user: User, inspection_id: str, *,
                       now: datetime | None = None) -> Submitted:
     """Number the findings, open them and close the draft, all in one transaction."""
-    inspecting(user)
+    user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "submit"), database.write() as cursor:
         inspection = check_draft_access(user, inspection_of(cursor, inspection_id, user))
@@ -116,7 +116,7 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
                        answer: Answer | None = None, inspectors: list[str] | None = None,
                        started_at: datetime | None = None, now: datetime | None = None) -> Inspection:
     """Change a submitted inspection; the reason and the values before and after go into the audit log."""
-    require(user, Permission.RUN_INSPECTION)
+    user = require(user, Permission.RUN_INSPECTION, database)
     now = now or datetime.now()
     reason = (reason or "").strip()
     check_text("reason", reason, required=True)
@@ -159,7 +159,7 @@ class MyInspections:
 
 def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInspections:
     """Drafts to resume and the latest submitted inspections, with their findings."""
-    inspecting(user)
+    user = inspecting(user, database)
     with database.read() as cursor:
         lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
                                               status=status, limit=limit)
