@@ -35,9 +35,10 @@ debian-deps:
 test: debian-deps lint
 	$(PY) -m pytest
 
-# Lint rules and the import-linter contracts (layers, store behind services, streamlit only in the UI).
+# Lint rules, the code's format, and the import-linter contracts (layers, store behind services, streamlit only in the UI).
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
 
 bench: $(VENV)/.installed-dev

@@ -55,8 +55,10 @@ top_bar(user)
 cookie_exchange()
 if user is None:
     # Every address shows the sign-in form, so a link to /finding?id=... still leads there once signed in.
-    login = [st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")
-             for url in dict.fromkeys(entry[3] for entry in PAGES)]
+    login = [
+        st.Page(UI / "login.py", title=t("accounts.login.nav"), url_path=url, default=url == "home")
+        for url in dict.fromkeys(entry[3] for entry in PAGES)
+    ]
     run(st.navigation(login, position="hidden"))
     st.stop()
 
@@ -66,6 +68,13 @@ for page, title, icon, url, permission in PAGES:
     listed = permission is None or can(user, permission)
     if listed or (url in ALSO and can(user, ALSO[url])):
         sections[t("nav.supervision") if url in SUPERVISION else ""].append(
-            st.Page(UI / page, title=t(title), icon=icon, url_path=url, default=url == "home",
-                    visibility="hidden" if url in HIDDEN or not listed else "visible"))
+            st.Page(
+                UI / page,
+                title=t(title),
+                icon=icon,
+                url_path=url,
+                default=url == "home",
+                visibility="hidden" if url in HIDDEN or not listed else "visible",
+            )
+        )
 run(st.navigation({name: pages for name, pages in sections.items() if pages}, position="top"))

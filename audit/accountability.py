@@ -64,11 +64,17 @@ def load(path: Path) -> tuple[tuple[MeasureKind, ...], tuple[EscalationRule, ...
     except FileNotFoundError:
         raise InvalidInput("accountability.error.file_missing", field="AUDIT_ACCOUNTABILITY", path=str(path)) from None
     except (yaml.YAMLError, ValidationError) as error:
-        raise InvalidInput("accountability.error.file_invalid", field="AUDIT_ACCOUNTABILITY", path=str(path),
-                           reason=str(error).splitlines()[0] if isinstance(error, yaml.YAMLError)
-                           else "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-                           ) from None
+        raise InvalidInput(
+            "accountability.error.file_invalid",
+            field="AUDIT_ACCOUNTABILITY",
+            path=str(path),
+            reason=str(error).splitlines()[0]
+            if isinstance(error, yaml.YAMLError)
+            else "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()),
+        ) from None
     kinds = tuple(MeasureKind(kind.id, Text(kind.zh, kind.en)) for kind in data.measures)
-    rules = tuple(EscalationRule(rule.id, rule.kind, rule.days, rule.suggest, Text(rule.zh, rule.en), rule.count,
-                                 rule.severity) for rule in data.rules)
+    rules = tuple(
+        EscalationRule(rule.id, rule.kind, rule.days, rule.suggest, Text(rule.zh, rule.en), rule.count, rule.severity)
+        for rule in data.rules
+    )
     return kinds, rules

@@ -180,8 +180,9 @@ def _load(path: Path) -> tuple[Checklist, LineMap]:
     except ChecklistError as error:
         problems.extend(error.problems)
     if problems:
-        raise ChecklistError("checklists.error.invalid",
-                             problems=sorted(problems, key=lambda problem: problem.line or 0))
+        raise ChecklistError(
+            "checklists.error.invalid", problems=sorted(problems, key=lambda problem: problem.line or 0)
+        )
     return checklist, lines
 
 
@@ -190,11 +191,13 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ChecklistError("checklists.error.invalid",
-                             problems=[Problem(file, None, None, "not UTF-8 text; save the file as UTF-8")]) from None
+        raise ChecklistError(
+            "checklists.error.invalid", problems=[Problem(file, None, None, "not UTF-8 text; save the file as UTF-8")]
+        ) from None
     except OSError as error:
-        raise ChecklistError("checklists.error.invalid",
-                             problems=[Problem(file, None, None, f"cannot be read: {error.strerror}")]) from None
+        raise ChecklistError(
+            "checklists.error.invalid", problems=[Problem(file, None, None, f"cannot be read: {error.strerror}")]
+        ) from None
     try:
         loader = ChecklistLoader(text)  # checks every character before parsing
     except yaml.reader.ReaderError as error:
@@ -205,13 +208,15 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
         root = loader.get_single_node()
         return (loader.construct_document(root) if root is not None else None), root
     except AliasRefused as error:
-        raise ChecklistError("checklists.error.invalid",
-                             problems=[Problem(file, error.line, None, error.reason)]) from None
+        raise ChecklistError(
+            "checklists.error.invalid", problems=[Problem(file, error.line, None, error.reason)]
+        ) from None
     except yaml.MarkedYAMLError as error:
         raise ChecklistError("checklists.error.invalid", problems=[_yaml_problem(file, error)]) from None
     except yaml.YAMLError as error:
-        raise ChecklistError("checklists.error.invalid",
-                             problems=[Problem(file, None, None, f"not valid YAML: {error}")]) from None
+        raise ChecklistError(
+            "checklists.error.invalid", problems=[Problem(file, None, None, f"not valid YAML: {error}")]
+        ) from None
     finally:
         loader.dispose()
 
@@ -232,11 +237,17 @@ class ChecklistLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise AliasRefused(event.start_mark.line + 1, f"'*{event.anchor}' refers to another part of the file "
-                               "(a YAML alias); checklists may not use aliases: write the value out in full")
+            raise AliasRefused(
+                event.start_mark.line + 1,
+                f"'*{event.anchor}' refers to another part of the file "
+                "(a YAML alias); checklists may not use aliases: write the value out in full",
+            )
         if getattr(event, "anchor", None) is not None:
-            raise AliasRefused(event.start_mark.line + 1, f"'&{event.anchor}' names a part of the file (a YAML "
-                               "anchor); checklists may not use anchors or aliases: remove it")
+            raise AliasRefused(
+                event.start_mark.line + 1,
+                f"'&{event.anchor}' names a part of the file (a YAML "
+                "anchor); checklists may not use anchors or aliases: remove it",
+            )
         return super().compose_node(parent, index)
 
 
@@ -249,8 +260,9 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, mark.line + 1 if mark else None, None, reason)
 
 
-def _line_map(node: yaml.Node, path: Loc = (), lines: LineMap | None = None,
-              duplicates: list | None = None) -> tuple[LineMap, list[tuple[int, str]]]:
+def _line_map(
+    node: yaml.Node, path: Loc = (), lines: LineMap | None = None, duplicates: list | None = None
+) -> tuple[LineMap, list[tuple[int, str]]]:
     """Path of every key and list entry -> its 1-based line; and keys given twice."""
     lines = {} if lines is None else lines
     duplicates = [] if duplicates is None else duplicates
@@ -295,7 +307,11 @@ def _rule_breaks(schema: ChecklistSchema, lines: LineMap) -> Iterator[tuple[Loc,
     for s, section in enumerate(schema.sections):
         loc = ("sections", s, "id")
         if section.id in sections:
-            yield loc, None, f"duplicate section id '{section.id}' (first used on line {_line(lines, sections[section.id])})"
+            yield (
+                loc,
+                None,
+                f"duplicate section id '{section.id}' (first used on line {_line(lines, sections[section.id])})",
+            )
         sections.setdefault(section.id, loc)
         for i, item in enumerate(section.items):
             loc = ("sections", s, "items", i)
@@ -305,8 +321,11 @@ def _rule_breaks(schema: ChecklistSchema, lines: LineMap) -> Iterator[tuple[Loc,
             if item.response is ResponseType.NUMBER and item.limit is None:
                 yield loc + ("response",), item.id, "a number item needs a limit (comparison, value and unit)"
             if item.response is not ResponseType.NUMBER and item.limit is not None:
-                yield (loc + ("limit",), item.id,
-                       f"a {item.response.value} item takes no limit; remove 'limit' or set 'response: number'")
+                yield (
+                    loc + ("limit",),
+                    item.id,
+                    f"a {item.response.value} item takes no limit; remove 'limit' or set 'response: number'",
+                )
 
 
 def _to_domain(schema: ChecklistSchema) -> Checklist:

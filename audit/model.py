@@ -415,6 +415,7 @@ class LedgerRow:
 
 # --- what the dashboard shows ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -486,8 +487,9 @@ class FilterChoices:
         sites = self._within(subdistrict=subdistrict)
         return dict(zip(sites["community"], sites["community_label"]))
 
-    def site_names(self, subdistrict: str | None = None, community: str | None = None,
-                   kind: str | None = None) -> dict[str, str]:
+    def site_names(
+        self, subdistrict: str | None = None, community: str | None = None, kind: str | None = None
+    ) -> dict[str, str]:
         sites = self._within(subdistrict=subdistrict, community=community, kind=kind)
         return dict(zip(sites["site_id"], sites["site"]))
 
@@ -496,6 +498,7 @@ class FilterChoices:
 
 
 # --- Bulletins (督查通报) -------------------------------------------------------------------
+
 
 class BulletinKind(str, enum.Enum):
     """Numbered per year and per kind: 日报, 周报, 专项."""
@@ -600,12 +603,16 @@ class Bulletin:
     @property
     def units_named(self) -> tuple[str, ...]:
         """The units a bulletin names: those late, and those of its typical cases."""
-        names = ([entry.unit for entry in self.overdue_units] + [case.responsible_unit for case in self.cases]
-                 + [line.unit for line in self.measures])
+        names = (
+            [entry.unit for entry in self.overdue_units]
+            + [case.responsible_unit for case in self.cases]
+            + [line.unit for line in self.measures]
+        )
         return tuple(dict.fromkeys(name for name in names if name))
 
 
 # --- Accountability (问责) ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MeasureKind:
@@ -700,8 +707,11 @@ class Recurrence:
         return True
 
     def days(self, start: date, end: date) -> list[date]:
-        return [start + timedelta(days=n) for n in range((end - start).days + 1)
-                if self.due_on(start + timedelta(days=n), start)]
+        return [
+            start + timedelta(days=n)
+            for n in range((end - start).days + 1)
+            if self.due_on(start + timedelta(days=n), start)
+        ]
 
 
 def parse_recurrence(text: str) -> Recurrence:
@@ -784,6 +794,7 @@ class CoverageRow:
 
 
 # --- Re-checks of closed findings (回头看) ---------------------------------------------------
+
 
 class RecheckOutcome(str, enum.Enum):
     HELD = "held"  # 巩固: the fix is still in place

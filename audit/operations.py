@@ -97,8 +97,9 @@ class Gate:
             return "only local clients may ask"
         moment = time.time() if now is None else now
         stamp, nonce = headers.get(HEADER_TIME, ""), headers.get(HEADER_NONCE, "")
-        if not verify(self._key, headers.get(HEADER_SIGNATURE, ""), PURPOSE, path, stamp, nonce,
-                      hashlib.sha256(body).hexdigest()):
+        if not verify(
+            self._key, headers.get(HEADER_SIGNATURE, ""), PURPOSE, path, stamp, nonce, hashlib.sha256(body).hexdigest()
+        ):
             return "bad signature"
         if abs(moment - int(stamp)) > MAX_AGE_SECONDS:
             return "request too old"

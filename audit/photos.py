@@ -102,8 +102,13 @@ def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
     if not data:
         raise InvalidInput("photo.error.empty", field="photo", photo=_named(name))
     if len(data) > MAX_BYTES:
-        raise InvalidInput("photo.error.too_big", field="photo", photo=_named(name), size=f"{len(data) / 1048576:.1f}",
-                           limit=MAX_BYTES // 1048576)
+        raise InvalidInput(
+            "photo.error.too_big",
+            field="photo",
+            photo=_named(name),
+            size=f"{len(data) / 1048576:.1f}",
+            limit=MAX_BYTES // 1048576,
+        )
     image = _decoded(data, name)
     if image.mode != "RGB":  # the one full-size copy; alpha would double the work of shrinking
         image = _rgb(image)

@@ -28,12 +28,17 @@ class Settings(BaseSettings):
     checklists: Path = Field(ROOT / "checklists", description="folder of checklist files loaded at start")
     idle_minutes: float = Field(30, ge=1, description="idle minutes before a session is signed out")
     pdf_font: Path | None = Field(None, description="a TrueType/OpenType CJK font for PDF documents")
-    secret_key: str | None = Field(None, min_length=32, description="key that signs backups; default: a key file beside the database")
-    backup_dir: Path | None = Field(None, description="folder of scheduled backups; default: backups/ beside the database")
+    secret_key: str | None = Field(
+        None, min_length=32, description="key that signs backups; default: a key file beside the database"
+    )
+    backup_dir: Path | None = Field(
+        None, description="folder of scheduled backups; default: backups/ beside the database"
+    )
     backup_keep: int = Field(7, ge=1, description="scheduled backups kept")
     backup_hours: float = Field(24, gt=0, description="hours between scheduled backups")
-    accountability: Path = Field(ROOT / "data" / "accountability.yaml",
-                                 description="file of accountability measures and escalation rules")
+    accountability: Path = Field(
+        ROOT / "data" / "accountability.yaml", description="file of accountability measures and escalation rules"
+    )
     lake_data: Path | None = Field(None, description="data folder of a DuckLake store")
 
     @property
@@ -59,8 +64,13 @@ def load(**overrides) -> Settings:
     except ValidationError as error:
         problem = error.errors()[0]
         name = f"AUDIT_{str(problem['loc'][0]).upper()}"
-        raise InvalidInput("settings.error.invalid", field=name, setting=name,
-                           value=str(problem.get("input", "")), reason=problem["msg"]) from None
+        raise InvalidInput(
+            "settings.error.invalid",
+            field=name,
+            setting=name,
+            value=str(problem.get("input", "")),
+            reason=problem["msg"],
+        ) from None
 
 
 def settings() -> Settings:

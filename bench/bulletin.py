@@ -73,8 +73,9 @@ def attach_photos(path: Path) -> list[str]:
     """Give the month's ten gravest findings a camera photo each, as a tablet would have sent; returns their ids."""
     database = open_database(path)
     start, end = last_month(date.today())
-    draft = service.draft_bulletin(database, SUPERVISOR, kind=BulletinKind.SPECIAL, period_from=start,
-                                   period_to=end, today=end + timedelta(days=1))
+    draft = service.draft_bulletin(
+        database, SUPERVISOR, kind=BulletinKind.SPECIAL, period_from=start, period_to=end, today=end + timedelta(days=1)
+    )
     cases = [finding_id for finding_id, _ in service.case_choices(database, SUPERVISOR, draft)[:10]]
     now = datetime.now()
     with database.write() as cursor:
@@ -100,11 +101,20 @@ def run(path: Path, cases: list[str]) -> dict:
     started = time.perf_counter()  # drafting, saving and issuing count towards both documents
     database = open_database(path)
     start, end = last_month(date.today())
-    draft = service.draft_bulletin(database, SUPERVISOR, kind=BulletinKind.SPECIAL, period_from=start,
-                                   period_to=end, today=end + timedelta(days=1))
+    draft = service.draft_bulletin(
+        database, SUPERVISOR, kind=BulletinKind.SPECIAL, period_from=start, period_to=end, today=end + timedelta(days=1)
+    )
     now = datetime.now()
-    saved = service.save_draft(database, SUPERVISOR, draft, case_ids=cases, summary=draft.summary,
-                               requirements=draft.requirements, signature=draft.signature, now=now)
+    saved = service.save_draft(
+        database,
+        SUPERVISOR,
+        draft,
+        case_ids=cases,
+        summary=draft.summary,
+        requirements=draft.requirements,
+        signature=draft.signature,
+        now=now,
+    )
     issued = service.issue_bulletin(database, SUPERVISOR, saved.id, saved.version, now=now)
     shared = time.perf_counter() - started
     docx_started = time.perf_counter()
@@ -114,8 +124,15 @@ def run(path: Path, cases: list[str]) -> dict:
     pdf = service.bulletin_file(database, SUPERVISOR, issued, "pdf")
     pdf_s = shared + time.perf_counter() - pdf_started
     database.close()
-    return {"findings": issued.figures.findings, "cases": len(issued.cases), "docx_s": docx_s, "pdf_s": pdf_s,
-            "docx_kb": len(docx) // 1024, "pdf_kb": len(pdf) // 1024, "peak_mb": peak_mb()}
+    return {
+        "findings": issued.figures.findings,
+        "cases": len(issued.cases),
+        "docx_s": docx_s,
+        "pdf_s": pdf_s,
+        "docx_kb": len(docx) // 1024,
+        "pdf_kb": len(pdf) // 1024,
+        "peak_mb": peak_mb(),
+    }
 
 
 def export(path: Path) -> dict:
@@ -124,15 +141,23 @@ def export(path: Path) -> dict:
     database = open_database(path)
     start, end = last_month(date.today())
     with tempfile.TemporaryDirectory() as folder:
-        export_ledger(database, SUPERVISOR, FindingFilter(found_from=start, found_to=end), "xlsx",
-                      str(Path(folder) / "month.xlsx"), language="zh-CN", today=end)
+        export_ledger(
+            database,
+            SUPERVISOR,
+            FindingFilter(found_from=start, found_to=end),
+            "xlsx",
+            str(Path(folder) / "month.xlsx"),
+            language="zh-CN",
+            today=end,
+        )
     database.close()
     return {"export_s": time.perf_counter() - started}
 
 
 def child(step: str, path: Path, *extra: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", step, str(path), *extra], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(path), *extra], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -151,10 +176,14 @@ def main() -> None:
         copy.write_bytes(source.read_bytes())  # each run issues into a fresh copy
         cases = attach_photos(copy)
         result = child("bulletin", copy, *cases) | child("export", copy)
-    print(f"a month of {result['findings']} findings, {result['cases']} typical cases; DOCX {result['docx_kb']} KB, "
-          f"PDF {result['pdf_kb']} KB; the month's XLSX export took {result['export_s']:.2f} s")
-    print(f"bulletin findings={args.findings} docx_s={result['docx_s']:.2f} pdf_s={result['pdf_s']:.2f} "
-          f"peak_mb={result['peak_mb']:.0f} vs_xlsx_export={result['docx_s'] / result['export_s']:.2f}")
+    print(
+        f"a month of {result['findings']} findings, {result['cases']} typical cases; DOCX {result['docx_kb']} KB, "
+        f"PDF {result['pdf_kb']} KB; the month's XLSX export took {result['export_s']:.2f} s"
+    )
+    print(
+        f"bulletin findings={args.findings} docx_s={result['docx_s']:.2f} pdf_s={result['pdf_s']:.2f} "
+        f"peak_mb={result['peak_mb']:.0f} vs_xlsx_export={result['docx_s'] / result['export_s']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -111,10 +111,15 @@ def load_everything(database) -> dict:
     checklists = load_checklists(ROOT / "checklists").checklists
     items = {(c.id, i.id): i.text.zh for c in checklists for i in c.items}
     titles = {c.id: c.title.zh for c in checklists}
-    joined = findings.merge(sites.drop(columns=["version", "updated_at", "updated_by", "active"]),
-                            on="site_id", how="left")
-    return {"findings": joined, "inspections": inspections.merge(sites[["site_id", "subdistrict_zh"]], how="left"),
-            "items": items, "titles": titles}
+    joined = findings.merge(
+        sites.drop(columns=["version", "updated_at", "updated_by", "active"]), on="site_id", how="left"
+    )
+    return {
+        "findings": joined,
+        "inspections": inspections.merge(sites[["site_id", "subdistrict_zh"]], how="left"),
+        "items": items,
+        "titles": titles,
+    }
 
 
 def pandas_page(data: dict, filters: FindingFilter, today: date) -> dict:
@@ -150,9 +155,11 @@ def pandas_page(data: dict, filters: FindingFilter, today: date) -> dict:
     out["time_to_close"] = pd.cut(days, [-np.inf, 1, 3, 7, 14, 30, np.inf]).value_counts(sort=False)
     items = now.groupby(["checklist_id", "item_id"]).agg(findings=("id", "size"), repeats=("is_repeat", "sum"))
     out["failing_items"] = items.nlargest(analytics.TOP_ITEMS, "findings").assign(
-        item=lambda t: [data["items"].get(key) for key in t.index])
-    out["repeat_offenders"] = now[now["is_repeat"]].groupby(["site_id", "checklist_id", "item_id"]).size() \
-        .nlargest(analytics.TOP_ITEMS)
+        item=lambda t: [data["items"].get(key) for key in t.index]
+    )
+    out["repeat_offenders"] = (
+        now[now["is_repeat"]].groupby(["site_id", "checklist_id", "item_id"]).size().nlargest(analytics.TOP_ITEMS)
+    )
     out["page"] = now.sort_values(["found_at", "number"], ascending=False).head(analytics.PAGE_SIZE)
     return out
 
@@ -161,14 +168,21 @@ def _figures(rows: pd.DataFrame, today: date) -> dict:
     closed = rows["status"] == "closed"
     days = (rows.loc[closed, "closed_at"] - rows.loc[closed, "found_at"]).dt.total_seconds() / 86400
     overdue = ~closed & (rows["deadline"] < pd.Timestamp(today))
-    return {"findings": len(rows), "open": int((~closed).sum()), "overdue": int(overdue.sum()),
-            "closed": int(closed.sum()), "median": days.median(), "repeats": int(rows["is_repeat"].sum())}
+    return {
+        "findings": len(rows),
+        "open": int((~closed).sum()),
+        "overdue": int(overdue.sum()),
+        "closed": int(closed.sum()),
+        "median": days.median(),
+        "repeats": int(rows["is_repeat"].sum()),
+    }
 
 
 def _ageing(rows: pd.DataFrame, today: date) -> np.ndarray:
     late = (pd.Timestamp(today) - pd.to_datetime(rows["deadline"])).dt.days
-    return np.select([rows["status"] == "closed", late > 7, late > 0, -late <= 2],
-                     ["closed", "red", "yellow", "blue"], "none")
+    return np.select(
+        [rows["status"] == "closed", late > 7, late > 0, -late <= 2], ["closed", "red", "yellow", "blue"], "none"
+    )
 
 
 def once(function) -> tuple[float, object]:
@@ -202,26 +216,49 @@ def timed(function, repeat: int) -> tuple[float, object]:
 
 
 def generate(path: Path, findings: int, seed: int) -> str:
-    run = subprocess.run([sys.executable, "-c", GENERATE, str(path), str(ROOT / "checklists"), str(findings),
-                          str(seed)], cwd=ROOT, check=True, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", GENERATE, str(path), str(ROOT / "checklists"), str(findings), str(seed)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return run.stdout.strip()
 
 
 def memory_of(way: str, path: Path, filters: FindingFilter) -> float:
     """Peak MiB a fresh process gains doing one approach once; RSS in this process is muddied by
     memory the allocator keeps from earlier runs."""
-    run = subprocess.run([sys.executable, __file__, "--memory-of", way, "--db", str(path),
-                          "--filters", json.dumps(dataclasses.asdict(filters), default=str)],
-                         cwd=ROOT, check=True, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--memory-of",
+            way,
+            "--db",
+            str(path),
+            "--filters",
+            json.dumps(dataclasses.asdict(filters), default=str),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(run.stdout.split()[-1])
 
 
 def measure_memory(way: str, path: str, filters: dict) -> None:
     database = open_database(path, read_only=True)
-    filters = FindingFilter(**{**filters, "found_from": date.fromisoformat(filters["found_from"]),
-                               "found_to": date.fromisoformat(filters["found_to"]),
-                               "severities": tuple(map(Severity, filters["severities"])),
-                               "statuses": tuple(map(Status, filters["statuses"]))})
+    filters = FindingFilter(
+        **{
+            **filters,
+            "found_from": date.fromisoformat(filters["found_from"]),
+            "found_to": date.fromisoformat(filters["found_to"]),
+            "severities": tuple(map(Severity, filters["severities"])),
+            "statuses": tuple(map(Status, filters["statuses"])),
+        }
+    )
     today, before = filters.found_to, resident_mib()
     if way == "a":
         dashboard_functions(database, filters, today)
@@ -255,14 +292,18 @@ def run(path: Path, args) -> None:
     choices = analytics.filter_choices(database, SUPERVISOR)
     subdistrict = choices.sites["subdistrict"].value_counts().index[0]
     # The filter change: from the default 90 days to one subdistrict's critical and major findings.
-    changed = FindingFilter.last_days(today, DEFAULT_DAYS, subdistrict=subdistrict,
-                                      severities=(Severity.CRITICAL, Severity.MAJOR))
+    changed = FindingFilter.last_days(
+        today, DEFAULT_DAYS, subdistrict=subdistrict, severities=(Severity.CRITICAL, Severity.MAJOR)
+    )
     recorder = RecordingDatabase(database)
     dashboard_functions(recorder, changed, today)
 
     # Times first, with nothing else running in this process; memory afterwards, one run each.
-    (a, (board, page)), (b, _) = alternating(lambda: dashboard_functions(database, changed, today),
-                                             lambda: raw_sql(database, recorder.statements), args.repeat)
+    (a, (board, page)), (b, _) = alternating(
+        lambda: dashboard_functions(database, changed, today),
+        lambda: raw_sql(database, recorder.statements),
+        args.repeat,
+    )
     load, data = once(lambda: load_everything(database))
     group, reference = timed(lambda: pandas_page(data, changed, today), args.repeat)
     cached = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
@@ -283,14 +324,18 @@ def run(path: Path, args) -> None:
         ("c' pandas from a warm st.cache_data", c_warm, None),
         ("c'' pandas frame kept in memory", group, None),
     ]
-    print(f"N={args.findings:,} findings; {len(recorder.statements)} SQL statements per change; "
-          f"{page.total:,} findings match; pandas and dashboard agree: {agree}")
+    print(
+        f"N={args.findings:,} findings; {len(recorder.statements)} SQL statements per change; "
+        f"{page.total:,} findings match; pandas and dashboard agree: {agree}"
+    )
     print(f"{'approach':38} {'seconds':>8} {'peak MiB':>9}")
     for name, seconds, mib in rows:
         print(f"{name:38} {seconds:8.3f} {'' if mib is None else f'{mib:.0f}':>9}")
     print("peak MiB: resident memory a fresh process gained doing that once (database open, data cold)")
-    print(f"this process peaked at {peak_mib():.0f} MiB; the cached frame pickles to {len(cached) / 2**20:.0f} MiB; "
-          f"c'/a = {c_warm / a:.1f}")
+    print(
+        f"this process peaked at {peak_mib():.0f} MiB; the cached frame pickles to {len(cached) / 2**20:.0f} MiB; "
+        f"c'/a = {c_warm / a:.1f}"
+    )
     print(f"dashboard N={args.findings} vs_sql={a / b:.2f} vs_pandas={c / a:.1f} vs_pandas_cached={group / a:.2f}")
 
 

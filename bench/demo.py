@@ -31,8 +31,7 @@ def main() -> None:
         report = generate_file(path, checklists, findings=args.findings, seed=args.seed)
         seconds = time.perf_counter() - started
         size = path.stat().st_size / 2**20
-    print(f"{report.inspections} inspections, {report.responses} responses, {report.events} events, "
-          f"{size:.0f} MiB")
+    print(f"{report.inspections} inspections, {report.responses} responses, {report.events} events, {size:.0f} MiB")
     print(f"demo N={args.findings} seconds={seconds:.1f} findings_per_s={args.findings / seconds:.0f}")
 
 

@@ -66,8 +66,15 @@ def export(database, fmt: str, today: date) -> bytes:
 def copy(database, folder: Path, today: date) -> None:
     """DuckDB's own COPY of the same query to a file, on the one thread the exports get."""
     with database.one_thread(), database.read() as cursor:
-        copy_export_to_csv(cursor, EVERYTHING, today, str(folder / "copy.csv"), language="zh-CN",
-                           fields=columns.FIELDS, labels=columns.labels("zh-CN"))
+        copy_export_to_csv(
+            cursor,
+            EVERYTHING,
+            today,
+            str(folder / "copy.csv"),
+            language="zh-CN",
+            fields=columns.FIELDS,
+            labels=columns.labels("zh-CN"),
+        )
 
 
 def memory(db_path: Path, heap: bool, of_copy: bool) -> None:
@@ -91,8 +98,9 @@ def memory(db_path: Path, heap: bool, of_copy: bool) -> None:
 
 
 def measured(db_path: Path, *flags: str) -> float:
-    child = subprocess.run([sys.executable, __file__, "--memory-of", str(db_path), *flags], check=True,
-                           capture_output=True, text=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--memory-of", str(db_path), *flags], check=True, capture_output=True, text=True
+    )
     return float(child.stdout.split()[-1])
 
 
@@ -107,8 +115,11 @@ def xlsx_writers(db_path: Path, today: date) -> str:
 
     database = open_database(db_path)
     with database.one_thread(), database.read() as cursor:
-        batches = list(export_query(cursor, EVERYTHING, today, language="zh-CN", fields=columns.FIELDS,
-                                    labels=columns.labels("zh-CN")).to_arrow_reader(5_000))
+        batches = list(
+            export_query(
+                cursor, EVERYTHING, today, language="zh-CN", fields=columns.FIELDS, labels=columns.labels("zh-CN")
+            ).to_arrow_reader(5_000)
+        )
     database.close()
     headings, total = columns.headings("zh-CN"), sum(batch.num_rows for batch in batches)
 
@@ -137,11 +148,13 @@ def xlsx_writers(db_path: Path, today: date) -> str:
                 sheet.write_string(row, col, value, styles[col])
 
     ledger_s = timed(lambda: write_xlsx(batches, headings, io.BytesIO(), sheet_name="ledger", total=total))
-    row_s = timed(lambda: public({"strings_to_formulas": False, "strings_to_urls": False,
-                                  "default_date_format": "yyyy-mm-dd"}, by_row))
+    row_s = timed(
+        lambda: public(
+            {"strings_to_formulas": False, "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"}, by_row
+        )
+    )
     cell_s = timed(lambda: public({}, by_cell))
-    return (f"xlsx_writers N={total} ledger_sheet_s={ledger_s:.1f} write_row_s={row_s:.1f} "
-            f"write_cells_s={cell_s:.1f}")
+    return f"xlsx_writers N={total} ledger_sheet_s={ledger_s:.1f} write_row_s={row_s:.1f} write_cells_s={cell_s:.1f}"
 
 
 def main() -> None:
@@ -158,8 +171,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         db_path = folder / "bench.duckdb"
-        subprocess.run([sys.executable, "-m", "audit", "demo", "--findings", str(args.findings), "--seed",
-                        str(args.seed), "--db", str(db_path)], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "audit",
+                "demo",
+                "--findings",
+                str(args.findings),
+                "--seed",
+                str(args.seed),
+                "--db",
+                str(db_path),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         if args.writers:
             return print(xlsx_writers(db_path, date.today()))
         rss_mb, traced_mb = measured(db_path), measured(db_path, "--heap")
@@ -174,12 +202,15 @@ def main() -> None:
         sizes = {fmt: len(made[fmt]) / 2**20 for fmt in ("csv", "xlsx")}
         made = None  # the exported files are freed before the next measurement
         database.close()
-    print(f"DuckDB COPY {copy_s:.2f} s, csv {csv_s:.2f} s ({sizes['csv']:.0f} MiB), xlsx {xlsx_s:.2f} s "
-          f"({sizes['xlsx']:.0f} MiB), all on one DuckDB thread; exports kept in memory as the page does: "
-          f"Python heap peak {traced_mb:.0f} MB, process peak RSS {rss_mb:.0f} MB (DuckDB's COPY alone: "
-          f"{copy_rss_mb:.0f} MB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"export N={args.findings} threads=1 csv_vs_copy={csv_s / copy_s:.2f} xlsx_s={xlsx_s:.1f} "
-          f"peak_mb={rss_mb:.0f}")
+    print(
+        f"DuckDB COPY {copy_s:.2f} s, csv {csv_s:.2f} s ({sizes['csv']:.0f} MiB), xlsx {xlsx_s:.2f} s "
+        f"({sizes['xlsx']:.0f} MiB), all on one DuckDB thread; exports kept in memory as the page does: "
+        f"Python heap peak {traced_mb:.0f} MB, process peak RSS {rss_mb:.0f} MB (DuckDB's COPY alone: "
+        f"{copy_rss_mb:.0f} MB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"export N={args.findings} threads=1 csv_vs_copy={csv_s / copy_s:.2f} xlsx_s={xlsx_s:.1f} peak_mb={rss_mb:.0f}"
+    )
 
 
 if __name__ == "__main__":

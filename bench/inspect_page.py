@@ -49,8 +49,14 @@ def prepare(path: Path, findings: int) -> str:
     database = open_database(path)
     try:
         site = inspections.find_sites(database, INSPECTOR, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
-        draft = inspections.start_inspection(database, INSPECTOR, site_id=site.id, checklist_id="quarantine_transfer",
-                                             inspectors=[INSPECTOR.display_name], started_at=datetime.now())
+        draft = inspections.start_inspection(
+            database,
+            INSPECTOR,
+            site_id=site.id,
+            checklist_id="quarantine_transfer",
+            inspectors=[INSPECTOR.display_name],
+            started_at=datetime.now(),
+        )
         for item_id in PASSED + FAILED:
             result = Result.FAIL if item_id in FAILED else Result.PASS
             inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)

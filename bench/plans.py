@@ -46,33 +46,111 @@ from audit.store.sites import import_sites  # noqa: E402
 OUT = ROOT / "bench" / "out"
 SEED = 2020
 # The checklist each kind of site is planned with, daily.
-PLANNED = {"isolation_point": "isolation_point", "fever_clinic": "fever_clinic", "hospital": "fever_clinic",
-           "community_health_centre": "fever_clinic", "community": "ppe_use", "enterprise": "business_resumption",
-           "checkpoint": "quarantine_transfer"}
+PLANNED = {
+    "isolation_point": "isolation_point",
+    "fever_clinic": "fever_clinic",
+    "hospital": "fever_clinic",
+    "community_health_centre": "fever_clinic",
+    "community": "ppe_use",
+    "enterprise": "business_resumption",
+    "checkpoint": "quarantine_transfer",
+}
 OWN_ROUND = [f"CC-ISO-{n:03d}" for n in range(1, 11)]  # the bench inspector's own plan, the same in both
 
 # Districts of the city beside the registry's 崇川区, and name stems for their places.
-DISTRICTS = [("崇川区", "Chongchuan District"), ("通州区", "Tongzhou District"), ("海门区", "Haimen District"),
-             ("如皋市", "Rugao City"), ("海安市", "Hai'an City"), ("如东县", "Rudong County"),
-             ("启东市", "Qidong City")]
-STEMS = [("东兴", "Dongxing"), ("文峰", "Wenfeng"), ("和平", "Heping"), ("新华", "Xinhua"), ("人民", "Renmin"),
-         ("建设", "Jianshe"), ("解放", "Jiefang"), ("胜利", "Shengli"), ("长江", "Changjiang"), ("滨江", "Binjiang"),
-         ("金沙", "Jinsha"), ("石港", "Shigang"), ("兴仁", "Xingren"), ("平潮", "Pingchao"), ("刘桥", "Liuqiao"),
-         ("先锋", "Xianfeng"), ("川姜", "Chuanjiang"), ("袁灶", "Yuanzao"), ("二甲", "Erjia"), ("东社", "Dongshe"),
-         ("三余", "Sanyu"), ("西亭", "Xiting"), ("城中", "Chengzhong"), ("城北", "Chengbei"), ("城南", "Chengnan"),
-         ("城西", "Chengxi"), ("三厂", "Sanchang"), ("悦来", "Yuelai"), ("常乐", "Changle"), ("临江", "Linjiang"),
-         ("丁堰", "Dingyan"), ("白蒲", "Baipu"), ("林梓", "Linzi"), ("磨头", "Motou"), ("搬经", "Banjing"),
-         ("雅周", "Yazhou"), ("曲塘", "Qutang"), ("李堡", "Libao"), ("角斜", "Jiaoxie"), ("南莫", "Nanmo"),
-         ("掘港", "Juegang"), ("栟茶", "Bencha"), ("洋口", "Yangkou"), ("岔河", "Chahe"), ("汇龙", "Huilong"),
-         ("吕四", "Lvsi"), ("寅阳", "Yinyang"), ("王鲍", "Wangbao"), ("近海", "Jinhai"), ("惠萍", "Huiping")]
-COMMUNITIES = [("光华", "Guanghua"), ("团结", "Tuanjie"), ("友谊", "Youyi"), ("幸福", "Xingfu"), ("安康", "Ankang"),
-               ("永安", "Yong'an"), ("新桥", "Xinqiao"), ("花园", "Huayuan"), ("朝阳", "Chaoyang"),
-               ("青年", "Qingnian"), ("育才", "Yucai"), ("春晖", "Chunhui")]
+DISTRICTS = [
+    ("崇川区", "Chongchuan District"),
+    ("通州区", "Tongzhou District"),
+    ("海门区", "Haimen District"),
+    ("如皋市", "Rugao City"),
+    ("海安市", "Hai'an City"),
+    ("如东县", "Rudong County"),
+    ("启东市", "Qidong City"),
+]
+STEMS = [
+    ("东兴", "Dongxing"),
+    ("文峰", "Wenfeng"),
+    ("和平", "Heping"),
+    ("新华", "Xinhua"),
+    ("人民", "Renmin"),
+    ("建设", "Jianshe"),
+    ("解放", "Jiefang"),
+    ("胜利", "Shengli"),
+    ("长江", "Changjiang"),
+    ("滨江", "Binjiang"),
+    ("金沙", "Jinsha"),
+    ("石港", "Shigang"),
+    ("兴仁", "Xingren"),
+    ("平潮", "Pingchao"),
+    ("刘桥", "Liuqiao"),
+    ("先锋", "Xianfeng"),
+    ("川姜", "Chuanjiang"),
+    ("袁灶", "Yuanzao"),
+    ("二甲", "Erjia"),
+    ("东社", "Dongshe"),
+    ("三余", "Sanyu"),
+    ("西亭", "Xiting"),
+    ("城中", "Chengzhong"),
+    ("城北", "Chengbei"),
+    ("城南", "Chengnan"),
+    ("城西", "Chengxi"),
+    ("三厂", "Sanchang"),
+    ("悦来", "Yuelai"),
+    ("常乐", "Changle"),
+    ("临江", "Linjiang"),
+    ("丁堰", "Dingyan"),
+    ("白蒲", "Baipu"),
+    ("林梓", "Linzi"),
+    ("磨头", "Motou"),
+    ("搬经", "Banjing"),
+    ("雅周", "Yazhou"),
+    ("曲塘", "Qutang"),
+    ("李堡", "Libao"),
+    ("角斜", "Jiaoxie"),
+    ("南莫", "Nanmo"),
+    ("掘港", "Juegang"),
+    ("栟茶", "Bencha"),
+    ("洋口", "Yangkou"),
+    ("岔河", "Chahe"),
+    ("汇龙", "Huilong"),
+    ("吕四", "Lvsi"),
+    ("寅阳", "Yinyang"),
+    ("王鲍", "Wangbao"),
+    ("近海", "Jinhai"),
+    ("惠萍", "Huiping"),
+]
+COMMUNITIES = [
+    ("光华", "Guanghua"),
+    ("团结", "Tuanjie"),
+    ("友谊", "Youyi"),
+    ("幸福", "Xingfu"),
+    ("安康", "Ankang"),
+    ("永安", "Yong'an"),
+    ("新桥", "Xinqiao"),
+    ("花园", "Huayuan"),
+    ("朝阳", "Chaoyang"),
+    ("青年", "Qingnian"),
+    ("育才", "Yucai"),
+    ("春晖", "Chunhui"),
+]
 HOTELS = [("宾馆", "Hotel"), ("商务酒店", "Business Hotel"), ("大酒店", "Grand Hotel"), ("快捷酒店", "Express Hotel")]
-TRADES = [("纺织", "Textiles"), ("机械", "Machinery"), ("电子", "Electronics"), ("食品", "Foods"),
-          ("建材", "Building Materials"), ("船舶配件", "Marine Parts")]
-KIND_SHARE = {"community": 0.38, "enterprise": 0.2, "community_health_centre": 0.1, "isolation_point": 0.1,
-              "checkpoint": 0.08, "hospital": 0.07, "fever_clinic": 0.07}
+TRADES = [
+    ("纺织", "Textiles"),
+    ("机械", "Machinery"),
+    ("电子", "Electronics"),
+    ("食品", "Foods"),
+    ("建材", "Building Materials"),
+    ("船舶配件", "Marine Parts"),
+]
+KIND_SHARE = {
+    "community": 0.38,
+    "enterprise": 0.2,
+    "community_health_centre": 0.1,
+    "isolation_point": 0.1,
+    "checkpoint": 0.08,
+    "hospital": 0.07,
+    "fever_clinic": 0.07,
+}
 
 
 def generated_sites(count: int, rng: np.random.Generator) -> list[dict[str, str]]:
@@ -82,30 +160,52 @@ def generated_sites(count: int, rng: np.random.Generator) -> list[dict[str, str]
     for number, kind in enumerate(kinds, start=1):
         district = DISTRICTS[number % len(DISTRICTS)]
         stem = STEMS[(number // len(DISTRICTS)) % len(STEMS)]
-        suffix = ("镇", "Town") if stem[0] in ("石港", "平潮", "二甲", "丁堰", "白蒲", "李堡", "吕四") else (
-            "街道", "Subdistrict")
+        suffix = (
+            ("镇", "Town")
+            if stem[0] in ("石港", "平潮", "二甲", "丁堰", "白蒲", "李堡", "吕四")
+            else ("街道", "Subdistrict")
+        )
         community = COMMUNITIES[(number // (len(DISTRICTS) * len(STEMS))) % len(COMMUNITIES)]
         place_zh, place_en = stem[0] + community[0], f"{stem[1]} {community[1]}"
         hotel, trade = HOTELS[number % len(HOTELS)], TRADES[number % len(TRADES)]
         name, unit = {
-            "community": ((f"{place_zh}社区", f"{place_en} Community"),
-                          (f"{place_zh}社区居委会", f"{place_en} Community Residents' Committee")),
+            "community": (
+                (f"{place_zh}社区", f"{place_en} Community"),
+                (f"{place_zh}社区居委会", f"{place_en} Community Residents' Committee"),
+            ),
             "enterprise": ((f"南通{place_zh}{trade[0]}有限公司", f"Nantong {place_en} {trade[1]} Co., Ltd."), None),
             "community_health_centre": ((f"{place_zh}社区卫生服务站", f"{place_en} Community Health Station"), None),
-            "isolation_point": ((f"{place_zh}{hotel[0]}集中隔离点", f"{place_en} {hotel[1]} isolation point"),
-                                (f"{place_zh}{hotel[0]}集中隔离点工作专班", f"{place_en} {hotel[1]} task force")),
-            "checkpoint": ((f"{place_zh}道口检查站", f"{place_en} road checkpoint"),
-                           (f"{stem[0]}{suffix[0]}防控指挥部", f"{stem[1]} {suffix[1]} prevention command")),
+            "isolation_point": (
+                (f"{place_zh}{hotel[0]}集中隔离点", f"{place_en} {hotel[1]} isolation point"),
+                (f"{place_zh}{hotel[0]}集中隔离点工作专班", f"{place_en} {hotel[1]} task force"),
+            ),
+            "checkpoint": (
+                (f"{place_zh}道口检查站", f"{place_en} road checkpoint"),
+                (f"{stem[0]}{suffix[0]}防控指挥部", f"{stem[1]} {suffix[1]} prevention command"),
+            ),
             "hospital": ((f"{district[0]}{place_zh}医院", f"{district[1]} {place_en} Hospital"), None),
-            "fever_clinic": ((f"{district[0]}{place_zh}医院发热门诊", f"{district[1]} {place_en} Hospital fever clinic"),
-                             (f"{district[0]}{place_zh}医院", f"{district[1]} {place_en} Hospital")),
+            "fever_clinic": (
+                (f"{district[0]}{place_zh}医院发热门诊", f"{district[1]} {place_en} Hospital fever clinic"),
+                (f"{district[0]}{place_zh}医院", f"{district[1]} {place_en} Hospital"),
+            ),
         }[kind]
         unit = unit or name
-        rows.append({
-            "code": f"BX-{kind[:3].upper()}-{number:05d}", "name_zh": name[0], "name_en": name[1], "kind": kind,
-            "district_zh": district[0], "district_en": district[1], "subdistrict_zh": stem[0] + suffix[0],
-            "subdistrict_en": f"{stem[1]} {suffix[1]}", "community_zh": f"{place_zh}社区",
-            "community_en": f"{place_en} Community", "unit_zh": unit[0], "unit_en": unit[1]})
+        rows.append(
+            {
+                "code": f"BX-{kind[:3].upper()}-{number:05d}",
+                "name_zh": name[0],
+                "name_en": name[1],
+                "kind": kind,
+                "district_zh": district[0],
+                "district_en": district[1],
+                "subdistrict_zh": stem[0] + suffix[0],
+                "subdistrict_en": f"{stem[1]} {suffix[1]}",
+                "community_zh": f"{place_zh}社区",
+                "community_en": f"{place_en} Community",
+                "unit_zh": unit[0],
+                "unit_en": unit[1],
+            }
+        )
     return rows
 
 
@@ -132,11 +232,14 @@ def build(path: Path, *, sites: int, findings: int, today: date) -> tuple[dict[s
         extra = generated_sites(max(0, sites - len(registry)), np.random.default_rng(SEED))
         with database.write() as cursor:
             import_sites(cursor, registry + extra, actor="bench")
-        people = {name: add_user(database, None, username=name, role=role, password=generate_password(),
-                                 display_name=display)
-                  for name, role, display in (("bench.inspector", "inspector", "陈明"),
-                                              ("bench.team", "inspector", "全市督查组"),
-                                              ("bench.supervisor", "supervisor", "周岚"))}
+        people = {
+            name: add_user(database, None, username=name, role=role, password=generate_password(), display_name=display)
+            for name, role, display in (
+                ("bench.inspector", "inspector", "陈明"),
+                ("bench.team", "inspector", "全市督查组"),
+                ("bench.supervisor", "supervisor", "周岚"),
+            )
+        }
     finally:
         database.close()
     print(f"{path.name}: {len(registry) + len(extra):,} sites in {time.perf_counter() - started:.1f} s")
@@ -161,11 +264,30 @@ def build(path: Path, *, sites: int, findings: int, today: date) -> tuple[dict[s
 def add_plans(database, people: dict[str, User], today: date) -> None:
     start, now = today - timedelta(days=364), datetime.now()
     for kind, checklist in PLANNED.items():
-        plans.add_plan(database, people["bench.supervisor"], name=f"{SiteKind(kind).value} 每日督查",
-                       checklist_ids=[checklist], site_kind=kind, team=["bench.team"], every="daily", start=start,
-                       end=today, now=now)
-    plans.add_plan(database, people["bench.supervisor"], name="隔离点每日巡查（陈明）", checklist_ids=["isolation_point"],
-                   site_codes=OWN_ROUND, team=["bench.inspector"], every="daily", start=start, end=today, now=now)
+        plans.add_plan(
+            database,
+            people["bench.supervisor"],
+            name=f"{SiteKind(kind).value} 每日督查",
+            checklist_ids=[checklist],
+            site_kind=kind,
+            team=["bench.team"],
+            every="daily",
+            start=start,
+            end=today,
+            now=now,
+        )
+    plans.add_plan(
+        database,
+        people["bench.supervisor"],
+        name="隔离点每日巡查（陈明）",
+        checklist_ids=["isolation_point"],
+        site_codes=OWN_ROUND,
+        team=["bench.inspector"],
+        every="daily",
+        start=start,
+        end=today,
+        now=now,
+    )
 
 
 def people_of(database) -> dict[str, User]:
@@ -183,12 +305,21 @@ def coverage_ms(path: Path, supervisor: User, today: date, runs: int) -> dict[st
             times = []
             for _ in range(runs):
                 started = time.perf_counter()
-                rows = plans.coverage(database, supervisor, start=today - timedelta(days=29), end=today, by=by,
-                                      today=today, now=datetime.now())
+                rows = plans.coverage(
+                    database,
+                    supervisor,
+                    start=today - timedelta(days=29),
+                    end=today,
+                    by=by,
+                    today=today,
+                    now=datetime.now(),
+                )
                 times.append((time.perf_counter() - started) * 1000)
             result[by] = statistics.median(times)
-            print(f"coverage of 30 days by {by}: {sum(r.due for r in rows):,} tasks due, "
-                  f"{sum(r.done for r in rows):,} done, {result[by]:.0f} ms")
+            print(
+                f"coverage of 30 days by {by}: {sum(r.due for r in rows):,} tasks due, "
+                f"{sum(r.done for r in rows):,} done, {result[by]:.0f} ms"
+            )
     finally:
         database.close()
     return result
@@ -232,13 +363,18 @@ def main() -> None:
     people, made = build(large, sites=args.sites, findings=args.findings, today=today)
     small_people, _ = build(small, sites=0, findings=args.baseline, today=today)
     month = coverage_ms(large, people["bench.supervisor"], today, args.runs)
-    homes = {large: open_home(large, people["bench.inspector"]), small: open_home(small, small_people["bench.inspector"])}
+    homes = {
+        large: open_home(large, people["bench.inspector"]),
+        small: open_home(small, small_people["bench.inspector"]),
+    }
     median = rerun_ms(homes, args.runs)
     print(f"home rerun: {median[small]:.0f} ms on {small.name}, {median[large]:.0f} ms on {large.name}")
     if made is not None:
         print(f"ensure_tasks_year_s={made:.1f}")
-    print(f"plans sites={args.sites} coverage_month_ms={month['subdistrict']:.0f} "
-          f"home_ratio={median[large] / median[small]:.2f}")
+    print(
+        f"plans sites={args.sites} coverage_month_ms={month['subdistrict']:.0f} "
+        f"home_ratio={median[large] / median[small]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ def word(ok: bool) -> str:
 def crash(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:
     series = crash_series(folder / "crash.duckdb")
     held = series.present == series.acknowledged and series.verify_ok
-    return held, (f"crash runs={series.runs} acknowledged={series.acknowledged} present={series.present} "
-                  f"verify={word(series.verify_ok)} killed_in_checkpoint={series.in_checkpoint}")
+    return held, (
+        f"crash runs={series.runs} acknowledged={series.acknowledged} present={series.present} "
+        f"verify={word(series.verify_ok)} killed_in_checkpoint={series.in_checkpoint}"
+    )
 
 
 def concurrent(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:
@@ -56,15 +58,21 @@ def concurrent(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:
     finally:
         database.close()
     held = result.present == result.writes and result.errors == 0 and result.verify_ok
-    return held, (f"concurrent sessions={result.sessions} writes={result.writes} present={result.present} "
-                  f"errors={result.errors}")
+    return held, (
+        f"concurrent sessions={result.sessions} writes={result.writes} present={result.present} errors={result.errors}"
+    )
 
 
 def backup_restore(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:
     database = open_database(folder / "demo.duckdb")
     try:
-        generate(database, load_checklists(ROOT / "checklists").checklists, findings=options.findings,
-                 seed=2020, now=datetime(2026, 3, 20, 9, 30))
+        generate(
+            database,
+            load_checklists(ROOT / "checklists").checklists,
+            findings=options.findings,
+            seed=2020,
+            now=datetime(2026, 3, 20, 9, 30),
+        )
         started = time.perf_counter()
         manifest = backup(database, folder / "backup")
         backup_s = time.perf_counter() - started
@@ -80,7 +88,8 @@ def backup_restore(folder: Path, options: argparse.Namespace) -> tuple[bool, str
     return identical and verified, (
         f"backup findings={manifest.rows('findings')} tables={len(manifest.contents.tables)} "
         f"restored={'identical' if identical else 'DIFFERENT'} verify={word(verified)} "
-        f"backup_s={backup_s:.1f} restore_s={restore_s:.1f}")
+        f"backup_s={backup_s:.1f} restore_s={restore_s:.1f}"
+    )
 
 
 def bad_input(folder: Path, options: argparse.Namespace) -> tuple[bool, str]:

@@ -48,9 +48,15 @@ from audit.store.sites import COLUMNS, import_sites, list_sites
 
 def make_finding(number: str, **changes) -> Finding:
     values = dict(
-        id=new_id(), number=number, site_id=new_id(), description="单层普通口罩 / one ordinary mask",
-        severity=Severity.MAJOR, responsible_unit="国胜社区居委会", deadline=date(2026, 3, 3),
-        found_at=datetime(2026, 3, 1, 23, 0), inspector="陈明",
+        id=new_id(),
+        number=number,
+        site_id=new_id(),
+        description="单层普通口罩 / one ordinary mask",
+        severity=Severity.MAJOR,
+        responsible_unit="国胜社区居委会",
+        deadline=date(2026, 3, 3),
+        found_at=datetime(2026, 3, 1, 23, 0),
+        inspector="陈明",
     )
     values.update(changes)
     return Finding(**values)
@@ -83,19 +89,44 @@ def store_accounts(database, *users) -> None:
         for user in users:
             if user_store.get_account(cursor, user.id) is None:
                 user_store.insert_user(cursor, user, None, now=datetime(2026, 1, 1), by="test")
-                audit_log.append(cursor, actor="test", action="user.created", entity="user", entity_id=user.id,
-                                 after={"username": user.username})
+                audit_log.append(
+                    cursor,
+                    actor="test",
+                    action="user.created",
+                    entity="user",
+                    entity_id=user.id,
+                    after={"username": user.username},
+                )
 
 
-def add_ledger_site(cursor, name_zh: str, *, unit: str, subdistrict: str = "崇川开发区", community: str = "国胜社区",
-             kind: str = "isolation_point", name_en: str | None = None) -> str:
+def add_ledger_site(
+    cursor,
+    name_zh: str,
+    *,
+    unit: str,
+    subdistrict: str = "崇川开发区",
+    community: str = "国胜社区",
+    kind: str = "isolation_point",
+    name_en: str | None = None,
+) -> str:
     site_id = new_id()
     cursor.execute(
         "INSERT INTO sites (id, code, name_zh, name_en, kind, district_zh, district_en, subdistrict_zh, "
         "subdistrict_en, community_zh, community_en, unit_zh, unit_en) VALUES (?, ?, ?, ?, ?, '崇川区', "
         "'Chongchuan', ?, ?, ?, ?, ?, ?)",
-        [site_id, f"S-{site_id[:6]}", name_zh, name_en or name_zh, kind, subdistrict, subdistrict + " (en)",
-         community, community + " (en)", unit, unit],
+        [
+            site_id,
+            f"S-{site_id[:6]}",
+            name_zh,
+            name_en or name_zh,
+            kind,
+            subdistrict,
+            subdistrict + " (en)",
+            community,
+            community + " (en)",
+            unit,
+            unit,
+        ],
     )
     return site_id
 
@@ -107,24 +138,38 @@ def seed_ledger(database) -> dict[str, str]:
         for user in (UNIT, OTHER_UNIT, INSPECTOR, SECOND_INSPECTOR, SUPERVISOR):
             add_user(cursor, user)
         isolation = add_ledger_site(cursor, "国胜集中隔离点", unit=GUOSHENG, name_en="Guosheng isolation point")
-        clinic = add_ledger_site(cursor, "光明发热门诊", unit=GUANGMING, subdistrict="虹桥街道", community="光明社区",
-                          kind="fever_clinic", name_en="Guangming fever clinic")
+        clinic = add_ledger_site(
+            cursor,
+            "光明发热门诊",
+            unit=GUANGMING,
+            subdistrict="虹桥街道",
+            community="光明社区",
+            kind="fever_clinic",
+            name_en="Guangming fever clinic",
+        )
         rows = [
             # number, site, unit, deadline offset from LEDGER_TODAY, status, severity, repeat
-            ("2026-0001", isolation, GUOSHENG, -12, Status.OPEN, Severity.CRITICAL, False),      # red
-            ("2026-0002", isolation, GUOSHENG, -3, Status.REOPENED, Severity.MAJOR, True),       # yellow
-            ("2026-0003", isolation, GUOSHENG, 1, Status.OPEN, Severity.MINOR, False),           # blue
+            ("2026-0001", isolation, GUOSHENG, -12, Status.OPEN, Severity.CRITICAL, False),  # red
+            ("2026-0002", isolation, GUOSHENG, -3, Status.REOPENED, Severity.MAJOR, True),  # yellow
+            ("2026-0003", isolation, GUOSHENG, 1, Status.OPEN, Severity.MINOR, False),  # blue
             ("2026-0004", isolation, GUOSHENG, 0, Status.AWAITING_VERIFICATION, Severity.MAJOR, False),  # blue
-            ("2026-0005", clinic, GUANGMING, 5, Status.OPEN, Severity.MAJOR, False),             # none
-            ("2026-0006", clinic, GUANGMING, -20, Status.CLOSED, Severity.MINOR, True),          # none: closed
-            ("2026-0007", clinic, GUANGMING, -8, Status.OPEN, Severity.MINOR, False),            # red
-            ("2026-0008", clinic, GUANGMING, 3, Status.OPEN, Severity.CRITICAL, False),          # none
+            ("2026-0005", clinic, GUANGMING, 5, Status.OPEN, Severity.MAJOR, False),  # none
+            ("2026-0006", clinic, GUANGMING, -20, Status.CLOSED, Severity.MINOR, True),  # none: closed
+            ("2026-0007", clinic, GUANGMING, -8, Status.OPEN, Severity.MINOR, False),  # red
+            ("2026-0008", clinic, GUANGMING, 3, Status.OPEN, Severity.CRITICAL, False),  # none
         ]
         for offset, (number, site, unit, due, status, severity, repeat) in enumerate(rows):
             finding = make_finding(
-                number, site_id=site, responsible_unit=unit, deadline=LEDGER_TODAY + timedelta(days=due), status=status,
-                severity=severity, found_at=datetime(2026, 3, 1 + offset, 9, 30), inspector=INSPECTOR.username,
-                description=f"问题 {number}", repeat_of=[new_id()] if repeat else [],
+                number,
+                site_id=site,
+                responsible_unit=unit,
+                deadline=LEDGER_TODAY + timedelta(days=due),
+                status=status,
+                severity=severity,
+                found_at=datetime(2026, 3, 1 + offset, 9, 30),
+                inspector=INSPECTOR.username,
+                description=f"问题 {number}",
+                repeat_of=[new_id()] if repeat else [],
                 closed_at=datetime(2026, 3, 9, 10, 0) if status is Status.CLOSED else None,
                 verifier=SUPERVISOR.username if status is Status.CLOSED else None,
             )
@@ -151,9 +196,33 @@ DISTRICT_SUPERVISOR = User("u-sup", "zuzhang", "督查组长", Role.SUPERVISOR)
 HOSPITAL_UNIT = "市中医院"
 HOSPITAL_ACCOUNT = User("u-unit", "zhongyiyuan", "市中医院", Role.UNIT, unit=HOSPITAL_UNIT)
 DISTRICT_SITES = {
-    "A": ("虹桥宾馆集中隔离点", "Hongqiao Hotel isolation point", "isolation_point", "虹桥街道", "Hongqiao", "光明社区", "Guangming"),
-    "B": ("市中医院发热门诊", "City TCM hospital fever clinic", "fever_clinic", "钟秀街道", "Zhongxiu", "小西村社区", "Xiaoxicun"),
-    "C": ("=光明社区居委会", "=Guangming community office", "community", "虹桥街道", "Hongqiao", "光明社区", "Guangming"),
+    "A": (
+        "虹桥宾馆集中隔离点",
+        "Hongqiao Hotel isolation point",
+        "isolation_point",
+        "虹桥街道",
+        "Hongqiao",
+        "光明社区",
+        "Guangming",
+    ),
+    "B": (
+        "市中医院发热门诊",
+        "City TCM hospital fever clinic",
+        "fever_clinic",
+        "钟秀街道",
+        "Zhongxiu",
+        "小西村社区",
+        "Xiaoxicun",
+    ),
+    "C": (
+        "=光明社区居委会",
+        "=Guangming community office",
+        "community",
+        "虹桥街道",
+        "Hongqiao",
+        "光明社区",
+        "Guangming",
+    ),
 }
 
 
@@ -165,27 +234,56 @@ def _item(item_id: str, zh: str, en: str, severity=Severity.MAJOR) -> Item:
 
 
 def _checklist(checklist_id: str, version: int, title: Text, items: list[Item]) -> Checklist:
-    return Checklist(checklist_id, version, title, tuple(SiteKind), (Section("s1", title, tuple(items)),),
-                     content_hash=f"{checklist_id}-{version}")
+    return Checklist(
+        checklist_id,
+        version,
+        title,
+        tuple(SiteKind),
+        (Section("s1", title, tuple(items)),),
+        content_hash=f"{checklist_id}-{version}",
+    )
 
 
 DISTRICT_CHECKLISTS = [
-    _checklist("transfer", 1, Text("规范转运", "Quarantine transfer"), [
-        _item("T-01", "工作人员与拟隔离人员同车（旧）", "Staff rode with people to be isolated (old)"),
-        _item("T-02", "未填写集中隔离信息单", "Centralised isolation form not filled in")]),
+    _checklist(
+        "transfer",
+        1,
+        Text("规范转运", "Quarantine transfer"),
+        [
+            _item("T-01", "工作人员与拟隔离人员同车（旧）", "Staff rode with people to be isolated (old)"),
+            _item("T-02", "未填写集中隔离信息单", "Centralised isolation form not filled in"),
+        ],
+    ),
     # Version 2 rewords T-01 and drops T-02: old findings keep a name, T-01 shows the new words.
-    _checklist("transfer", 2, Text("规范转运", "Quarantine transfer"), [
-        _item("T-01", "工作人员不得与拟隔离人员同车", "Staff do not ride with people to be isolated")]),
-    _checklist("ppe", 1, Text("个人防护", "PPE use"), [
-        _item("P-01", "仅戴一层普通口罩", "A single ordinary mask only")]),
+    _checklist(
+        "transfer",
+        2,
+        Text("规范转运", "Quarantine transfer"),
+        [_item("T-01", "工作人员不得与拟隔离人员同车", "Staff do not ride with people to be isolated")],
+    ),
+    _checklist(
+        "ppe", 1, Text("个人防护", "PPE use"), [_item("P-01", "仅戴一层普通口罩", "A single ordinary mask only")]
+    ),
 ]
 
 
 def _site_rows() -> list[dict]:
     rows = []
     for code, (name_zh, name_en, kind, sub_zh, sub_en, com_zh, com_en) in DISTRICT_SITES.items():
-        values = [code, name_zh, name_en, kind, "崇川区", "Chongchuan", sub_zh, sub_en, com_zh, com_en,
-                  DISTRICT_UNITS[code], DISTRICT_UNITS[code]]
+        values = [
+            code,
+            name_zh,
+            name_en,
+            kind,
+            "崇川区",
+            "Chongchuan",
+            sub_zh,
+            sub_en,
+            com_zh,
+            com_en,
+            DISTRICT_UNITS[code],
+            DISTRICT_UNITS[code],
+        ]
         rows.append(dict(zip(COLUMNS, values)))
     return rows
 
@@ -210,14 +308,25 @@ DISTRICT_FINDINGS = [
 
 
 def _district_inspections(today: date, site: dict[str, str]) -> pa.Table:
-    rows = [("I1", "A", "transfer", 26, "submitted"), ("I2", "B", "ppe", 6, "submitted"),
-            ("I3", "A", "transfer", 49, "submitted"), ("I4", "C", "transfer", 21, "draft")]
-    return pa.table({
-        "id": [r[0] for r in rows], "site_id": [site[r[1]] for r in rows], "checklist_id": [r[2] for r in rows],
-        "checklist_version": [1] * 4, "checklist_hash": ["h"] * 4, "inspectors": [["陈明"]] * 4,
-        "started_at": [at_day(today, r[3], 8) for r in rows], "status": [r[4] for r in rows],
-        "created_by": ["陈明"] * 4,
-    })
+    rows = [
+        ("I1", "A", "transfer", 26, "submitted"),
+        ("I2", "B", "ppe", 6, "submitted"),
+        ("I3", "A", "transfer", 49, "submitted"),
+        ("I4", "C", "transfer", 21, "draft"),
+    ]
+    return pa.table(
+        {
+            "id": [r[0] for r in rows],
+            "site_id": [site[r[1]] for r in rows],
+            "checklist_id": [r[2] for r in rows],
+            "checklist_version": [1] * 4,
+            "checklist_hash": ["h"] * 4,
+            "inspectors": [["陈明"]] * 4,
+            "started_at": [at_day(today, r[3], 8) for r in rows],
+            "status": [r[4] for r in rows],
+            "created_by": ["陈明"] * 4,
+        }
+    )
 
 
 def build_district(database, today: date) -> dict[str, str]:
@@ -230,13 +339,27 @@ def build_district(database, today: date) -> dict[str, str]:
         for checklist in DISTRICT_CHECKLISTS:
             checklist_store.register(cursor, checklist, None)
         insert_table(cursor, "inspections", _district_inspections(today, site))
-        for number, (key, code, checklist, item, severity, found, due, status, closed, repeat) in enumerate(DISTRICT_FINDINGS, 1):
-            insert_finding(cursor, make_finding(
-                f"{today.year}-{number:04d}", id=ids[key], site_id=site[code], checklist_id=checklist, item_id=item,
-                severity=Severity(severity), found_at=at_day(today, found), deadline=today - timedelta(days=due),
-                status=Status(status), closed_at=None if closed is None else at_day(today, *closed),
-                responsible_unit=DISTRICT_UNITS[code], repeat_of=[ids[repeat]] if repeat else [],
-                inspection_id="I2" if key == "5" else None))
+        for number, (key, code, checklist, item, severity, found, due, status, closed, repeat) in enumerate(
+            DISTRICT_FINDINGS, 1
+        ):
+            insert_finding(
+                cursor,
+                make_finding(
+                    f"{today.year}-{number:04d}",
+                    id=ids[key],
+                    site_id=site[code],
+                    checklist_id=checklist,
+                    item_id=item,
+                    severity=Severity(severity),
+                    found_at=at_day(today, found),
+                    deadline=today - timedelta(days=due),
+                    status=Status(status),
+                    closed_at=None if closed is None else at_day(today, *closed),
+                    responsible_unit=DISTRICT_UNITS[code],
+                    repeat_of=[ids[repeat]] if repeat else [],
+                    inspection_id="I2" if key == "5" else None,
+                ),
+            )
     return {**site, **ids}
 
 
@@ -252,20 +375,44 @@ FIELD_INSPECTOR = User(id="u-chen", username="chen", display_name="陈明", role
 def transfer_checklist() -> Checklist:
     """A small checklist in the shape of the shipped ones: pass/fail, a measurement and free text."""
     checklist = Checklist(
-        id="transfer_test", version=1, title=Text("转运测试", "Transfer test"),
+        id="transfer_test",
+        version=1,
+        title=Text("转运测试", "Transfer test"),
         site_kinds=(SiteKind.ISOLATION_POINT,),
         sections=(
-            Section("during", Text("转运中", "During"), (
-                Item("T-01", Text("工作人员不与拟隔离人员同乘一车", "Staff do not ride with people to be isolated"),
-                     Severity.CRITICAL, ResponseType.PASS_FAIL, photo_required=True),
-                Item("T-02", Text("佩戴医用防护口罩", "A medical protective mask is worn"),
-                     Severity.MAJOR, ResponseType.PASS_FAIL),
-            )),
-            Section("monitoring", Text("健康监测", "Monitoring"), (
-                Item("T-03", Text("每日测温次数", "Temperature checks per day"), Severity.MAJOR,
-                     ResponseType.NUMBER, limit=Limit(Comparison.AT_LEAST, 2, "次/天")),
-                Item("T-04", Text("其他情况", "Other observations"), Severity.MINOR, ResponseType.TEXT),
-            )),
+            Section(
+                "during",
+                Text("转运中", "During"),
+                (
+                    Item(
+                        "T-01",
+                        Text("工作人员不与拟隔离人员同乘一车", "Staff do not ride with people to be isolated"),
+                        Severity.CRITICAL,
+                        ResponseType.PASS_FAIL,
+                        photo_required=True,
+                    ),
+                    Item(
+                        "T-02",
+                        Text("佩戴医用防护口罩", "A medical protective mask is worn"),
+                        Severity.MAJOR,
+                        ResponseType.PASS_FAIL,
+                    ),
+                ),
+            ),
+            Section(
+                "monitoring",
+                Text("健康监测", "Monitoring"),
+                (
+                    Item(
+                        "T-03",
+                        Text("每日测温次数", "Temperature checks per day"),
+                        Severity.MAJOR,
+                        ResponseType.NUMBER,
+                        limit=Limit(Comparison.AT_LEAST, 2, "次/天"),
+                    ),
+                    Item("T-04", Text("其他情况", "Other observations"), Severity.MINOR, ResponseType.TEXT),
+                ),
+            ),
         ),
     )
     return stored_form(checklist)
@@ -276,12 +423,21 @@ def stored_form(checklist: Checklist) -> Checklist:
     return checklist_from_dict(checklist_to_dict(checklist))
 
 
-def make_site(name_zh: str = "崇川区集中隔离点一号", name_en: str = "Chongchuan isolation point 1",
-              kind: SiteKind = SiteKind.ISOLATION_POINT, **changes) -> Site:
+def make_site(
+    name_zh: str = "崇川区集中隔离点一号",
+    name_en: str = "Chongchuan isolation point 1",
+    kind: SiteKind = SiteKind.ISOLATION_POINT,
+    **changes,
+) -> Site:
     values = dict(
-        id=new_id(), code=f"S-{new_id()[:6]}", name=Text(name_zh, name_en), kind=kind,
-        district=Text("崇川区", "Chongchuan"), subdistrict=Text("虹桥街道", "Hongqiao"),
-        community=Text("光明社区", "Guangming"), unit=Text("国胜社区居委会", "Guosheng residents' committee"),
+        id=new_id(),
+        code=f"S-{new_id()[:6]}",
+        name=Text(name_zh, name_en),
+        kind=kind,
+        district=Text("崇川区", "Chongchuan"),
+        subdistrict=Text("虹桥街道", "Hongqiao"),
+        community=Text("光明社区", "Guangming"),
+        unit=Text("国胜社区居委会", "Guosheng residents' committee"),
     )
     values.update(changes)
     return Site(**values)
@@ -312,8 +468,9 @@ def jpeg(colour: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:
 def answer_all(db, inspection_id: str, **results: Result) -> None:
     """Answer every item: pass unless given, 3 checks a day, a note."""
     for item_id in ("T-01", "T-02"):
-        service.record_response(db, FIELD_INSPECTOR, inspection_id, item_id, result=results.get(item_id, Result.PASS),
-                                now=INSPECTION_NOW)
+        service.record_response(
+            db, FIELD_INSPECTOR, inspection_id, item_id, result=results.get(item_id, Result.PASS), now=INSPECTION_NOW
+        )
     service.record_response(db, FIELD_INSPECTOR, inspection_id, "T-03", value=3, now=INSPECTION_NOW)
     service.record_response(db, FIELD_INSPECTOR, inspection_id, "T-04", text="夜间检查", now=INSPECTION_NOW)
 
@@ -322,11 +479,20 @@ def answer_all(db, inspection_id: str, **results: Result) -> None:
 
 
 def site_row(code: str, **changes) -> dict[str, str]:
-    row = dict(code=code, name_zh="光明商务酒店集中隔离点", name_en="Guangming Business Hotel isolation point",
-               kind="isolation_point", district_zh="崇川区", district_en="Chongchuan District",
-               subdistrict_zh="虹桥街道", subdistrict_en="Hongqiao Subdistrict", community_zh="光明社区",
-               community_en="Guangming Community", unit_zh="光明社区居委会",
-               unit_en="Guangming Community Residents' Committee")
+    row = dict(
+        code=code,
+        name_zh="光明商务酒店集中隔离点",
+        name_en="Guangming Business Hotel isolation point",
+        kind="isolation_point",
+        district_zh="崇川区",
+        district_en="Chongchuan District",
+        subdistrict_zh="虹桥街道",
+        subdistrict_en="Hongqiao Subdistrict",
+        community_zh="光明社区",
+        community_en="Guangming Community",
+        unit_zh="光明社区居委会",
+        unit_en="Guangming Community Residents' Committee",
+    )
     row.update(changes)
     return row
 
@@ -360,6 +526,10 @@ def seed_home(db_path) -> None:
     with database.write() as cursor:
         insert_finding(cursor, make_finding("2026-0001", deadline=today - timedelta(days=3)))
         insert_finding(cursor, make_finding("2026-0002", deadline=today + timedelta(days=5)))
-        insert_finding(cursor, make_finding("2026-0003", deadline=today - timedelta(days=9),
-                                            status=Status.CLOSED, closed_at=datetime.now()))
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0003", deadline=today - timedelta(days=9), status=Status.CLOSED, closed_at=datetime.now()
+            ),
+        )
     database.close()

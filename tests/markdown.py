@@ -47,8 +47,12 @@ def rendered_text(source: str) -> str:
     lines = []
     for token in MarkdownIt("commonmark", {"html": True}).parse(source):
         if token.type == "inline":
-            lines.append("".join("\n" if child.type in ("softbreak", "hardbreak") else child.content
-                                 for child in token.children or []))
+            lines.append(
+                "".join(
+                    "\n" if child.type in ("softbreak", "hardbreak") else child.content
+                    for child in token.children or []
+                )
+            )
     return "\n".join(lines)
 
 
@@ -64,8 +68,18 @@ def assert_shown_as_typed(source: str, typed: str) -> None:
     assert typed in seen(rendered_text(source)), f"{typed!r} is not shown as typed by {source!r}"
 
 
-_MARKDOWN_ELEMENTS = {"markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success",
-                      "toast"}
+_MARKDOWN_ELEMENTS = {
+    "markdown",
+    "caption",
+    "title",
+    "header",
+    "subheader",
+    "error",
+    "warning",
+    "info",
+    "success",
+    "toast",
+}
 
 
 def markdown_sources(app) -> list[str]:

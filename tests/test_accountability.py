@@ -41,8 +41,17 @@ def ledger(db):
 
 
 def record(db, ledger, **changes):
-    options = dict(kind="reminder_talk", unit=GUOSHENG, person="张三", decided_on=TODAY, decided_by="区纪委监委",
-                   basis="《疫情防控工作问责办法》第五条", finding_ids=[ledger["2026-0001"]], today=TODAY, now=NOW)
+    options = dict(
+        kind="reminder_talk",
+        unit=GUOSHENG,
+        person="张三",
+        decided_on=TODAY,
+        decided_by="区纪委监委",
+        basis="《疫情防控工作问责办法》第五条",
+        finding_ids=[ledger["2026-0001"]],
+        today=TODAY,
+        now=NOW,
+    )
     return service.record_measure(db, SUPERVISOR, **(options | changes))
 
 
@@ -71,8 +80,17 @@ def test_units_see_only_measures_addressed_to_them_and_inspectors_none(db, ledge
         service.measures(db, INSPECTOR)
     with pytest.raises(PermissionDenied):
         service.record_measure(
-            db, UNIT, kind="reminder_talk", unit=GUOSHENG, decided_on=TODAY, decided_by="x", basis="y",
-            finding_ids=[ledger["2026-0001"]], today=TODAY, now=NOW)
+            db,
+            UNIT,
+            kind="reminder_talk",
+            unit=GUOSHENG,
+            decided_on=TODAY,
+            decided_by="x",
+            basis="y",
+            finding_ids=[ledger["2026-0001"]],
+            today=TODAY,
+            now=NOW,
+        )
 
 
 def test_lists_per_unit_and_per_person(db, ledger):
@@ -83,21 +101,24 @@ def test_lists_per_unit_and_per_person(db, ledger):
     assert [m.id for m in service.measures(db, SUPERVISOR, finding_id=ledger["2026-0001"])] == [first.id, second.id]
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"kind": "shoot_on_sight"}, "kind"),
-    ({"unit": "  "}, "unit"),
-    ({"decided_on": TODAY + timedelta(days=1)}, "decided_on"),
-    ({"decided_by": ""}, "decided_by"),
-    ({"basis": " "}, "basis"),
-    ({"finding_ids": []}, "findings"),
-    ({"finding_ids": [new_id()]}, "findings"),
-    ({"finding_ids": ["__5__"]}, "findings"),
-    ({"documents": [("a.exe", b"MZ\x90\x00")]}, "documents"),
-    ({"documents": [("cut.pdf", b"%PDF-1.4 truncated")]}, "documents"),
-    ({"documents": [(f"{n}.pdf", PDF) for n in range(11)]}, "documents"),
-    ({"documents": [("a.pdf", PDF), ("a.pdf", PDF)]}, "documents"),
-    ({"note": "长" * 2001}, "note"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"kind": "shoot_on_sight"}, "kind"),
+        ({"unit": "  "}, "unit"),
+        ({"decided_on": TODAY + timedelta(days=1)}, "decided_on"),
+        ({"decided_by": ""}, "decided_by"),
+        ({"basis": " "}, "basis"),
+        ({"finding_ids": []}, "findings"),
+        ({"finding_ids": [new_id()]}, "findings"),
+        ({"finding_ids": ["__5__"]}, "findings"),
+        ({"documents": [("a.exe", b"MZ\x90\x00")]}, "documents"),
+        ({"documents": [("cut.pdf", b"%PDF-1.4 truncated")]}, "documents"),
+        ({"documents": [(f"{n}.pdf", PDF) for n in range(11)]}, "documents"),
+        ({"documents": [("a.pdf", PDF), ("a.pdf", PDF)]}, "documents"),
+        ({"note": "长" * 2001}, "note"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(db, ledger, changes, field):
     if changes.get("finding_ids") == ["__5__"]:  # another unit's finding
         changes = {"finding_ids": [ledger["2026-0005"]]}
@@ -136,8 +157,14 @@ def test_three_repeats_in_ninety_days_are_suggested_and_a_dismissal_holds_until_
     with db.write() as cursor:
         site = add_site(cursor, "国胜隔离点二号楼", unit=GUOSHENG)
         for n in (11, 12, 13):
-            finding = make_finding(f"2026-00{n}", site_id=site, responsible_unit=GUOSHENG, found_at=NOW - timedelta(days=n),
-                                   repeat_of=[new_id()], deadline=TODAY + timedelta(days=5))
+            finding = make_finding(
+                f"2026-00{n}",
+                site_id=site,
+                responsible_unit=GUOSHENG,
+                found_at=NOW - timedelta(days=n),
+                repeat_of=[new_id()],
+                deadline=TODAY + timedelta(days=5),
+            )
             insert_finding(cursor, finding)
     [repeat] = [s for s in service.suggestions(db, SUPERVISOR, today=TODAY) if s.rule == "repeat_offender"]
     assert repeat.unit == GUOSHENG and len(repeat.numbers) >= 3
@@ -147,19 +174,28 @@ def test_three_repeats_in_ninety_days_are_suggested_and_a_dismissal_holds_until_
     service.dismiss_suggestion(db, SUPERVISOR, repeat.key, reason="已约谈，正在整改", today=TODAY, now=NOW)
     assert not [s for s in service.suggestions(db, SUPERVISOR, today=TODAY) if s.rule == "repeat_offender"]
     with db.write() as cursor:
-        insert_finding(cursor, make_finding("2026-0099", site_id=site, responsible_unit=GUOSHENG, found_at=NOW,
-                                            repeat_of=[new_id()], deadline=TODAY + timedelta(days=5)))
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0099",
+                site_id=site,
+                responsible_unit=GUOSHENG,
+                found_at=NOW,
+                repeat_of=[new_id()],
+                deadline=TODAY + timedelta(days=5),
+            ),
+        )
     assert [s for s in service.suggestions(db, SUPERVISOR, today=TODAY) if s.rule == "repeat_offender"]
     with pytest.raises(PermissionDenied):
         service.suggestions(db, UNIT, today=TODAY)
 
 
 def test_the_export_is_inert_in_a_spreadsheet(db, ledger):
-    record(db, ledger, person="=HYPERLINK(\"http://evil.example\")", note="+1")
+    record(db, ledger, person='=HYPERLINK("http://evil.example")', note="+1")
     rows = service.measures(db, SUPERVISOR)
     data = service.measures_csv(rows, service.finding_numbers(db, SUPERVISOR, rows), "zh-CN").decode("utf-8-sig")
     assert data.splitlines()[0].startswith('"决定日期","问责方式","单位","被问责人"')
-    assert '"\'=HYPERLINK' in data and '"\'+1"' in data and "提醒谈话" in data and "2026-0001" in data
+    assert "\"'=HYPERLINK" in data and '"\'+1"' in data and "提醒谈话" in data and "2026-0001" in data
 
 
 def test_a_broken_rules_file_is_named(tmp_path, monkeypatch):
@@ -190,11 +226,20 @@ def test_a_bulletin_names_the_measures_decided_in_its_period(db, ledger):
     from audit.services import bulletins
 
     record(db, ledger, person="张三", decided_on=TODAY - timedelta(days=2))
-    draft = bulletins.draft_bulletin(db, SUPERVISOR, kind=BulletinKind.WEEKLY, period_from=TODAY - timedelta(days=7),
-                                     period_to=TODAY - timedelta(days=1), today=TODAY)
+    draft = bulletins.draft_bulletin(
+        db,
+        SUPERVISOR,
+        kind=BulletinKind.WEEKLY,
+        period_from=TODAY - timedelta(days=7),
+        period_to=TODAY - timedelta(days=1),
+        today=TODAY,
+    )
     assert GUOSHENG in draft.units_named
-    text = "\n".join(p.text for p in Document(io.BytesIO(bulletins.bulletin_file(db, SUPERVISOR, draft, "docx"))).paragraphs)
+    text = "\n".join(
+        p.text for p in Document(io.BytesIO(bulletins.bulletin_file(db, SUPERVISOR, draft, "docx"))).paragraphs
+    )
     assert "2026年3月8日，对国胜社区居委会张三予以提醒谈话。" in text
-    earlier = bulletins.draft_bulletin(db, SUPERVISOR, kind=BulletinKind.WEEKLY, period_from=date(2026, 2, 1),
-                                       period_to=date(2026, 2, 7), today=TODAY)
+    earlier = bulletins.draft_bulletin(
+        db, SUPERVISOR, kind=BulletinKind.WEEKLY, period_from=date(2026, 2, 1), period_to=date(2026, 2, 7), today=TODAY
+    )
     assert earlier.measures == ()

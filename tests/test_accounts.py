@@ -185,8 +185,14 @@ def test_an_admin_cannot_lock_themself_out_nor_remove_the_last_admin(db):
 
 
 def as_role(db, role: Role) -> User:
-    return accounts.add_user(db, None, username=f"a-{role.value}", role=role, password=PASSWORD,
-                             unit="光明社区居委会" if role is Role.UNIT else None)
+    return accounts.add_user(
+        db,
+        None,
+        username=f"a-{role.value}",
+        role=role,
+        password=PASSWORD,
+        unit="光明社区居委会" if role is Role.UNIT else None,
+    )
 
 
 USE_CASES = {
@@ -248,7 +254,9 @@ def add_site(db, unit: str) -> None:
             "INSERT INTO sites (id, code, name_zh, name_en, kind, district_zh, district_en, subdistrict_zh, "
             "subdistrict_en, community_zh, community_en, unit_zh, unit_en) "
             "VALUES (?, 'S1', '隔离点', 'Isolation point', 'isolation_point', '崇川区', 'Chongchuan', "
-            "'虹桥街道', 'Hongqiao', '光明社区', 'Guangming', ?, 'Unit')", [new_id(), unit])
+            "'虹桥街道', 'Hongqiao', '光明社区', 'Guangming', ?, 'Unit')",
+            [new_id(), unit],
+        )
 
 
 def test_demo_accounts_one_per_role_with_random_passwords(db):

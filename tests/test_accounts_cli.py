@@ -26,8 +26,9 @@ def sign_in(db_path, username, password):
 
 
 def test_add_asks_for_the_password_twice(db_path):
-    result = run(db_path, "users", "add", "chen", "--role", "admin", "--display-name", "陈",
-                 input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        db_path, "users", "add", "chen", "--role", "admin", "--display-name", "陈", input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Account created: chen (admin)" in result.output
     assert PASSWORD not in result.output  # the prompt hides what is typed
@@ -35,14 +36,31 @@ def test_add_asks_for_the_password_twice(db_path):
 
 
 def test_add_asks_again_when_the_two_passwords_differ(db_path):
-    result = run(db_path, "users", "add", "chen", "--role", "admin",
-                 input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        db_path,
+        "users",
+        "add",
+        "chen",
+        "--role",
+        "admin",
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0 and "Error: The two entered values do not match." in result.output
 
 
 def test_add_reads_stdin_and_binds_a_unit(db_path):
-    result = run(db_path, "users", "add", "guangming", "--role", "unit", "--unit", "光明社区居委会",
-                 "--password-stdin", input=f"{PASSWORD}\n")
+    result = run(
+        db_path,
+        "users",
+        "add",
+        "guangming",
+        "--role",
+        "unit",
+        "--unit",
+        "光明社区居委会",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert sign_in(db_path, "guangming", PASSWORD).unit == "光明社区居委会"
 
@@ -97,8 +115,19 @@ def test_unlock_lifts_the_lock_and_keeps_the_password(db_path):
 
 def test_link_and_unlink_single_sign_on(db_path):
     from audit.services.sso import sso_sign_in
-    run(db_path, "users", "add", "chen", "--role", "inspector", "--email", "chen@example.cn", "--password-stdin",
-        input=f"{PASSWORD}\n")
+
+    run(
+        db_path,
+        "users",
+        "add",
+        "chen",
+        "--role",
+        "inspector",
+        "--email",
+        "chen@example.cn",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     result = run(db_path, "users", "link-sso", "chen", "--issuer", "https://idp.example.cn", "--subject", "c-1")
     assert result.exit_code == 0, result.output
     database = open_database(db_path)

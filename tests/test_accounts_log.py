@@ -22,8 +22,14 @@ def logged(db_path):
     database = open_database(db_path)
     admin = accounts.add_user(database, None, username="admin1", role="admin", password="a long password")
     for n in range(2, ENTRIES + 1):
-        accounts.add_user(database, admin, username=f"user{n}", role="inspector", password="a long password",
-                          display_name=f"督查员{n}")
+        accounts.add_user(
+            database,
+            admin,
+            username=f"user{n}",
+            role="inspector",
+            password="a long password",
+            display_name=f"督查员{n}",
+        )
     database.close()
     return db_path
 
@@ -54,7 +60,9 @@ def test_an_empty_log_verifies(db_path):
     open_database(db_path).close()
     result = verify_log(db_path)
     assert (result.exit_code, result.output.strip()) == (
-        0, "Audit log intact: 0 entries checked; 0 rows match the hashes it recorded.")
+        0,
+        "Audit log intact: 0 entries checked; 0 rows match the hashes it recorded.",
+    )
 
 
 def assert_names(result, seq: int, reason: str) -> None:
@@ -64,7 +72,7 @@ def assert_names(result, seq: int, reason: str) -> None:
 
 
 def test_a_changed_field_is_named(logged):
-    tamper(logged, "UPDATE audit_log SET after = '{\"display_name\":\"别人\"}' WHERE seq = 3")
+    tamper(logged, 'UPDATE audit_log SET after = \'{"display_name":"别人"}\' WHERE seq = 3')
     assert_names(verify_log(logged), 3, "its content does not match its hash")
 
 
@@ -89,8 +97,11 @@ def test_two_swapped_entries_are_named(logged):
 
 
 def test_an_appended_entry_with_a_wrong_hash_is_named(logged):
-    tamper(logged, f"INSERT INTO audit_log SELECT seq + 1, logged_at, 'intruder', action, entity, entity_id, "
-                   f"before, after, hash, repeat('f', 64), NULL FROM audit_log WHERE seq = {ENTRIES}")
+    tamper(
+        logged,
+        f"INSERT INTO audit_log SELECT seq + 1, logged_at, 'intruder', action, entity, entity_id, "
+        f"before, after, hash, repeat('f', 64), NULL FROM audit_log WHERE seq = {ENTRIES}",
+    )
     assert_names(verify_log(logged), ENTRIES + 1, "its content does not match its hash")
 
 
@@ -100,8 +111,11 @@ def test_an_entry_appended_with_a_correct_hash_from_outside_is_named(logged):
         f"SELECT seq + 1, strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%f'), hash FROM audit_log WHERE seq = {ENTRIES}"
     ).fetchone()
     digest = audit_log.entry_hash(seq, logged_at, "intruder", "user.created", "user", "x", None, None, prev)
-    connection.execute("INSERT INTO audit_log VALUES (?, ?::TIMESTAMP, 'intruder', 'user.created', 'user', 'x', "
-                       "NULL, NULL, ?, ?, NULL)", [seq, logged_at, prev, digest])
+    connection.execute(
+        "INSERT INTO audit_log VALUES (?, ?::TIMESTAMP, 'intruder', 'user.created', 'user', 'x', "
+        "NULL, NULL, ?, ?, NULL)",
+        [seq, logged_at, prev, digest],
+    )
     connection.close()
     assert_names(verify_log(logged), ENTRIES + 1, "it was added to the log from outside the application")
 
@@ -112,7 +126,8 @@ def rewrite_chain_from(db_path, seq: int, new_actor: str) -> None:
     connection.execute("UPDATE audit_log SET actor = ? WHERE seq = ?", [new_actor, seq])
     rows = connection.execute(
         "SELECT seq, strftime(logged_at, '%Y-%m-%dT%H:%M:%S.%f'), actor, action, entity, entity_id, "
-        "before::VARCHAR, after::VARCHAR, rows_digest FROM audit_log ORDER BY seq").fetchall()
+        "before::VARCHAR, after::VARCHAR, rows_digest FROM audit_log ORDER BY seq"
+    ).fetchall()
     prev = audit_log.GENESIS
     for row in rows:
         digest = audit_log.entry_hash(*row[:8], prev, row[8])
@@ -132,9 +147,12 @@ def test_a_recomputed_chain_is_caught_by_an_anchor_written_down_earlier(logged):
 
 def test_an_anchor_beyond_a_cut_log_is_named(logged):
     anchor = head_of(verify_log(logged).output)
-    tamper(logged, f"DELETE FROM audit_log WHERE seq >= {ENTRIES - 1}",
-           f"UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit_log WHERE seq = {ENTRIES - 2}) "
-           f"WHERE name = '{audit_log.HEAD}'")
+    tamper(
+        logged,
+        f"DELETE FROM audit_log WHERE seq >= {ENTRIES - 1}",
+        f"UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit_log WHERE seq = {ENTRIES - 2}) "
+        f"WHERE name = '{audit_log.HEAD}'",
+    )
     assert_names(verify_log(logged, "--anchor", anchor), ENTRIES - 1, f"entry {ENTRIES - 1} is missing")
 
 
@@ -146,9 +164,20 @@ def test_a_malformed_anchor_is_refused_plainly(logged):
 def test_times_and_texts_round_trip_exactly_across_reopening(db_path):
     database = open_database(db_path)
     with database.write() as cursor:
-        audit_log.append(cursor, actor="李娜", action="finding.recorded", entity="finding", entity_id="f1",
-                         before=None, after={"description": "一层普通口罩\n\"引号\"", "value": 0.55, "n": 10**18,
-                                             "nested": {"b": [1, 2.5, None], "a": True}})
+        audit_log.append(
+            cursor,
+            actor="李娜",
+            action="finding.recorded",
+            entity="finding",
+            entity_id="f1",
+            before=None,
+            after={
+                "description": '一层普通口罩\n"引号"',
+                "value": 0.55,
+                "n": 10**18,
+                "nested": {"b": [1, 2.5, None], "a": True},
+            },
+        )
     database.close()
     database = open_database(db_path)
     with database.read() as cursor:
@@ -159,9 +188,13 @@ def test_times_and_texts_round_trip_exactly_across_reopening(db_path):
 
 
 def test_nothing_in_the_code_updates_or_deletes_log_entries():
-    pattern = re.compile(r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|TRUNCATE\s+audit_log|DROP\s+TABLE\s+audit_log)",
-                         re.IGNORECASE)
-    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "audit").rglob("*.py")
-                 if pattern.search(path.read_text(encoding="utf-8"))]
+    pattern = re.compile(
+        r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|TRUNCATE\s+audit_log|DROP\s+TABLE\s+audit_log)", re.IGNORECASE
+    )
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "audit").rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
     assert pattern.search("cursor.execute('delete from  audit_log where seq = 1')")

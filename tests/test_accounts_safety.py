@@ -25,7 +25,8 @@ def html_offenders(source: str, name: str) -> list[str]:
             continue
         for keyword in node.keywords:
             if keyword.arg == "unsafe_allow_html" and not (
-                    isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
+                isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+            ):
                 offenders.append(f"{name}:{node.lineno}")
         if isinstance(node.func, ast.Attribute) and node.func.attr == "html" and node.args:
             argument = node.args[0]

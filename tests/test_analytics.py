@@ -73,15 +73,27 @@ def test_headline_figures_and_their_change(db, district):
 
 def test_which_direction_is_good_for_each_figure(db, district):
     better = {f.key: f.higher_is_better for f in board(db).headline}
-    assert better == {"inspections": True, "findings": False, "open": False, "overdue": False,
-                      "closure_rate": True, "median_days_to_close": False, "repeat_rate": False}
+    assert better == {
+        "inspections": True,
+        "findings": False,
+        "open": False,
+        "overdue": False,
+        "closure_rate": True,
+        "median_days_to_close": False,
+        "repeat_rate": False,
+    }
 
 
 def test_overdue_ageing_buckets_as_of_today(db, district):
     ageing = board(db).ageing
     counts = {(r.status, r.ageing): r.findings for r in ageing.itertuples()}
-    assert counts == {("closed", "closed"): 2, ("open", "red"): 1, ("open", "none"): 1, ("open", "blue"): 2,
-                      ("awaiting_verification", "yellow"): 1}
+    assert counts == {
+        ("closed", "closed"): 2,
+        ("open", "red"): 1,
+        ("open", "none"): 1,
+        ("open", "blue"): 2,
+        ("awaiting_verification", "yellow"): 1,
+    }
     assert set(ageing["ageing_label"]) >= {"逾期超过7天", "2天内到期"}
 
 
@@ -98,14 +110,23 @@ def test_findings_by_site_folds_the_rest_into_others(db, district):
     with db.read() as cursor:
         rows = store.findings_by_site(cursor, MONTH, "zh", top=1).fillna({"site": "rest"})
     table = {(r.site, r.severity): r.findings for r in rows.itertuples()}
-    assert table == {("虹桥宾馆集中隔离点", "critical"): 2, ("虹桥宾馆集中隔离点", "major"): 1,
-                     ("虹桥宾馆集中隔离点", "minor"): 1, ("rest", "critical"): 1, ("rest", "major"): 1, ("rest", "minor"): 1}
+    assert table == {
+        ("虹桥宾馆集中隔离点", "critical"): 2,
+        ("虹桥宾馆集中隔离点", "major"): 1,
+        ("虹桥宾馆集中隔离点", "minor"): 1,
+        ("rest", "critical"): 1,
+        ("rest", "major"): 1,
+        ("rest", "minor"): 1,
+    }
 
 
 def test_site_chart_names_others_in_the_ui_language(db, district):
     with_all = board(db, language="en").by_site
-    assert set(with_all["site"]) == {"Hongqiao Hotel isolation point", "City TCM hospital fever clinic",
-                                     "=Guangming community office"}
+    assert set(with_all["site"]) == {
+        "Hongqiao Hotel isolation point",
+        "City TCM hospital fever clinic",
+        "=Guangming community office",
+    }
     assert with_all.groupby("site")["findings"].sum().to_dict()["Hongqiao Hotel isolation point"] == 4
 
 
@@ -119,9 +140,13 @@ def test_findings_over_time_by_day_and_checklist(db, district):
 def test_site_by_checklist_matrix(db, district):
     rows = board(db).site_checklist
     cells = {(r.site, r.checklist): r.findings for r in rows.itertuples()}
-    assert cells == {("虹桥宾馆集中隔离点", "规范转运"): 3, ("虹桥宾馆集中隔离点", "个人防护"): 1,
-                     ("市中医院发热门诊", "规范转运"): 1, ("市中医院发热门诊", "个人防护"): 1,
-                     ("=光明社区居委会", "规范转运"): 1}
+    assert cells == {
+        ("虹桥宾馆集中隔离点", "规范转运"): 3,
+        ("虹桥宾馆集中隔离点", "个人防护"): 1,
+        ("市中医院发热门诊", "规范转运"): 1,
+        ("市中医院发热门诊", "个人防护"): 1,
+        ("=光明社区居委会", "规范转运"): 1,
+    }
 
 
 def test_time_to_close_buckets(db, district):
@@ -132,20 +157,33 @@ def test_time_to_close_buckets(db, district):
 def test_failing_items_use_the_newest_wording_and_keep_dropped_items_named(db, district):
     rows = board(db).failing_items
     assert rows[["item", "findings", "repeats"]].values.tolist() == [
-        ["工作人员不得与拟隔离人员同车", 4, 2], ["仅戴一层普通口罩", 2, 0], ["未填写集中隔离信息单", 1, 0]]
+        ["工作人员不得与拟隔离人员同车", 4, 2],
+        ["仅戴一层普通口罩", 2, 0],
+        ["未填写集中隔离信息单", 1, 0],
+    ]
 
 
 def test_repeat_offenders(db, district):
     rows = board(db, language="en").repeat_offenders
     assert rows[["site", "item", "repeats"]].values.tolist() == [
-        ["Hongqiao Hotel isolation point", "Staff do not ride with people to be isolated", 2]]
+        ["Hongqiao Hotel isolation point", "Staff do not ride with people to be isolated", 2]
+    ]
 
 
-@pytest.mark.parametrize("change, findings", [
-    ({"subdistrict": "虹桥街道"}, 5), ({"subdistrict": "Hongqiao"}, 5), ({"community": "Xiaoxicun"}, 2), ({"community": "小西村社区"}, 2), ({"site_kind": SiteKind.FEVER_CLINIC}, 2),
-    ({"checklist": "ppe"}, 2), ({"severities": (Severity.CRITICAL,)}, 3), ({"statuses": (Status.OPEN,)}, 4),
-    ({"severities": (Severity.CRITICAL, Severity.MINOR), "statuses": (Status.CLOSED,)}, 2),
-])
+@pytest.mark.parametrize(
+    "change, findings",
+    [
+        ({"subdistrict": "虹桥街道"}, 5),
+        ({"subdistrict": "Hongqiao"}, 5),
+        ({"community": "Xiaoxicun"}, 2),
+        ({"community": "小西村社区"}, 2),
+        ({"site_kind": SiteKind.FEVER_CLINIC}, 2),
+        ({"checklist": "ppe"}, 2),
+        ({"severities": (Severity.CRITICAL,)}, 3),
+        ({"statuses": (Status.OPEN,)}, 4),
+        ({"severities": (Severity.CRITICAL, Severity.MINOR), "statuses": (Status.CLOSED,)}, 2),
+    ],
+)
 def test_filters_narrow_every_figure(db, district, change, findings):
     result = board(db, replace(MONTH, **change))
     assert result.figure("findings").current == findings
@@ -190,8 +228,18 @@ def test_an_empty_range_is_empty_not_an_error(db, district):
     assert result.empty
     assert figures(result)["closure_rate"] == (None, None)
     assert figures(result)["median_days_to_close"] == (None, None)
-    assert all(frame.empty for frame in (result.by_site, result.over_time, result.site_checklist, result.ageing,
-                                         result.time_to_close, result.failing_items, result.repeat_offenders))
+    assert all(
+        frame.empty
+        for frame in (
+            result.by_site,
+            result.over_time,
+            result.site_checklist,
+            result.ageing,
+            result.time_to_close,
+            result.failing_items,
+            result.repeat_offenders,
+        )
+    )
 
 
 def test_findings_page_is_newest_first_and_paged(db, district):
@@ -236,8 +284,16 @@ def test_filter_choices_narrow_with_the_place(db, district):
     assert choices.site_kinds == ("community", "fever_clinic", "isolation_point")
 
 
-@pytest.mark.parametrize("place", [{"subdistrict": "虹桥街道"}, {"subdistrict": "Hongqiao"}, {"community": "光明社区"},
-                                   {"community": "Guangming"}, {"site": "Hongqiao Hotel isolation point"}])
+@pytest.mark.parametrize(
+    "place",
+    [
+        {"subdistrict": "虹桥街道"},
+        {"subdistrict": "Hongqiao"},
+        {"community": "光明社区"},
+        {"community": "Guangming"},
+        {"site": "Hongqiao Hotel isolation point"},
+    ],
+)
 def test_the_ledger_and_the_dashboard_count_the_same_findings_for_a_place(db, district, place):
     """One filter, one matching rule: a place chosen in either language finds the same findings in both."""
     flt = replace(MONTH, **place)

@@ -49,6 +49,8 @@ def one_server_key(monkeypatch):
     yield
     monkeypatch.delenv("AUDIT_SECRET_KEY")
     settings.reload()
+
+
 INSPECTOR = User("u-chen", "chenming", "陈明", Role.INSPECTOR)
 
 
@@ -67,9 +69,15 @@ def add_photos(database) -> list[str]:
             photo = prepare_photo(picture(colour), "现场.jpg")
             save_photo(cursor, photo, datetime(2026, 3, 2, 9, 0))
             attach_photo(cursor, finding_id, photo.sha256, stage=stage, added_by="陈明", now=datetime(2026, 3, 2, 9, 0))
-            audit_log.append(cursor, actor="陈明", action="photo.attached", entity="finding", entity_id=finding_id,
-                             after={"sha256": photo.sha256, "stage": stage},
-                             rows={"photos": [photo.sha256], "finding_photos": [(finding_id, stage, photo.sha256, None)]})
+            audit_log.append(
+                cursor,
+                actor="陈明",
+                action="photo.attached",
+                entity="finding",
+                entity_id=finding_id,
+                after={"sha256": photo.sha256, "stage": stage},
+                rows={"photos": [photo.sha256], "finding_photos": [(finding_id, stage, photo.sha256, None)]},
+            )
             hashes.append(photo.sha256)
     return hashes
 
@@ -87,8 +95,13 @@ def demo(tmp_path_factory):
 def _demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     database = open_database(folder / "demo.duckdb")
-    generate(database, load_checklists(ROOT / "checklists").checklists, findings=300, seed=11,
-             now=datetime(2026, 3, 20, 9, 30))
+    generate(
+        database,
+        load_checklists(ROOT / "checklists").checklists,
+        findings=300,
+        seed=11,
+        now=datetime(2026, 3, 20, 9, 30),
+    )
     photos = add_photos(database)
     store_accounts(database, ADMIN, INSPECTOR)
     manifest = backup(database, folder / "backup")
@@ -127,8 +140,9 @@ class Undone(Exception):
 def test_the_manifest_hashes_notice_a_changed_value(demo):
     database, _, manifest, _ = demo
     with pytest.raises(Undone), database.write() as cursor:
-        cursor.execute("UPDATE findings SET description = description || ' ' WHERE number = "
-                       "(SELECT min(number) FROM findings)")
+        cursor.execute(
+            "UPDATE findings SET description = description || ' ' WHERE number = (SELECT min(number) FROM findings)"
+        )
         changed = contents(cursor)
         raise Undone
     assert changed.tables["findings"].rows == manifest.contents.tables["findings"].rows
@@ -184,23 +198,28 @@ def test_restore_refuses_an_existing_database_unless_forced(demo, tmp_path):
 
 def damage_findings(folder: Path) -> None:
     path = folder / "findings.parquet"
-    duckdb.execute(f"COPY (SELECT * REPLACE (CASE WHEN number = (SELECT min(number) FROM '{path}') "
-                   f"THEN description || '（已改）' ELSE description END AS description) FROM '{path}') "
-                   f"TO '{path}.new' (FORMAT parquet)")
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN number = (SELECT min(number) FROM '{path}') "
+        f"THEN description || '（已改）' ELSE description END AS description) FROM '{path}') "
+        f"TO '{path}.new' (FORMAT parquet)"
+    )
     Path(f"{path}.new").replace(path)
 
 
 def drop_an_event(folder: Path) -> None:
     path = folder / "finding_events.parquet"
-    duckdb.execute(f"COPY (SELECT * FROM '{path}' LIMIT (SELECT count(*) - 1 FROM '{path}')) "
-                   f"TO '{path}.new' (FORMAT parquet)")
+    duckdb.execute(
+        f"COPY (SELECT * FROM '{path}' LIMIT (SELECT count(*) - 1 FROM '{path}')) TO '{path}.new' (FORMAT parquet)"
+    )
     Path(f"{path}.new").replace(path)
 
 
 def rewrite_history(folder: Path) -> None:
     path = folder / "audit_log.parquet"
-    duckdb.execute(f"COPY (SELECT * REPLACE (CASE WHEN seq = 2 THEN 'someone else' ELSE actor END AS actor) "
-                   f"FROM '{path}') TO '{path}.new' (FORMAT parquet)")
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN seq = 2 THEN 'someone else' ELSE actor END AS actor) "
+        f"FROM '{path}') TO '{path}.new' (FORMAT parquet)"
+    )
     Path(f"{path}.new").replace(path)
 
 
@@ -236,8 +255,7 @@ def test_a_changed_file_is_refused_by_its_hash_and_leaves_nothing(demo, tmp_path
 
 
 @pytest.mark.parametrize("damage, file, said", DAMAGE)
-def test_a_change_with_matching_hashes_is_caught_by_the_contents_and_leaves_nothing(demo, tmp_path, damage, file,
-                                                                                     said):
+def test_a_change_with_matching_hashes_is_caught_by_the_contents_and_leaves_nothing(demo, tmp_path, damage, file, said):
     database, _, _, _ = demo
     folder = tmp_path / "backup"
     manifest = backup(database, folder)
@@ -354,6 +372,7 @@ def test_a_backup_of_an_older_schema_is_loaded_as_made_then_upgraded(tmp_path):
     with restored.read() as cursor:
         assert cursor.execute("SELECT value FROM meta WHERE name = 'made by'").fetchall() == [("an older version",)]
         assert {"checklist_text", "item_text"} <= set(table_columns(cursor, "findings"))
-        assert [n for (n,) in cursor.execute("SELECT number FROM _migrations ORDER BY number").fetchall()] == \
-            [number for number, _, _ in MIGRATIONS]
+        assert [n for (n,) in cursor.execute("SELECT number FROM _migrations ORDER BY number").fetchall()] == [
+            number for number, _, _ in MIGRATIONS
+        ]
     restored.close()

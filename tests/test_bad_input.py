@@ -87,9 +87,13 @@ def test_text_is_stored_exactly_or_refused_naming_the_field(corpus, value, name)
     assert chinese in in_chinese and str(limit(name)) in in_chinese
 
 
-@pytest.mark.parametrize("changes, name", [
-    ({"responsible_person": "李" * 101}, "responsible_person"), ({"responsible_unit": "委" * 201}, "responsible_unit"),
-])
+@pytest.mark.parametrize(
+    "changes, name",
+    [
+        ({"responsible_person": "李" * 101}, "responsible_person"),
+        ({"responsible_unit": "委" * 201}, "responsible_unit"),
+    ],
+)
 def test_reassigning_to_an_over_long_name_is_refused_and_changes_nothing(db, changes, name):
     case = run_corpus(db, {"chinese": CORPUS["chinese"]})[0]
     before = count(db, "audit_log")
@@ -103,8 +107,20 @@ def test_reassigning_to_an_over_long_name_is_refused_and_changes_nothing(db, cha
 
 def test_the_corpus_holds_every_kind_of_hostile_text():
     values = "".join(CORPUS.values())
-    for needle in ("=", "<script>", "DROP TABLE", "\u202e", "\u200b", "\ufeff", "\u200d", "\u0301", "单层",
-                   "\x00", "\x07", "\x1b["):
+    for needle in (
+        "=",
+        "<script>",
+        "DROP TABLE",
+        "\u202e",
+        "\u200b",
+        "\ufeff",
+        "\u200d",
+        "\u0301",
+        "单层",
+        "\x00",
+        "\x07",
+        "\x1b[",
+    ):
         assert needle in values, needle
     assert max(len(value) for value in CORPUS.values()) >= 10_000
 
@@ -165,8 +181,9 @@ BAD_FILES = {
 @pytest.mark.parametrize("data, words", BAD_FILES.values(), ids=list(BAD_FILES))
 def test_a_bad_photo_is_refused_and_nothing_is_stored(db, data, words):
     site = prepare(db)
-    inspection = inspecting.start_inspection(db, INSPECTOR, site_id=site.id, checklist_id="transfer_test",
-                                             inspectors=["陈明"], started_at=STARTED, now=NOW)
+    inspection = inspecting.start_inspection(
+        db, INSPECTOR, site_id=site.id, checklist_id="transfer_test", inspectors=["陈明"], started_at=STARTED, now=NOW
+    )
     draft = inspecting.add_adhoc_finding(db, INSPECTOR, inspection.id, now=NOW)
     before = count(db, "photos"), count(db, "audit_log")
     with pytest.raises(InvalidInput) as refused:
@@ -214,12 +231,18 @@ def test_a_broken_file_does_not_keep_the_good_one_out(tmp_path):
 
 GOOD_SITES = csv_text([site_row("CC-1"), site_row("CC-2", name_zh="易家桥社区卫生服务中心")])
 BROKEN_SITES = {
-    "cut inside a character": (GOOD_SITES.encode()[:GOOD_SITES.encode().rindex("易".encode()) + 1],
-                               "not UTF-8 text (byte"),
-    "a row cut short": (GOOD_SITES.rstrip("\n").rsplit(",", 3)[0].encode() + b"\n",
-                        "row 3: has 9 fields but the header has 12"),
-    "a row too long": (GOOD_SITES.rstrip("\n").encode() + b",=1+1,@cmd\n",
-                       "row 3: has 14 fields but the header has 12"),
+    "cut inside a character": (
+        GOOD_SITES.encode()[: GOOD_SITES.encode().rindex("易".encode()) + 1],
+        "not UTF-8 text (byte",
+    ),
+    "a row cut short": (
+        GOOD_SITES.rstrip("\n").rsplit(",", 3)[0].encode() + b"\n",
+        "row 3: has 9 fields but the header has 12",
+    ),
+    "a row too long": (
+        GOOD_SITES.rstrip("\n").encode() + b",=1+1,@cmd\n",
+        "row 3: has 14 fields but the header has 12",
+    ),
     "an image renamed": (jpeg(), "not UTF-8 text (byte"),
 }
 
@@ -275,11 +298,14 @@ def broken_ledger(data: bytes, how: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("how, words", [
-    ("truncated", "cannot be read as an Excel workbook"),
-    ("bad deadline", "row 3: 整改时限: '=DATE(2026,13,1)' is not a date"),
-    ("no description", "row 4: 问题描述: is empty"),
-])
+@pytest.mark.parametrize(
+    "how, words",
+    [
+        ("truncated", "cannot be read as an Excel workbook"),
+        ("bad deadline", "row 3: 整改时限: '=DATE(2026,13,1)' is not a date"),
+        ("no description", "row 4: 问题描述: is empty"),
+    ],
+)
 def test_a_broken_ledger_is_located_and_imports_nothing(db, tmp_path, ledger_export, how, words):
     path = tmp_path / "ledger.xlsx"
     path.write_bytes(broken_ledger(ledger_export, how))

@@ -55,10 +55,20 @@ def ledger(db):
     numbers = seed_ledger(db)
     with db.write() as cursor:
         hotel = add_site(cursor, HOTEL, unit=GUANGMING, subdistrict="虹桥街道", community="光明社区")
-        case = make_finding("2026-0009", site_id=hotel, responsible_unit=GUANGMING, severity=Severity.CRITICAL,
-                            deadline=TODAY, found_at=datetime(2026, 3, 9, 23, 10), inspector=INSPECTOR.username,
-                            description=CASE, immediate_measure=MEASURE, requirement=REQUIREMENT,
-                            checklist_id="quarantine_transfer", item_id="QT-04")
+        case = make_finding(
+            "2026-0009",
+            site_id=hotel,
+            responsible_unit=GUANGMING,
+            severity=Severity.CRITICAL,
+            deadline=TODAY,
+            found_at=datetime(2026, 3, 9, 23, 10),
+            inspector=INSPECTOR.username,
+            description=CASE,
+            immediate_measure=MEASURE,
+            requirement=REQUIREMENT,
+            checklist_id="quarantine_transfer",
+            item_id="QT-04",
+        )
         insert_finding(cursor, case)
         photo = prepare_photo(jpeg(), "scene.jpg")
         save_photo(cursor, photo, NOW)
@@ -126,7 +136,7 @@ def test_problems_are_grouped_by_checklist_section(db, ledger):
 def test_the_source_articles_case_reads_naturally(db, ledger, tmp_path):
     bulletin = save(db, draft(db), cases=[ledger["2026-0009"]])
     issued = issue(db, bulletin)
-    expected = (f"{CASE}。现场已采取措施：{MEASURE}。整改要求：{REQUIREMENT}。责任单位：{GUANGMING}。")
+    expected = f"{CASE}。现场已采取措施：{MEASURE}。整改要求：{REQUIREMENT}。责任单位：{GUANGMING}。"
     document = Document(io.BytesIO(service.bulletin_file(db, SUPERVISOR, issued, "docx")))
     paragraphs = [p.text for p in document.paragraphs]
     assert f"（一）{HOTEL}" in paragraphs
@@ -140,7 +150,10 @@ def test_issuing_takes_the_next_number_of_the_year_and_kind(db, ledger):
     first, second = issue(db, save(db, draft(db))), issue(db, save(db, draft(db)))
     weekly = issue(db, save(db, draft(db, kind=BulletinKind.WEEKLY)))
     assert [(b.kind, b.number) for b in (first, second, weekly)] == [
-        (BulletinKind.DAILY, 1), (BulletinKind.DAILY, 2), (BulletinKind.WEEKLY, 1)]
+        (BulletinKind.DAILY, 1),
+        (BulletinKind.DAILY, 2),
+        (BulletinKind.WEEKLY, 1),
+    ]
     assert service.label(second) == "2026年督查通报（日报）第2期"
 
 
@@ -153,8 +166,9 @@ def test_an_issued_bulletin_is_frozen_and_its_hash_verifies(db, ledger):
         issue(db, issued)
     assert service.open_bulletin(db, SUPERVISOR, issued.id).summary == issued.summary
     with db.write() as cursor:  # someone with the file edits the stored text
-        cursor.execute("UPDATE bulletins SET content = json_merge_patch(content, '{\"summary\": \"x\"}') WHERE id = ?",
-                       [issued.id])
+        cursor.execute(
+            'UPDATE bulletins SET content = json_merge_patch(content, \'{"summary": "x"}\') WHERE id = ?', [issued.id]
+        )
     assert not service.verify_bulletin(db, issued.id)
 
 
@@ -171,7 +185,8 @@ def test_a_correction_names_the_bulletin_it_corrects(db, ledger):
     fixed = issue(db, save(db, correction, summary=issued.summary + "（更正）"))
     assert fixed.corrects == issued.id and fixed.number == 2
     assert "本期更正2026年督查通报（日报）第1期，原通报作废。" in docx_text(
-        service.bulletin_file(db, SUPERVISOR, fixed, "docx"))
+        service.bulletin_file(db, SUPERVISOR, fixed, "docx")
+    )
 
 
 def test_an_empty_period_gives_a_bulletin_that_says_so(db, ledger):
@@ -222,7 +237,9 @@ def test_typed_text_appears_as_typed_in_docx_and_pdf(db, ledger, tmp_path):
 
 def test_the_pdf_embeds_its_fonts(db, ledger, tmp_path):
     path = tmp_path / "bulletin.pdf"
-    path.write_bytes(service.bulletin_file(db, SUPERVISOR, issue(db, save(db, draft(db), cases=[ledger["2026-0009"]])), "pdf"))
+    path.write_bytes(
+        service.bulletin_file(db, SUPERVISOR, issue(db, save(db, draft(db), cases=[ledger["2026-0009"]])), "pdf")
+    )
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(" yes " in line.split(None, 2)[-1] for line in fonts)
 
@@ -269,28 +286,65 @@ def test_the_command_line_writes_a_draft(db_path, tmp_path):
     database.close()
     runner = CliRunner()
     out = tmp_path / "morning.docx"
-    result = runner.invoke(cli, ["bulletin", "--from", "2026-03-01", "--to", "2026-03-08", "--subdistrict", "虹桥街道",
-                                 "--out", str(out), "--db", str(db_path)])
+    result = runner.invoke(
+        cli,
+        [
+            "bulletin",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-08",
+            "--subdistrict",
+            "虹桥街道",
+            "--out",
+            str(out),
+            "--db",
+            str(db_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = docx_text(out.read_bytes())
     assert "第　期（草稿，未印发）" in text and "发现问题4个" in text
-    for arguments, words in ((["--from", "2026-03-41", "--to", "2026-03-08"], "--from is not understood"),
-                             (["--from", "2026-03-08", "--to", "2026-03-01"], "before its start date"),
-                             (["--from", "2026-03-01", "--to", "2026-03-08", "--subdistrict", "无此街道"],
-                              "no subdistrict named")):
+    for arguments, words in (
+        (["--from", "2026-03-41", "--to", "2026-03-08"], "--from is not understood"),
+        (["--from", "2026-03-08", "--to", "2026-03-01"], "before its start date"),
+        (["--from", "2026-03-01", "--to", "2026-03-08", "--subdistrict", "无此街道"], "no subdistrict named"),
+    ):
         result = runner.invoke(cli, ["bulletin", *arguments, "--out", str(tmp_path / "x.pdf"), "--db", str(db_path)])
         assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output
-    result = runner.invoke(cli, ["bulletin", "--from", "2026-03-01", "--to", "2026-03-08", "--out",
-                                 str(tmp_path / "x.txt"), "--db", str(db_path)])
+    result = runner.invoke(
+        cli,
+        [
+            "bulletin",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-08",
+            "--out",
+            str(tmp_path / "x.txt"),
+            "--db",
+            str(db_path),
+        ],
+    )
     assert result.exit_code == 1 and ".docx or .pdf" in result.output
 
 
 def test_with_a_plan_the_summary_counts_sites_covered_against_sites_due(db, ledger):
     from audit.services import plans
 
-    plans.add_plan(db, SUPERVISOR, name="隔离点每日督查", checklist_ids=["isolation_point"], site_kind="isolation_point",
-                   subdistrict="虹桥街道", team=[INSPECTOR.username], every="daily", start=date(2026, 3, 1),
-                   end=date(2026, 3, 31), now=NOW)
+    plans.add_plan(
+        db,
+        SUPERVISOR,
+        name="隔离点每日督查",
+        checklist_ids=["isolation_point"],
+        site_kind="isolation_point",
+        subdistrict="虹桥街道",
+        team=[INSPECTOR.username],
+        every="daily",
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 31),
+        now=NOW,
+    )
     bulletin = draft(db, subdistrict="虹桥街道")
     assert bulletin.figures.sites_due == 1  # the one isolation point of 虹桥街道 in the fixture
     assert "覆盖点位0个（应督查点位1个）" in bulletin.summary

@@ -18,8 +18,9 @@ from tests.factories import build_district
 @pytest.fixture
 def boards(db):
     ids = build_district(db, TODAY)
-    return ids, {lang: analytics.dashboard(db, SUPERVISOR, MONTH, language=lang, today=TODAY)
-                 for lang in ("zh-CN", "en")}
+    return ids, {
+        lang: analytics.dashboard(db, SUPERVISOR, MONTH, language=lang, today=TODAY) for lang in ("zh-CN", "en")
+    }
 
 
 def spec(chart) -> dict:
@@ -57,10 +58,13 @@ def test_a_selected_site_stays_highlighted(boards):
     assert "opacity" in spec(chart)["layer"][0]["encoding"]
 
 
-@pytest.mark.parametrize("language, words", [
-    ("zh-CN", ["各地点问题数", "严重", "较重", "一般", "问题数"]),
-    ("en", ["Findings by site", "Critical", "Major", "Minor", "Findings"]),
-])
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("zh-CN", ["各地点问题数", "严重", "较重", "一般", "问题数"]),
+        ("en", ["Findings by site", "Critical", "Major", "Minor", "Findings"]),
+    ],
+)
 def test_site_chart_speaks_the_ui_language(boards, language, words):
     chart = charts.findings_by_site(boards[1][language].by_site, language)
     text = text_of(chart)
@@ -68,11 +72,16 @@ def test_site_chart_speaks_the_ui_language(boards, language, words):
 
 
 def test_others_longer_than_every_site_is_cut_and_labelled():
-    frame = pd.DataFrame({
-        "site_id": ["s1", "s1", None, None], "site": ["国胜大酒店集中隔离点"] * 2 + ["其他地点"] * 2,
-        "severity": ["critical", "major", "critical", "major"], "findings": [10, 30, 1000, 2036],
-        "rank": [1, 1, 2, 2], "severity_label": ["严重", "较重", "严重", "较重"],
-    })
+    frame = pd.DataFrame(
+        {
+            "site_id": ["s1", "s1", None, None],
+            "site": ["国胜大酒店集中隔离点"] * 2 + ["其他地点"] * 2,
+            "severity": ["critical", "major", "critical", "major"],
+            "findings": [10, 30, 1000, 2036],
+            "rank": [1, 1, 2, 2],
+            "severity_label": ["严重", "较重", "严重", "较重"],
+        }
+    )
     chart = spec(charts.findings_by_site(frame, "zh-CN"))
     assert len(chart["layer"]) == 3
     assert chart["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 52.0]
@@ -104,14 +113,27 @@ def test_ageing_chart_shows_what_is_not_closed_in_the_office_colours(boards):
     assert {row["status"] for row in rows(chart)} == {"open", "awaiting_verification"}
     colour = spec(chart)["encoding"]["color"]["scale"]
     assert dict(zip(colour["domain"], colour["range"])) == {
-        "Overdue > 7 days": "#d32f2f", "Overdue": "#fbc02d", "Due within 2 days": "#1e88e5", "Not yet due": "#66bb6a"}
+        "Overdue > 7 days": "#d32f2f",
+        "Overdue": "#fbc02d",
+        "Due within 2 days": "#1e88e5",
+        "Not yet due": "#66bb6a",
+    }
     assert "2 closed ones not shown" in text_of(chart)
 
 
 def test_time_axis_labels_follow_the_grain():
-    frame = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-02-01"]), "checklist_id": ["ppe"] * 2,
-                          "checklist": ["个人防护"] * 2, "findings": [3, 4]})
-    assert [r["period_label"] for r in rows(charts.findings_over_time(frame, "zh-CN", "month"))] == ["2026-01", "2026-02"]
+    frame = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "checklist_id": ["ppe"] * 2,
+            "checklist": ["个人防护"] * 2,
+            "findings": [3, 4],
+        }
+    )
+    assert [r["period_label"] for r in rows(charts.findings_over_time(frame, "zh-CN", "month"))] == [
+        "2026-01",
+        "2026-02",
+    ]
     assert "按月" in text_of(charts.findings_over_time(frame, "zh-CN", "month"))
 
 

@@ -51,8 +51,13 @@ def test_every_shipped_checklist_is_valid(shipped):
     checklists, problems = shipped
     assert [str(problem) for problem in problems] == []
     assert set(checklists) == {
-        "quarantine_transfer", "ppe_use", "fever_clinic", "waste_removal",
-        "isolation_point", "food_safety", "business_resumption",
+        "quarantine_transfer",
+        "ppe_use",
+        "fever_clinic",
+        "waste_removal",
+        "isolation_point",
+        "food_safety",
+        "business_resumption",
     }
 
 
@@ -65,16 +70,19 @@ def test_shipped_checklists_are_fully_bilingual_and_sized_for_a_site_visit(shipp
             assert not CJK.search(text.en), (checklist.id, text)
 
 
-@pytest.mark.parametrize("checklist_id, kind", [
-    ("quarantine_transfer", SiteKind.ISOLATION_POINT),
-    ("ppe_use", SiteKind.FEVER_CLINIC),
-    ("fever_clinic", SiteKind.FEVER_CLINIC),
-    ("waste_removal", SiteKind.ISOLATION_POINT),
-    ("isolation_point", SiteKind.ISOLATION_POINT),
-    ("isolation_point", SiteKind.ENTERPRISE),
-    ("food_safety", SiteKind.ENTERPRISE),
-    ("business_resumption", SiteKind.ENTERPRISE),
-])
+@pytest.mark.parametrize(
+    "checklist_id, kind",
+    [
+        ("quarantine_transfer", SiteKind.ISOLATION_POINT),
+        ("ppe_use", SiteKind.FEVER_CLINIC),
+        ("fever_clinic", SiteKind.FEVER_CLINIC),
+        ("waste_removal", SiteKind.ISOLATION_POINT),
+        ("isolation_point", SiteKind.ISOLATION_POINT),
+        ("isolation_point", SiteKind.ENTERPRISE),
+        ("food_safety", SiteKind.ENTERPRISE),
+        ("business_resumption", SiteKind.ENTERPRISE),
+    ],
+)
 def test_checklists_apply_to_the_sites_they_are_walked_at(shipped, checklist_id, kind):
     assert shipped[0][checklist_id].applies_to(kind)
 
@@ -91,14 +99,17 @@ def test_the_worked_case_can_be_recorded(shipped):
         assert item.photo_required
 
 
-@pytest.mark.parametrize("checklist_id, item_id, value, result", [
-    ("food_safety", "FS-01", 0.55, Result.FAIL),
-    ("food_safety", "FS-01", 0.25, Result.PASS),
-    ("isolation_point", "IP-06", 1, Result.FAIL),
-    ("isolation_point", "IP-06", 2, Result.PASS),
-    ("waste_removal", "WR-06", 0, Result.FAIL),
-    ("waste_removal", "WR-06", 3, Result.PASS),
-])
+@pytest.mark.parametrize(
+    "checklist_id, item_id, value, result",
+    [
+        ("food_safety", "FS-01", 0.55, Result.FAIL),
+        ("food_safety", "FS-01", 0.25, Result.PASS),
+        ("isolation_point", "IP-06", 1, Result.FAIL),
+        ("isolation_point", "IP-06", 2, Result.PASS),
+        ("waste_removal", "WR-06", 0, Result.FAIL),
+        ("waste_removal", "WR-06", 3, Result.PASS),
+    ],
+)
 def test_a_measurement_beyond_its_limit_fails_the_item_by_itself(shipped, checklist_id, item_id, value, result):
     assert shipped[0][checklist_id].item(item_id).result_for(value) is result
 
@@ -116,18 +127,23 @@ def test_content_hash_ignores_layout_and_comments(tmp_path):
     data = yaml.safe_load((SHIPPED / "quarantine_transfer.yaml").read_text(encoding="utf-8"))
     data["sections"][0]["items"][0]["photo_required"] = False  # the default, spelt out
     data["sections"][0]["items"][1]["text"]["en"] += "\n"  # a trailing newline, as `|` blocks leave
-    text = "# reformatted\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, default_flow_style=True, width=60)
+    text = "# reformatted\n" + yaml.safe_dump(
+        data, allow_unicode=True, sort_keys=True, default_flow_style=True, width=60
+    )
     reformatted = load_checklist(write(tmp_path, "reformatted.yaml", text))
     assert reformatted == original
     assert reformatted.content_hash == original.content_hash
 
 
-@pytest.mark.parametrize("old, new", [
-    ("zh: 专车转运", "zh: 专用车辆转运"),
-    ("value: 2,", "value: 3,"),
-    ("severity: major", "severity: minor"),
-    ("version: 1", "version: 2"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("zh: 专车转运", "zh: 专用车辆转运"),
+        ("value: 2,", "value: 3,"),
+        ("severity: major", "severity: minor"),
+        ("version: 1", "version: 2"),
+    ],
+)
 def test_content_hash_changes_with_wording_limits_and_version(tmp_path, old, new):
     before = load_checklist(write(tmp_path, "before.yaml", VALID))
     after = load_checklist(write(tmp_path, "after.yaml", broken(old, new)))
@@ -152,74 +168,141 @@ def test_a_stored_checklist_is_validated_when_read_back():
 
 BROKEN = {
     "bad YAML syntax": (
-        broken("title: {zh: 演示清单, en: Demo checklist}", "title: {zh: 演示清单, en: Demo checklist"), 4, None,
-        "not valid YAML: expected ',' or '}', but got '<scalar>' (while parsing a flow mapping on line 3)"),
+        broken("title: {zh: 演示清单, en: Demo checklist}", "title: {zh: 演示清单, en: Demo checklist"),
+        4,
+        None,
+        "not valid YAML: expected ',' or '}', but got '<scalar>' (while parsing a flow mapping on line 3)",
+    ),
     "tab indentation": (
-        broken("        severity: critical", "\tseverity: critical"), 15, None,
-        "not valid YAML: found character '\\t' that cannot start any token"),
+        broken("        severity: critical", "\tseverity: critical"),
+        15,
+        None,
+        "not valid YAML: found character '\\t' that cannot start any token",
+    ),
     "empty file": ("", None, None, "the file is empty"),
     "only comments": ("# nothing here yet\n", None, None, "the file is empty"),
     "a list, not a checklist": (
-        "- DM-01\n- DM-02\n", 1, None,
-        "the file must hold one checklist: a mapping with id, version, title, site_kinds and sections"),
+        "- DM-01\n- DM-02\n",
+        1,
+        None,
+        "the file must hold one checklist: a mapping with id, version, title, site_kinds and sections",
+    ),
     "missing id": (broken("id: demo ", "# "), 2, None, "missing field 'id'"),
     "duplicate item ids": (
-        broken("- id: DM-02", "- id: DM-01"), 13, "DM-01", "duplicate item id (first used on line 9)"),
+        broken("- id: DM-02", "- id: DM-01"),
+        13,
+        "DM-01",
+        "duplicate item id (first used on line 9)",
+    ),
     "unknown response type": (
-        broken("response: pass_fail", "response: yes_no"), 12, "DM-01",
-        "unknown response type 'yes_no'; use one of: pass_fail, number, text"),
+        broken("response: pass_fail", "response: yes_no"),
+        12,
+        "DM-01",
+        "unknown response type 'yes_no'; use one of: pass_fail, number, text",
+    ),
     "number item without limit": (
-        broken('limit: {comparison: ">=", value: 2, unit: 次/天}', ""), 16, "DM-02",
-        "a number item needs a limit (comparison, value and unit)"),
-    "limit without unit": (
-        broken(", unit: 次/天", ""), 17, "DM-02", "missing field 'limit.unit'"),
+        broken('limit: {comparison: ">=", value: 2, unit: 次/天}', ""),
+        16,
+        "DM-02",
+        "a number item needs a limit (comparison, value and unit)",
+    ),
+    "limit without unit": (broken(", unit: 次/天", ""), 17, "DM-02", "missing field 'limit.unit'"),
     "limit on a pass_fail item": (
-        broken("response: number", "response: pass_fail"), 17, "DM-02",
-        "a pass_fail item takes no limit; remove 'limit' or set 'response: number'"),
+        broken("response: number", "response: pass_fail"),
+        17,
+        "DM-02",
+        "a pass_fail item takes no limit; remove 'limit' or set 'response: number'",
+    ),
     "missing en translation": (
-        broken("{zh: 专车转运, en: Dedicated vehicle}", "{zh: 专车转运}"), 10, "DM-01",
-        "missing field 'text.en' (English text)"),
+        broken("{zh: 专车转运, en: Dedicated vehicle}", "{zh: 专车转运}"),
+        10,
+        "DM-01",
+        "missing field 'text.en' (English text)",
+    ),
     "blank zh translation": (
-        broken("{zh: 主要, en: Main}", "{zh: ' ', en: Main}"), 7, None, "'title.zh' in section 'main' must not be empty"),
+        broken("{zh: 主要, en: Main}", "{zh: ' ', en: Main}"),
+        7,
+        None,
+        "'title.zh' in section 'main' must not be empty",
+    ),
     "version not a number": (
-        broken("version: 1", "version: abc"), 2, None, "'version' must be a whole number, not 'abc'"),
+        broken("version: 1", "version: abc"),
+        2,
+        None,
+        "'version' must be a whole number, not 'abc'",
+    ),
     "version zero": (broken("version: 1", "version: 0"), 2, None, "'version' must be at least 1"),
     "limit value not a number": (
-        broken("value: 2", "value: two"), 17, "DM-02", "'limit.value' must be a number, not 'two'"),
+        broken("value: 2", "value: two"),
+        17,
+        "DM-02",
+        "'limit.value' must be a number, not 'two'",
+    ),
     "photo_required not a boolean": (
-        broken("photo_required: true", "photo_required: sometimes"), 18, "DM-02",
-        "'photo_required' must be true or false, not 'sometimes'"),
+        broken("photo_required: true", "photo_required: sometimes"),
+        18,
+        "DM-02",
+        "'photo_required' must be true or false, not 'sometimes'",
+    ),
     "empty section": (
-        VALID + "  - id: spare\n    title: {zh: 备用, en: Spare}\n    items: []\n", 21, None,
-        "section 'spare' has no items; add an item or remove the section"),
+        VALID + "  - id: spare\n    title: {zh: 备用, en: Spare}\n    items: []\n",
+        21,
+        None,
+        "section 'spare' has no items; add an item or remove the section",
+    ),
     "unknown site kind": (
-        broken("[isolation_point, community]", "[isolation_pint, community]"), 4, None,
+        broken("[isolation_point, community]", "[isolation_pint, community]"),
+        4,
+        None,
         "unknown site kind 'isolation_pint' (did you mean 'isolation_point'?); use one of: isolation_point, "
-        "fever_clinic, hospital, community_health_centre, community, enterprise, checkpoint"),
+        "fever_clinic, hospital, community_health_centre, community, enterprise, checkpoint",
+    ),
     "misspelt severity": (
-        broken("severity: major", "severity: majr"), 11, "DM-01",
-        "unknown severity 'majr' (did you mean 'major'?); use one of: minor, major, critical"),
+        broken("severity: major", "severity: majr"),
+        11,
+        "DM-01",
+        "unknown severity 'majr' (did you mean 'major'?); use one of: minor, major, critical",
+    ),
     "misspelt key": (
-        broken("photo_required: true", "photo_requird: true"), 18, "DM-02",
+        broken("photo_required: true", "photo_requird: true"),
+        18,
+        "DM-02",
         "unknown field 'photo_requird' (did you mean 'photo_required'?); "
-        "allowed: id, text, severity, response, limit, photo_required, rule"),
+        "allowed: id, text, severity, response, limit, photo_required, rule",
+    ),
     "key given twice": (
-        broken("version: 1 ", "version: 1\nversion: 2 "), 3, None, "key 'version' is given twice (first on line 2)"),
+        broken("version: 1 ", "version: 1\nversion: 2 "),
+        3,
+        None,
+        "key 'version' is given twice (first on line 2)",
+    ),
     "item id not text": (broken("- id: DM-01", "- id: 1"), 9, None, "'id' in item must be text, not 1"),
     "item not a mapping": (
-        broken("      - id: DM-01   ", "      - DM-01\n      - id: DM-03"), 9, None,
+        broken("      - id: DM-01   ", "      - DM-01\n      - id: DM-03"),
+        9,
+        None,
         "each entry of 'items' in section 'main' must be a mapping with "
-        "id, text, severity, response, limit, photo_required, rule, not 'DM-01'"),
-    "item without id": (
-        broken("- id: DM-01", "- photo_required: false"), 9, None, "missing field 'id' in item"),
+        "id, text, severity, response, limit, photo_required, rule, not 'DM-01'",
+    ),
+    "item without id": (broken("- id: DM-01", "- photo_required: false"), 9, None, "missing field 'id' in item"),
     "section without title": (
-        broken("    title: {zh: 主要, en: Main}", "   "), 6, None, "missing field 'title' in section 'main'"),
+        broken("    title: {zh: 主要, en: Main}", "   "),
+        6,
+        None,
+        "missing field 'title' in section 'main'",
+    ),
     "checklist id with spaces": (
-        broken("id: demo ", "id: Demo List "), 1, None,
-        "checklist id 'Demo List' may hold only lower-case letters, digits and '_' (like quarantine_transfer)"),
+        broken("id: demo ", "id: Demo List "),
+        1,
+        None,
+        "checklist id 'Demo List' may hold only lower-case letters, digits and '_' (like quarantine_transfer)",
+    ),
     "site kind listed twice": (
-        broken("[isolation_point, community]", "[community, community]"), 4, None,
-        "site kind 'community' is listed twice"),
+        broken("[isolation_point, community]", "[community, community]"),
+        4,
+        None,
+        "site kind 'community' is listed twice",
+    ),
 }
 
 
@@ -242,11 +325,17 @@ def test_every_problem_in_a_file_is_reported_not_just_the_first(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("problem, text", [
-    (Problem("a.yaml", 17, "DM-02", "missing field 'limit.unit'"), "a.yaml:17: item DM-02: missing field 'limit.unit'"),
-    (Problem("a.yaml", 3, None, "missing field 'id'"), "a.yaml:3: missing field 'id'"),
-    (Problem("a.yaml", None, None, "the file is empty"), "a.yaml: the file is empty"),
-])
+@pytest.mark.parametrize(
+    "problem, text",
+    [
+        (
+            Problem("a.yaml", 17, "DM-02", "missing field 'limit.unit'"),
+            "a.yaml:17: item DM-02: missing field 'limit.unit'",
+        ),
+        (Problem("a.yaml", 3, None, "missing field 'id'"), "a.yaml:3: missing field 'id'"),
+        (Problem("a.yaml", None, None, "the file is empty"), "a.yaml: the file is empty"),
+    ],
+)
 def test_a_problem_reads_as_file_line_item_reason(problem, text):
     assert str(problem) == text
 
@@ -273,8 +362,11 @@ def test_two_files_with_one_checklist_id_are_a_problem(tmp_path):
     result = load_checklists(tmp_path)
     assert [checklist.id for checklist in result.checklists] == ["demo"]
     assert result.sources["demo"] == str(tmp_path / "first.yaml")
-    assert result.problems == [Problem(
-        str(second), 2, None, "checklist id 'demo' is already used by first.yaml; give each checklist its own id")]
+    assert result.problems == [
+        Problem(
+            str(second), 2, None, "checklist id 'demo' is already used by first.yaml; give each checklist its own id"
+        )
+    ]
 
 
 def test_a_missing_or_empty_directory_is_reported(tmp_path):

@@ -34,8 +34,7 @@ def test_problems_are_printed_one_per_line_and_fail_the_command(tmp_path):
     (tmp_path / "demo.yaml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
     (tmp_path / "typo.yaml").write_text(
-        GOOD.replace("id: demo", "id: typo").replace("photo_required: true", "photo_requred: true"),
-        encoding="utf-8",
+        GOOD.replace("id: demo", "id: typo").replace("photo_required: true", "photo_requred: true"), encoding="utf-8"
     )
     result = run(str(tmp_path))
     assert result.exit_code == 1

@@ -52,8 +52,12 @@ def test_sql_lives_only_in_the_store():
 def cycles(package: str) -> list[tuple[str, str]]:
     """Imports a -> b where b leads back to a: a module cycle, including a package and its own modules."""
     graph = grimp.build_graph(package, exclude_type_checking_imports=True)
-    return sorted((a, b) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
-                  if graph.find_shortest_chain(importer=b, imported=a))
+    return sorted(
+        (a, b)
+        for a in graph.modules
+        for b in graph.find_modules_directly_imported_by(a)
+        if graph.find_shortest_chain(importer=b, imported=a)
+    )
 
 
 def test_no_module_imports_itself_back():

@@ -31,8 +31,11 @@ def imported(folders: list[str]) -> set[str]:
 
 def unpinned(modules: set[str], pinned: dict[str, str]) -> list[str]:
     owners = packages_distributions()
-    return sorted(module for module in modules
-                  if not {dist.lower().replace("_", "-") for dist in owners.get(module, [module])} & set(pinned))
+    return sorted(
+        module
+        for module in modules
+        if not {dist.lower().replace("_", "-") for dist in owners.get(module, [module])} & set(pinned)
+    )
 
 
 def test_every_requirement_is_pinned_exactly():

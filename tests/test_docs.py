@@ -20,8 +20,11 @@ def test_every_setting_is_in_the_readme_table():
 
 def test_nothing_reads_the_environment_but_the_settings():
     sources = [ROOT / "app.py", *(path for path in (ROOT / "audit").rglob("*.py") if path.name != "settings.py")]
-    readers = [path.relative_to(ROOT).as_posix() for path in sources
-               if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text(encoding="utf-8"))]
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in sources
+        if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text(encoding="utf-8"))
+    ]
     assert readers == []
 
 

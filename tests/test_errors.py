@@ -63,8 +63,12 @@ def key_problems(cls: type[AuditError], call: ast.Call) -> list[str]:
     first = call.args[0] if call.args else None
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
         keys = [first.value]
-    elif (isinstance(first, ast.JoinedStr) and first.values and isinstance(first.values[0], ast.Constant)
-          and first.values[0].value):
+    elif (
+        isinstance(first, ast.JoinedStr)
+        and first.values
+        and isinstance(first.values[0], ast.Constant)
+        and first.values[0].value
+    ):
         prefix = first.values[0].value
         keys = [key for key in CATALOGS["en"] if key.startswith(prefix)]
         if not keys:
@@ -95,7 +99,8 @@ def test_error_classes_are_all_found():
     for _, tree in trees():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and any(
-                    getattr(base, "id", getattr(base, "attr", None)) in BY_NAME for base in node.bases):
+                getattr(base, "id", getattr(base, "attr", None)) in BY_NAME for base in node.bases
+            ):
                 defined.add(node.name)
     assert defined <= set(BY_NAME), sorted(defined - set(BY_NAME))
     assert {"SignInRefused", "ChecklistError", "LedgerImportError", "FontMissing"} <= defined
@@ -104,8 +109,11 @@ def test_error_classes_are_all_found():
 @pytest.mark.parametrize("cls", CLASSES, ids=[cls.__name__ for cls in CLASSES])
 def test_every_error_class_has_a_title_of_its_own_in_both_languages(cls):
     assert "title_key" in vars(cls), f"{cls.__name__} only borrows its parent's title"
-    required = {name: [] for name, parameter in inspect.signature(cls).parameters.items()
-                if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty}
+    required = {
+        name: []
+        for name, parameter in inspect.signature(cls).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty
+    }
     with pytest.raises(cls) as raised:
         raise cls("error.title.error", **required)
     for language, texts in CATALOGS.items():
@@ -138,7 +146,8 @@ def test_the_scan_catches_an_english_sentence_and_a_missing_value():
     assert check('InvalidInput("Please sign in first.")') == ["Please sign in first. is missing in zh-CN, en"]
     assert check('InvalidInput(f"The site {name} is gone")') == ["no catalog key starts with 'The site '"]
     assert check('PermissionDenied("permissions.error.no_unit")') == [
-        "permissions.error.no_unit wants ['username'], the call gives []"]
+        "permissions.error.no_unit wants ['username'], the call gives []"
+    ]
     assert check('PermissionDenied("permissions.error.no_unit", username=name)') == []
     assert check('InvalidInput(f"ledger.error.too_long_{field}", field=field, limit=1, length=2)') == []
 
@@ -149,7 +158,10 @@ def test_values_that_are_keys_or_errors_are_said_in_the_readers_language():
         require(inspector, Permission.MANAGE_ACCOUNTS)
     assert refused.value.text("zh-CN") == "账号 zhang（督查人员）无权管理账号。"
     assert str(refused.value) == "The account 'zhang' (Inspector) may not manage accounts."
-    outer = InvalidInput("inspect.error.finding_invalid", item="QT-01",
-                         problem=InvalidInput("inspect.error.required", label=Key("inspect.field.description")))
+    outer = InvalidInput(
+        "inspect.error.finding_invalid",
+        item="QT-01",
+        problem=InvalidInput("inspect.error.required", label=Key("inspect.field.description")),
+    )
     assert outer.text("zh-CN") == "QT-01 的问题：问题描述不能为空，请填写。"
     assert outer.message == "The finding for QT-01: Description of the problem is empty: fill it in."

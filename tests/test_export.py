@@ -109,8 +109,12 @@ def test_exports_hold_exactly_what_the_filters_show(ledger_db, tmp_path):
 @pytest.mark.parametrize("descending", [False, True])
 def test_exports_keep_the_order_the_ledger_shows(ledger_db, tmp_path, sort, descending):
     shown = page(ledger_db, sort=sort, descending=descending)
-    assert [row[0] for row in csv_rows(export(ledger_db, "csv", tmp_path, sort=sort, descending=descending))[1:]] == shown
-    assert [row[0] for row in xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending))[1:]] == shown
+    assert [
+        row[0] for row in csv_rows(export(ledger_db, "csv", tmp_path, sort=sort, descending=descending))[1:]
+    ] == shown
+    assert [
+        row[0] for row in xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending))[1:]
+    ] == shown
 
 
 def threads(db) -> int:
@@ -172,8 +176,19 @@ def test_an_empty_export_still_has_its_headings(ledger_db, tmp_path):
 
 # --- formula injection ----------------------------------------------------------------
 
-RISKY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1",
-         "\r=1+1", "\n=1+1", "=cmd|' /C calc'!A0", "  leading spaces", "a & b < c > d", "_x0041_ literal"]
+RISKY = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "=cmd|' /C calc'!A0",
+    "  leading spaces",
+    "a & b < c > d",
+    "_x0041_ literal",
+]
 
 
 @pytest.fixture
@@ -184,8 +199,9 @@ def risky_db(db):
     store_accounts(db, SUPERVISOR)
     with db.write() as cursor:
         for number, text in enumerate(RISKY, 1):
-            insert_finding(cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text,
-                                                requirement=text))
+            insert_finding(
+                cursor, make_finding(f"2026-{number:04d}", description=text, responsible_person=text, requirement=text)
+            )
     return db
 
 
@@ -221,7 +237,7 @@ def _sheet_xml(path) -> str:
 
 def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
     rows = [
-        ["2026-0001", "国胜集中隔离点", "单层普通口罩 \"隔离单\"", date(2026, 3, 3), datetime(2026, 3, 1, 23, 5)],
+        ["2026-0001", "国胜集中隔离点", '单层普通口罩 "隔离单"', date(2026, 3, 3), datetime(2026, 3, 1, 23, 5)],
         ["2026-0002", None, "a & b <c> 不符合“>= 1 次/天”", date(2026, 3, 4), datetime(2026, 3, 2, 8, 0)],
         ["2026-0003", "", " leading", None, datetime(2026, 3, 2, 8, 0)],
         ["2026-0004", "=1+1", "_x0041_", date(2026, 3, 5), None],
@@ -236,8 +252,9 @@ def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
         styles = [text, text, text, day, day]
         sheet.write_string(0, 0, "编号", text)
         if fast:  # in two batches, the second starting with a plain row
-            batch = pa.RecordBatch.from_arrays([pa.array(column) for column in zip(*rows)],
-                                               names=[str(i) for i in range(5)])
+            batch = pa.RecordBatch.from_arrays(
+                [pa.array(column) for column in zip(*rows)], names=[str(i) for i in range(5)]
+            )
             assert plain_rows(batch) == [True, True, False, False, False, True]
             assert sheet.write_ledger_batch(1, batch.slice(0, 3), styles) == 3
             assert sheet.write_ledger_batch(4, batch.slice(3), styles) == 3
@@ -273,15 +290,17 @@ def test_the_batch_check_flags_every_text_the_cell_check_would_escape():
     plain = plain_rows(pa.RecordBatch.from_arrays([pa.array(texts)], names=["text"]))
     missed = [text for text, ok in zip(texts, plain) if ok and _needs_escaping(text)]
     assert missed == []
-    assert plain_rows(pa.RecordBatch.from_arrays([pa.array(["转运车辆未消毒", "A-1 (2)"])], names=["t"])) == [True, True]
+    assert plain_rows(pa.RecordBatch.from_arrays([pa.array(["转运车辆未消毒", "A-1 (2)"])], names=["t"])) == [
+        True,
+        True,
+    ]
 
 
 # --- the printed notice -----------------------------------------------------------------
 
 
 def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def pdf_fonts(path) -> list[list[str]]:

@@ -33,8 +33,14 @@ def save(database, finding):
     with database.write() as cursor:
         finding.number = allocate_number(cursor, YEAR)
         insert_finding(cursor, finding)
-        audit_log.append(cursor, actor=finding.inspector, action="finding.recorded", entity="finding",
-                         entity_id=finding.id, after={"number": finding.number})
+        audit_log.append(
+            cursor,
+            actor=finding.inspector,
+            action="finding.recorded",
+            entity="finding",
+            entity_id=finding.id,
+            after={"number": finding.number},
+        )
 
 
 def assert_nothing_half_written(database, before: set[str]):
@@ -73,7 +79,7 @@ def test_a_read_only_folder_refuses_the_save_and_recovers(db, db_path):
     db.checkpoint()  # the next commit has to create a fresh write-ahead log in the folder
     entered = new_finding("", "陈明")
     injected = failing_commits(db, f'Cannot open file "{db_path}.wal": Read-only file system')
-    with read_only(db_path.parent) as arranged, (nullcontext() if arranged else injected):
+    with read_only(db_path.parent) as arranged, nullcontext() if arranged else injected:
         with pytest.raises(StoreUnavailable) as refused:
             save(db, entered)
     assert refused.value.reason == "read_only"
@@ -125,8 +131,13 @@ def test_an_injected_write_error_leaves_the_same_database_working(db):
 def test_the_cli_points_to_the_admin_page_while_the_app_holds_the_file(db_path, tmp_path):
     open_database(db_path).close()
     with held_by_another_process(db_path):
-        result = subprocess.run([sys.executable, "-m", "audit", "backup", "--out", str(tmp_path / "copy"),
-                                 "--db", str(db_path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "audit", "backup", "--out", str(tmp_path / "copy"), "--db", str(db_path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Backup button on the admin page" in result.stderr
     assert not (tmp_path / "copy").exists()

@@ -47,10 +47,17 @@ UNIT_ACCOUNT = User(id="u-unit", username="guosheng", display_name="国胜社区
 
 def enterprise_checklist() -> Checklist:
     checklist = Checklist(
-        id="resumption_test", version=1, title=Text("复工测试", "Resumption test"),
+        id="resumption_test",
+        version=1,
+        title=Text("复工测试", "Resumption test"),
         site_kinds=(SiteKind.ENTERPRISE,),
-        sections=(Section("s", Text("材料", "Papers"), (
-            Item("R-01", Text("复工承诺书", "Commitment letter"), Severity.MINOR, ResponseType.PASS_FAIL),)),),
+        sections=(
+            Section(
+                "s",
+                Text("材料", "Papers"),
+                (Item("R-01", Text("复工承诺书", "Commitment letter"), Severity.MINOR, ResponseType.PASS_FAIL),),
+            ),
+        ),
     )
     return stored_form(checklist)
 
@@ -67,8 +74,9 @@ def site(db) -> Site:
 
 
 def start(db, site: Site, **changes):
-    values = dict(site_id=site.id, checklist_id="transfer_test", inspectors=["陈明", "王芳"], started_at=STARTED,
-                  now=NOW)
+    values = dict(
+        site_id=site.id, checklist_id="transfer_test", inspectors=["陈明", "王芳"], started_at=STARTED, now=NOW
+    )
     values.update(changes)
     return service.start_inspection(db, INSPECTOR, **values)
 
@@ -93,7 +101,10 @@ def test_starting_records_the_team_the_time_and_the_checklist_version(db, site):
     assert sheet.inspection.inspectors == ["陈明", "王芳"]
     assert sheet.inspection.started_at == STARTED
     assert sheet.inspection.status == "draft"
-    assert (sheet.inspection.checklist_version, sheet.inspection.checklist_hash) == (1, transfer_checklist().content_hash)
+    assert (sheet.inspection.checklist_version, sheet.inspection.checklist_hash) == (
+        1,
+        transfer_checklist().content_hash,
+    )
     with db.read() as cursor:
         assert [e["action"] for e in audit_log.history(cursor, "inspection", inspection.id)] == ["inspection.started"]
 
@@ -105,13 +116,16 @@ def test_only_checklists_for_the_sites_kind_are_offered(db, site):
     assert "does not apply" in error.message
 
 
-@pytest.mark.parametrize("changes, field, words", [
-    ({"started_at": NOW + timedelta(hours=2)}, "started_at", "cannot be in the future"),
-    ({"started_at": None}, "started_at", "is empty"),
-    ({"inspectors": ["  ", ""]}, "inspectors", "is empty"),
-    ({"inspectors": ["陈" * 51]}, "inspectors", "longer than 50"),
-    ({"site_id": None}, "site", "choose one"),
-])
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"started_at": NOW + timedelta(hours=2)}, "started_at", "cannot be in the future"),
+        ({"started_at": None}, "started_at", "is empty"),
+        ({"inspectors": ["  ", ""]}, "inspectors", "is empty"),
+        ({"inspectors": ["陈" * 51]}, "inspectors", "longer than 50"),
+        ({"site_id": None}, "site", "choose one"),
+    ],
+)
 def test_bad_start_names_the_field_and_what_to_do(db, site, changes, field, words):
     error = problem(lambda: start(db, site, **changes))
     assert error.field == field
@@ -126,8 +140,9 @@ def test_errors_read_in_chinese_too(db, site):
 def test_a_unit_account_may_not_inspect_a_site_it_does_not_run(db, site):
     other = User(id="u-other", username="other", display_name="别的单位", role=Role.UNIT, unit="别的单位")
     with pytest.raises(PermissionDenied):
-        service.start_inspection(db, other, site_id=site.id, checklist_id="transfer_test",
-                                 inspectors=["x"], started_at=STARTED, now=NOW)
+        service.start_inspection(
+            db, other, site_id=site.id, checklist_id="transfer_test", inspectors=["x"], started_at=STARTED, now=NOW
+        )
 
 
 def test_the_team_is_deduplicated_and_trimmed(db, site):
@@ -216,13 +231,16 @@ def test_typed_text_with_html_is_kept_as_typed(db, site):
     assert (saved.description, saved.responsible_person, saved.recorded) == (typed, "李书记", True)
 
 
-@pytest.mark.parametrize("changes, field, words", [
-    ({"description": "   "}, "description", "is empty"),
-    ({"description": "问" * 2001}, "description", "at most 2000 characters and has 2001"),
-    ({"responsible_unit": ""}, "responsible_unit", "is empty"),
-    ({"requirement": "x" * 2001}, "requirement", "at most 2000"),
-    ({"deadline": date(2026, 2, 28)}, "deadline", "cannot be before the inspection date 2026-03-01"),
-])
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"description": "   "}, "description", "is empty"),
+        ({"description": "问" * 2001}, "description", "at most 2000 characters and has 2001"),
+        ({"responsible_unit": ""}, "responsible_unit", "is empty"),
+        ({"requirement": "x" * 2001}, "requirement", "at most 2000"),
+        ({"deadline": date(2026, 2, 28)}, "deadline", "cannot be before the inspection date 2026-03-01"),
+    ],
+)
 def test_a_finding_with_bad_fields_is_not_saved(db, site, changes, field, words):
     _, draft = failed(db, site)
     service.save_finding_draft(db, INSPECTOR, draft.id, now=NOW, **changes)
@@ -289,8 +307,13 @@ def test_ad_hoc_findings_use_the_same_form_and_can_be_removed(db, site):
 
 
 def earlier_finding(db, site: Site, *, days_ago: int, item_id: str = "T-02", site_id: str | None = None):
-    finding = make_finding(f"2026-09{days_ago:02d}", site_id=site_id or site.id, checklist_id="transfer_test",
-                           item_id=item_id, found_at=STARTED - timedelta(days=days_ago))
+    finding = make_finding(
+        f"2026-09{days_ago:02d}",
+        site_id=site_id or site.id,
+        checklist_id="transfer_test",
+        item_id=item_id,
+        found_at=STARTED - timedelta(days=days_ago),
+    )
     with db.write() as cursor:
         insert_finding(cursor, finding)
     return finding
@@ -305,7 +328,9 @@ def test_an_earlier_failure_of_the_same_item_here_is_shown_and_linked(db, site):
     inspection, draft = failed(db, site)
     assert draft.earlier == [recent.id, older.id]
     assert [f.number for f in service.earlier_failures(db, INSPECTOR, inspection.id, "T-02")] == [
-        recent.number, older.number]
+        recent.number,
+        older.number,
+    ]
     sheet = service.inspection_sheet(db, INSPECTOR, inspection.id)
     assert set(sheet.earlier) == {recent.id, older.id}
 
@@ -349,11 +374,19 @@ def worked_case(db, site):
     service.record_response(db, INSPECTOR, inspection.id, "T-01", result=Result.FAIL, now=NOW)
     service.record_response(db, INSPECTOR, inspection.id, "T-02", result=Result.FAIL, now=NOW)
     ride, mask = draft_of(db, inspection.id, "T-01"), draft_of(db, inspection.id, "T-02")
-    service.save_finding_draft(db, INSPECTOR, ride.id, description="社区书记用私家车转运两名外省返回人员",
-                               immediate_measure="当事人就地隔离，车辆消毒", responsible_person="社区书记", now=NOW)
+    service.save_finding_draft(
+        db,
+        INSPECTOR,
+        ride.id,
+        description="社区书记用私家车转运两名外省返回人员",
+        immediate_measure="当事人就地隔离，车辆消毒",
+        responsible_person="社区书记",
+        now=NOW,
+    )
     service.add_finding_photo(db, INSPECTOR, ride.id, jpeg("blue"), "car.jpg", now=NOW)
-    service.save_finding_draft(db, INSPECTOR, mask.id, description="仅佩戴一层普通口罩",
-                               requirement="接触外来人员时全员做好防护", now=NOW)
+    service.save_finding_draft(
+        db, INSPECTOR, mask.id, description="仅佩戴一层普通口罩", requirement="接触外来人员时全员做好防护", now=NOW
+    )
     service.record_finding(db, INSPECTOR, ride.id, now=NOW)
     service.record_finding(db, INSPECTOR, mask.id, now=NOW)
     adhoc = service.add_adhoc_finding(db, INSPECTOR, inspection.id, now=NOW)
@@ -367,6 +400,7 @@ def worked_case(db, site):
 def test_submitting_numbers_and_opens_the_findings_in_one_go(db, site):
     with db.write() as cursor:
         from audit.store.findings import allocate_number
+
         allocate_number(cursor, 2026)  # an earlier finding this year took 2026-0001
     inspection = worked_case(db, site)
     submitted = service.submit_inspection(db, INSPECTOR, inspection.id, now=NOW)
@@ -405,10 +439,17 @@ def test_a_submitted_inspection_is_read_only(db, site):
 def test_a_correction_needs_a_reason_and_is_logged_with_before_and_after(db, site):
     inspection = worked_case(db, site)
     service.submit_inspection(db, INSPECTOR, inspection.id, now=NOW)
-    assert problem(lambda: service.correct_inspection(
-        db, INSPECTOR, inspection.id, reason=" ", answer=Answer("T-03", value=1), now=NOW)).field == "reason"
-    corrected = service.correct_inspection(db, INSPECTOR, inspection.id, reason="测温记录看错了",
-                                           answer=Answer("T-03", value=1), now=NOW)
+    assert (
+        problem(
+            lambda: service.correct_inspection(
+                db, INSPECTOR, inspection.id, reason=" ", answer=Answer("T-03", value=1), now=NOW
+            )
+        ).field
+        == "reason"
+    )
+    corrected = service.correct_inspection(
+        db, INSPECTOR, inspection.id, reason="测温记录看错了", answer=Answer("T-03", value=1), now=NOW
+    )
     assert corrected.score == 0.0 and corrected.version == 3
     sheet = service.inspection_sheet(db, INSPECTOR, inspection.id)
     assert sheet.responses["T-03"].result is Result.FAIL
@@ -434,8 +475,15 @@ def test_my_inspections_lists_drafts_and_submitted_with_findings(db, site):
     service.submit_inspection(db, INSPECTOR, done.id, now=NOW)
     someone_else = User(id="u-li", username="li", display_name="李强", role=Role.INSPECTOR)
     store_accounts(db, someone_else)
-    service.start_inspection(db, someone_else, site_id=site.id, checklist_id="transfer_test", inspectors=["李强"],
-                             started_at=STARTED, now=NOW)
+    service.start_inspection(
+        db,
+        someone_else,
+        site_id=site.id,
+        checklist_id="transfer_test",
+        inspectors=["李强"],
+        started_at=STARTED,
+        now=NOW,
+    )
     mine = service.my_inspections(db, INSPECTOR)
     assert [line.id for line in mine.drafts] == [draft.id]
     assert [line.id for line in mine.submitted] == [done.id]

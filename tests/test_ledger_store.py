@@ -20,22 +20,28 @@ def ledger_db(db):
     return db
 
 
-@pytest.mark.parametrize("flt, expected", [
-    (FindingFilter(statuses=(Status.OPEN,)), ["2026-0001", "2026-0003", "2026-0005", "2026-0007", "2026-0008"]),
-    (FindingFilter(colours=(Overdue.RED,)), ["2026-0001", "2026-0007"]),
-    (FindingFilter(colours=(Overdue.BLUE, Overdue.YELLOW)), ["2026-0002", "2026-0003", "2026-0004"]),
-    (FindingFilter(severities=(Severity.CRITICAL,)), ["2026-0001", "2026-0008"]),
-    (FindingFilter(subdistrict="虹桥街道"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
-    (FindingFilter(subdistrict="虹桥街道 (en)"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
-    (FindingFilter(community="国胜社区 (en)"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
-    (FindingFilter(community="国胜社区"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
-    (FindingFilter(site="Guangming fever clinic"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
-    (FindingFilter(unit=GUOSHENG, statuses=(Status.OPEN, Status.REOPENED)), ["2026-0001", "2026-0002", "2026-0003"]),
-    (FindingFilter(found_from=date(2026, 3, 3), found_to=date(2026, 3, 4)), ["2026-0003", "2026-0004"]),
-    (FindingFilter(repeats_only=True), ["2026-0002", "2026-0006"]),
-    (FindingFilter(search="0007"), ["2026-0007"]),
-    (FindingFilter(checklist="no such checklist"), []),
-])
+@pytest.mark.parametrize(
+    "flt, expected",
+    [
+        (FindingFilter(statuses=(Status.OPEN,)), ["2026-0001", "2026-0003", "2026-0005", "2026-0007", "2026-0008"]),
+        (FindingFilter(colours=(Overdue.RED,)), ["2026-0001", "2026-0007"]),
+        (FindingFilter(colours=(Overdue.BLUE, Overdue.YELLOW)), ["2026-0002", "2026-0003", "2026-0004"]),
+        (FindingFilter(severities=(Severity.CRITICAL,)), ["2026-0001", "2026-0008"]),
+        (FindingFilter(subdistrict="虹桥街道"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+        (FindingFilter(subdistrict="虹桥街道 (en)"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+        (FindingFilter(community="国胜社区 (en)"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
+        (FindingFilter(community="国胜社区"), ["2026-0001", "2026-0002", "2026-0003", "2026-0004"]),
+        (FindingFilter(site="Guangming fever clinic"), ["2026-0005", "2026-0006", "2026-0007", "2026-0008"]),
+        (
+            FindingFilter(unit=GUOSHENG, statuses=(Status.OPEN, Status.REOPENED)),
+            ["2026-0001", "2026-0002", "2026-0003"],
+        ),
+        (FindingFilter(found_from=date(2026, 3, 3), found_to=date(2026, 3, 4)), ["2026-0003", "2026-0004"]),
+        (FindingFilter(repeats_only=True), ["2026-0002", "2026-0006"]),
+        (FindingFilter(search="0007"), ["2026-0007"]),
+        (FindingFilter(checklist="no such checklist"), []),
+    ],
+)
 def test_each_filter_selects_what_it_says(ledger_db, flt, expected):
     assert page(ledger_db, flt, sort="number") == expected
     with ledger_db.read() as cursor:
@@ -47,8 +53,9 @@ def test_sql_and_python_agree_on_the_overdue_colour(db):
     with db.write() as cursor:
         for status in Status:
             for late in range(-12, 13):
-                insert_finding(cursor, make_finding(f"{status.value}{late}", deadline=TODAY - timedelta(days=late),
-                                                    status=status))
+                insert_finding(
+                    cursor, make_finding(f"{status.value}{late}", deadline=TODAY - timedelta(days=late), status=status)
+                )
     with db.read() as cursor:
         rows = ledger_page(cursor, FindingFilter(), TODAY, language="en", limit=1000)
     assert len(rows) == len(Status) * 25
@@ -57,22 +64,28 @@ def test_sql_and_python_agree_on_the_overdue_colour(db):
         assert row.overdue is overdue_colour(row.deadline, row.status, TODAY), row
 
 
-@pytest.mark.parametrize("sort, descending, expected_first", [
-    ("deadline", False, "2026-0006"),
-    ("deadline", True, "2026-0005"),
-    ("severity", True, "2026-0001"),
-    ("overdue", True, "2026-0001"),
-    ("found_at", True, "2026-0008"),
-    ("status", True, "2026-0006"),
-])
+@pytest.mark.parametrize(
+    "sort, descending, expected_first",
+    [
+        ("deadline", False, "2026-0006"),
+        ("deadline", True, "2026-0005"),
+        ("severity", True, "2026-0001"),
+        ("overdue", True, "2026-0001"),
+        ("found_at", True, "2026-0008"),
+        ("status", True, "2026-0006"),
+    ],
+)
 def test_sorting_happens_in_sql(ledger_db, sort, descending, expected_first):
     assert page(ledger_db, sort=sort, descending=descending)[0] == expected_first
 
 
 def test_pages_are_cut_in_sql_and_cover_everything_once(ledger_db):
     pages = [page(ledger_db, sort="number", limit=3, offset=offset) for offset in (0, 3, 6)]
-    assert pages == [["2026-0001", "2026-0002", "2026-0003"], ["2026-0004", "2026-0005", "2026-0006"],
-                     ["2026-0007", "2026-0008"]]
+    assert pages == [
+        ["2026-0001", "2026-0002", "2026-0003"],
+        ["2026-0004", "2026-0005", "2026-0006"],
+        ["2026-0007", "2026-0008"],
+    ]
 
 
 def test_rows_carry_site_words_in_the_language_asked(ledger_db):

@@ -72,8 +72,12 @@ def made(tmp_path):
 
 def killed_half_way(script: str, *args: str, marker: Path) -> int:
     """Run `script` in a child process, wait until it says it is half-way, kill it; its pid."""
-    child = subprocess.Popen([sys.executable, "-c", script, *args, str(marker)], cwd=ROOT,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args, str(marker)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -101,8 +105,10 @@ def test_a_killed_restore_is_cleaned_up_by_the_next_one(made, tmp_path):
     result = CliRunner().invoke(cli, ["restore", "--from", str(made), "--db", str(target)])
     assert result.exit_code == 0, result.output
     for name in left:
-        assert f"Removed {tmp_path / name}, left by an interrupted restore (process {pid} is no longer running)." \
+        assert (
+            f"Removed {tmp_path / name}, left by an interrupted restore (process {pid} is no longer running)."
             in result.output
+        )
     assert work_files(tmp_path, "restoring") == [] and target.is_file()
 
 
@@ -112,12 +118,15 @@ def test_a_killed_demo_is_cleaned_up_by_the_next_one(tmp_path):
     left = work_files(tmp_path, "partial")
     assert f".demo.duckdb.partial-{pid}" in left and not target.exists()
 
-    result = CliRunner().invoke(cli, ["demo", "--findings", "30", "--db", str(target),
-                                      "--checklists", str(ROOT / "checklists")])
+    result = CliRunner().invoke(
+        cli, ["demo", "--findings", "30", "--db", str(target), "--checklists", str(ROOT / "checklists")]
+    )
     assert result.exit_code == 0, result.output
     for name in left:
-        assert f"Removed {tmp_path / name}, left by an interrupted demo run (process {pid} is no longer running)." \
+        assert (
+            f"Removed {tmp_path / name}, left by an interrupted demo run (process {pid} is no longer running)."
             in result.output
+        )
     assert work_files(tmp_path, "partial") == [] and target.is_file()
 
 
@@ -132,6 +141,7 @@ def test_the_work_files_of_a_running_process_are_left_alone(made, tmp_path):
     finally:
         running.kill()
         running.wait()
-    again = CliRunner().invoke(cli, ["restore", "--from", str(made), "--db", str(tmp_path / "restored.duckdb"),
-                                     "--force"])
+    again = CliRunner().invoke(
+        cli, ["restore", "--from", str(made), "--db", str(tmp_path / "restored.duckdb"), "--force"]
+    )
     assert again.exit_code == 0 and f"Removed {theirs}" in again.output and not theirs.exists()

@@ -24,28 +24,54 @@ NOW = datetime(2026, 3, 1, 8, 0)
 def office(db):
     sync_checklists(db, ROOT / "checklists")
     import_sites_csv(db, ROOT / "data" / "sites.csv", "test")
-    people = {name: add_user(db, None, username=name, role=role, password=generate_password(), unit=unit)
-              for name, role, unit in (("li.na", "inspector", None), ("wang.qiang", "inspector", None),
-                                       ("zhou.lan", "supervisor", None), ("admin.one", "admin", None),
-                                       ("guangming", "unit", "光明商务酒店集中隔离点工作专班"))}
+    people = {
+        name: add_user(db, None, username=name, role=role, password=generate_password(), unit=unit)
+        for name, role, unit in (
+            ("li.na", "inspector", None),
+            ("wang.qiang", "inspector", None),
+            ("zhou.lan", "supervisor", None),
+            ("admin.one", "admin", None),
+            ("guangming", "unit", "光明商务酒店集中隔离点工作专班"),
+        )
+    }
     with db.read() as cursor:
         people["sites"] = {site.code: site for site in list_sites(cursor)}
     return people
 
 
 def add(db, office, **changes):
-    options = dict(name="虹桥街道隔离点每日督查", checklist_ids=["isolation_point"], site_kind="isolation_point",
-                   subdistrict="虹桥街道", team=["li.na"], every="daily", start=MARCH, end=date(2026, 3, 31), now=NOW)
+    options = dict(
+        name="虹桥街道隔离点每日督查",
+        checklist_ids=["isolation_point"],
+        site_kind="isolation_point",
+        subdistrict="虹桥街道",
+        team=["li.na"],
+        every="daily",
+        start=MARCH,
+        end=date(2026, 3, 31),
+        now=NOW,
+    )
     return service.add_plan(db, office["zhou.lan"], **(options | changes))
 
 
 def inspected(db, office, code: str, day: date, *, status: str = "submitted", checklist: str = "isolation_point"):
     site = office["sites"][code]
     with db.write() as cursor:
-        insert_inspection(cursor, Inspection(
-            id=f"i-{code}-{day}-{status}", site_id=site.id, checklist_id=checklist, checklist_version=1,
-            checklist_hash="h", inspectors=["李娜"], started_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=21),
-            status=status, created_by="test", submitted_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=22)))
+        insert_inspection(
+            cursor,
+            Inspection(
+                id=f"i-{code}-{day}-{status}",
+                site_id=site.id,
+                checklist_id=checklist,
+                checklist_version=1,
+                checklist_hash="h",
+                inspectors=["李娜"],
+                started_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=21),
+                status=status,
+                created_by="test",
+                submitted_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=22),
+            ),
+        )
 
 
 def tasks_between(db, office, user: str, start: date, end: date):
@@ -57,8 +83,16 @@ def tasks_between(db, office, user: str, start: date, end: date):
 
 def test_a_month_of_tasks_with_an_overlap_and_a_deactivation(db, office):
     add(db, office)  # every day, both 虹桥街道 isolation points
-    add(db, office, name="光明商务酒店周一周四复查", site_kind=None, subdistrict=None, site_codes=["CC-ISO-001"],
-        team=["wang.qiang"], every="weekdays:MON,THU")
+    add(
+        db,
+        office,
+        name="光明商务酒店周一周四复查",
+        site_kind=None,
+        subdistrict=None,
+        site_codes=["CC-ISO-001"],
+        team=["wang.qiang"],
+        every="weekdays:MON,THU",
+    )
     assert service.ensure_tasks(db, date(2026, 3, 14), now=NOW) == 2 * 14
     set_site_active(db, office["admin.one"], office["sites"]["CC-ISO-002"].id, False)
     assert service.ensure_tasks(db, date(2026, 3, 31), now=NOW) == 17  # only CC-ISO-001 from 15 March on
@@ -72,7 +106,9 @@ def test_a_month_of_tasks_with_an_overlap_and_a_deactivation(db, office):
     [plan] = [p for p in service.plans(db, office["zhou.lan"]) if p.name.startswith("光明")]
     set_site_active(db, office["admin.one"], office["sites"]["CC-ISO-001"].id, False)
     assert service.plan_warnings(db, office["zhou.lan"], plan, "zh-CN") == [
-        "站点 CC-ISO-001 已停用，不再生成任务。", "目前没有符合条件的在用站点，这个计划不会生成任务。"]
+        "站点 CC-ISO-001 已停用，不再生成任务。",
+        "目前没有符合条件的在用站点，这个计划不会生成任务。",
+    ]
 
 
 def test_a_retired_checklist_stops_yielding_tasks(db, office):
@@ -81,7 +117,9 @@ def test_a_retired_checklist_stops_yielding_tasks(db, office):
     service.retire_checklist(db, office["admin.one"], "isolation_point", today=date(2026, 3, 20))
     assert service.ensure_tasks(db, date(2026, 3, 31), now=NOW) == 0
     [plan] = service.plans(db, office["zhou.lan"])
-    assert "检查表 isolation_point 已停用，不再生成任务。" in service.plan_warnings(db, office["zhou.lan"], plan, "zh-CN")
+    assert "检查表 isolation_point 已停用，不再生成任务。" in service.plan_warnings(
+        db, office["zhou.lan"], plan, "zh-CN"
+    )
     with pytest.raises(PermissionDenied):
         service.retire_checklist(db, office["li.na"], "isolation_point", today=date(2026, 3, 20))
 
@@ -92,14 +130,24 @@ def test_coverage_agrees_with_a_hand_count(db, office):
     inspected(db, office, "CC-ISO-001", date(2026, 3, 3))
     inspected(db, office, "CC-ISO-002", date(2026, 3, 4), status="draft")  # not submitted: does not count
     inspected(db, office, "CC-ISO-003", date(2026, 3, 4))  # no plan covers it: not a task
-    rows = service.coverage(db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 7), by="subdistrict",
-                            today=date(2026, 3, 10), now=NOW)
+    rows = service.coverage(
+        db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 7), by="subdistrict", today=date(2026, 3, 10), now=NOW
+    )
     assert [(r.group, r.due, r.done, r.missed) for r in rows] == [("虹桥街道", 14, 2, 12)]
-    by_site = {r.group: (r.due, r.done) for r in service.coverage(
-        db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 7), by="site", today=date(2026, 3, 10), now=NOW)}
+    by_site = {
+        r.group: (r.due, r.done)
+        for r in service.coverage(
+            db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 7), by="site", today=date(2026, 3, 10), now=NOW
+        )
+    }
     assert by_site == {"光明商务酒店集中隔离点": (7, 2), "虹桥宾馆集中隔离点": (7, 0)}
-    csv = service.coverage_bytes(db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 2), today=date(2026, 3, 10),
-                                 now=NOW).decode("utf-8-sig").splitlines()
+    csv = (
+        service.coverage_bytes(
+            db, office["zhou.lan"], start=MARCH, end=date(2026, 3, 2), today=date(2026, 3, 10), now=NOW
+        )
+        .decode("utf-8-sig")
+        .splitlines()
+    )
     assert csv[0].startswith('"site_code","checklist_id","due_date","done"')
     assert csv[1].startswith('"CC-ISO-001","isolation_point","2026-03-01","false"')
     assert csv[3].startswith('"CC-ISO-001","isolation_point","2026-03-02","true"')
@@ -114,7 +162,10 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     today = date(2026, 3, 10)
     tasks = service.my_tasks(db, office["li.na"], today=today, now=NOW, language="zh-CN")
     shown = [(t.site_name, t.due.day, t.done) for t in tasks]
-    assert shown[:2] == [("光明商务酒店集中隔离点", 3, False), ("虹桥宾馆集中隔离点", 3, False)]  # the oldest undone first
+    assert shown[:2] == [
+        ("光明商务酒店集中隔离点", 3, False),
+        ("虹桥宾馆集中隔离点", 3, False),
+    ]  # the oldest undone first
     assert ("光明商务酒店集中隔离点", 9, True) not in shown  # done on an earlier day: off the list
     assert len(shown) == 2 * 8 - 1
     assert [t for t in tasks if t.due == today and not t.done]
@@ -124,22 +175,25 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     assert (inspection.site_id, inspection.checklist_id) == (todays.site_id, "isolation_point")
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"name": " "}, "name"),
-    ({"end": date(2026, 2, 1)}, "to"),
-    ({"every": "hourly"}, "every"),
-    ({"every": "weekdays:MON,FUNDAY"}, "every"),
-    ({"every": "monthly:31", "end": date(2026, 3, 30)}, "every"),
-    ({"checklist_ids": ["isolaton_point"]}, "checklist"),
-    ({"checklist_ids": []}, "checklist"),
-    ({"site_codes": ["CC-NOPE-999"], "site_kind": None, "subdistrict": None}, "site"),
-    ({"subdistrict": "不存在街道"}, "site"),
-    ({"site_kind": "spaceport"}, "site_kind"),
-    ({"team": ["nobody"]}, "team"),
-    ({"team": ["guangming"]}, "team"),
-    ({"team": [], "self_inspection": False}, "team"),
-    ({"team": ["li.na"], "self_inspection": True}, "team"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"name": " "}, "name"),
+        ({"end": date(2026, 2, 1)}, "to"),
+        ({"every": "hourly"}, "every"),
+        ({"every": "weekdays:MON,FUNDAY"}, "every"),
+        ({"every": "monthly:31", "end": date(2026, 3, 30)}, "every"),
+        ({"checklist_ids": ["isolaton_point"]}, "checklist"),
+        ({"checklist_ids": []}, "checklist"),
+        ({"site_codes": ["CC-NOPE-999"], "site_kind": None, "subdistrict": None}, "site"),
+        ({"subdistrict": "不存在街道"}, "site"),
+        ({"site_kind": "spaceport"}, "site_kind"),
+        ({"team": ["nobody"]}, "team"),
+        ({"team": ["guangming"]}, "team"),
+        ({"team": [], "self_inspection": False}, "team"),
+        ({"team": ["li.na"], "self_inspection": True}, "team"),
+    ],
+)
 def test_bad_plans_are_refused_naming_the_field_and_nothing_is_saved(db, office, changes, field):
     with pytest.raises(InvalidInput) as refused:
         add(db, office, **changes)
@@ -150,8 +204,18 @@ def test_bad_plans_are_refused_naming_the_field_and_nothing_is_saved(db, office,
 
 def test_only_supervisors_make_plans(db, office):
     with pytest.raises(PermissionDenied):
-        service.add_plan(db, office["li.na"], name="x", checklist_ids=["isolation_point"], site_kind="isolation_point",
-                         team=["li.na"], every="daily", start=MARCH, end=MARCH, now=NOW)
+        service.add_plan(
+            db,
+            office["li.na"],
+            name="x",
+            checklist_ids=["isolation_point"],
+            site_kind="isolation_point",
+            team=["li.na"],
+            every="daily",
+            start=MARCH,
+            end=MARCH,
+            now=NOW,
+        )
 
 
 def test_the_command_line_adds_a_plan_and_writes_coverage(db_path, tmp_path):
@@ -167,9 +231,30 @@ def test_the_command_line_adds_a_plan_and_writes_coverage(db_path, tmp_path):
     database.close()
     runner = CliRunner()
     common = ["--db", str(db_path)]
-    result = runner.invoke(cli, ["plan", "add", "--name", "隔离点每日督查", "--checklist", "isolation_point",
-                                 "--site-kind", "isolation_point", "--subdistrict", "虹桥街道", "--every", "daily",
-                                 "--from", "2026-03-01", "--to", "2026-03-31", "--team", "li.na", *common])
+    result = runner.invoke(
+        cli,
+        [
+            "plan",
+            "add",
+            "--name",
+            "隔离点每日督查",
+            "--checklist",
+            "isolation_point",
+            "--site-kind",
+            "isolation_point",
+            "--subdistrict",
+            "虹桥街道",
+            "--every",
+            "daily",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--team",
+            "li.na",
+            *common,
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = tmp_path / "coverage.csv"
     result = runner.invoke(cli, ["coverage", "--from", "2026-03-01", "--to", "2026-03-03", "--out", str(out), *common])
@@ -179,10 +264,26 @@ def test_the_command_line_adds_a_plan_and_writes_coverage(db_path, tmp_path):
     lines = raw.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 2 * 3 and all(line.split(",")[3] == '"false"' for line in lines[1:])
     good = ["--every", "daily", "--from", "2026-03-01", "--to", "2026-03-31"]
-    for wrong, words in ((["--every", "fortnightly", "--team", "li.na"], "not understood"),
-                         (["--team", "ghost"], "'ghost'"),
-                         (["--self", "--team", "li.na"], "one of the two"),
-                         (["--from", "2026-13-01", "--team", "li.na"], "--from")):
-        result = runner.invoke(cli, ["plan", "add", "--name", "x", "--checklist", "isolation_point", "--site",
-                                     "CC-ISO-001", *good, *wrong, *common])
+    for wrong, words in (
+        (["--every", "fortnightly", "--team", "li.na"], "not understood"),
+        (["--team", "ghost"], "'ghost'"),
+        (["--self", "--team", "li.na"], "one of the two"),
+        (["--from", "2026-13-01", "--team", "li.na"], "--from"),
+    ):
+        result = runner.invoke(
+            cli,
+            [
+                "plan",
+                "add",
+                "--name",
+                "x",
+                "--checklist",
+                "isolation_point",
+                "--site",
+                "CC-ISO-001",
+                *good,
+                *wrong,
+                *common,
+            ],
+        )
         assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output, result.output

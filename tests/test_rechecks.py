@@ -32,9 +32,15 @@ SITES = ("CC-COM-001", "CC-ISO-001")  # a community and an isolation point
 def office(db):
     sync_checklists(db, ROOT / "checklists")
     import_sites_csv(db, ROOT / "data" / "sites.csv", "test")
-    people = {name: add_user(db, None, username=name, role=role, password=generate_password(), unit=unit)
-              for name, role, unit in (("li.na", "inspector", None), ("wang.qiang", "inspector", None),
-                                       ("zhou.lan", "supervisor", None), ("guangming", "unit", UNITS[0]))}
+    people = {
+        name: add_user(db, None, username=name, role=role, password=generate_password(), unit=unit)
+        for name, role, unit in (
+            ("li.na", "inspector", None),
+            ("wang.qiang", "inspector", None),
+            ("zhou.lan", "supervisor", None),
+            ("guangming", "unit", UNITS[0]),
+        )
+    }
     with db.read() as cursor:
         sites = {site.code: site for site in list_sites(cursor)}
     people["sites"] = sites
@@ -43,23 +49,53 @@ def office(db):
     severities = list(Severity)
     with db.write() as cursor:
         for n in range(20):
-            finding = make_finding(f"2026-{n + 1:04d}", site_id=sites[SITES[n % 2]].id, responsible_unit=UNITS[n % 2],
-                                   severity=severities[n % 3], status=Status.CLOSED, found_at=datetime(2026, 2, 20),
-                                   closed_at=datetime(2026, 3, n + 1, 16, 0), description=f"问题 {n + 1}",
-                                   checklist_id="isolation_point", item_id=f"item-{n}")
+            finding = make_finding(
+                f"2026-{n + 1:04d}",
+                site_id=sites[SITES[n % 2]].id,
+                responsible_unit=UNITS[n % 2],
+                severity=severities[n % 3],
+                status=Status.CLOSED,
+                found_at=datetime(2026, 2, 20),
+                closed_at=datetime(2026, 3, n + 1, 16, 0),
+                description=f"问题 {n + 1}",
+                checklist_id="isolation_point",
+                item_id=f"item-{n}",
+            )
             insert_finding(cursor, finding)
             people["march"][finding.id] = finding
         # Not drawn: closed in February, still open, and a unit's own self-reported finding.
-        insert_finding(cursor, make_finding("2026-0021", site_id=sites[SITES[0]].id, status=Status.CLOSED,
-                                            closed_at=datetime(2026, 2, 28, 23, 0)))
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0021", site_id=sites[SITES[0]].id, status=Status.CLOSED, closed_at=datetime(2026, 2, 28, 23, 0)
+            ),
+        )
         insert_finding(cursor, make_finding("2026-0022", site_id=sites[SITES[0]].id, status=Status.OPEN))
-        insert_inspection(cursor, Inspection(
-            id="self-1", site_id=sites[SITES[0]].id, checklist_id="isolation_point", checklist_version=1,
-            checklist_hash="h", inspectors=["专班"], started_at=datetime(2026, 3, 5, 9), status="submitted",
-            created_by="guangming"))
+        insert_inspection(
+            cursor,
+            Inspection(
+                id="self-1",
+                site_id=sites[SITES[0]].id,
+                checklist_id="isolation_point",
+                checklist_version=1,
+                checklist_hash="h",
+                inspectors=["专班"],
+                started_at=datetime(2026, 3, 5, 9),
+                status="submitted",
+                created_by="guangming",
+            ),
+        )
         cursor.execute("UPDATE inspections SET self_reported = true WHERE id = 'self-1'")
-        insert_finding(cursor, make_finding("2026-0023", site_id=sites[SITES[0]].id, status=Status.CLOSED,
-                                            inspection_id="self-1", closed_at=datetime(2026, 3, 6, 9, 0)))
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0023",
+                site_id=sites[SITES[0]].id,
+                status=Status.CLOSED,
+                inspection_id="self-1",
+                closed_at=datetime(2026, 3, 6, 9, 0),
+            ),
+        )
         raise_sequence(cursor, 2026, 23)
     return people
 
@@ -81,8 +117,10 @@ def by_hand(ids, seed: int, size: int) -> list[str]:
 
 def logged(db) -> list[tuple[str, dict]]:
     with db.read() as cursor:
-        return [(action, json.loads(after or "null"))
-                for action, after in cursor.execute("SELECT action, after FROM audit_log ORDER BY seq").fetchall()]
+        return [
+            (action, json.loads(after or "null"))
+            for action, after in cursor.execute("SELECT action, after FROM audit_log ORDER BY seq").fetchall()
+        ]
 
 
 def test_the_sample_is_reproducible_from_its_seed_and_filter(db, office):
@@ -97,12 +135,16 @@ def test_the_sample_is_reproducible_from_its_seed_and_filter(db, office):
     assert share.drawn == 5 and drawn(db, office, share) == by_hand(office["march"], 11, 5)
     kind = CampaignFilter(MARCH.closed_from, MARCH.closed_to, site_kind="isolation_point", severity="major")
     narrowed = start(db, office, name="隔离点较重问题", scope=kind, seed=3)
-    expected = [i for i, f in office["march"].items() if f.site_id == office["sites"]["CC-ISO-001"].id
-                and f.severity is Severity.MAJOR]
+    expected = [
+        i
+        for i, f in office["march"].items()
+        if f.site_id == office["sites"]["CC-ISO-001"].id and f.severity is Severity.MAJOR
+    ]
     assert narrowed.population == len(expected) == 4 and drawn(db, office, narrowed) == sorted(expected)
     unit = start(db, office, name="单位", scope=CampaignFilter(MARCH.closed_from, date(2026, 3, 10), unit=UNITS[0]))
-    assert drawn(db, office, unit) == sorted(i for i, f in office["march"].items()
-                                             if f.responsible_unit == UNITS[0] and f.closed_at.day <= 10)
+    assert drawn(db, office, unit) == sorted(
+        i for i, f in office["march"].items() if f.responsible_unit == UNITS[0] and f.closed_at.day <= 10
+    )
 
 
 def test_a_seed_is_drawn_and_recorded_when_none_is_given(db, office):
@@ -116,27 +158,38 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(db, office):
 def test_a_relapse_opens_a_new_finding_linked_to_the_old_one_as_a_repeat(db, office):
     campaign = start(db, office, sample_size=2, seed=1)
     old_id = drawn(db, office, campaign)[0]
-    opened = service.record_recheck(db, office["li.na"], campaign.id, old_id, outcome="relapsed",
-                                    description="隔离房间门口又无人值守", now=NOW)
+    opened = service.record_recheck(
+        db, office["li.na"], campaign.id, old_id, outcome="relapsed", description="隔离房间门口又无人值守", now=NOW
+    )
     old = office["march"][old_id]
     assert opened.number == "2026-0024"  # the next number of the year, as any finding gets
     assert opened.repeat_of == [old_id] and opened.status is Status.OPEN
     assert (opened.site_id, opened.responsible_unit, opened.item_id, opened.severity) == (
-        old.site_id, old.responsible_unit, old.item_id, old.severity)
+        old.site_id,
+        old.responsible_unit,
+        old.item_id,
+        old.severity,
+    )
     assert opened.deadline == NOW.date() + timedelta(days=old.severity.default_days)
     with db.read() as cursor:
-        assert cursor.execute("SELECT is_repeat, repeat_of FROM findings WHERE id = ?",
-                              [opened.id]).fetchone() == (True, old_id)
+        assert cursor.execute("SELECT is_repeat, repeat_of FROM findings WHERE id = ?", [opened.id]).fetchone() == (
+            True,
+            old_id,
+        )
         assert get_finding(cursor, old_id).status is Status.CLOSED  # the old record stays as it was
     actions = [action for action, _ in logged(db)]
     assert actions[-2:] == ["finding.recorded", "recheck.recorded"]
-    [item] = [i for i in service.campaign_report(db, office["zhou.lan"], campaign.id, language="zh-CN").items
-              if i.finding_id == old_id]
+    [item] = [
+        i
+        for i in service.campaign_report(db, office["zhou.lan"], campaign.id, language="zh-CN").items
+        if i.finding_id == old_id
+    ]
     assert item.outcome is RecheckOutcome.RELAPSED and item.new_number == "2026-0024" and item.checked_by == "li.na"
     # A second tap, or a second inspector, records nothing and opens nothing.
     with pytest.raises(Conflict):
-        service.record_recheck(db, office["zhou.lan"], campaign.id, old_id, outcome="relapsed", description="又一次",
-                               now=NOW)
+        service.record_recheck(
+            db, office["zhou.lan"], campaign.id, old_id, outcome="relapsed", description="又一次", now=NOW
+        )
     with db.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == 24
 
@@ -146,7 +199,10 @@ def test_held_opens_nothing_and_leaves_the_home_list(db, office):
     first, second = drawn(db, office, campaign)
     assert {i.finding_id for i in service.my_rechecks(db, office["li.na"], language="zh-CN")} == {first, second}
     assert service.my_rechecks(db, office["wang.qiang"], language="zh-CN") == []
-    assert service.record_recheck(db, office["li.na"], campaign.id, first, outcome="held", note="整改到位", now=NOW) is None
+    assert (
+        service.record_recheck(db, office["li.na"], campaign.id, first, outcome="held", note="整改到位", now=NOW)
+        is None
+    )
     assert [i.finding_id for i in service.my_rechecks(db, office["li.na"], language="zh-CN")] == [second]
     with db.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == 23
@@ -157,8 +213,9 @@ def test_progress_and_relapse_rates_agree_with_a_hand_count(db, office):
     ids = drawn(db, office, campaign)
     outcomes = {finding_id: ("relapsed" if n % 3 == 0 else "held") for n, finding_id in enumerate(ids[:12])}
     for finding_id, outcome in outcomes.items():
-        service.record_recheck(db, office["li.na"], campaign.id, finding_id, outcome=outcome, description="反弹",
-                               now=NOW)
+        service.record_recheck(
+            db, office["li.na"], campaign.id, finding_id, outcome=outcome, description="反弹", now=NOW
+        )
     report = service.campaign_report(db, office["zhou.lan"], campaign.id, language="zh-CN")
     assert (report.checked, len(report.items), report.relapsed) == (12, 20, 4)
     units = {r.group: (r.items, r.checked, r.relapsed) for r in report.by_unit}
@@ -172,31 +229,38 @@ def test_progress_and_relapse_rates_agree_with_a_hand_count(db, office):
     assert rates[UNITS[0]] == units[UNITS[0]][2] / units[UNITS[0]][1]
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"sample_size": 0}, "sample_size"),
-    ({"sample_size": 21}, "sample_size"),
-    ({"sample_share": 1.5}, "sample_share"),
-    ({"sample_share": 0.0}, "sample_share"),
-    ({"sample_share": -0.2}, "sample_share"),
-    ({"sample_size": 3, "sample_share": 0.5}, "sample_size"),
-    ({"scope": CampaignFilter(date(2026, 1, 1), date(2026, 1, 31))}, "closed_from"),
-    ({"scope": CampaignFilter(date(2026, 3, 31), date(2026, 3, 1))}, "closed_to"),
-    ({"scope": CampaignFilter(MARCH.closed_from, MARCH.closed_to, site_kind="moon")}, "site_kind"),
-    ({"seed": "abc"}, "seed"),
-    ({"seed": -1}, "seed"),
-    ({"team": []}, "team"),
-    ({"team": ["guangming"]}, "team"),
-    ({"due": date(2026, 4, 1)}, "due"),
-    ({"name": "  "}, "name"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"sample_size": 0}, "sample_size"),
+        ({"sample_size": 21}, "sample_size"),
+        ({"sample_share": 1.5}, "sample_share"),
+        ({"sample_share": 0.0}, "sample_share"),
+        ({"sample_share": -0.2}, "sample_share"),
+        ({"sample_size": 3, "sample_share": 0.5}, "sample_size"),
+        ({"scope": CampaignFilter(date(2026, 1, 1), date(2026, 1, 31))}, "closed_from"),
+        ({"scope": CampaignFilter(date(2026, 3, 31), date(2026, 3, 1))}, "closed_to"),
+        ({"scope": CampaignFilter(MARCH.closed_from, MARCH.closed_to, site_kind="moon")}, "site_kind"),
+        ({"seed": "abc"}, "seed"),
+        ({"seed": -1}, "seed"),
+        ({"team": []}, "team"),
+        ({"team": ["guangming"]}, "team"),
+        ({"due": date(2026, 4, 1)}, "due"),
+        ({"name": "  "}, "name"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(db, office, changes, field):
     with pytest.raises(InvalidInput) as refused:
         start(db, office, **changes)
     assert refused.value.field == field
     assert "recheck.error" not in refused.value.text("zh-CN") and "recheck.error" not in refused.value.message
     with db.read() as cursor:
-        assert cursor.execute("SELECT (SELECT count(*) FROM recheck_campaigns) + "
-                              "(SELECT count(*) FROM recheck_items)").fetchone()[0] == 0
+        assert (
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM recheck_campaigns) + (SELECT count(*) FROM recheck_items)"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_a_relapse_without_a_description_is_refused_and_opens_nothing(db, office):
@@ -204,8 +268,9 @@ def test_a_relapse_without_a_description_is_refused_and_opens_nothing(db, office
     [finding_id] = drawn(db, office, campaign)
     for outcome, field in (("relapsed", "description"), ("maybe", "outcome")):
         with pytest.raises(InvalidInput) as refused:
-            service.record_recheck(db, office["li.na"], campaign.id, finding_id, outcome=outcome, description=" ",
-                                   now=NOW)
+            service.record_recheck(
+                db, office["li.na"], campaign.id, finding_id, outcome=outcome, description=" ", now=NOW
+            )
         assert refused.value.field == field
     assert service.campaign_report(db, office["zhou.lan"], campaign.id, language="en").checked == 0
 
@@ -215,8 +280,9 @@ def test_supervisors_start_inspectors_of_the_team_record_units_see_nothing(db, o
     [finding_id] = drawn(db, office, campaign)
     unit, inspector, outsider = office["guangming"], office["li.na"], office["wang.qiang"]
     calls = [
-        lambda: service.start_campaign(db, inspector, name="x", scope=MARCH, team=["li.na"], due=date(2026, 4, 10),
-                                       now=NOW),
+        lambda: service.start_campaign(
+            db, inspector, name="x", scope=MARCH, team=["li.na"], due=date(2026, 4, 10), now=NOW
+        ),
         lambda: service.campaigns(db, inspector),
         lambda: service.campaign_report(db, inspector, campaign.id, language="en"),
         lambda: service.campaign_csv(db, inspector, campaign.id, language="en"),
@@ -240,7 +306,7 @@ def test_the_export_is_utf8_with_bom_and_its_cells_inert(db, office):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["问题编号", "站点编码", "站点"] and len(rows) == 21
     [first] = [row for row in rows if row[0] == "2026-0001"]
-    assert first[6] == "'=HYPERLINK(\"http://x\")"
+    assert first[6] == '\'=HYPERLINK("http://x")'
     assert [row[0] for row in rows[1:]] == sorted(row[0] for row in rows[1:])
 
 

@@ -57,22 +57,32 @@ def take(db, step: Step, actor, finding_id, version=None):
         Step.ACCEPT: lambda: r.accept_fix(db, actor, finding_id, version=version, now=NOW),
         Step.REJECT: lambda: r.reject_fix(db, actor, finding_id, version=version, reason="照片不清楚", now=NOW),
         Step.REOPEN: lambda: r.reopen(db, actor, finding_id, version=version, reason="复查仍未整改", now=NOW),
-        Step.REASSIGN: lambda: r.reassign(db, actor, finding_id, version=version, deadline=date(2026, 3, 20),
-                                          now=NOW),
+        Step.REASSIGN: lambda: r.reassign(db, actor, finding_id, version=version, deadline=date(2026, 3, 20), now=NOW),
     }
     return calls[step]()
 
 
-ACTOR = {Step.REPORT_FIX: UNIT, Step.ACCEPT: INSPECTOR, Step.REJECT: INSPECTOR, Step.REOPEN: INSPECTOR,
-         Step.REASSIGN: SUPERVISOR}
+ACTOR = {
+    Step.REPORT_FIX: UNIT,
+    Step.ACCEPT: INSPECTOR,
+    Step.REJECT: INSPECTOR,
+    Step.REOPEN: INSPECTOR,
+    Step.REASSIGN: SUPERVISOR,
+}
 
 
 def test_the_whole_life_of_a_finding(db):
     finding_id = finding_in(db, Status.OPEN)
-    path = [(Step.REPORT_FIX, Status.AWAITING_VERIFICATION), (Step.REJECT, Status.OPEN),
-            (Step.REPORT_FIX, Status.AWAITING_VERIFICATION), (Step.ACCEPT, Status.CLOSED),
-            (Step.REOPEN, Status.REOPENED), (Step.REASSIGN, Status.REOPENED),
-            (Step.REPORT_FIX, Status.AWAITING_VERIFICATION), (Step.ACCEPT, Status.CLOSED)]
+    path = [
+        (Step.REPORT_FIX, Status.AWAITING_VERIFICATION),
+        (Step.REJECT, Status.OPEN),
+        (Step.REPORT_FIX, Status.AWAITING_VERIFICATION),
+        (Step.ACCEPT, Status.CLOSED),
+        (Step.REOPEN, Status.REOPENED),
+        (Step.REASSIGN, Status.REOPENED),
+        (Step.REPORT_FIX, Status.AWAITING_VERIFICATION),
+        (Step.ACCEPT, Status.CLOSED),
+    ]
     for number, (step, status) in enumerate(path, start=2):
         finding = take(db, step, ACTOR[step], finding_id)
         assert (finding.status, finding.version) == (status, number)
@@ -117,13 +127,16 @@ def test_the_legal_steps_are_exactly_the_designed_ones():
     }
 
 
-@pytest.mark.parametrize("step, status, actors", [
-    (Step.REPORT_FIX, Status.OPEN, [INSPECTOR, SUPERVISOR, ADMIN]),
-    (Step.ACCEPT, Status.AWAITING_VERIFICATION, [UNIT, ADMIN]),
-    (Step.REJECT, Status.AWAITING_VERIFICATION, [UNIT, ADMIN]),
-    (Step.REOPEN, Status.CLOSED, [UNIT, ADMIN]),
-    (Step.REASSIGN, Status.OPEN, [UNIT, INSPECTOR, ADMIN]),
-])
+@pytest.mark.parametrize(
+    "step, status, actors",
+    [
+        (Step.REPORT_FIX, Status.OPEN, [INSPECTOR, SUPERVISOR, ADMIN]),
+        (Step.ACCEPT, Status.AWAITING_VERIFICATION, [UNIT, ADMIN]),
+        (Step.REJECT, Status.AWAITING_VERIFICATION, [UNIT, ADMIN]),
+        (Step.REOPEN, Status.CLOSED, [UNIT, ADMIN]),
+        (Step.REASSIGN, Status.OPEN, [UNIT, INSPECTOR, ADMIN]),
+    ],
+)
 def test_who_may_not_take_a_step(db, step, status, actors):
     finding_id = finding_in(db, status)
     for actor in actors:
@@ -159,13 +172,16 @@ def test_saving_over_a_newer_version_names_who_changed_it_and_when(db):
     assert (after.responsible_person, after.version, after.fix_report) == ("", 2, "已整改")
 
 
-@pytest.mark.parametrize("call, field", [
-    (lambda db, i: r.report_fix(db, UNIT, i, version=1, fix_report="   "), "fix_report"),
-    (lambda db, i: r.reject_fix(db, INSPECTOR, i, version=1, reason=""), "reason"),
-    (lambda db, i: r.reopen(db, INSPECTOR, i, version=1, reason=" "), "reason"),
-    (lambda db, i: r.reassign(db, SUPERVISOR, i, version=1, responsible_unit=""), "responsible_unit"),
-    (lambda db, i: r.reassign(db, SUPERVISOR, i, version=1, deadline=date(2026, 2, 1)), "deadline"),
-])
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda db, i: r.report_fix(db, UNIT, i, version=1, fix_report="   "), "fix_report"),
+        (lambda db, i: r.reject_fix(db, INSPECTOR, i, version=1, reason=""), "reason"),
+        (lambda db, i: r.reopen(db, INSPECTOR, i, version=1, reason=" "), "reason"),
+        (lambda db, i: r.reassign(db, SUPERVISOR, i, version=1, responsible_unit=""), "responsible_unit"),
+        (lambda db, i: r.reassign(db, SUPERVISOR, i, version=1, deadline=date(2026, 2, 1)), "deadline"),
+    ],
+)
 def test_required_words_and_sane_deadlines(db, call, field):
     finding_id = finding_in(db, Status.OPEN)
     with pytest.raises((InvalidInput, IllegalTransition)) as refused:
@@ -203,15 +219,18 @@ def test_an_unknown_finding_is_not_found(db):
         r.report_fix(db, UNIT, "no-such-id", version=1, fix_report="x")
 
 
-@pytest.mark.parametrize("actor, status, expected", [
-    (UNIT, Status.OPEN, [Step.REPORT_FIX]),
-    (OTHER_UNIT, Status.OPEN, []),
-    (INSPECTOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT]),
-    (SECOND_INSPECTOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT]),
-    (SUPERVISOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT, Step.REASSIGN]),
-    (SUPERVISOR, Status.CLOSED, [Step.REOPEN]),
-    (ADMIN, Status.OPEN, []),
-])
+@pytest.mark.parametrize(
+    "actor, status, expected",
+    [
+        (UNIT, Status.OPEN, [Step.REPORT_FIX]),
+        (OTHER_UNIT, Status.OPEN, []),
+        (INSPECTOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT]),
+        (SECOND_INSPECTOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT]),
+        (SUPERVISOR, Status.AWAITING_VERIFICATION, [Step.ACCEPT, Step.REJECT, Step.REASSIGN]),
+        (SUPERVISOR, Status.CLOSED, [Step.REOPEN]),
+        (ADMIN, Status.OPEN, []),
+    ],
+)
 def test_the_page_offers_only_the_steps_that_would_succeed(actor, status, expected):
     finding = make_finding("2026-0412", status=status, responsible_unit=GUOSHENG, reported_by="liuyang-not")
     assert r.allowed_steps(actor, finding) == expected

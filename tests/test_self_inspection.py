@@ -23,8 +23,16 @@ OWN, OTHER = "CC-ISO-001", "CC-ISO-002"  # the unit "guangming" runs the first o
 
 
 def self_plan(db, office):  # noqa: F811
-    return add(db, office, name="隔离点每日自查", site_codes=[OWN], site_kind=None, subdistrict=None, team=[],
-               self_inspection=True)
+    return add(
+        db,
+        office,
+        name="隔离点每日自查",
+        site_codes=[OWN],
+        site_kind=None,
+        subdistrict=None,
+        team=[],
+        self_inspection=True,
+    )
 
 
 def walk(db, user, inspection_id: str, *, fail: str | None = None) -> None:
@@ -40,8 +48,9 @@ def walk(db, user, inspection_id: str, *, fail: str | None = None) -> None:
             inspections.record_response(db, user, inspection_id, item.id, text="正常", now=NOW)
     if fail:
         draft = next(d for d in inspections.inspection_sheet(db, user, inspection_id).drafts if d.item_id == fail)
-        inspections.save_finding_draft(db, user, draft.id, description="自查发现：登记不全", responsible_person="王经理",
-                                       now=NOW)
+        inspections.save_finding_draft(
+            db, user, draft.id, description="自查发现：登记不全", responsible_person="王经理", now=NOW
+        )
         inspections.record_finding(db, user, draft.id, now=NOW)
 
 
@@ -74,8 +83,9 @@ def test_a_supervision_inspection_does_not_complete_a_self_task(db, office):  # 
     self_plan(db, office)
     inspector = office["li.na"]
     site = office["sites"][OWN]
-    inspection = inspections.start_inspection(db, inspector, site_id=site.id, checklist_id="isolation_point",
-                                              inspectors=["李娜"], started_at=NOW, now=NOW)
+    inspection = inspections.start_inspection(
+        db, inspector, site_id=site.id, checklist_id="isolation_point", inspectors=["李娜"], started_at=NOW, now=NOW
+    )
     walk(db, inspector, inspection.id)
     inspections.submit_inspection(db, inspector, inspection.id, now=NOW)
     assert not inspections.inspection_sheet(db, inspector, inspection.id).inspection.self_reported
@@ -85,16 +95,29 @@ def test_a_supervision_inspection_does_not_complete_a_self_task(db, office):  # 
 def test_a_unit_may_not_self_inspect_another_units_site(db, office):  # noqa: F811
     unit = office["guangming"]
     with pytest.raises(PermissionDenied):
-        inspections.start_inspection(db, unit, site_id=office["sites"][OTHER].id, checklist_id="isolation_point",
-                                     inspectors=[unit.display_name], started_at=NOW, now=NOW)
+        inspections.start_inspection(
+            db,
+            unit,
+            site_id=office["sites"][OTHER].id,
+            checklist_id="isolation_point",
+            inspectors=[unit.display_name],
+            started_at=NOW,
+            now=NOW,
+        )
     assert [s.code for s in inspections.find_sites(db, unit, text="CC-ISO")] == [OWN]
 
 
 def test_a_unit_may_not_open_or_answer_a_supervision_inspection(db, office):  # noqa: F811
     inspector, unit = office["li.na"], office["guangming"]
-    inspection = inspections.start_inspection(db, inspector, site_id=office["sites"][OWN].id,
-                                              checklist_id="isolation_point", inspectors=["李娜"], started_at=NOW,
-                                              now=NOW)
+    inspection = inspections.start_inspection(
+        db,
+        inspector,
+        site_id=office["sites"][OWN].id,
+        checklist_id="isolation_point",
+        inspectors=["李娜"],
+        started_at=NOW,
+        now=NOW,
+    )
     item = first_plain_item(db, inspector, inspection.id)
     with pytest.raises(PermissionDenied):
         inspections.inspection_sheet(db, unit, inspection.id)
@@ -108,12 +131,19 @@ def supervision_figures(db, office):  # noqa: F811
     supervisor, unit = office["zhou.lan"], office["guangming"]
     home = home_figures(db, DAY), home_figures(db, DAY, unit=unit.unit)
     board = dashboard(db, supervisor, LedgerFilter.last_days(DAY), today=DAY).headline
-    ledger = ledger_page(db, supervisor, LedgerFilter(), today=DAY).total, \
-        ledger_page(db, unit, LedgerFilter(), today=DAY).total
+    ledger = (
+        ledger_page(db, supervisor, LedgerFilter(), today=DAY).total,
+        ledger_page(db, unit, LedgerFilter(), today=DAY).total,
+    )
     counts = worklist.supervisor_counts(db, supervisor, today=DAY, now=NOW)
     bulletin = draft_bulletin(db, supervisor, kind="weekly", period_from=DAY, period_to=DAY, today=DAY).figures
-    return home, board, ledger, (counts.awaiting, counts.overdue), (bulletin.inspections, bulletin.findings,
-                                                                    bulletin.by_severity, bulletin.overdue)
+    return (
+        home,
+        board,
+        ledger,
+        (counts.awaiting, counts.overdue),
+        (bulletin.inspections, bulletin.findings, bulletin.by_severity, bulletin.overdue),
+    )
 
 
 def test_self_reported_findings_leave_the_supervision_counts_alone(db, office):  # noqa: F811

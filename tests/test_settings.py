@@ -17,8 +17,9 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.mark.parametrize("name, value", [("AUDIT_IDLE_MINUTES", "half an hour"), ("AUDIT_IDLE_MINUTES", "0"),
-                                         ("AUDIT_BACKUP_KEEP", "-1")])
+@pytest.mark.parametrize(
+    "name, value", [("AUDIT_IDLE_MINUTES", "half an hour"), ("AUDIT_IDLE_MINUTES", "0"), ("AUDIT_BACKUP_KEEP", "-1")]
+)
 def test_a_bad_value_is_refused_naming_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(InvalidInput) as refused:

@@ -18,8 +18,12 @@ from tests.factories import csv_text, site_row
 SITES_CSV = ROOT / "data" / "sites.csv"
 
 DOMAIN_PLACES = [
-    ("虹桥街道", "光明社区"), ("新城桥街道", "易家桥社区"), ("钟秀街道", "小西村社区"),
-    ("城东街道", "新桥北村社区"), ("狼山镇街道", "三角桥社区"), ("崇川经济开发区", "国胜社区"),
+    ("虹桥街道", "光明社区"),
+    ("新城桥街道", "易家桥社区"),
+    ("钟秀街道", "小西村社区"),
+    ("城东街道", "新桥北村社区"),
+    ("狼山镇街道", "三角桥社区"),
+    ("崇川经济开发区", "国胜社区"),
 ]
 
 
@@ -67,13 +71,25 @@ def test_importing_again_updates_by_code_and_keeps_ids(db, tmp_path):
     assert after["CC-1"].id == before["CC-1"].id and after["CC-1"].name.zh == "光明大酒店集中隔离点"
     assert versions == {"CC-1": 2, "CC-2": 1, "CC-3": 1}
     assert after["CC-3"].kind is SiteKind.CHECKPOINT
-    assert actions == ["site.created", "site.created", "sites.imported", "site.updated", "site.created", "sites.imported"]
+    assert actions == [
+        "site.created",
+        "site.created",
+        "sites.imported",
+        "site.updated",
+        "site.created",
+        "sites.imported",
+    ]
 
 
 def test_every_problem_is_named_by_its_row_and_nothing_is_imported(db, tmp_path):
     import_sites_csv(db, write(tmp_path, csv_text([site_row("CC-1")])), actor="admin")
-    rows = [site_row("CC-1", name_zh="改过的名字"), site_row("CC-2", kind="isolaton_point"),
-            site_row("CC-3", unit_en="  "), site_row("CC-2", kind="checkpoint"), site_row("CC-5")]
+    rows = [
+        site_row("CC-1", name_zh="改过的名字"),
+        site_row("CC-2", kind="isolaton_point"),
+        site_row("CC-3", unit_en="  "),
+        site_row("CC-2", kind="checkpoint"),
+        site_row("CC-5"),
+    ]
     with pytest.raises(InvalidInput) as raised:
         import_sites_csv(db, write(tmp_path, csv_text(rows), "bad.csv"), actor="admin")
     message = str(raised.value)

@@ -60,8 +60,14 @@ def test_twenty_sessions_writing_at_once_lose_nothing(db):
                 with db.write() as cursor:
                     finding = make_finding(allocate_number(cursor, 2026), inspector=f"inspector {worker}")
                     insert_finding(cursor, finding)
-                    audit_log.append(cursor, actor=finding.inspector, action="finding.recorded",
-                                     entity="finding", entity_id=finding.id, after={"number": finding.number})
+                    audit_log.append(
+                        cursor,
+                        actor=finding.inspector,
+                        action="finding.recorded",
+                        entity="finding",
+                        entity_id=finding.id,
+                        after={"number": finding.number},
+                    )
                 acknowledged.append(finding.id)
             except BaseException as error:  # noqa: BLE001 - the test counts every failure
                 errors.append(error)
@@ -100,7 +106,10 @@ def test_a_second_process_gets_one_clear_message(db, db_path):
 def test_the_cli_refuses_a_held_file_without_a_traceback(db, db_path):
     result = subprocess.run(
         [sys.executable, "-m", "audit", "init", "--db", str(db_path)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -110,8 +119,15 @@ def test_the_cli_refuses_a_held_file_without_a_traceback(db, db_path):
 def test_audit_log_detects_a_changed_entry(db, db_path):
     with db.write() as cursor:
         for n in range(3):
-            audit_log.append(cursor, actor="admin", action="site.renamed", entity="site",
-                             entity_id=str(n), before={"name": "旧"}, after={"name": "新"})
+            audit_log.append(
+                cursor,
+                actor="admin",
+                action="site.renamed",
+                entity="site",
+                entity_id=str(n),
+                before={"name": "旧"},
+                after={"name": "新"},
+            )
     with db.write() as cursor:
         cursor.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")
     with db.read() as cursor:

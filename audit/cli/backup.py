@@ -27,8 +27,13 @@ def open_for_backup(db_path: str):
 
 
 @cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="New (or empty) folder to write the backup into.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="New (or empty) folder to write the backup into.",
+)
 @db_option
 def backup(out_dir: Path, db_path: str) -> None:
     """Write a consistent copy of the database (Parquet files and a manifest) to a folder.
@@ -43,9 +48,11 @@ def backup(out_dir: Path, db_path: str) -> None:
         manifest = service.backup(database, out_dir)
     finally:
         database.close()
-    click.echo(f"Backup of {db_path} written to {out_dir}: {len(manifest.contents.tables)} tables, "
-               f"{manifest.rows('findings'):,} findings, {manifest.rows('photos'):,} photos, "
-               f"audit log up to entry {manifest.contents.audit_log_seq:,}.")
+    click.echo(
+        f"Backup of {db_path} written to {out_dir}: {len(manifest.contents.tables)} tables, "
+        f"{manifest.rows('findings'):,} findings, {manifest.rows('photos'):,} photos, "
+        f"audit log up to entry {manifest.contents.audit_log_seq:,}."
+    )
 
 
 def _backup_through_server(db_path: str, out_dir: Path) -> bool:
@@ -59,33 +66,58 @@ def _backup_through_server(db_path: str, out_dir: Path) -> bool:
         return False  # the server has just stopped: back up directly
     if not answer.get("ok"):
         raise click.ClickException(f"The running app refused the backup: {answer.get('error')}")
-    click.echo(f"Backup of {db_path} written to {answer['folder']} by the running app: "
-               f"{answer['findings']:,} findings.")
+    click.echo(
+        f"Backup of {db_path} written to {answer['folder']} by the running app: {answer['findings']:,} findings."
+    )
     return True
 
 
 @cli.command()
-@click.option("--from", "source", required=True, type=click.Path(exists=True, path_type=Path),
-              help="Backup folder (or the zip downloaded from the admin page).")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Database file to create from the backup.")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Backup folder (or the zip downloaded from the admin page).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file to create from the backup.",
+)
 @click.option("--force", is_flag=True, help="Replace the file at --db if it already exists.")
-@click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Key file of the server that made the backup (<its database>.key), when restoring on "
-                   "another machine. Default: AUDIT_SECRET_KEY, or the key files this server holds.")
-@click.option("--trust-unsigned", is_flag=True,
-              help="Restore even if the backup's signature does not verify (it may have been edited by hand).")
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Key file of the server that made the backup (<its database>.key), when restoring on "
+    "another machine. Default: AUDIT_SECRET_KEY, or the key files this server holds.",
+)
+@click.option(
+    "--trust-unsigned",
+    is_flag=True,
+    help="Restore even if the backup's signature does not verify (it may have been edited by hand).",
+)
 def restore(source: Path, db_path: Path, force: bool, key_file: Path | None, trust_unsigned: bool) -> None:
     """Rebuild a database from a backup and check it against the backup's signed manifest."""
     for leftover in remove_abandoned(db_path, RESTORING):
-        click.echo(f"Removed {leftover.path}, left by an interrupted restore (process {leftover.pid} "
-                   "is no longer running).")
+        click.echo(
+            f"Removed {leftover.path}, left by an interrupted restore (process {leftover.pid} is no longer running)."
+        )
     manifest = service.restore(source, db_path, force=force, trust_unsigned=trust_unsigned, key_file=key_file)
     if not manifest.signed:
-        click.secho(f"WARNING: {source} is NOT signed by a key this server holds. It was restored only because "
-                    "--trust-unsigned was given: its contents are whatever whoever last edited it wrote. "
-                    "Check them before you use this database.", err=True, fg="red", bold=True)
-    click.echo(f"Restored {db_path} from {source} (made {manifest.created_at}): every file matches its hash, all "
-               f"{len(manifest.contents.tables)} tables match the manifest's row counts and content hashes, and the "
-               f"audit log verifies up to entry {manifest.contents.audit_log_seq:,}"
-               + ("." if manifest.signed else ", as the unsigned manifest says."))
+        click.secho(
+            f"WARNING: {source} is NOT signed by a key this server holds. It was restored only because "
+            "--trust-unsigned was given: its contents are whatever whoever last edited it wrote. "
+            "Check them before you use this database.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
+    click.echo(
+        f"Restored {db_path} from {source} (made {manifest.created_at}): every file matches its hash, all "
+        f"{len(manifest.contents.tables)} tables match the manifest's row counts and content hashes, and the "
+        f"audit log verifies up to entry {manifest.contents.audit_log_seq:,}"
+        + ("." if manifest.signed else ", as the unsigned manifest says.")
+    )

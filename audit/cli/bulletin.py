@@ -37,9 +37,16 @@ def bulletin(start: str, end: str, subdistrict: str | None, kind: str, lang: str
     period_from, period_to = _day(start, "from"), _day(end, "to")
     database = open_database(db_path, read_only=True)
     try:
-        draft = service.draft_bulletin(database, operator(), kind=kind, period_from=period_from,
-                                       period_to=period_to, subdistrict=subdistrict, language=lang,
-                                       today=date.today())
+        draft = service.draft_bulletin(
+            database,
+            operator(),
+            kind=kind,
+            period_from=period_from,
+            period_to=period_to,
+            subdistrict=subdistrict,
+            language=lang,
+            today=date.today(),
+        )
         Path(out).write_bytes(service.bulletin_file(database, operator(), draft, fmt))
     finally:
         database.close()

@@ -36,12 +36,21 @@ def create_demo_accounts(db_path: str) -> None:
 
 
 @cli.command()
-@click.option("--findings", type=click.IntRange(min=0), default=50_000, show_default=True,
-              help="How many findings to make (about a third as many inspections).")
+@click.option(
+    "--findings",
+    type=click.IntRange(min=0),
+    default=50_000,
+    show_default=True,
+    help="How many findings to make (about a third as many inspections).",
+)
 @click.option("--seed", type=int, default=2020, show_default=True, help="Same seed, same data.")
 @click.option("--accounts", is_flag=True, help="Also create demo accounts and print their passwords.")
-@click.option("--checklists", "checklists_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of checklist YAML files [default: the AUDIT_CHECKLISTS setting].")
+@click.option(
+    "--checklists",
+    "checklists_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of checklist YAML files [default: the AUDIT_CHECKLISTS setting].",
+)
 @db_option
 def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path | None, db_path: str) -> None:
     """Add demo sites, inspections and findings to the database (created if missing)."""
@@ -49,16 +58,21 @@ def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path | None, 
 
     checklists = load_checklists(checklists_dir or settings().checklists)
     for leftover in remove_abandoned(db_path, PARTIAL):
-        click.echo(f"Removed {leftover.path}, left by an interrupted demo run (process {leftover.pid} "
-                   "is no longer running).")
+        click.echo(
+            f"Removed {leftover.path}, left by an interrupted demo run (process {leftover.pid} is no longer running)."
+        )
     with click.progressbar(length=1000, label="Generating demo data", show_eta=False) as bar:
+
         def progress(stage: str, done: float) -> None:
             bar.label = f"Demo: {stage}"
             bar.update(int(done * 1000) - bar.pos)
 
-        report = generate_file(db_path, checklists, findings=findings, seed=seed, progress=progress,
-                               actor=command_line_actor())
-    click.echo(f"{db_path}: {report.findings} findings from {report.inspections} inspections at "
-               f"{report.sites} sites ({report.responses} answers, {report.events} rectification events).")
+        report = generate_file(
+            db_path, checklists, findings=findings, seed=seed, progress=progress, actor=command_line_actor()
+        )
+    click.echo(
+        f"{db_path}: {report.findings} findings from {report.inspections} inspections at "
+        f"{report.sites} sites ({report.responses} answers, {report.events} rectification events)."
+    )
     if accounts:
         create_demo_accounts(db_path)

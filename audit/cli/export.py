@@ -24,7 +24,9 @@ def _day(value: str | None):
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="xlsx, csv, or pdf notices.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help="Headings' language.")
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help="Headings' language."
+)
 @click.option("--status", multiple=True, type=_choice(Status), help="Only these statuses (repeatable).")
 @click.option("--overdue", multiple=True, type=_choice(Overdue), help="Only these deadline colours (repeatable).")
 @click.option("--severity", multiple=True, type=_choice(Severity), help="Only these severities (repeatable).")
@@ -39,16 +41,38 @@ def _day(value: str | None):
 @click.option("--sort", type=click.Choice(SORT_KEYS), default="number", show_default=True)
 @click.option("--descending", is_flag=True, help="Sort from the largest.")
 @db_option
-def export_command(fmt: str, out: str, lang: str, status: tuple, overdue: tuple, severity: tuple,
-                   unit: str | None, subdistrict: str | None, community: str | None, site: str | None,
-                   checklist: str | None, found_from: str | None, found_to: str | None, repeats_only: bool,
-                   sort: str, descending: bool, db_path: str) -> None:
+def export_command(
+    fmt: str,
+    out: str,
+    lang: str,
+    status: tuple,
+    overdue: tuple,
+    severity: tuple,
+    unit: str | None,
+    subdistrict: str | None,
+    community: str | None,
+    site: str | None,
+    checklist: str | None,
+    found_from: str | None,
+    found_to: str | None,
+    repeats_only: bool,
+    sort: str,
+    descending: bool,
+    db_path: str,
+) -> None:
     """Write the ledger, filtered like the ledger page, to a file."""
     try:
         flt = FindingFilter(
-            statuses=tuple(map(Status, status)), colours=tuple(map(Overdue, overdue)),
-            severities=tuple(map(Severity, severity)), unit=unit, subdistrict=subdistrict, community=community,
-            site=site, checklist=checklist, found_from=_day(found_from), found_to=_day(found_to),
+            statuses=tuple(map(Status, status)),
+            colours=tuple(map(Overdue, overdue)),
+            severities=tuple(map(Severity, severity)),
+            unit=unit,
+            subdistrict=subdistrict,
+            community=community,
+            site=site,
+            checklist=checklist,
+            found_from=_day(found_from),
+            found_to=_day(found_to),
             repeats_only=repeats_only,
         )
     except ValueError as error:
@@ -56,12 +80,14 @@ def export_command(fmt: str, out: str, lang: str, status: tuple, overdue: tuple,
     database = open_database(db_path)
     try:
         with click.progressbar(length=1, label=f"Exporting {fmt}", show_eta=True) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
-            written = export_ledger(database, operator(), flt, fmt, out, language=lang, sort=sort,
-                                    descending=descending, progress=progress)
+            written = export_ledger(
+                database, operator(), flt, fmt, out, language=lang, sort=sort, descending=descending, progress=progress
+            )
     finally:
         database.close()
     what = "notices (one per unit)" if fmt == "pdf" else "findings"

@@ -26,8 +26,10 @@ class UnexpectedError(click.ClickException):
     exit_code = 2
 
     def __init__(self, error: Exception):
-        super().__init__(f"unexpected {type(error).__name__} (a bug in the audit tracker, not a mistake of yours). "
-                         f"{_write_details()}")
+        super().__init__(
+            f"unexpected {type(error).__name__} (a bug in the audit tracker, not a mistake of yours). "
+            f"{_write_details()}"
+        )
 
 
 def _write_details() -> str:

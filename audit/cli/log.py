@@ -15,7 +15,9 @@ from audit.services.database import Database, open_database
 def open_existing(db_path: str) -> Database:
     """Open for reading only, saying plainly when there is no database at that path."""
     if not Path(db_path).exists():
-        raise click.ClickException(f"There is no database at {db_path}. Create it with: python -m audit init --db {db_path}")
+        raise click.ClickException(
+            f"There is no database at {db_path}. Create it with: python -m audit init --db {db_path}"
+        )
     return open_database(db_path, read_only=True)
 
 
@@ -31,8 +33,14 @@ def _anchor(_ctx, _param, values: tuple[str, ...]) -> dict[int, str]:
 
 @cli.command("verify-log")
 @db_option
-@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="SEQ:HASH",
-              help="A head printed by an earlier verify-log; checks the log was not rewritten since.")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    metavar="SEQ:HASH",
+    help="A head printed by an earlier verify-log; checks the log was not rewritten since.",
+)
 def verify_log(db_path: str, anchors: dict[int, str]) -> None:
     """Check every audit-log entry against its hash and the entry before it, and every audited
     row (findings, events, inspections, answers, users, sites, photos) against the hash its
@@ -43,13 +51,17 @@ def verify_log(db_path: str, anchors: dict[int, str]) -> None:
     finally:
         database.close()
     if result.bad_seq is not None:
-        click.echo(f"Audit log entry {result.bad_seq} does not verify: {result.reason}. "
-                   f"{result.checked} entries before it are intact.", err=True)
+        click.echo(
+            f"Audit log entry {result.bad_seq} does not verify: {result.reason}. "
+            f"{result.checked} entries before it are intact.",
+            err=True,
+        )
     for problem in result.rows:
         click.echo(f"Not as logged: {problem}.", err=True)
     if not result.ok:
         raise SystemExit(1)
-    click.echo(f"Audit log intact: {result.checked} entries checked; "
-               f"{result.rows_checked} rows match the hashes it recorded.")
+    click.echo(
+        f"Audit log intact: {result.checked} entries checked; {result.rows_checked} rows match the hashes it recorded."
+    )
     if result.checked:
         click.echo(f"Head: {result.checked}:{result.last_hash}  (keep it; check later with --anchor)")

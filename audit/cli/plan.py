@@ -27,7 +27,9 @@ def plan() -> None:
 
 @plan.command("add")
 @click.option("--name", required=True, help="The plan's name.")
-@click.option("--checklist", "checklists", multiple=True, required=True, metavar="ID", help="Checklist id (repeatable).")
+@click.option(
+    "--checklist", "checklists", multiple=True, required=True, metavar="ID", help="Checklist id (repeatable)."
+)
 @click.option("--site", "sites", multiple=True, metavar="CODE", help="A site's code (repeatable).")
 @click.option("--site-kind", help="Every active site of this kind (with --subdistrict: of that subdistrict).")
 @click.option("--subdistrict", help="Every active site of this subdistrict (街道), in either language.")
@@ -43,9 +45,20 @@ def add(name, checklists, sites, site_kind, subdistrict, every, start, end, team
     database = open_database(db_path)
     try:
         made = service.add_plan(
-            database, operator(), name=name, checklist_ids=list(checklists), site_codes=list(sites),
-            site_kind=site_kind, subdistrict=subdistrict, team=[u for u in (team or "").split(",") if u.strip()],
-            self_inspection=self_inspection, every=every, start=start_day, end=end_day, now=datetime.now())
+            database,
+            operator(),
+            name=name,
+            checklist_ids=list(checklists),
+            site_codes=list(sites),
+            site_kind=site_kind,
+            subdistrict=subdistrict,
+            team=[u for u in (team or "").split(",") if u.strip()],
+            self_inspection=self_inspection,
+            every=every,
+            start=start_day,
+            end=end_day,
+            now=datetime.now(),
+        )
     finally:
         database.close()
     click.echo(f"{made.id}: {made.name}, {made.recurrence.text}, {made.start} to {made.end}")
@@ -62,8 +75,9 @@ def coverage(start: str, end: str, out: str, db_path: str) -> None:
     database = open_database(db_path)
     try:
         with open(Path(out), "wb") as file:
-            rows = service.coverage_csv(database, operator(), start=start_day, end=end_day, today=date.today(),
-                                        now=datetime.now(), out=file)
+            rows = service.coverage_csv(
+                database, operator(), start=start_day, end=end_day, today=date.today(), now=datetime.now(), out=file
+            )
     finally:
         database.close()
     click.echo(f"{out}: {rows} tasks")

@@ -23,5 +23,6 @@ def import_command(file: str, db_path: str) -> None:
         report = import_sites_csv(database, file, actor=command_line_actor())
     finally:
         database.close()
-    click.echo(f"Imported {report.rows} sites: {report.inserted} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged.")
+    click.echo(
+        f"Imported {report.rows} sites: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged."
+    )

@@ -39,14 +39,29 @@ def users() -> None:
 @click.option("--email", help="Email that single sign-on may link the account by, once the provider has verified it.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @db_option
-def add(username: str, role: str, unit: str | None, display_name: str | None, email: str | None,
-        password_stdin: bool, db_path: str) -> None:
+def add(
+    username: str,
+    role: str,
+    unit: str | None,
+    display_name: str | None,
+    email: str | None,
+    password_stdin: bool,
+    db_path: str,
+) -> None:
     """Create an account; asks for its password."""
     password = _password(password_stdin)
     database = open_database(db_path)
     try:
-        user = accounts.add_user(database, None, username=username, role=role, password=password,
-                                 display_name=display_name, unit=unit, email=email)
+        user = accounts.add_user(
+            database,
+            None,
+            username=username,
+            role=role,
+            password=password,
+            display_name=display_name,
+            unit=unit,
+            email=email,
+        )
     finally:
         database.close()
     click.echo(f"Account created: {user.username} ({user.role.value}{', ' + user.unit if user.unit else ''})")
@@ -132,8 +147,11 @@ def unlock(username: str, db_path: str) -> None:
 @db_option
 def link_sso(username: str, issuer: str, subject: str, db_path: str) -> None:
     """Let this single sign-on user sign in as the account."""
-    _run(lambda database: sso.link(database, None, username, issuer, subject),
-         f"{username} is linked to {subject} at {issuer}.", db_path)
+    _run(
+        lambda database: sso.link(database, None, username, issuer, subject),
+        f"{username} is linked to {subject} at {issuer}.",
+        db_path,
+    )
 
 
 @users.command("unlink-sso")

@@ -64,8 +64,15 @@ def usable(checklists: list[Checklist]) -> list[Checklist]:
     return sorted((c for c in checklists if c.items), key=lambda c: c.id)
 
 
-def build(rng: np.random.Generator, sites: list[Site], checklists: list[Checklist], count: int, now: int,
-          last_numbers: dict[int, int], progress: Progress) -> tuple[dict[str, pa.Table], dict[int, int], bool]:
+def build(
+    rng: np.random.Generator,
+    sites: list[Site],
+    checklists: list[Checklist],
+    count: int,
+    now: int,
+    last_numbers: dict[int, int],
+    progress: Progress,
+) -> tuple[dict[str, pa.Table], dict[int, int], bool]:
     """The four bulk tables, the last finding number of each year, and whether the worked case is in."""
     if not count:
         return {}, last_numbers, False
@@ -75,8 +82,11 @@ def build(rng: np.random.Generator, sites: list[Site], checklists: list[Checklis
         raise InvalidInput("demo.error.no_applicable_checklist", field="checklists")
     case_items = worked_case_items(sites, catalogue, count)
     random_count = count - len(case_items)
-    inspections = (draw_enough_inspections(rng, sites, catalogue, allowed, random_count, now)
-                   if random_count else Inspections.none())
+    inspections = (
+        draw_enough_inspections(rng, sites, catalogue, allowed, random_count, now)
+        if random_count
+        else Inspections.none()
+    )
     if case_items:
         add_worked_case(inspections, sites, catalogue, case_items, now)
     progress("inspections", 0.1)
@@ -89,10 +99,15 @@ def build(rng: np.random.Generator, sites: list[Site], checklists: list[Checklis
     response_rows = response_table(rng, responses, results, values, catalogue, inspections, inspection_ids)
     progress("findings", 0.25)
     findings = collect_findings(responses, inspections, catalogue, last_numbers)
-    finding_rows, event_rows = finding_tables(rng, findings, sites, catalogue, values[findings.response],
-                                              inspections, inspection_ids, site_ids, now)
-    tables = {"inspections": inspection_rows, "responses": response_rows, "findings": finding_rows,
-              "finding_events": event_rows}
+    finding_rows, event_rows = finding_tables(
+        rng, findings, sites, catalogue, values[findings.response], inspections, inspection_ids, site_ids, now
+    )
+    tables = {
+        "inspections": inspection_rows,
+        "responses": response_rows,
+        "findings": finding_rows,
+        "finding_events": event_rows,
+    }
     return tables, findings.last_numbers, bool(case_items)
 
 
@@ -103,8 +118,15 @@ def import_demo_sites(cursor: duckdb.DuckDBPyConnection, seed: int) -> None:
     import_sites(cursor, rows, actor=ACTOR, make_id=ids.__next__)
 
 
-def generate(database: Database, checklists: list[Checklist], findings: int = 50_000, seed: int = 2020,
-             progress: Progress | None = None, now: datetime | None = None, actor: str = ACTOR) -> DemoReport:
+def generate(
+    database: Database,
+    checklists: list[Checklist],
+    findings: int = 50_000,
+    seed: int = 2020,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    actor: str = ACTOR,
+) -> DemoReport:
     """Add `findings` findings with their inspections and histories, all in one transaction.
 
     Sites come from the database, or from data/sites.csv when it has none.
@@ -120,18 +142,25 @@ def generate(database: Database, checklists: list[Checklist], findings: int = 50
             import_demo_sites(cursor, seed)
         sites = list_sites(cursor)
         store.ensure_checklists(cursor, usable(checklists), now)
-        tables, last_numbers, worked_case = build(rng, sites, checklists, findings, epoch_seconds(now),
-                                                  store.finding_sequences(cursor), progress)
+        tables, last_numbers, worked_case = build(
+            rng, sites, checklists, findings, epoch_seconds(now), store.finding_sequences(cursor), progress
+        )
         for done, (table, rows) in enumerate(tables.items(), start=1):
             progress(f"saving {table}", 0.3 + 0.15 * done)
             store.insert_table(cursor, table, rows)
         store.set_finding_sequences(cursor, last_numbers)
         counted = {table: rows.num_rows for table, rows in tables.items()}
-        report = DemoReport(sites=len(sites), inspections=counted.get("inspections", 0),
-                            responses=counted.get("responses", 0), findings=counted.get("findings", 0),
-                            events=counted.get("finding_events", 0), worked_case=worked_case)
-        store.log_generated(cursor, tables, actor=actor, after={"seed": seed, **asdict(report)},
-                            sites_added=sites_added)
+        report = DemoReport(
+            sites=len(sites),
+            inspections=counted.get("inspections", 0),
+            responses=counted.get("responses", 0),
+            findings=counted.get("findings", 0),
+            events=counted.get("finding_events", 0),
+            worked_case=worked_case,
+        )
+        store.log_generated(
+            cursor, tables, actor=actor, after={"seed": seed, **asdict(report)}, sites_added=sites_added
+        )
         progress("committing", 0.95)
     progress("done", 1.0)
     return report

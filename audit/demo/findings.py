@@ -53,8 +53,9 @@ def link_repeats(site: np.ndarray, item: np.ndarray, found: np.ndarray, n_items:
     return previous, following
 
 
-def collect_findings(responses: Responses, inspections: Inspections, catalogue: Catalogue,
-                     last_numbers: dict[int, int]) -> Findings:
+def collect_findings(
+    responses: Responses, inspections: Inspections, catalogue: Catalogue, last_numbers: dict[int, int]
+) -> Findings:
     failed = np.flatnonzero(responses.failed)
     inspection = responses.inspection[failed]
     found = inspections.started[inspection] + (responses.position[failed] + 1) * SECONDS_PER_ITEM

@@ -14,9 +14,15 @@ from audit.model import Checklist, Item, ResponseType, Severity, Site, SiteKind
 FINDINGS_PER_INSPECTION = 3
 WINDOW_DAYS = 548  # eighteen months
 SECONDS_PER_ITEM = 150
-VISITS = {SiteKind.ISOLATION_POINT: 3.0, SiteKind.FEVER_CLINIC: 2.5, SiteKind.HOSPITAL: 1.5,
-          SiteKind.COMMUNITY_HEALTH_CENTRE: 1.2, SiteKind.COMMUNITY: 0.8, SiteKind.ENTERPRISE: 0.7,
-          SiteKind.CHECKPOINT: 1.0}
+VISITS = {
+    SiteKind.ISOLATION_POINT: 3.0,
+    SiteKind.FEVER_CLINIC: 2.5,
+    SiteKind.HOSPITAL: 1.5,
+    SiteKind.COMMUNITY_HEALTH_CENTRE: 1.2,
+    SiteKind.COMMUNITY: 0.8,
+    SiteKind.ENTERPRISE: 0.7,
+    SiteKind.CHECKPOINT: 1.0,
+}
 """How often teams visit each kind of site: isolation points were checked every day."""
 
 
@@ -37,9 +43,11 @@ class Catalogue:
         items = [item for checklist in checklists for item in checklist.items]
         count = np.array([len(c.items) for c in checklists], dtype=np.int64)
         return cls(
-            checklists=checklists, items=items,
+            checklists=checklists,
+            items=items,
             checklist_of=np.repeat(np.arange(len(checklists)), count),
-            start=np.cumsum(count) - count, count=count,
+            start=np.cumsum(count) - count,
+            count=count,
             failable=np.array([item.response is not ResponseType.TEXT for item in items], dtype=bool),
             severity_days=np.array([item.severity.default_days for item in items], dtype=np.int64),
         )
@@ -53,10 +61,11 @@ class Catalogue:
 
 def applicable(sites: list[Site], catalogue: Catalogue) -> np.ndarray:
     """sites × checklists: which checklist may be used where (and has something that can fail)."""
-    can_fail = np.bincount(catalogue.checklist_of, weights=catalogue.failable,
-                           minlength=len(catalogue.checklists)) > 0
-    return np.array([[c.applies_to(site.kind) and can_fail[j] for j, c in enumerate(catalogue.checklists)]
-                     for site in sites], dtype=bool).reshape(len(sites), len(catalogue.checklists))
+    can_fail = np.bincount(catalogue.checklist_of, weights=catalogue.failable, minlength=len(catalogue.checklists)) > 0
+    return np.array(
+        [[c.applies_to(site.kind) and can_fail[j] for j, c in enumerate(catalogue.checklists)] for site in sites],
+        dtype=bool,
+    ).reshape(len(sites), len(catalogue.checklists))
 
 
 @dataclass
@@ -95,8 +104,9 @@ def teams(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.stack([first, second], axis=1)
 
 
-def draw_inspections(rng: np.random.Generator, sites: list[Site], catalogue: Catalogue,
-                     allowed: np.ndarray, n: int, now: int) -> Inspections:
+def draw_inspections(
+    rng: np.random.Generator, sites: list[Site], catalogue: Catalogue, allowed: np.ndarray, n: int, now: int
+) -> Inspections:
     visits = np.array([VISITS[site.kind] for site in sites]) * rng.lognormal(0.0, 0.4, len(sites))
     visits = visits * allowed.any(axis=1)
     site = rng.choice(len(sites), size=n, p=visits / visits.sum())
@@ -115,8 +125,7 @@ def inspection_count(findings: int) -> int:
 
 def draw_enough_inspections(rng, sites, catalogue, allowed, count: int, now: int) -> Inspections:
     """About three findings per inspection, more inspections when the checklists are short."""
-    per_checklist = np.bincount(catalogue.checklist_of, weights=catalogue.failable,
-                                minlength=len(catalogue.checklists))
+    per_checklist = np.bincount(catalogue.checklist_of, weights=catalogue.failable, minlength=len(catalogue.checklists))
     n = inspection_count(count)
     inspections = draw_inspections(rng, sites, catalogue, allowed, n, now)
     slots = per_checklist[inspections.checklist].sum()
@@ -134,8 +143,9 @@ def worked_case_items(sites: list[Site], catalogue: Catalogue, count: int) -> li
     return items
 
 
-def add_worked_case(inspections: Inspections, sites: list[Site], catalogue: Catalogue,
-                    items: list[int], now: int) -> None:
+def add_worked_case(
+    inspections: Inspections, sites: list[Site], catalogue: Catalogue, items: list[int], now: int
+) -> None:
     """Append the worked case's inspections, one per checklist, timed so each item fails at its hour."""
     case = WORKED_CASE
     night = (now // DAY - case.days_ago) * DAY
@@ -169,8 +179,15 @@ def lay_out_responses(inspections: Inspections, catalogue: Catalogue) -> Respons
     return Responses(inspection, item, position, np.zeros(len(inspection), dtype=bool))
 
 
-def choose_failures(rng: np.random.Generator, responses: Responses, inspections: Inspections,
-                    catalogue: Catalogue, n_sites: int, count: int, worked_items: list[int]) -> None:
+def choose_failures(
+    rng: np.random.Generator,
+    responses: Responses,
+    inspections: Inspections,
+    catalogue: Catalogue,
+    n_sites: int,
+    count: int,
+    worked_items: list[int],
+) -> None:
     """Exactly `count` failed items, weighted so a few sites and items fail again and again.
 
     Weighted sampling without replacement by random keys (Efraimidis–Spirakis): each
@@ -178,7 +195,8 @@ def choose_failures(rng: np.random.Generator, responses: Responses, inspections:
     """
     severity = {Severity.MINOR: 1.5, Severity.MAJOR: 1.0, Severity.CRITICAL: 0.6}
     item_weight = zipf_weights(rng, len(catalogue.items), 0.8, 0.1) * np.array(
-        [severity[item.severity] for item in catalogue.items])
+        [severity[item.severity] for item in catalogue.items]
+    )
     site_weight = zipf_weights(rng, n_sites, 1.0, 0.08)
     careless = rng.lognormal(0.0, 0.6, len(inspections.site))
     weight = site_weight[inspections.site][responses.inspection] * item_weight[responses.item]

@@ -39,8 +39,14 @@ def delay(rng: np.random.Generator, median_days, n: int, sigma: float, least: in
     return np.maximum(lognormal_days(rng, median_days, n, sigma), least)
 
 
-def rectification_stages(rng: np.random.Generator, findings: Findings, days: np.ndarray,
-                         staff: np.ndarray, inspector: np.ndarray, fix_note: pa.Array) -> list[Stage]:
+def rectification_stages(
+    rng: np.random.Generator,
+    findings: Findings,
+    days: np.ndarray,
+    staff: np.ndarray,
+    inspector: np.ndarray,
+    fix_note: pa.Array,
+) -> list[Stage]:
     """The full would-be history of each finding: found, reported, rejected or accepted, reopened...
 
     Units mostly report within the time given, a few never do, one report in ten is sent back,
@@ -64,11 +70,15 @@ def rectification_stages(rng: np.random.Generator, findings: Findings, days: np.
     third_verdict = third_report + delay(rng, 0.8, n, 0.8, 1800)
     verifiers = rng.integers(0, len(INSPECTORS), (3, n))
     verifiers[:, case] = INSPECTORS.index(WORKED_CASE.verifier)
-    verdict_note = texts(np.where(rejected, rng.integers(0, len(REJECTIONS), n), -1),
-                         lambda code: REJECTIONS[code] if code >= 0 else ACCEPTED)
+    verdict_note = texts(
+        np.where(rejected, rng.integers(0, len(REJECTIONS), n), -1),
+        lambda code: REJECTIONS[code] if code >= 0 else ACCEPTED,
+    )
     accepted_note = texts(np.zeros(n, dtype=np.int64), lambda code: ACCEPTED)
-    reopen_note = texts(np.where(reopened, following, -1),
-                        lambda code: REOPENED.format(number=findings.numbers[code]) if code >= 0 else "")
+    reopen_note = texts(
+        np.where(reopened, following, -1),
+        lambda code: REOPENED.format(number=findings.numbers[code]) if code >= 0 else "",
+    )
     empty = texts(np.zeros(n, dtype=np.int64), lambda code: "")
     always, never = np.ones(n, dtype=bool), np.full(n, -1)
 
@@ -80,12 +90,18 @@ def rectification_stages(rng: np.random.Generator, findings: Findings, days: np.
     return [
         stage(findings.found, always, FOUND, never, OPEN, inspector, empty),
         stage(first_report, reported, REPORTED, OPEN, AWAITING, staff, fix_note),
-        stage(first_verdict, reported, np.where(rejected, REJECT, ACCEPT), AWAITING,
-              np.where(rejected, OPEN, CLOSED), verifiers[0], verdict_note),
+        stage(
+            first_verdict,
+            reported,
+            np.where(rejected, REJECT, ACCEPT),
+            AWAITING,
+            np.where(rejected, OPEN, CLOSED),
+            verifiers[0],
+            verdict_note,
+        ),
         stage(second_report, reported & rejected, REPORTED, OPEN, AWAITING, staff, fix_note),
         stage(second_verdict, reported & rejected, ACCEPT, AWAITING, CLOSED, verifiers[1], accepted_note),
-        stage(reopened_at, reopened, REOPENED_ACTION, CLOSED, REOPEN,
-              inspector[np.maximum(following, 0)], reopen_note),
+        stage(reopened_at, reopened, REOPENED_ACTION, CLOSED, REOPEN, inspector[np.maximum(following, 0)], reopen_note),
         stage(third_report, reopened & ~left_open, REPORTED, REOPEN, AWAITING, staff, fix_note),
         stage(third_verdict, reopened & ~left_open, ACCEPT, AWAITING, CLOSED, verifiers[2], accepted_note),
     ]

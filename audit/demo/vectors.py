@@ -55,8 +55,9 @@ def zipf_weights(rng: np.random.Generator, n: int, exponent: float, floor: float
     return floor + 1.0 / (rng.permutation(n) + 1.0) ** exponent
 
 
-def measured_values(rng: np.random.Generator, items: list[Item], item_index: np.ndarray,
-                    failed: np.ndarray) -> np.ndarray:
+def measured_values(
+    rng: np.random.Generator, items: list[Item], item_index: np.ndarray, failed: np.ndarray
+) -> np.ndarray:
     """Values inside the item's limit when it passed and outside when it failed.
 
     Precision follows the limit: whole numbers for counts like "2 checks a day", one decimal
@@ -78,7 +79,7 @@ def measured_values(rng: np.random.Generator, items: list[Item], item_index: np.
     value = rounded(limit + np.where(upward, offset, -offset), decimals)
     accepted = np.choose(comparison, [value >= limit, value <= limit, value > limit, value < limit])
     wrong = accepted == fail  # rounding landed on the wrong side of the limit: one step across
-    step = 10.0 ** -decimals
+    step = 10.0**-decimals
     value = np.where(wrong, rounded(limit + np.where(upward != fail, step, -step), decimals), value)
     values[has_limit] = value
     return values

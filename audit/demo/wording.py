@@ -18,26 +18,88 @@ if TYPE_CHECKING:  # only for annotations: these modules import this one
     from audit.demo.findings import Findings
     from audit.demo.inspections import Catalogue
 
-INSPECTORS = ("陈明", "王建国", "李红梅", "张伟", "刘芳", "杨帆", "赵磊", "黄晓燕", "周杰", "吴静",
-              "徐海波", "孙丽", "朱峰", "马骏", "胡敏", "郭强", "何琳", "高翔", "林涛", "罗娟")
-UNIT_STAFF = ("顾建华", "季红", "曹永生", "陆建平", "缪小燕", "施国庆", "邱志刚", "葛丽萍", "瞿海燕",
-              "范文斌", "钱立新", "冯雪梅", "沈卫东", "姜春华", "袁志强", "蒋丽君", "丁国平", "秦海峰",
-              "邵红霞", "汤伟", "仇正华", "严德明", "陶晓峰", "戴丽娟", "倪建军", "俞美华", "管红兵",
-              "卢新华", "包振宇", "龚雪芹", "成志勇", "保建新", "印春燕", "冒国栋", "景玉兰", "单文俊")
+INSPECTORS = (
+    "陈明",
+    "王建国",
+    "李红梅",
+    "张伟",
+    "刘芳",
+    "杨帆",
+    "赵磊",
+    "黄晓燕",
+    "周杰",
+    "吴静",
+    "徐海波",
+    "孙丽",
+    "朱峰",
+    "马骏",
+    "胡敏",
+    "郭强",
+    "何琳",
+    "高翔",
+    "林涛",
+    "罗娟",
+)
+UNIT_STAFF = (
+    "顾建华",
+    "季红",
+    "曹永生",
+    "陆建平",
+    "缪小燕",
+    "施国庆",
+    "邱志刚",
+    "葛丽萍",
+    "瞿海燕",
+    "范文斌",
+    "钱立新",
+    "冯雪梅",
+    "沈卫东",
+    "姜春华",
+    "袁志强",
+    "蒋丽君",
+    "丁国平",
+    "秦海峰",
+    "邵红霞",
+    "汤伟",
+    "仇正华",
+    "严德明",
+    "陶晓峰",
+    "戴丽娟",
+    "倪建军",
+    "俞美华",
+    "管红兵",
+    "卢新华",
+    "包振宇",
+    "龚雪芹",
+    "成志勇",
+    "保建新",
+    "印春燕",
+    "冒国栋",
+    "景玉兰",
+    "单文俊",
+)
 NAMES = INSPECTORS + UNIT_STAFF
-DESCRIPTIONS = ("{site}：{item}，现场检查不符合要求。",
-                "督查组在{site}检查时发现，“{item}”未落实到位。",
-                "{site}未做到“{item}”，存在防控漏洞。")
+DESCRIPTIONS = (
+    "{site}：{item}，现场检查不符合要求。",
+    "督查组在{site}检查时发现，“{item}”未落实到位。",
+    "{site}未做到“{item}”，存在防控漏洞。",
+)
 MEASURED = "{site}：{item}实测 {value:g} {unit}，不符合“{limit}”的要求。"
-REQUIREMENTS = ("立即整改，确保做到“{item}”，{days}日内报送整改情况及佐证材料。",
-                "对照要求逐项整改（{item}），举一反三开展自查，{days}日内书面报告整改结果。")
+REQUIREMENTS = (
+    "立即整改，确保做到“{item}”，{days}日内报送整改情况及佐证材料。",
+    "对照要求逐项整改（{item}），举一反三开展自查，{days}日内书面报告整改结果。",
+)
 MEASURES = ("现场责令立即纠正。", "已当场督促整改，并安排专人盯守。")
-FIX_REPORTS = ("已完成整改：{item}。已组织相关人员学习防控规定，建立每日自查台账。",
-               "已按整改要求落实到位（{item}），明确专人负责，整改前后照片已上传。",
-               "已召开专题会议部署整改，现已做到“{item}”，并对相关责任人进行了批评教育。")
-REJECTIONS = ("整改佐证材料不全，请补充现场照片后重新报送。",
-              "现场复核发现问题仍未整改到位，退回重新整改。",
-              "整改措施未落实到具体责任人，请完善后重新报送。")
+FIX_REPORTS = (
+    "已完成整改：{item}。已组织相关人员学习防控规定，建立每日自查台账。",
+    "已按整改要求落实到位（{item}），明确专人负责，整改前后照片已上传。",
+    "已召开专题会议部署整改，现已做到“{item}”，并对相关责任人进行了批评教育。",
+)
+REJECTIONS = (
+    "整改佐证材料不全，请补充现场照片后重新报送。",
+    "现场复核发现问题仍未整改到位，退回重新整改。",
+    "整改措施未落实到具体责任人，请完善后重新报送。",
+)
 ACCEPTED = "现场复核整改到位，予以销号。"
 REOPENED = "复查时再次发现同一问题（{number}），重新打开。"
 TEXT_ANSWERS = ("已核实，情况属实。", "详见现场记录。", "已登记在册。")
@@ -67,8 +129,10 @@ class WorkedCase:
         "逐人填写集中隔离人员信息表。",
         "接触外地返回人员、拟隔离人员时必须佩戴医用防护口罩或医用外科口罩，做好个人防护。",
     )
-    fix_report: str = ("该同志隔离期满后，已要求社区全体工作人员在接触外地返回人员时做好个人防护；"
-                       "转运一律报街道调度专用车辆，按流程填写集中隔离人员信息表。")
+    fix_report: str = (
+        "该同志隔离期满后，已要求社区全体工作人员在接触外地返回人员时做好个人防护；"
+        "转运一律报街道调度专用车辆，按流程填写集中隔离人员信息表。"
+    )
     report_after_days: int = 15
     deadline_days: int = 16
 
@@ -95,14 +159,20 @@ class Wording:
     (-1 for its first item, -2 for its second) and their own words from the article.
     """
 
-    def __init__(self, rng: np.random.Generator, sites: list[Site], catalogue: Catalogue, findings: Findings,
-                 values: np.ndarray):
+    def __init__(
+        self, rng: np.random.Generator, sites: list[Site], catalogue: Catalogue, findings: Findings, values: np.ndarray
+    ):
         self.rng, self.sites, self.catalogue, self.findings, self.values = rng, sites, catalogue, findings, values
         self.n = len(findings.found)
         self.case = np.flatnonzero(findings.worked)
-        self.case_codes = np.array([-1 - WORKED_CASE.items.index(
-            (catalogue.checklists[catalogue.checklist_of[i]].id, catalogue.items[i].id))
-            for i in findings.item[self.case]], dtype=np.int64)
+        self.case_codes = np.array(
+            [
+                -1
+                - WORKED_CASE.items.index((catalogue.checklists[catalogue.checklist_of[i]].id, catalogue.items[i].id))
+                for i in findings.item[self.case]
+            ],
+            dtype=np.int64,
+        )
 
     def coded(self, codes: np.ndarray) -> np.ndarray:
         codes[self.case] = self.case_codes
@@ -125,8 +195,13 @@ class Wording:
             if code >= first_measured:
                 j = code - first_measured
                 item = items[f.item[j]]
-                return MEASURED.format(site=sites[f.site[j]].name.zh, item=item_text(item),
-                                       value=self.values[j], unit=item.limit.unit, limit=str(item.limit))
+                return MEASURED.format(
+                    site=sites[f.site[j]].name.zh,
+                    item=item_text(item),
+                    value=self.values[j],
+                    unit=item.limit.unit,
+                    limit=str(item.limit),
+                )
             pair, chosen = divmod(code, len(DESCRIPTIONS))
             site, item = divmod(pair, len(items))
             return DESCRIPTIONS[chosen].format(site=sites[site].name.zh, item=item_text(items[item]))
@@ -155,5 +230,11 @@ class Wording:
     def fix_reports(self) -> pa.Array:
         items = self.catalogue.items
         codes = self.coded(self.findings.item * len(FIX_REPORTS) + self.pick(FIX_REPORTS))
-        return texts(codes, lambda c: WORKED_CASE.fix_report if c < 0 else
-                     FIX_REPORTS[c % len(FIX_REPORTS)].format(item=item_text(items[c // len(FIX_REPORTS)])))
+        return texts(
+            codes,
+            lambda c: (
+                WORKED_CASE.fix_report
+                if c < 0
+                else FIX_REPORTS[c % len(FIX_REPORTS)].format(item=item_text(items[c // len(FIX_REPORTS)]))
+            ),
+        )

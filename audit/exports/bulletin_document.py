@@ -72,10 +72,15 @@ def subdistrict_chart(bulletin: Bulletin, t: Callable[..., str]) -> bytes | None
     if not entries:
         return None
     frame = pd.DataFrame({"name": [e.unit for e in entries], "count": [e.count for e in entries]})
-    chart = alt.Chart(frame).mark_bar(color="#B22222").encode(
-        x=alt.X("count:Q", title=t("bulletin.doc.chart.axis.count"), axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("name:N", sort="-x", title=t("bulletin.doc.chart.axis.subdistrict")),
-    ).properties(width=420, height=max(60, 24 * len(frame)))
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color="#B22222")
+        .encode(
+            x=alt.X("count:Q", title=t("bulletin.doc.chart.axis.count"), axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("name:N", sort="-x", title=t("bulletin.doc.chart.axis.subdistrict")),
+        )
+        .properties(width=420, height=max(60, 24 * len(frame)))
+    )
     return _chart_png(frame, chart)
 
 
@@ -85,10 +90,15 @@ def trend_chart(bulletin: Bulletin, t: Callable[..., str]) -> bytes | None:
         return None
     counts = {day: n for day, n in bulletin.figures.by_day}
     frame = pd.DataFrame({"day": days, "count": [counts.get(day.date(), 0) for day in days]})
-    chart = alt.Chart(frame).mark_line(point=True, color="#B22222").encode(
-        x=alt.X("day:T", title=t("bulletin.doc.chart.axis.day"), axis=alt.Axis(format="%m-%d")),
-        y=alt.Y("count:Q", title=t("bulletin.doc.chart.axis.count"), axis=alt.Axis(tickMinStep=1)),
-    ).properties(width=420, height=180)
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#B22222")
+        .encode(
+            x=alt.X("day:T", title=t("bulletin.doc.chart.axis.day"), axis=alt.Axis(format="%m-%d")),
+            y=alt.Y("count:Q", title=t("bulletin.doc.chart.axis.count"), axis=alt.Axis(tickMinStep=1)),
+        )
+        .properties(width=420, height=180)
+    )
     return _chart_png(frame, chart)
 
 
@@ -100,18 +110,31 @@ def blocks(bulletin: Bulletin, *, title: str, photos: dict[str, bytes | None]) -
         return i18n.t(key, language, **values)
 
     kind = t(f"bulletin.kind.{bulletin.kind.value}")
-    number = (t("bulletin.doc.number", number=bulletin.number) if bulletin.number is not None
-              else t("bulletin.doc.draft_number"))
+    number = (
+        t("bulletin.doc.number", number=bulletin.number)
+        if bulletin.number is not None
+        else t("bulletin.doc.draft_number")
+    )
     dated = bulletin.issued_at.date() if bulletin.issued_at else bulletin.as_of
-    out = [Block("header", t("bulletin.doc.header")), Block("center", t("bulletin.doc.kind", kind=kind)),
-           Block("center", number), Block("center", f"{bulletin.signature}　{_day(dated, language)}"),
-           Block("title", title)]
+    out = [
+        Block("header", t("bulletin.doc.header")),
+        Block("center", t("bulletin.doc.kind", kind=kind)),
+        Block("center", number),
+        Block("center", f"{bulletin.signature}　{_day(dated, language)}"),
+        Block("title", title),
+    ]
     if bulletin.corrects_label:
         out.append(Block("paragraph", t("bulletin.doc.correction", label=bulletin.corrects_label)))
     out.append(Block("paragraph", bulletin.summary + t("bulletin.doc.as_of", day=_day(bulletin.as_of, language))))
-    for caption, png in ((t("bulletin.doc.chart.subdistrict"), subdistrict_chart(bulletin, t)),
-                         (t("bulletin.doc.chart.trend"), trend_chart(bulletin, t))):
-        out += [Block("image", caption, image=png)] if png else [Block("note", caption + "：" + t("bulletin.doc.chart.none"))]
+    for caption, png in (
+        (t("bulletin.doc.chart.subdistrict"), subdistrict_chart(bulletin, t)),
+        (t("bulletin.doc.chart.trend"), trend_chart(bulletin, t)),
+    ):
+        out += (
+            [Block("image", caption, image=png)]
+            if png
+            else [Block("note", caption + "：" + t("bulletin.doc.chart.none"))]
+        )
 
     out.append(Block("heading", t("bulletin.doc.problems")))
     if bulletin.problems:
@@ -124,7 +147,9 @@ def blocks(bulletin: Bulletin, *, title: str, photos: dict[str, bytes | None]) -
     if not bulletin.cases:
         out.append(Block("paragraph", t("bulletin.doc.no_cases")))
     for index, case in enumerate(bulletin.cases, 1):
-        out.append(Block("subheading", t("bulletin.doc.case_head", index=_case_number(index, language), site=case.site)))
+        out.append(
+            Block("subheading", t("bulletin.doc.case_head", index=_case_number(index, language), site=case.site))
+        )
         text = _sentence(case.description)
         if case.immediate_measure.strip():
             text += t("bulletin.doc.case_measure") + _sentence(case.immediate_measure)
@@ -134,19 +159,35 @@ def blocks(bulletin: Bulletin, *, title: str, photos: dict[str, bytes | None]) -
         out.append(Block("paragraph", text))
         if case.photo_sha256:
             picture = photos.get(case.photo_sha256)
-            out.append(Block("image", t("bulletin.doc.photo_caption", number=case.number), image=picture)
-                       if picture else Block("note", t("bulletin.doc.photo_missing")))
+            out.append(
+                Block("image", t("bulletin.doc.photo_caption", number=case.number), image=picture)
+                if picture
+                else Block("note", t("bulletin.doc.photo_missing"))
+            )
 
     out.append(Block("heading", t("bulletin.doc.late")))
     if bulletin.overdue_units:
-        out += [Block("paragraph", t("bulletin.doc.late_line", unit=u.unit, count=u.count)) for u in bulletin.overdue_units]
+        out += [
+            Block("paragraph", t("bulletin.doc.late_line", unit=u.unit, count=u.count)) for u in bulletin.overdue_units
+        ]
     else:
         out.append(Block("paragraph", t("bulletin.doc.no_late")))
 
     out.append(Block("heading", t("bulletin.doc.accountability")))
     if bulletin.measures:
-        out += [Block("paragraph", t("bulletin.doc.measure_line", day=_day(m.decided_on, language), unit=m.unit,
-                                     person=f"{m.person}" if m.person else "", kind=m.kind)) for m in bulletin.measures]
+        out += [
+            Block(
+                "paragraph",
+                t(
+                    "bulletin.doc.measure_line",
+                    day=_day(m.decided_on, language),
+                    unit=m.unit,
+                    person=f"{m.person}" if m.person else "",
+                    kind=m.kind,
+                ),
+            )
+            for m in bulletin.measures
+        ]
     else:
         out.append(Block("paragraph", t("bulletin.doc.no_measures")))
 

@@ -34,8 +34,17 @@ def _font(run, name: str, size: float, *, bold: bool = False, colour: RGBColor |
         run.font.color.rgb = colour
 
 
-def _paragraph(document, text: str, *, font: str = "仿宋", size: float = 14, bold: bool = False,
-               align=None, colour=None, indent: bool = False):
+def _paragraph(
+    document,
+    text: str,
+    *,
+    font: str = "仿宋",
+    size: float = 14,
+    bold: bool = False,
+    align=None,
+    colour=None,
+    indent: bool = False,
+):
     paragraph = document.add_paragraph()
     if align is not None:
         paragraph.alignment = align
@@ -67,7 +76,9 @@ def write_docx(items: list[Block], *, title: str) -> bytes:
     document.core_properties.author = ""
     for block in items:
         if block.kind == "header":
-            _paragraph(document, block.text, font="宋体", size=36, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=RED)
+            _paragraph(
+                document, block.text, font="宋体", size=36, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=RED
+            )
         elif block.kind == "center":
             _paragraph(document, block.text, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
         elif block.kind == "title":

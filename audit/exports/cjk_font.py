@@ -121,8 +121,16 @@ def _cff_to_glyf(font: FontFile) -> None:
     font["glyf"], font["loca"] = glyf, newTable("loca")
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
         setattr(maxp, field, 1 if field == "maxZones" else 0)
     font["head"].glyphDataFormat = 0
     font["post"].formatType, font["post"].extraNames, font["post"].mapping = 3.0, [], {}
@@ -133,8 +141,9 @@ def register_font(text: str) -> str:
     """Register with ReportLab a font able to draw `text`; returns its name for styles."""
     path = find_font()
     try:
-        font = TTFont("CJK-" + hashlib.sha1(str(path).encode()).hexdigest()[:8], str(path),
-                      subfontIndex=max(_face(path), 0))
+        font = TTFont(
+            "CJK-" + hashlib.sha1(str(path).encode()).hexdigest()[:8], str(path), subfontIndex=max(_face(path), 0)
+        )
         _check_chinese(FontFile(str(path), fontNumber=_face(path), lazy=True), path)
     except TTFError as error:
         if "postscript outlines" not in str(error).lower():

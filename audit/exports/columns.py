@@ -56,4 +56,3 @@ def labels(language: str) -> dict[str, str]:
     """Words for statuses and severities, keyed 'status.open', 'severity.major', ..."""
     words = {f"status.{s.value}": i18n.t(f"ledger.status.{s.value}", language) for s in Status}
     return words | {f"severity.{s.value}": i18n.t(f"ledger.severity.{s.value}", language) for s in Severity}
-

@@ -32,8 +32,14 @@ def _inert(column: pa.Array) -> pa.Array:
     return neutralise_column(column)
 
 
-def write_csv(batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO | str | os.PathLike, *,
-              total: int, progress: Progress | None = None) -> int:
+def write_csv(
+    batches: Iterable[pa.RecordBatch],
+    headings: list[str],
+    out: BinaryIO | str | os.PathLike,
+    *,
+    total: int,
+    progress: Progress | None = None,
+) -> int:
     """Write Arrow batches of the export columns to `out`, under the headings; returns the rows written."""
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as file:

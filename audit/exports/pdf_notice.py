@@ -55,35 +55,56 @@ def _t(language: str):
 
 
 def _table(lines: list[NoticeLine], styles, t) -> Table:
-    head = [t("ledger.notice.row"), t("ledger.column.number"), t("ledger.column.site"),
-            t("ledger.column.description"), t("ledger.column.requirement"), t("ledger.column.deadline")]
+    head = [
+        t("ledger.notice.row"),
+        t("ledger.column.number"),
+        t("ledger.column.site"),
+        t("ledger.column.description"),
+        t("ledger.column.requirement"),
+        t("ledger.column.deadline"),
+    ]
     rows = [[Paragraph(escape(text), styles["head"]) for text in head]]
     for index, line in enumerate(lines, 1):
-        cells = [str(index), line.number, line.site or "", line.description, line.requirement or "",
-                 f"{line.deadline:%Y-%m-%d}"]
+        cells = [
+            str(index),
+            line.number,
+            line.site or "",
+            line.description,
+            line.requirement or "",
+            f"{line.deadline:%Y-%m-%d}",
+        ]
         rows.append([Paragraph(escape(text), styles["cell"]) for text in cells])
     table = Table(rows, colWidths=[11 * mm, 23 * mm, 25 * mm, 50 * mm, 43 * mm, 24 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE4EE")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE4EE")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+            ]
+        )
+    )
     return table
 
 
 def _signatures(styles, t) -> Table:
     line = "_" * 18
     rows = [
-        [Paragraph(escape(t("ledger.notice.issued") + line), styles["sign"]),
-         Paragraph(escape(t("ledger.notice.issued_on") + t("ledger.notice.date_blank")), styles["sign"])],
-        [Paragraph(escape(t("ledger.notice.received") + line), styles["sign"]),
-         Paragraph(escape(t("ledger.notice.received_on") + t("ledger.notice.date_blank")), styles["sign"])],
+        [
+            Paragraph(escape(t("ledger.notice.issued") + line), styles["sign"]),
+            Paragraph(escape(t("ledger.notice.issued_on") + t("ledger.notice.date_blank")), styles["sign"]),
+        ],
+        [
+            Paragraph(escape(t("ledger.notice.received") + line), styles["sign"]),
+            Paragraph(escape(t("ledger.notice.received_on") + t("ledger.notice.date_blank")), styles["sign"]),
+        ],
     ]
     table = Table(rows, colWidths=[95 * mm, 81 * mm])
-    table.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 10),
-                               ("FONTNAME", (0, 0), (-1, -1), styles["sign"].fontName)]))
+    table.setStyle(
+        TableStyle([("TOPPADDING", (0, 0), (-1, -1), 10), ("FONTNAME", (0, 0), (-1, -1), styles["sign"].fontName)])
+    )
     return table
 
 
@@ -99,12 +120,14 @@ def _notice(unit: str, lines: list[NoticeLine], styles, t) -> list:
 
 def _characters(lines: list[NoticeLine], language: str) -> str:
     words = "".join(i18n.catalog(language).values())
-    return words + "".join(f"{line.responsible_unit}{line.number}{line.site}{line.description}{line.requirement}"
-                           for line in lines)
+    return words + "".join(
+        f"{line.responsible_unit}{line.number}{line.site}{line.description}{line.requirement}" for line in lines
+    )
 
 
-def write_notices(lines: Iterable[NoticeLine], out: BinaryIO | str, *, language: str,
-                  progress: Progress | None = None) -> int:
+def write_notices(
+    lines: Iterable[NoticeLine], out: BinaryIO | str, *, language: str, progress: Progress | None = None
+) -> int:
     """One notice per responsible unit, in the order given (grouped by unit); returns the units."""
     lines = list(lines)
     font = register_font(_characters(lines, language))
@@ -122,8 +145,17 @@ def write_notices(lines: Iterable[NoticeLine], out: BinaryIO | str, *, language:
         canvas.setFont(font, 9)
         canvas.drawCentredString(A4[0] / 2, 12 * mm, t("ledger.notice.page", page=doc.page))
 
-    document = SimpleDocTemplate(out, pagesize=A4, leftMargin=17 * mm, rightMargin=17 * mm, topMargin=18 * mm,
-                                 bottomMargin=20 * mm, title=t("ledger.notice.title"), author="", creator="",
-                                 initialFontName=font)
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=17 * mm,
+        rightMargin=17 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=t("ledger.notice.title"),
+        author="",
+        creator="",
+        initialFontName=font,
+    )
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return len(units)

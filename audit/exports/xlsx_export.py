@@ -46,8 +46,9 @@ def plain_rows(batch: pa.RecordBatch) -> list[bool]:
             continue
         if not _is_text(column.type):
             return [False] * batch.num_rows  # values of some other shape: every cell is checked
-        maybe = pc.or_(pc.match_substring_regex(column, _MAYBE_ESCAPE),
-                       pc.greater(pc.utf8_length(column), _LONGEST_PLAIN))
+        maybe = pc.or_(
+            pc.match_substring_regex(column, _MAYBE_ESCAPE), pc.greater(pc.utf8_length(column), _LONGEST_PLAIN)
+        )
         flagged = pc.or_(flagged, pc.fill_null(maybe, False))
     return pc.invert(flagged).to_pylist()
 
@@ -79,8 +80,10 @@ class LedgerSheet(Worksheet):
         cells, used = [], []
         for col, column in enumerate(batch.columns):
             if pa.types.is_temporal(column.type):
-                values = pa.array([None if value is None else f"{self._serial(value, serials):.16G}"
-                                   for value in column.to_pylist()], pa.string())
+                values = pa.array(
+                    [None if value is None else f"{self._serial(value, serials):.16G}" for value in column.to_pylist()],
+                    pa.string(),
+                )
                 opening, closing = "><v>", "</v></c>"
             else:
                 # Text of another shape is left to the cell-by-cell writer (plain_rows flags it).
@@ -89,8 +92,11 @@ class LedgerSheet(Worksheet):
                 for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
                     values = pc.replace_substring(values, character, entity)
                 opening, closing = ' t="inlineStr"><is><t>', "</t></is></c>"
-            cells.append(pc.binary_join_element_wise(f'<c r="{letters[col]}', numbers, f'" s="{xfs[col]}"{opening}',
-                                                     values, closing, ""))
+            cells.append(
+                pc.binary_join_element_wise(
+                    f'<c r="{letters[col]}', numbers, f'" s="{xfs[col]}"{opening}', values, closing, ""
+                )
+            )
             used.append(pc.any(pc.and_(pc.is_valid(values), plain_mask)).as_py())
         xml = pc.binary_join_element_wise(*cells, "", null_handling="skip").to_pylist()
         columns = [col for col, present in enumerate(used) if present]
@@ -138,8 +144,17 @@ class LedgerSheet(Worksheet):
 def _formats(workbook) -> dict[str, Format]:
     base = {"valign": "top", "font_size": 10}
     return {
-        "header": workbook.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
-                                       "bg_color": "#DDE4EE", "border": 1, "font_size": 10}),
+        "header": workbook.add_format(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "vcenter",
+                "align": "center",
+                "bg_color": "#DDE4EE",
+                "border": 1,
+                "font_size": 10,
+            }
+        ),
         "text": workbook.add_format(base),
         "long": workbook.add_format(base | {"text_wrap": True}),
         "date": workbook.add_format(base | {"num_format": "yyyy-mm-dd", "align": "left"}),
@@ -161,8 +176,15 @@ def _layout(sheet: Worksheet, headings: list[str], formats: dict, total: int) ->
     sheet.repeat_rows(0)
 
 
-def write_xlsx(batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO | str, *, sheet_name: str,
-               total: int, progress: Progress | None = None) -> int:
+def write_xlsx(
+    batches: Iterable[pa.RecordBatch],
+    headings: list[str],
+    out: BinaryIO | str,
+    *,
+    sheet_name: str,
+    total: int,
+    progress: Progress | None = None,
+) -> int:
     """Stream Arrow batches (columns in LEDGER_COLUMNS order) into a workbook; returns the rows written."""
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
     sheet = workbook.add_worksheet(sheet_name[:31], worksheet_class=LedgerSheet)

@@ -64,8 +64,13 @@ def _document(name: str, data: bytes) -> tuple[str, str, bytes]:
     """(name, mime, bytes) of an attachment checked by its content: a PDF, or a photo as evidence photos are."""
     name = PurePath(name or "").name.strip() or "document"
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("accountability.error.document_size", field="documents", name=name,
-                           size=round(len(data) / 1048576, 1), most=MAX_DOCUMENT_BYTES // 1048576)
+        raise InvalidInput(
+            "accountability.error.document_size",
+            field="documents",
+            name=name,
+            size=round(len(data) / 1048576, 1),
+            most=MAX_DOCUMENT_BYTES // 1048576,
+        )
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise InvalidInput("accountability.error.document_broken", field="documents", name=name)
@@ -87,8 +92,9 @@ def _findings(cursor, unit: str, finding_ids: list[str]) -> tuple[str, ...]:
         raise InvalidInput("accountability.error.finding_missing", field="findings", count=len(missing))
     elsewhere = sorted(number for number, owner in known.values() if owner != unit)
     if elsewhere:
-        raise InvalidInput("accountability.error.finding_elsewhere", field="findings", unit=unit,
-                           numbers="、".join(elsewhere))
+        raise InvalidInput(
+            "accountability.error.finding_elsewhere", field="findings", unit=unit, numbers="、".join(elsewhere)
+        )
     return tuple(finding_ids)
 
 
@@ -100,10 +106,23 @@ def _log_view(measure: Measure, documents: list[tuple[str, str]] | None = None) 
     return view
 
 
-def record_measure(database: Database, actor: User, *, kind: str, unit: str, person: str = "", decided_on: date,
-                   decided_by: str, basis: str, note: str = "", finding_ids: list[str],
-                   documents: list[tuple[str, bytes]] = (), suggestion: str | None = None, today: date,
-                   now: datetime) -> Measure:
+def record_measure(
+    database: Database,
+    actor: User,
+    *,
+    kind: str,
+    unit: str,
+    person: str = "",
+    decided_on: date,
+    decided_by: str,
+    basis: str,
+    note: str = "",
+    finding_ids: list[str],
+    documents: list[tuple[str, bytes]] = (),
+    suggestion: str | None = None,
+    today: date,
+    now: datetime,
+) -> Measure:
     """Record a measure someone decided; with `suggestion`, it answers that suggestion as accepted."""
     actor = require(actor, Permission.RECORD_MEASURE, database)
     if kind not in _kind_ids():
@@ -114,38 +133,64 @@ def record_measure(database: Database, actor: User, *, kind: str, unit: str, per
     if decided_on > today:
         raise InvalidInput("accountability.error.future", field="decided_on", day=str(decided_on))
     if len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput("accountability.error.documents", field="documents", count=len(documents),
-                           most=MAX_DOCUMENTS)
+        raise InvalidInput(
+            "accountability.error.documents", field="documents", count=len(documents), most=MAX_DOCUMENTS
+        )
     checked = [_document(name, data) for name, data in documents]
     names = [name for name, _, _ in checked]
     if len(set(names)) != len(names):
         raise InvalidInput("accountability.error.document_names", field="documents")
     with database.write() as cursor:
         measure = Measure(
-            id=new_id(), kind=kind, unit=unit, person=_text(person.strip(), "person"), decided_on=decided_on,
+            id=new_id(),
+            kind=kind,
+            unit=unit,
+            person=_text(person.strip(), "person"),
+            decided_on=decided_on,
             decided_by=_text(decided_by.strip(), "decided_by", required=True),
-            basis=_text(basis, "basis", required=True), note=_text(note, "note"),
-            finding_ids=_findings(cursor, unit, finding_ids), recorded_by=actor.username, recorded_at=now,
-            documents=tuple(names), suggestion=suggestion)
+            basis=_text(basis, "basis", required=True),
+            note=_text(note, "note"),
+            finding_ids=_findings(cursor, unit, finding_ids),
+            recorded_by=actor.username,
+            recorded_at=now,
+            documents=tuple(names),
+            suggestion=suggestion,
+        )
         if suggestion is not None:
             current = {s.key: s for s in _suggestions(cursor, today)}
             if suggestion not in current:
                 raise InvalidInput("accountability.error.suggestion_gone", field="suggestion")
-            store.record_answer(cursor, key=suggestion, rule=current[suggestion].rule, unit=unit, answer="accepted",
-                                reason="", measure_id=measure.id, by=actor.username, now=now)
+            store.record_answer(
+                cursor,
+                key=suggestion,
+                rule=current[suggestion].rule,
+                unit=unit,
+                answer="accepted",
+                reason="",
+                measure_id=measure.id,
+                by=actor.username,
+                now=now,
+            )
         store.insert_measure(cursor, measure)
         digests = []
         for name, mime, data in checked:
             digest = hashlib.sha256(data).hexdigest()
             store.add_document(cursor, measure.id, digest, name, mime, data, now, actor.username)
             digests.append((name, digest))
-        audit_log.append(cursor, actor=actor.username, action="measure.recorded", entity=ENTITY,
-                         entity_id=measure.id, after=_log_view(measure, digests))
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="measure.recorded",
+            entity=ENTITY,
+            entity_id=measure.id,
+            after=_log_view(measure, digests),
+        )
     return measure
 
 
-def change_measure(database: Database, actor: User, measure: Measure, *, now: datetime, today: date,
-                   **changes) -> Measure:
+def change_measure(
+    database: Database, actor: User, measure: Measure, *, now: datetime, today: date, **changes
+) -> Measure:
     """Correct a recorded measure, refused when someone saved a newer version first."""
     actor = require(actor, Permission.RECORD_MEASURE, database)
     allowed = {"kind", "person", "decided_on", "decided_by", "basis", "note", "finding_ids"}
@@ -165,8 +210,15 @@ def change_measure(database: Database, actor: User, measure: Measure, *, now: da
         changed = replace(changed, finding_ids=_findings(cursor, changed.unit, list(changed.finding_ids)))
         if not store.update_measure(cursor, changed, measure.version, now, actor.username):
             raise Conflict("accountability.error.changed")
-        audit_log.append(cursor, actor=actor.username, action="measure.changed", entity=ENTITY, entity_id=measure.id,
-                         before=_log_view(measure), after=_log_view(changed))
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="measure.changed",
+            entity=ENTITY,
+            entity_id=measure.id,
+            before=_log_view(measure),
+            after=_log_view(changed),
+        )
     return replace(changed, version=measure.version + 1)
 
 
@@ -180,8 +232,9 @@ def _suggestions(cursor, today: date) -> list[Suggestion]:
         else:
             severity = rule.severity.value if rule.severity else None
             for unit, finding_id, number in store.long_overdue(cursor, today, rule.days, severity):
-                found.append(Suggestion(f"{rule.id}:{finding_id}", rule.id, unit, (finding_id,), (number,),
-                                        rule.suggest))
+                found.append(
+                    Suggestion(f"{rule.id}:{finding_id}", rule.id, unit, (finding_id,), (number,), rule.suggest)
+                )
     answered = store.answered(cursor)
     return [suggestion for suggestion in found if suggestion.key not in answered]
 
@@ -193,8 +246,7 @@ def suggestions(database: Database, actor: User, *, today: date) -> list[Suggest
         return _suggestions(cursor, today)
 
 
-def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str, today: date,
-                       now: datetime) -> None:
+def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str, today: date, now: datetime) -> None:
     actor = require(actor, Permission.RECORD_MEASURE, database)
     reason = _text(reason.strip(), "reason", required=True)
     with database.write() as cursor:
@@ -202,11 +254,30 @@ def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str
         if key not in current:
             raise InvalidInput("accountability.error.suggestion_gone", field="suggestion")
         suggestion = current[key]
-        store.record_answer(cursor, key=key, rule=suggestion.rule, unit=suggestion.unit, answer="dismissed",
-                            reason=reason, measure_id=None, by=actor.username, now=now)
-        audit_log.append(cursor, actor=actor.username, action="suggestion.dismissed", entity="suggestion",
-                         entity_id=key, after={"rule": suggestion.rule, "unit": suggestion.unit,
-                                               "findings": list(suggestion.numbers), "reason": reason})
+        store.record_answer(
+            cursor,
+            key=key,
+            rule=suggestion.rule,
+            unit=suggestion.unit,
+            answer="dismissed",
+            reason=reason,
+            measure_id=None,
+            by=actor.username,
+            now=now,
+        )
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="suggestion.dismissed",
+            entity="suggestion",
+            entity_id=key,
+            after={
+                "rule": suggestion.rule,
+                "unit": suggestion.unit,
+                "findings": list(suggestion.numbers),
+                "reason": reason,
+            },
+        )
 
 
 def _scope(database: Database, actor: User, unit: str | None) -> str | None:
@@ -216,14 +287,27 @@ def _scope(database: Database, actor: User, unit: str | None) -> str | None:
     return unit
 
 
-def measures(database: Database, actor: User, *, unit: str | None = None, person: str | None = None,
-             finding_id: str | None = None, decided_from: date | None = None,
-             decided_to: date | None = None) -> list[Measure]:
+def measures(
+    database: Database,
+    actor: User,
+    *,
+    unit: str | None = None,
+    person: str | None = None,
+    finding_id: str | None = None,
+    decided_from: date | None = None,
+    decided_to: date | None = None,
+) -> list[Measure]:
     """Supervisors see every measure; a unit only those addressed to it."""
     scope = _scope(database, actor, unit)
     with database.read() as cursor:
-        return store.measures(cursor, unit=scope, person=person or None, finding_id=finding_id,
-                              decided_from=decided_from, decided_to=decided_to)
+        return store.measures(
+            cursor,
+            unit=scope,
+            person=person or None,
+            finding_id=finding_id,
+            decided_from=decided_from,
+            decided_to=decided_to,
+        )
 
 
 def measure_document(database: Database, actor: User, measure_id: str, name: str) -> tuple[str, bytes]:
@@ -266,9 +350,14 @@ def measures_csv(rows: list[Measure], numbers: dict[str, str], language: str) ->
     fields = ("decided_on", "kind", "unit", "person", "decided_by", "basis", "findings", "note", "documents")
     headings = [i18n.t(f"accountability.column.{field}", language) for field in fields]
     columns = [
-        [str(m.decided_on) for m in rows], [kind_name(m.kind, language) for m in rows], [m.unit for m in rows],
-        [m.person for m in rows], [m.decided_by for m in rows], [m.basis for m in rows],
-        ["、".join(numbers.get(f, f) for f in m.finding_ids) for m in rows], [m.note for m in rows],
+        [str(m.decided_on) for m in rows],
+        [kind_name(m.kind, language) for m in rows],
+        [m.unit for m in rows],
+        [m.person for m in rows],
+        [m.decided_by for m in rows],
+        [m.basis for m in rows],
+        ["、".join(numbers.get(f, f) for f in m.finding_ids) for m in rows],
+        [m.note for m in rows],
         ["、".join(m.documents) for m in rows],
     ]
     batch = pa.RecordBatch.from_arrays([pa.array(column, pa.string()) for column in columns], names=list(fields))

@@ -45,7 +45,12 @@ LOCK_MINUTES = 15
 MAX_ADDRESS_ATTEMPTS = 30
 LOCAL_ADDRESS = "local"
 PLAUSIBLE_UNIT = "光明社区居委会"
-DEMO_NAMES = {Role.INSPECTOR: "演示督查员", Role.SUPERVISOR: "演示组长", Role.UNIT: "演示责任单位", Role.ADMIN: "演示管理员"}
+DEMO_NAMES = {
+    Role.INSPECTOR: "演示督查员",
+    Role.SUPERVISOR: "演示组长",
+    Role.UNIT: "演示责任单位",
+    Role.ADMIN: "演示管理员",
+}
 _HASHER = PasswordHasher()
 # Checked whenever there is no real hash to check, so every refusal costs one verification.
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
@@ -110,12 +115,26 @@ def acting(database: Database, actor: User | None, permission: Permission) -> Us
     return None if actor is None else require(actor, permission, database)
 
 
-def add_user(database: Database, actor: User | None, *, username: str, role: Role | str, password: str,
-             display_name: str | None = None, unit: str | None = None, email: str | None = None) -> User:
+def add_user(
+    database: Database,
+    actor: User | None,
+    *,
+    username: str,
+    role: Role | str,
+    password: str,
+    display_name: str | None = None,
+    unit: str | None = None,
+    email: str | None = None,
+) -> User:
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
     name, role = check_username(username), parse_role(role)
-    user = User(id=new_id(), username=name, display_name=(display_name or "").strip() or name,
-                role=role, unit=unit_for(role, unit))
+    user = User(
+        id=new_id(),
+        username=name,
+        display_name=(display_name or "").strip() or name,
+        role=role,
+        unit=unit_for(role, unit),
+    )
     email = _email(email)
     password_hash = _HASHER.hash(check_password(password, name, user.display_name))
     with database.write() as cursor:
@@ -125,8 +144,14 @@ def add_user(database: Database, actor: User | None, *, username: str, role: Rol
         if similar is not None:
             raise Conflict("accounts.error.username_confusable", field="username", username=name, other=similar)
         store.insert_user(cursor, user, password_hash, now=datetime.now(), by=actor_name(actor), email=email)
-        audit_log.append(cursor, actor=actor_name(actor), action="user.created", entity="user",
-                         entity_id=user.id, after={**public_fields(user), "email": email, "password": "set"})
+        audit_log.append(
+            cursor,
+            actor=actor_name(actor),
+            action="user.created",
+            entity="user",
+            entity_id=user.id,
+            after={**public_fields(user), "email": email, "password": "set"},
+        )
     return user
 
 
@@ -135,8 +160,9 @@ def client_address(address: str | None) -> str:
     return (address or "").strip() or LOCAL_ADDRESS
 
 
-def authenticate(database: Database, username: str, password: str, now: datetime | None = None,
-                 address: str | None = None) -> User:
+def authenticate(
+    database: Database, username: str, password: str, now: datetime | None = None, address: str | None = None
+) -> User:
     """The account for these credentials, or SignInRefused.
 
     1. Count the attempt for the client address and the account, atomically, before any check.
@@ -150,14 +176,15 @@ def authenticate(database: Database, username: str, password: str, now: datetime
     with database.write() as cursor:
         account = store.find_account(cursor, name) if name else None
         counted, reason = False, None
-        if store.reserve_address(cursor, address, now=now, window_from=window_from,
-                                 limit=MAX_ADDRESS_ATTEMPTS) is None:
+        if store.reserve_address(cursor, address, now=now, window_from=window_from, limit=MAX_ADDRESS_ATTEMPTS) is None:
             reason = "address"
         elif account is None:
             reason = "unknown"
         else:
-            counted = store.reserve_check(cursor, account.user.id, now=now, window_from=window_from,
-                                          limit=MAX_FAILED_LOGINS) is not None
+            counted = (
+                store.reserve_check(cursor, account.user.id, now=now, window_from=window_from, limit=MAX_FAILED_LOGINS)
+                is not None
+            )
             reason = None if counted else "locked"
     real_hash = account.password_hash if counted else None
     right = _matches(real_hash or _DUMMY_HASH, password) and real_hash is not None
@@ -168,8 +195,16 @@ def authenticate(database: Database, username: str, password: str, now: datetime
     return outcome
 
 
-def _record(cursor, account: store.Account | None, name: str, address: str, now: datetime, counted: bool,
-            right: bool, reason: str | None) -> User | AuditError:
+def _record(
+    cursor,
+    account: store.Account | None,
+    name: str,
+    address: str,
+    now: datetime,
+    counted: bool,
+    right: bool,
+    reason: str | None,
+) -> User | AuditError:
     """Log one attempt and settle its counts; the user signed in, or the refusal to raise."""
     entity_id = account.user.id if account else None
     if right:
@@ -187,20 +222,23 @@ def _record(cursor, account: store.Account | None, name: str, address: str, now:
     state = None
     if account is not None and counted:
         reason = reason or "wrong"
-        store.lock_if_full(cursor, account.user.id, now=now, limit=MAX_FAILED_LOGINS,
-                           until=now + timedelta(minutes=LOCK_MINUTES))
+        store.lock_if_full(
+            cursor, account.user.id, now=now, limit=MAX_FAILED_LOGINS, until=now + timedelta(minutes=LOCK_MINUTES)
+        )
         state = store.get_account(cursor, account.user.id)
     _log_attempt(cursor, name, entity_id, address, reason, state)
     return _refused()
 
 
-def _log_attempt(cursor, name: str, entity_id: str | None, address: str, reason: str,
-                 state: store.Account | None) -> None:
+def _log_attempt(
+    cursor, name: str, entity_id: str | None, address: str, reason: str, state: store.Account | None
+) -> None:
     after = {"username": name, "address": address, "reason": reason}
     if state is not None:
         after |= {"failed_logins": state.failed_logins, "locked_until": state.locked_until}
-    audit_log.append(cursor, actor=name or "?", action="user.sign_in_failed", entity="user",
-                     entity_id=entity_id, after=after)
+    audit_log.append(
+        cursor, actor=name or "?", action="user.sign_in_failed", entity="user", entity_id=entity_id, after=after
+    )
 
 
 def _matches(password_hash: str, password: str) -> bool:
@@ -212,8 +250,14 @@ def _matches(password_hash: str, password: str) -> bool:
 
 def record_sign_in(cursor, account: store.Account, now: datetime, *, via: str, address: str | None = None) -> None:
     after = {"via": via} if address is None else {"via": via, "address": address}
-    audit_log.append(cursor, actor=account.user.username, action="user.signed_in", entity="user",
-                     entity_id=account.user.id, after=after)
+    audit_log.append(
+        cursor,
+        actor=account.user.username,
+        action="user.signed_in",
+        entity="user",
+        entity_id=account.user.id,
+        after=after,
+    )
 
 
 def unlock(database: Database, actor: User | None, username: str) -> User:
@@ -221,12 +265,24 @@ def unlock(database: Database, actor: User | None, username: str) -> User:
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
     with database.write() as cursor:
         account = named_account(cursor, username)
-        store.update_account(cursor, account.user.id, now=datetime.now(), by=actor_name(actor),
-                             failed_logins=0, locked_until=None, attempt_window=None)
-        audit_log.append(cursor, actor=actor_name(actor), action="user.unlocked", entity="user",
-                         entity_id=account.user.id,
-                         before={"failed_logins": account.failed_logins, "locked_until": account.locked_until},
-                         after={"failed_logins": 0, "locked_until": None})
+        store.update_account(
+            cursor,
+            account.user.id,
+            now=datetime.now(),
+            by=actor_name(actor),
+            failed_logins=0,
+            locked_until=None,
+            attempt_window=None,
+        )
+        audit_log.append(
+            cursor,
+            actor=actor_name(actor),
+            action="user.unlocked",
+            entity="user",
+            entity_id=account.user.id,
+            before={"failed_logins": account.failed_logins, "locked_until": account.locked_until},
+            after={"failed_logins": 0, "locked_until": None},
+        )
     return account.user
 
 
@@ -254,8 +310,12 @@ def _change(database: Database, actor: User | None, username: str, action: str, 
         public = {key: value for key, value in changes.items() if key in ("role", "unit", "active", "display_name")}
         after = replace(before, **public)
         if changes.get("active") is False or "password_hash" in changes:  # the account's sessions end with it
-            browser_sessions.end_for_user(cursor, before.id, now=datetime.now(),
-                                          reason="password_reset" if "password_hash" in changes else "disabled")
+            browser_sessions.end_for_user(
+                cursor,
+                before.id,
+                now=datetime.now(),
+                reason="password_reset" if "password_hash" in changes else "disabled",
+            )
         store.update_account(cursor, before.id, now=datetime.now(), by=actor_name(actor), **changes)
         if "email" in changes:
             logged_before = {**public_fields(before), "email": account.email}
@@ -264,8 +324,15 @@ def _change(database: Database, actor: User | None, username: str, action: str, 
             logged_before, logged_after = public_fields(before), public_fields(after)
         else:
             logged_before, logged_after = None, {"password": "changed"}
-        audit_log.append(cursor, actor=actor_name(actor), action=action, entity="user", entity_id=before.id,
-                         before=logged_before, after=logged_after)
+        audit_log.append(
+            cursor,
+            actor=actor_name(actor),
+            action=action,
+            entity="user",
+            entity_id=before.id,
+            before=logged_before,
+            after=logged_after,
+        )
     return after
 
 
@@ -277,8 +344,15 @@ def _keeps_an_admin(cursor, before: User, actor: User | None) -> None:
         raise Conflict("accounts.error.last_admin", field="username")
 
 
-def set_role(database: Database, actor: User | None, username: str, role: Role | str,
-             unit: str | None = None, display_name: str | None = None, email: str | None = None) -> User:
+def set_role(
+    database: Database,
+    actor: User | None,
+    username: str,
+    role: Role | str,
+    unit: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> User:
     """Set role and unit (and optionally the display name and the email single sign-on may match)."""
     role = parse_role(role)
     changes = {"role": role, "unit": unit_for(role, unit)}
@@ -305,10 +379,20 @@ def reset_password(database: Database, actor: User | None, username: str, new_pa
     acting(database, actor, Permission.MANAGE_ACCOUNTS)
     with database.read() as cursor:
         target = named_account(cursor, username).user
-    password = (check_password(new_password, target.username, target.display_name) if new_password
-                else generate_password())
-    _change(database, actor, username, "user.password_reset", None,
-            password_hash=_HASHER.hash(password), failed_logins=0, locked_until=None, attempt_window=None)
+    password = (
+        check_password(new_password, target.username, target.display_name) if new_password else generate_password()
+    )
+    _change(
+        database,
+        actor,
+        username,
+        "user.password_reset",
+        None,
+        password_hash=_HASHER.hash(password),
+        failed_logins=0,
+        locked_until=None,
+        attempt_window=None,
+    )
     return password
 
 
@@ -350,7 +434,14 @@ def create_demo_accounts(database: Database) -> list[tuple[str, str, str]]:
             set_role(database, None, username, role, unit)
             set_active(database, None, username, True)
         else:
-            add_user(database, None, username=username, role=role, password=password, unit=unit,
-                     display_name=DEMO_NAMES[role])
+            add_user(
+                database,
+                None,
+                username=username,
+                role=role,
+                password=password,
+                unit=unit,
+                display_name=DEMO_NAMES[role],
+            )
         created.append((username, role.value, password))
     return created

@@ -17,8 +17,9 @@ from audit.store import Database, audit_log
 from audit.store import sites as site_store
 
 
-def check_audit_log(database: Database, actor: User,
-                    anchors: Mapping[int, str] | None = None) -> audit_log.VerifyResult:
+def check_audit_log(
+    database: Database, actor: User, anchors: Mapping[int, str] | None = None
+) -> audit_log.VerifyResult:
     """Every entry against its hash and the one before it, and against `anchors` ({seq: hash}) written
     down earlier. The page and `python -m audit verify-log` (which cannot open a file the server holds)."""
     actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
@@ -40,8 +41,9 @@ def find_sites(database: Database, actor: User, search: str | None = None) -> li
 
 
 def _site_by_code(cursor, code: str) -> Site | None:
-    return next((site for site in site_store.list_sites(cursor, search=code, active_only=False)
-                 if site.code == code), None)
+    return next(
+        (site for site in site_store.list_sites(cursor, search=code, active_only=False) if site.code == code), None
+    )
 
 
 def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
@@ -50,8 +52,9 @@ def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0])
-        raise InvalidInput("sites.error.field", field=field, name=field,
-                           reason=first["msg"].removeprefix("Value error, ")) from None
+        raise InvalidInput(
+            "sites.error.field", field=field, name=field, reason=first["msg"].removeprefix("Value error, ")
+        ) from None
 
 
 def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Site:
@@ -62,8 +65,15 @@ def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Sit
         before = _site_by_code(cursor, row["code"])
         site_store.import_sites(cursor, [row], actor=actor.username)
         after = _site_by_code(cursor, row["code"])
-        audit_log.append(cursor, actor=actor.username, action="site.saved", entity="site", entity_id=after.id,
-                         before=asdict(before) if before else None, after=asdict(after))
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="site.saved",
+            entity="site",
+            entity_id=after.id,
+            before=asdict(before) if before else None,
+            after=asdict(after),
+        )
     return after
 
 
@@ -74,6 +84,13 @@ def set_site_active(database: Database, actor: User, site_id: str, active: bool)
         if before is None:
             raise NotFound("sites.error.gone", field="site")
         site_store.set_site_active(cursor, site_id, active, actor=actor.username)
-        audit_log.append(cursor, actor=actor.username, action="site.enabled" if active else "site.deactivated",
-                         entity="site", entity_id=site_id, before={"active": before.active}, after={"active": active})
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="site.enabled" if active else "site.deactivated",
+            entity="site",
+            entity_id=site_id,
+            before={"active": before.active},
+            after={"active": active},
+        )
     return replace(before, active=active)

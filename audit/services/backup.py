@@ -74,8 +74,11 @@ class Manifest:
     def body(self) -> dict:
         contents = self.contents
         return {
-            "format": FORMAT, "created_at": self.created_at, "tool_version": self.tool_version,
-            "duckdb_version": self.duckdb_version, "migrations": contents.migrations,
+            "format": FORMAT,
+            "created_at": self.created_at,
+            "tool_version": self.tool_version,
+            "duckdb_version": self.duckdb_version,
+            "migrations": contents.migrations,
             "audit_log": {"last_seq": contents.audit_log_seq, "last_hash": contents.audit_log_hash},
             "tables": {name: {"rows": d.rows, "sha256": d.sha256} for name, d in contents.tables.items()},
             "files": {name: {"bytes": d.bytes, "sha256": d.sha256} for name, d in self.files.items()},
@@ -149,9 +152,12 @@ def _signing_key(database: Database) -> bytes:
         return secret_key.server_key(database.path)
     except OSError as error:
         full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-        raise StoreUnavailable("backup.error.key_unwritable", reason="disk_full" if full else "read_only",
-                               path=str(secret_key.key_path(database.path)),
-                               detail=error.strerror or str(error)) from error
+        raise StoreUnavailable(
+            "backup.error.key_unwritable",
+            reason="disk_full" if full else "read_only",
+            path=str(secret_key.key_path(database.path)),
+            detail=error.strerror or str(error),
+        ) from error
 
 
 def _export(database: Database, folder: Path, key: bytes) -> Manifest:
@@ -160,8 +166,9 @@ def _export(database: Database, folder: Path, key: bytes) -> Manifest:
             store.export_table(cursor, table, folder / table_file(table))
         contents = store.contents(cursor)
     files = {table_file(table): _digest_of(folder / table_file(table)) for table in contents.tables}
-    manifest = Manifest(datetime.now(UTC).isoformat(timespec="seconds"), audit.__version__,
-                        duckdb.__version__, contents, files)
+    manifest = Manifest(
+        datetime.now(UTC).isoformat(timespec="seconds"), audit.__version__, duckdb.__version__, contents, files
+    )
     (folder / MANIFEST).write_text(manifest.to_json(key), encoding="utf-8")
     return manifest
 
@@ -180,14 +187,19 @@ def _full_disk_named(out_dir: Path) -> Iterator[None]:
     try:
         yield
     except (StoreUnavailable, OSError) as error:
-        full = (error.reason == "disk_full" if isinstance(error, StoreUnavailable)
-                else error.errno in (errno.ENOSPC, errno.EFBIG))
+        full = (
+            error.reason == "disk_full"
+            if isinstance(error, StoreUnavailable)
+            else error.errno in (errno.ENOSPC, errno.EFBIG)
+        )
         if not full:
             raise
         raise StoreUnavailable("backup.error.disk_full", reason="disk_full", folder=str(out_dir)) from error
 
 
-def backup_archive(database: Database, folder: str | os.PathLike, *, actor: User | None = None) -> tuple[Path, Manifest]:
+def backup_archive(
+    database: Database, folder: str | os.PathLike, *, actor: User | None = None
+) -> tuple[Path, Manifest]:
     """A backup zipped into one file in `folder`, for a browser to download."""
     name = datetime.now().strftime("audit-backup-%Y%m%d-%H%M%S")
     out_dir = Path(folder) / name
@@ -202,8 +214,14 @@ def backup_archive(database: Database, folder: str | os.PathLike, *, actor: User
 # --- restore ------------------------------------------------------------------------------------
 
 
-def restore(source: str | os.PathLike, db_path: str | os.PathLike, *, force: bool = False,
-            trust_unsigned: bool = False, key_file: str | os.PathLike | None = None) -> Manifest:
+def restore(
+    source: str | os.PathLike,
+    db_path: str | os.PathLike,
+    *,
+    force: bool = False,
+    trust_unsigned: bool = False,
+    key_file: str | os.PathLike | None = None,
+) -> Manifest:
     """Rebuild a database from a backup folder (or its zip) and check it against the manifest.
 
     The signature is checked with the keys this server holds (AUDIT_SECRET_KEY, the key file
@@ -296,29 +314,33 @@ def _entries(source: Path) -> Iterator[_Entries]:
         yield _Zip(archive)
 
 
-def _checked_copy(entries: _Entries, folder: Path, keys: list[bytes], trust_unsigned: bool,
-                  source: Path) -> tuple[Manifest, bytes | None]:
+def _checked_copy(
+    entries: _Entries, folder: Path, keys: list[bytes], trust_unsigned: bool, source: Path
+) -> tuple[Manifest, bytes | None]:
     """The verified manifest, the key that verified it, and every file it names copied into
     `folder` with its hash checked on the way, so what is loaded is exactly what was checked."""
     names = entries.names()
     if MANIFEST not in names:
         raise NotFound("backup.error.no_manifest", field="from", source=str(source))
     if len(names) != len(set(names)):
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason="an entry appears twice")
+        raise InvalidInput(
+            "backup.error.unreadable", field="from", source=str(source), file=MANIFEST, reason="an entry appears twice"
+        )
     try:
         with entries.open(MANIFEST) as file:
             raw = file.read(MANIFEST_LIMIT + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason=str(error)) from error
+        raise InvalidInput(
+            "backup.error.unreadable", field="from", source=str(source), file=MANIFEST, reason=str(error)
+        ) from error
     body, signature = _parse_manifest(raw, source)
     key = _verified_key(body, signature, keys, trust_unsigned, source)
     try:
         manifest = Manifest.from_body(body)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason=str(error)) from error
+        raise InvalidInput(
+            "backup.error.unreadable", field="from", source=str(source), file=MANIFEST, reason=str(error)
+        ) from error
     if key is None:
         manifest = replace(manifest, signed=False)
     _check_names(manifest, names, source)
@@ -335,19 +357,26 @@ def _parse_manifest(raw: bytes, source: Path) -> tuple[dict, dict | None]:
         if not isinstance(data, dict):
             raise TypeError("not a JSON object")
     except (ValueError, TypeError) as error:
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason=str(error)) from error
+        raise InvalidInput(
+            "backup.error.unreadable", field="from", source=str(source), file=MANIFEST, reason=str(error)
+        ) from error
     if data.get("format") == 1:
         raise InvalidInput("backup.error.old_format", field="from", source=str(source))
     if data.get("format") != FORMAT:
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason=f"format {data.get('format')!r} is not {FORMAT}")
+        raise InvalidInput(
+            "backup.error.unreadable",
+            field="from",
+            source=str(source),
+            file=MANIFEST,
+            reason=f"format {data.get('format')!r} is not {FORMAT}",
+        )
     signature = data.pop("signature", None)
     return data, signature if isinstance(signature, dict) else None
 
 
-def _verified_key(body: dict, signature: dict | None, keys: list[bytes], trust_unsigned: bool,
-                  source: Path) -> bytes | None:
+def _verified_key(
+    body: dict, signature: dict | None, keys: list[bytes], trust_unsigned: bool, source: Path
+) -> bytes | None:
     """The key whose signature the manifest carries; None when it carries none that verifies
     and the user said to trust it anyway."""
     value = str(signature.get("value", "")) if signature else ""
@@ -369,8 +398,13 @@ def _check_names(manifest: Manifest, names: list[str], source: Path) -> None:
     expected = {table_file(table) for table in manifest.contents.tables}
     odd = sorted((set(manifest.files) ^ expected) | {name for name in expected if not _plain(name)})
     if odd:
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=MANIFEST,
-                           reason=f"{odd[0]!r} is not the plain file name of exactly one table")
+        raise InvalidInput(
+            "backup.error.unreadable",
+            field="from",
+            source=str(source),
+            file=MANIFEST,
+            reason=f"{odd[0]!r} is not the plain file name of exactly one table",
+        )
     extra = sorted(set(names) - expected - {MANIFEST})
     if extra:
         raise InvalidInput("backup.error.extra_file", field="from", source=str(source), file=extra[0])
@@ -395,8 +429,9 @@ def _copy_checked(entries: _Entries, name: str, expected: FileDigest, target: Pa
                 digest.update(chunk)
                 out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a damaged zip
-        raise InvalidInput("backup.error.unreadable", field="from", source=str(source), file=name,
-                           reason=str(error)) from error
+        raise InvalidInput(
+            "backup.error.unreadable", field="from", source=str(source), file=name, reason=str(error)
+        ) from error
     if size != expected.bytes or not hmac.compare_digest(digest.hexdigest(), expected.sha256):
         raise InvalidInput("backup.error.hash_mismatch", field="from", source=str(source), file=name)
 
@@ -405,8 +440,9 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
     """Build the schema from the app's migrations, load the checked files into it, compare."""
     unknown = sorted(set(manifest.contents.migrations) - {number for number, _, _ in MIGRATIONS})
     if unknown:
-        raise InvalidInput("backup.error.newer_schema", field="from", source=str(source),
-                           migrations=", ".join(map(str, unknown)))
+        raise InvalidInput(
+            "backup.error.newer_schema", field="from", source=str(source), migrations=", ".join(map(str, unknown))
+        )
     path.unlink(missing_ok=True)
     _wal(path).unlink(missing_ok=True)
     database = Database(path)
@@ -423,8 +459,7 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
         if log.bad_seq is not None:
             problems.append(f"the audit log does not verify at entry {log.bad_seq}: {log.reason}")
         if problems:
-            raise InvalidInput("backup.error.mismatch", field="from", source=str(source),
-                               problems="; ".join(problems))
+            raise InvalidInput("backup.error.mismatch", field="from", source=str(source), problems="; ".join(problems))
         migrate(database)  # a backup of an older version is upgraded as its file would be
     finally:
         database.close()
@@ -432,27 +467,48 @@ def _rebuild(folder: Path, path: Path, manifest: Manifest, source: Path) -> None
 
 def _load(cursor: duckdb.DuckDBPyConnection, table: str, known: set[str], path: Path, source: Path) -> None:
     if table not in known:
-        raise InvalidInput("backup.error.unknown_table", field="from", source=str(source), file=path.name,
-                           table=table)
+        raise InvalidInput("backup.error.unknown_table", field="from", source=str(source), file=path.name, table=table)
     columns = store.table_columns(cursor, table)
     try:
         found = store.parquet_columns(cursor, path)
     except duckdb.Error as error:
-        raise InvalidInput("backup.error.unloadable", field="from", source=str(source), file=path.name,
-                           reason=str(error).splitlines()[0]) from error
+        raise InvalidInput(
+            "backup.error.unloadable",
+            field="from",
+            source=str(source),
+            file=path.name,
+            reason=str(error).splitlines()[0],
+        ) from error
     for column in found:
         if column not in columns:
-            raise InvalidInput("backup.error.unknown_column", field="from", source=str(source), file=path.name,
-                               table=table, column=column)
+            raise InvalidInput(
+                "backup.error.unknown_column",
+                field="from",
+                source=str(source),
+                file=path.name,
+                table=table,
+                column=column,
+            )
     for column in columns:
         if column not in found:
-            raise InvalidInput("backup.error.missing_column", field="from", source=str(source), file=path.name,
-                               table=table, column=column)
+            raise InvalidInput(
+                "backup.error.missing_column",
+                field="from",
+                source=str(source),
+                file=path.name,
+                table=table,
+                column=column,
+            )
     try:
         store.load_table(cursor, table, columns, path)
     except duckdb.Error as error:
-        raise InvalidInput("backup.error.unloadable", field="from", source=str(source), file=path.name,
-                           reason=str(error).splitlines()[0]) from error
+        raise InvalidInput(
+            "backup.error.unloadable",
+            field="from",
+            source=str(source),
+            file=path.name,
+            reason=str(error).splitlines()[0],
+        ) from error
 
 
 def differences(expected: Contents, found: Contents) -> list[str]:

@@ -60,8 +60,15 @@ def dated_folder(folder: Path, moment: datetime) -> Path:
     return folder / f"{PREFIX}{moment:%Y%m%d-%H%M%S}"
 
 
-def take_backup(database: Database, *, trigger: str, actor: User | None = None, by: str | None = None,
-                out_dir: str | os.PathLike | None = None, now: datetime | None = None) -> BackupRun:
+def take_backup(
+    database: Database,
+    *,
+    trigger: str,
+    actor: User | None = None,
+    by: str | None = None,
+    out_dir: str | os.PathLike | None = None,
+    now: datetime | None = None,
+) -> BackupRun:
     """Back up into `out_dir`, or a new dated folder of the backup folder (then keep the newest N).
 
     The outcome is recorded whether it succeeded or not; a failure is then raised again.
@@ -79,20 +86,42 @@ def take_backup(database: Database, *, trigger: str, actor: User | None = None, 
         text = error.message if isinstance(error, AuditError) else f"{type(error).__name__}: {error}"
         _record(database, BackupRun(moment.isoformat(), False, trigger, who, str(target), error=text))
         raise
-    run = _record(database, BackupRun(moment.isoformat(), True, trigger, who, str(target),
-                                      findings=manifest.rows("findings"), last_ok_at=moment.isoformat()))
+    run = _record(
+        database,
+        BackupRun(
+            moment.isoformat(),
+            True,
+            trigger,
+            who,
+            str(target),
+            findings=manifest.rows("findings"),
+            last_ok_at=moment.isoformat(),
+        ),
+    )
     if out_dir is None:
         prune(folder, settings().backup_keep)
     return run
 
 
-def record_admin_backup(database: Database, actor: User, archive: Path | None, *, findings: int | None = None,
-                        error: str | None = None) -> BackupRun:
+def record_admin_backup(
+    database: Database, actor: User, archive: Path | None, *, findings: int | None = None, error: str | None = None
+) -> BackupRun:
     """A backup the admin page zipped for download (or failed to) counts like any other."""
     actor = require(actor, Permission.BACKUP, database)
     moment = datetime.now(UTC).isoformat()
-    return _record(database, BackupRun(moment, error is None, "admin", actor.username, str(archive or ""),
-                                       error=error, findings=findings, last_ok_at=None if error else moment))
+    return _record(
+        database,
+        BackupRun(
+            moment,
+            error is None,
+            "admin",
+            actor.username,
+            str(archive or ""),
+            error=error,
+            findings=findings,
+            last_ok_at=None if error else moment,
+        ),
+    )
 
 
 def _record(database: Database, run: BackupRun) -> BackupRun:
@@ -106,8 +135,13 @@ def _record(database: Database, run: BackupRun) -> BackupRun:
                 previous = last_backup_run(cursor)
                 run = BackupRun(**{**asdict(run), "last_ok_at": (previous or {}).get("last_ok_at")})
             record_backup_run(cursor, asdict(run))
-            audit_log.append(cursor, actor=run.by, action="backup.made" if run.ok else "backup.failed",
-                             entity="backup", after=asdict(run))
+            audit_log.append(
+                cursor,
+                actor=run.by,
+                action="backup.made" if run.ok else "backup.failed",
+                entity="backup",
+                after=asdict(run),
+            )
     except AuditError as error:  # the database itself is failing: the log above still says what happened
         log.error("the outcome of the backup could not be recorded: %s", error.message)
     return run

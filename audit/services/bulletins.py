@@ -43,16 +43,22 @@ ENTITY = "bulletin"
 
 # --- Drafting -----------------------------------------------------------------------------
 
+
 def _check_period(period_from: date, period_to: date) -> None:
     if period_to < period_from:
-        raise InvalidInput("bulletin.error.period_order", field="period_to",
-                           start=f"{period_from:%Y-%m-%d}", end=f"{period_to:%Y-%m-%d}")
+        raise InvalidInput(
+            "bulletin.error.period_order",
+            field="period_to",
+            start=f"{period_from:%Y-%m-%d}",
+            end=f"{period_to:%Y-%m-%d}",
+        )
     if (period_to - period_from).days >= MAX_PERIOD_DAYS:
         raise InvalidInput("bulletin.error.period_long", field="period_from", days=MAX_PERIOD_DAYS)
 
 
-def _problems(cursor, period_from: date, period_to: date, subdistrict: str | None,
-              language: str) -> tuple[ProblemCount, ...]:
+def _problems(
+    cursor, period_from: date, period_to: date, subdistrict: str | None, language: str
+) -> tuple[ProblemCount, ...]:
     sections: dict[tuple[str, str], tuple[str, str]] = {}
     for checklist in checklist_store.latest(cursor):
         for section in checklist.sections:
@@ -67,15 +73,21 @@ def _problems(cursor, period_from: date, period_to: date, subdistrict: str | Non
     return tuple(ProblemCount(checklist, section, count) for (checklist, section), count in ordered)
 
 
-def _figures(cursor, period_from: date, period_to: date, subdistrict: str | None, as_of: date,
-             language: str) -> BulletinFigures:
+def _figures(
+    cursor, period_from: date, period_to: date, subdistrict: str | None, as_of: date, language: str
+) -> BulletinFigures:
     inspections, sites = store.inspection_counts(cursor, period_from, period_to, subdistrict)
     counts = store.finding_counts(cursor, period_from, period_to, subdistrict, as_of)
     due = store.sites_due(cursor, period_from, period_to, subdistrict)
     return BulletinFigures(
-        inspections=inspections, sites_inspected=sites, sites_due=due or None, **counts,
-        by_subdistrict=tuple(UnitCount(name, n) for name, n in
-                             store.findings_by_subdistrict(cursor, period_from, period_to, subdistrict, language)),
+        inspections=inspections,
+        sites_inspected=sites,
+        sites_due=due or None,
+        **counts,
+        by_subdistrict=tuple(
+            UnitCount(name, n)
+            for name, n in store.findings_by_subdistrict(cursor, period_from, period_to, subdistrict, language)
+        ),
         by_day=tuple(store.findings_by_day(cursor, period_from, period_to, subdistrict)),
     )
 
@@ -95,17 +107,34 @@ def default_summary(figures: BulletinFigures, period_from: date, period_to: date
     period = period_text(period_from, period_to, language)
     if figures.inspections == 0 and figures.findings == 0:
         return i18n.t("bulletin.summary.empty", language, period=period)
-    due = (i18n.t("bulletin.summary.due", language, due=figures.sites_due)
-           if figures.sites_due is not None else "")
-    return i18n.t("bulletin.summary.text", language, period=period, inspections=figures.inspections,
-                  sites=figures.sites_inspected, due=due, findings=figures.findings,
-                  critical=figures.by_severity["critical"], major=figures.by_severity["major"],
-                  minor=figures.by_severity["minor"], closed=figures.closed, overdue=figures.overdue)
+    due = i18n.t("bulletin.summary.due", language, due=figures.sites_due) if figures.sites_due is not None else ""
+    return i18n.t(
+        "bulletin.summary.text",
+        language,
+        period=period,
+        inspections=figures.inspections,
+        sites=figures.sites_inspected,
+        due=due,
+        findings=figures.findings,
+        critical=figures.by_severity["critical"],
+        major=figures.by_severity["major"],
+        minor=figures.by_severity["minor"],
+        closed=figures.closed,
+        overdue=figures.overdue,
+    )
 
 
-def draft_bulletin(database: Database, actor: User, *, kind: BulletinKind | str, period_from: date,
-                   period_to: date, subdistrict: str | None = None, language: str = i18n.DEFAULT_LANGUAGE,
-                   today: date) -> Bulletin:
+def draft_bulletin(
+    database: Database,
+    actor: User,
+    *,
+    kind: BulletinKind | str,
+    period_from: date,
+    period_to: date,
+    subdistrict: str | None = None,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    today: date,
+) -> Bulletin:
     """A new draft counted from the store; nothing is saved until `save_draft`."""
     actor = require(actor, Permission.DRAFT_BULLETIN, database)
     kind = _kind(kind)
@@ -121,14 +150,27 @@ def draft_bulletin(database: Database, actor: User, *, kind: BulletinKind | str,
         figures = _figures(cursor, period_from, period_to, subdistrict, today, language)
         problems = _problems(cursor, period_from, period_to, subdistrict, language)
         late = tuple(UnitCount(unit, n) for unit, n in store.overdue_units(cursor, period_to, subdistrict, today))
-        measures = tuple(MeasureLine(day, kind_name(kind, language), unit, person) for day, kind, unit, person
-                         in store.measures_decided(cursor, period_from, period_to, subdistrict))
+        measures = tuple(
+            MeasureLine(day, kind_name(kind, language), unit, person)
+            for day, kind, unit, person in store.measures_decided(cursor, period_from, period_to, subdistrict)
+        )
     return Bulletin(
-        id=new_id(), kind=kind, period_from=period_from, period_to=period_to, subdistrict=subdistrict,
-        language=language, as_of=today, figures=figures, problems=problems, overdue_units=late, cases=(),
+        id=new_id(),
+        kind=kind,
+        period_from=period_from,
+        period_to=period_to,
+        subdistrict=subdistrict,
+        language=language,
+        as_of=today,
+        figures=figures,
+        problems=problems,
+        overdue_units=late,
+        cases=(),
         summary=default_summary(figures, period_from, period_to, language),
         requirements=i18n.t("bulletin.requirements.default", language),
-        signature=i18n.t("bulletin.signature.default", language), created_by=actor.username, measures=measures,
+        signature=i18n.t("bulletin.signature.default", language),
+        created_by=actor.username,
+        measures=measures,
     )
 
 
@@ -136,18 +178,25 @@ def _kind(kind: BulletinKind | str) -> BulletinKind:
     try:
         return BulletinKind(kind)
     except ValueError:
-        raise InvalidInput("bulletin.error.kind", field="kind", kind=str(kind),
-                           kinds=", ".join(k.value for k in BulletinKind)) from None
+        raise InvalidInput(
+            "bulletin.error.kind", field="kind", kind=str(kind), kinds=", ".join(k.value for k in BulletinKind)
+        ) from None
 
 
 def case_choices(database: Database, actor: User, bulletin: Bulletin) -> list[tuple[str, str]]:
     """(finding id, label) of the period's findings, to choose typical cases from."""
     actor = require(actor, Permission.DRAFT_BULLETIN, database)
     with database.read() as cursor:
-        rows = store.case_choices(cursor, bulletin.period_from, bulletin.period_to, bulletin.subdistrict,
-                                  bulletin.language)
-    return [(row[0], f"{row[1]} · {row[2]} · {i18n.t(f'ledger.severity.{row[3]}', bulletin.language)} · "
-                     f"{_clip(row[4], 40)}") for row in rows]
+        rows = store.case_choices(
+            cursor, bulletin.period_from, bulletin.period_to, bulletin.subdistrict, bulletin.language
+        )
+    return [
+        (
+            row[0],
+            f"{row[1]} · {row[2]} · {i18n.t(f'ledger.severity.{row[3]}', bulletin.language)} · {_clip(row[4], 40)}",
+        )
+        for row in rows
+    ]
 
 
 def _clip(text: str, length: int) -> str:
@@ -157,10 +206,15 @@ def _clip(text: str, length: int) -> str:
 def _cases(cursor, bulletin: Bulletin, finding_ids: list[str]) -> tuple[TypicalCase, ...]:
     finding_ids = list(dict.fromkeys(finding_ids))
     if len(finding_ids) > MAX_TYPICAL_CASES:
-        raise InvalidInput("bulletin.error.too_many_cases", field="cases", count=len(finding_ids),
-                           most=MAX_TYPICAL_CASES)
-    allowed = {row[0] for row in store.case_choices(cursor, bulletin.period_from, bulletin.period_to,
-                                                     bulletin.subdistrict, bulletin.language, limit=1_000_000)}
+        raise InvalidInput(
+            "bulletin.error.too_many_cases", field="cases", count=len(finding_ids), most=MAX_TYPICAL_CASES
+        )
+    allowed = {
+        row[0]
+        for row in store.case_choices(
+            cursor, bulletin.period_from, bulletin.period_to, bulletin.subdistrict, bulletin.language, limit=1_000_000
+        )
+    }
     outside = [finding_id for finding_id in finding_ids if finding_id not in allowed]
     if outside:
         raise InvalidInput("bulletin.error.case_outside", field="cases", count=len(outside))
@@ -175,11 +229,11 @@ def _text(value: str, field: str) -> str:
 
 # --- Saving, issuing, correcting ------------------------------------------------------------
 
+
 def content_of(bulletin: Bulletin) -> dict:
     """What is frozen and hashed: everything the documents print, nothing about who saved when."""
     record = asdict(bulletin)
-    for name in ("id", "status", "year", "number", "content_hash", "created_by", "issued_by", "issued_at",
-                 "version"):
+    for name in ("id", "status", "year", "number", "content_hash", "created_by", "issued_by", "issued_at", "version"):
         record.pop(name)
     return json.loads(json.dumps(record, ensure_ascii=False, default=str))
 
@@ -189,42 +243,90 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def save_draft(database: Database, actor: User, bulletin: Bulletin, *, case_ids: list[str], summary: str,
-               requirements: str, signature: str, now: datetime) -> Bulletin:
+def save_draft(
+    database: Database,
+    actor: User,
+    bulletin: Bulletin,
+    *,
+    case_ids: list[str],
+    summary: str,
+    requirements: str,
+    signature: str,
+    now: datetime,
+) -> Bulletin:
     """Create the draft, or save over it when it is still the version the editor saw."""
     actor = require(actor, Permission.DRAFT_BULLETIN, database)
     if bulletin.status is not BulletinStatus.DRAFT:
         raise IllegalTransition("bulletin.error.issued_frozen", number=label(bulletin))
     with database.write() as cursor:
-        edited = replace(bulletin, cases=_cases(cursor, bulletin, case_ids),
-                         summary=_text(summary, "summary"), requirements=_text(requirements, "requirements"),
-                         signature=_text(signature, "signature"))
+        edited = replace(
+            bulletin,
+            cases=_cases(cursor, bulletin, case_ids),
+            summary=_text(summary, "summary"),
+            requirements=_text(requirements, "requirements"),
+            signature=_text(signature, "signature"),
+        )
         units = list(edited.units_named)
         stored = store.get_bulletin(cursor, bulletin.id)
         if stored is None:
-            store.insert_bulletin(cursor, {
-                "id": edited.id, "kind": edited.kind.value, "status": "draft", "year": None, "number": None,
-                "period_from": edited.period_from, "period_to": edited.period_to, "subdistrict": edited.subdistrict,
-                "language": edited.language, "content": content_of(edited), "content_hash": None, "units": units,
-                "corrects": edited.corrects, "created_by": actor.username, "created_at": now, "issued_by": None,
-                "issued_at": None, "version": 1, "updated_at": now, "updated_by": actor.username})
-            audit_log.append(cursor, actor=actor.username, action="bulletin.drafted", entity=ENTITY,
-                             entity_id=edited.id, after=_log_view(edited))
+            store.insert_bulletin(
+                cursor,
+                {
+                    "id": edited.id,
+                    "kind": edited.kind.value,
+                    "status": "draft",
+                    "year": None,
+                    "number": None,
+                    "period_from": edited.period_from,
+                    "period_to": edited.period_to,
+                    "subdistrict": edited.subdistrict,
+                    "language": edited.language,
+                    "content": content_of(edited),
+                    "content_hash": None,
+                    "units": units,
+                    "corrects": edited.corrects,
+                    "created_by": actor.username,
+                    "created_at": now,
+                    "issued_by": None,
+                    "issued_at": None,
+                    "version": 1,
+                    "updated_at": now,
+                    "updated_by": actor.username,
+                },
+            )
+            audit_log.append(
+                cursor,
+                actor=actor.username,
+                action="bulletin.drafted",
+                entity=ENTITY,
+                entity_id=edited.id,
+                after=_log_view(edited),
+            )
             return replace(edited, version=1)
         if stored["status"] != "draft":
             raise IllegalTransition("bulletin.error.issued_frozen", number=label(_from_row(stored)))
-        if not store.update_draft(cursor, edited.id, bulletin.version, content_of(edited), units, now,
-                                  actor.username):
+        if not store.update_draft(cursor, edited.id, bulletin.version, content_of(edited), units, now, actor.username):
             raise Conflict("bulletin.error.changed", by=stored["updated_by"] or stored["created_by"])
-        audit_log.append(cursor, actor=actor.username, action="bulletin.edited", entity=ENTITY,
-                         entity_id=edited.id, after=_log_view(edited))
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="bulletin.edited",
+            entity=ENTITY,
+            entity_id=edited.id,
+            after=_log_view(edited),
+        )
     return replace(edited, version=bulletin.version + 1)
 
 
 def _log_view(bulletin: Bulletin) -> dict:
-    return {"kind": bulletin.kind.value, "period_from": str(bulletin.period_from),
-            "period_to": str(bulletin.period_to), "subdistrict": bulletin.subdistrict,
-            "cases": [case.number for case in bulletin.cases], "corrects": bulletin.corrects}
+    return {
+        "kind": bulletin.kind.value,
+        "period_from": str(bulletin.period_from),
+        "period_to": str(bulletin.period_to),
+        "subdistrict": bulletin.subdistrict,
+        "cases": [case.number for case in bulletin.cases],
+        "corrects": bulletin.corrects,
+    }
 
 
 def issue_bulletin(database: Database, actor: User, bulletin_id: str, version: int, *, now: datetime) -> Bulletin:
@@ -242,14 +344,36 @@ def issue_bulletin(database: Database, actor: User, bulletin_id: str, version: i
         number = store.next_number(cursor, now.year, draft.kind.value)
         content = content_of(draft)
         digest = content_hash(content)
-        if not store.mark_issued(cursor, bulletin_id, version, year=now.year, number=number, content=content,
-                                 content_hash=digest, now=now, by=actor.username):
+        if not store.mark_issued(
+            cursor,
+            bulletin_id,
+            version,
+            year=now.year,
+            number=number,
+            content=content,
+            content_hash=digest,
+            now=now,
+            by=actor.username,
+        ):
             raise Conflict("bulletin.error.changed", by=stored["updated_by"] or stored["created_by"])
-        issued = replace(draft, status=BulletinStatus.ISSUED, year=now.year, number=number, content_hash=digest,
-                         issued_by=actor.username, issued_at=now, version=version + 1)
-        audit_log.append(cursor, actor=actor.username, action="bulletin.issued", entity=ENTITY,
-                         entity_id=bulletin_id, after={**_log_view(issued), "year": now.year, "number": number,
-                                                       "content_hash": digest})
+        issued = replace(
+            draft,
+            status=BulletinStatus.ISSUED,
+            year=now.year,
+            number=number,
+            content_hash=digest,
+            issued_by=actor.username,
+            issued_at=now,
+            version=version + 1,
+        )
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="bulletin.issued",
+            entity=ENTITY,
+            entity_id=bulletin_id,
+            after={**_log_view(issued), "year": now.year, "number": number, "content_hash": digest},
+        )
     return issued
 
 
@@ -259,32 +383,64 @@ def start_correction(database: Database, actor: User, issued_id: str, *, today: 
     actor = require(actor, Permission.DRAFT_BULLETIN, database)
     if issued.status is not BulletinStatus.ISSUED:
         raise IllegalTransition("bulletin.error.correct_draft")
-    return replace(issued, id=new_id(), status=BulletinStatus.DRAFT, year=None, number=None, content_hash=None,
-                   issued_by=None, issued_at=None, version=1, corrects=issued.id, corrects_label=label(issued),
-                   as_of=today, created_by=actor.username)
+    return replace(
+        issued,
+        id=new_id(),
+        status=BulletinStatus.DRAFT,
+        year=None,
+        number=None,
+        content_hash=None,
+        issued_by=None,
+        issued_at=None,
+        version=1,
+        corrects=issued.id,
+        corrects_label=label(issued),
+        as_of=today,
+        created_by=actor.username,
+    )
 
 
 # --- Reading --------------------------------------------------------------------------------
+
 
 def _from_row(row: dict) -> Bulletin:
     content = row["content"]
     figures = content["figures"]
     return Bulletin(
-        id=row["id"], kind=BulletinKind(row["kind"]), period_from=date.fromisoformat(content["period_from"]),
-        period_to=date.fromisoformat(content["period_to"]), subdistrict=content["subdistrict"],
-        language=content["language"], as_of=date.fromisoformat(content["as_of"]),
+        id=row["id"],
+        kind=BulletinKind(row["kind"]),
+        period_from=date.fromisoformat(content["period_from"]),
+        period_to=date.fromisoformat(content["period_to"]),
+        subdistrict=content["subdistrict"],
+        language=content["language"],
+        as_of=date.fromisoformat(content["as_of"]),
         figures=BulletinFigures(
-            **{**figures, "by_subdistrict": tuple(UnitCount(**entry) for entry in figures["by_subdistrict"]),
-               "by_day": tuple((date.fromisoformat(day), n) for day, n in figures["by_day"])}),
+            **{
+                **figures,
+                "by_subdistrict": tuple(UnitCount(**entry) for entry in figures["by_subdistrict"]),
+                "by_day": tuple((date.fromisoformat(day), n) for day, n in figures["by_day"]),
+            }
+        ),
         problems=tuple(ProblemCount(**entry) for entry in content["problems"]),
         overdue_units=tuple(UnitCount(**entry) for entry in content["overdue_units"]),
         cases=tuple(TypicalCase(**entry) for entry in content["cases"]),
-        summary=content["summary"], requirements=content["requirements"], signature=content["signature"],
-        status=BulletinStatus(row["status"]), year=row["year"], number=row["number"], corrects=row["corrects"],
-        corrects_label=content.get("corrects_label"), content_hash=row["content_hash"],
-        measures=tuple(MeasureLine(**{**entry, "decided_on": date.fromisoformat(entry["decided_on"])})
-                       for entry in content.get("measures", ())),
-        created_by=row["created_by"], issued_by=row["issued_by"], issued_at=row["issued_at"], version=row["version"],
+        summary=content["summary"],
+        requirements=content["requirements"],
+        signature=content["signature"],
+        status=BulletinStatus(row["status"]),
+        year=row["year"],
+        number=row["number"],
+        corrects=row["corrects"],
+        corrects_label=content.get("corrects_label"),
+        content_hash=row["content_hash"],
+        measures=tuple(
+            MeasureLine(**{**entry, "decided_on": date.fromisoformat(entry["decided_on"])})
+            for entry in content.get("measures", ())
+        ),
+        created_by=row["created_by"],
+        issued_by=row["issued_by"],
+        issued_at=row["issued_at"],
+        version=row["version"],
     )
 
 
@@ -351,10 +507,12 @@ def photo(database: Database, sha256: str) -> bytes | None:
 def district_name(database: Database, bulletin: Bulletin) -> str:
     with database.read() as cursor:
         return store.district_of(cursor, bulletin.subdistrict, bulletin.language) or i18n.t(
-            "bulletin.district.default", bulletin.language)
+            "bulletin.district.default", bulletin.language
+        )
 
 
 # --- Documents ------------------------------------------------------------------------------
+
 
 def document_blocks(database: Database, bulletin: Bulletin):
     from audit.exports.bulletin_document import blocks, document_photo

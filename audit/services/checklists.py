@@ -24,9 +24,11 @@ def sync_checklists(database: Database, directory: str | Path, *, actor: str = "
             source = Path(result.sources[checklist.id]).name
             if checklist_store.register(cursor, checklist, source):
                 audit_log.append(
-                    cursor, actor=actor, action="checklist.registered", entity="checklist",
+                    cursor,
+                    actor=actor,
+                    action="checklist.registered",
+                    entity="checklist",
                     entity_id=checklist.id,
-                    after={"version": checklist.version, "content_hash": checklist.content_hash,
-                           "source_file": source},
+                    after={"version": checklist.version, "content_hash": checklist.content_hash, "source_file": source},
                 )
     return result

@@ -44,12 +44,45 @@ _WEAK_REASONS = {
     "Common names and surnames are easy to guess.": "name",
 }
 # Letters of other scripts drawn like Latin ones; NFKC leaves them as they are.
-_LOOKALIKES = str.maketrans({
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "һ": "h", "ӏ": "l", "к": "k", "м": "m", "т": "t", "в": "b", "н": "h", "ɡ": "g",
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u", "χ": "x", "ε": "e",
-    "0": "o", "1": "l", "|": "l", ".": "", "_": "", "-": "",
-})
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "һ": "h",
+        "ӏ": "l",
+        "к": "k",
+        "м": "m",
+        "т": "t",
+        "в": "b",
+        "н": "h",
+        "ɡ": "g",
+        "α": "a",
+        "ο": "o",
+        "ρ": "p",
+        "ν": "v",
+        "ι": "i",
+        "κ": "k",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ε": "e",
+        "0": "o",
+        "1": "l",
+        "|": "l",
+        ".": "",
+        "_": "",
+        "-": "",
+    }
+)
 _INVISIBLE = {"Cf", "Zs", "Cc", "Mn"}
 
 
@@ -61,8 +94,9 @@ def normal_username(typed: str | None) -> str:
 def check_username(typed: str | None) -> str:
     name = normal_username(typed)
     if not name or len(name) > MAX_USERNAME_LENGTH or not _USERNAME.fullmatch(name):
-        raise InvalidInput("accounts.error.username", field="username", characters=USERNAME_CHARACTERS,
-                           length=MAX_USERNAME_LENGTH)
+        raise InvalidInput(
+            "accounts.error.username", field="username", characters=USERNAME_CHARACTERS, length=MAX_USERNAME_LENGTH
+        )
     return name
 
 

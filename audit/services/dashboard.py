@@ -24,8 +24,7 @@ TOP_ITEMS = 10
 PAGE_SIZE = 25
 
 
-def _scoped(database: Database, actor: User, filters: FindingFilter,
-            selected_site: str | None = None) -> FindingFilter:
+def _scoped(database: Database, actor: User, filters: FindingFilter, selected_site: str | None = None) -> FindingFilter:
     """The filter as this person may run it; a site picked on the chart narrows the site filter further."""
     actor = require(actor, Permission.VIEW_DASHBOARD, database)
     flt = scoped(actor, filters)
@@ -57,8 +56,9 @@ def _headline(findings: pd.DataFrame, inspections: pd.DataFrame) -> tuple[Figure
         ("median_days_to_close", per_period("median_days_to_close", None), False, "days"),
         ("repeat_rate", rate(repeats), False, "rate"),
     ]
-    return tuple(Figure(key, values["current"], values["previous"], better, unit)
-                 for key, values, better, unit in figures)
+    return tuple(
+        Figure(key, values["current"], values["previous"], better, unit) for key, values, better, unit in figures
+    )
 
 
 def _label(frame: pd.DataFrame, column: str, prefix: str, language: str) -> pd.DataFrame:
@@ -71,14 +71,22 @@ def _fill(frame: pd.DataFrame, column: str, key: str, language: str) -> pd.DataF
     return frame
 
 
-def dashboard(database: Database, actor: User, filters: FindingFilter, *, selected_site: str | None = None,
-              language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None) -> Dashboard:
+def dashboard(
+    database: Database,
+    actor: User,
+    filters: FindingFilter,
+    *,
+    selected_site: str | None = None,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    today: date | None = None,
+) -> Dashboard:
     """Every figure and chart of the page. The site chart ignores `selected_site` so the other
     bars stay clickable; everything else is narrowed to it."""
     today = today or date.today()
     default = FindingFilter.last_days(today)
-    filters = replace(filters, found_from=filters.found_from or default.found_from,
-                      found_to=filters.found_to or default.found_to)
+    filters = replace(
+        filters, found_from=filters.found_from or default.found_from, found_to=filters.found_to or default.found_to
+    )
     lang = i18n.short(language)
     whole, scope = _scoped(database, actor, filters), _scoped(database, actor, filters, selected_site)
     previous = filters.previous_start
@@ -93,8 +101,12 @@ def dashboard(database: Database, actor: User, filters: FindingFilter, *, select
         items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
         repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
     return Dashboard(
-        filters=filters, headline=_headline(findings, visits), selected_site=selected_site,
-        by_site=_label(_fill(by_site, "site", "dashboard.others", language), "severity", "dashboard.severity", language),
+        filters=filters,
+        headline=_headline(findings, visits),
+        selected_site=selected_site,
+        by_site=_label(
+            _fill(by_site, "site", "dashboard.others", language), "severity", "dashboard.severity", language
+        ),
         over_time=_fill(over_time, "checklist", "dashboard.no_checklist", language),
         site_checklist=_fill(matrix, "checklist", "dashboard.no_checklist", language),
         ageing=_label(_label(ageing, "status", "dashboard.status", language), "ageing", "dashboard.ageing", language),
@@ -104,21 +116,35 @@ def dashboard(database: Database, actor: User, filters: FindingFilter, *, select
     )
 
 
-def findings_page(database: Database, actor: User, filters: FindingFilter, *, selected_site: str | None = None,
-                  page: int = 1, language: str = i18n.DEFAULT_LANGUAGE, today: date | None = None,
-                  page_size: int = PAGE_SIZE) -> FindingsPage:
+def findings_page(
+    database: Database,
+    actor: User,
+    filters: FindingFilter,
+    *,
+    selected_site: str | None = None,
+    page: int = 1,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    today: date | None = None,
+    page_size: int = PAGE_SIZE,
+) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
     scope = _scoped(database, actor, filters, selected_site)
     with database.read() as cursor:
         total = store.count_findings(cursor, scope)
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
-        rows = store.findings_page(cursor, scope, i18n.short(language), today or date.today(),
-                                   page_size, (page - 1) * page_size)
-    rows = _label(_label(_label(rows, "severity", "dashboard.severity", language),
-                         "status", "dashboard.status", language), "ageing", "dashboard.ageing", language)
-    return FindingsPage(rows=_fill(rows, "checklist", "dashboard.no_checklist", language),
-                        total=total, page=page, pages=pages)
+        rows = store.findings_page(
+            cursor, scope, i18n.short(language), today or date.today(), page_size, (page - 1) * page_size
+        )
+    rows = _label(
+        _label(_label(rows, "severity", "dashboard.severity", language), "status", "dashboard.status", language),
+        "ageing",
+        "dashboard.ageing",
+        language,
+    )
+    return FindingsPage(
+        rows=_fill(rows, "checklist", "dashboard.no_checklist", language), total=total, page=page, pages=pages
+    )
 
 
 def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> FilterChoices:
@@ -127,8 +153,7 @@ def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT
     with database.read() as cursor:
         sites = store.site_directory(cursor, i18n.short(language), unit_scope(actor))
         checklists = store.checklist_titles(cursor, i18n.short(language))
-    return FilterChoices(sites=sites, checklists=checklists,
-                         site_kinds=tuple(sorted(sites["kind"].unique())))
+    return FilterChoices(sites=sites, checklists=checklists, site_kinds=tuple(sorted(sites["kind"].unique())))
 
 
 def data_version(database: Database) -> str:
@@ -140,8 +165,11 @@ def data_version(database: Database) -> str:
 def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:
     """A chart's rows for Excel: UTF-8 with BOM, headers in the UI language, codes and ids left out,
     and text that Excel would run as a formula made inert with a leading quote."""
-    shown = [f"{c}_label" if f"{c}_label" in frame else c for c in frame.columns
-             if not c.endswith(("_id", "_label")) and c != "rank"]
+    shown = [
+        f"{c}_label" if f"{c}_label" in frame else c
+        for c in frame.columns
+        if not c.endswith(("_id", "_label")) and c != "rank"
+    ]
     table = frame[shown].copy()
     for column in table.columns:
         if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):

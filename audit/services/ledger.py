@@ -37,21 +37,40 @@ class LedgerPage:
     page_size: int
 
 
-def ledger_page(database: Database, actor: User, flt: FindingFilter, *, page: int = 1, page_size: int = 50,
-                sort: str = "deadline", descending: bool = False, language: str = i18n.DEFAULT_LANGUAGE,
-                today: date | None = None) -> LedgerPage:
+def ledger_page(
+    database: Database,
+    actor: User,
+    flt: FindingFilter,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    sort: str = "deadline",
+    descending: bool = False,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    today: date | None = None,
+) -> LedgerPage:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     flt, today = scoped(actor, flt), today or date.today()
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
         pages = max(1, math.ceil(total / page_size))
         page = min(max(1, page), pages)
-        rows = store.ledger_page(cursor, flt, today, language=language, sort=sort, descending=descending,
-                                 limit=page_size, offset=(page - 1) * page_size)
+        rows = store.ledger_page(
+            cursor,
+            flt,
+            today,
+            language=language,
+            sort=sort,
+            descending=descending,
+            limit=page_size,
+            offset=(page - 1) * page_size,
+        )
     return LedgerPage(rows, total, page, pages, page_size)
 
 
-def filter_options(database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE) -> dict[str, list[tuple[str, str]]]:
+def filter_options(
+    database: Database, actor: User, language: str = i18n.DEFAULT_LANGUAGE
+) -> dict[str, list[tuple[str, str]]]:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         return store.filter_options(cursor, language, unit_scope(actor))
@@ -92,7 +111,9 @@ def _local(utc: datetime) -> datetime:
 def _changes(entry: dict) -> dict:
     before, after = entry["before"] or {}, entry["after"] or {}
     skip = {"event", "note", "photos", "version"}
-    return {key: (before.get(key), after.get(key)) for key in after if key not in skip and before.get(key) != after.get(key)}
+    return {
+        key: (before.get(key), after.get(key)) for key in after if key not in skip and before.get(key) != after.get(key)
+    }
 
 
 def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) -> list[TimelineEntry]:
@@ -101,14 +122,28 @@ def _timeline(events: list[dict], entries: list[dict], photos: list[PhotoLink]) 
     timeline = []
     for event in events:
         entry = by_event.pop(event["id"], None)
-        timeline.append(TimelineEntry(
-            event["happened_at"], event["actor"], event["action"], event["from_status"], event["to_status"],
-            event["note"], _changes(entry) if entry else None,
-            tuple(p.sha256 for p in photos if p.event_id == event["id"]),
-        ))
+        timeline.append(
+            TimelineEntry(
+                event["happened_at"],
+                event["actor"],
+                event["action"],
+                event["from_status"],
+                event["to_status"],
+                event["note"],
+                _changes(entry) if entry else None,
+                tuple(p.sha256 for p in photos if p.event_id == event["id"]),
+            )
+        )
     for entry in by_event.values():
-        timeline.append(TimelineEntry(_local(entry["at"]), entry["actor"], entry["action"],
-                                      note=(entry["after"] or {}).get("note", ""), changes=_changes(entry)))
+        timeline.append(
+            TimelineEntry(
+                _local(entry["at"]),
+                entry["actor"],
+                entry["action"],
+                note=(entry["after"] or {}).get("note", ""),
+                changes=_changes(entry),
+            )
+        )
     return sorted(timeline, key=lambda item: item.at)
 
 
@@ -116,13 +151,22 @@ def _measure_entries(cursor, finding_id: str, language: str) -> list[TimelineEnt
     from audit.services.accountability import kind_name
     from audit.store.accountability import measures
 
-    return [TimelineEntry(datetime.combine(m.decided_on, datetime.min.time()), m.recorded_by, "measure",
-                          note=" · ".join(part for part in (kind_name(m.kind, language), m.person or m.unit,
-                                                             m.decided_by, m.basis) if part))
-            for m in measures(cursor, finding_id=finding_id)]
+    return [
+        TimelineEntry(
+            datetime.combine(m.decided_on, datetime.min.time()),
+            m.recorded_by,
+            "measure",
+            note=" · ".join(
+                part for part in (kind_name(m.kind, language), m.person or m.unit, m.decided_by, m.basis) if part
+            ),
+        )
+        for m in measures(cursor, finding_id=finding_id)
+    ]
 
 
-def finding_detail(database: Database, actor: User, finding_id: str, language: str = i18n.DEFAULT_LANGUAGE) -> FindingDetail:
+def finding_detail(
+    database: Database, actor: User, finding_id: str, language: str = i18n.DEFAULT_LANGUAGE
+) -> FindingDetail:
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
@@ -130,16 +174,28 @@ def finding_detail(database: Database, actor: User, finding_id: str, language: s
             raise NotFound("ledger.error.not_found", field="id")
         check_scope(actor, finding)
         photos = photos_of_finding(cursor, finding_id)
-        timeline = _timeline(events_of_finding(cursor, finding_id),
-                             audit_log.history(cursor, "finding", finding_id), photos)
+        timeline = _timeline(
+            events_of_finding(cursor, finding_id), audit_log.history(cursor, "finding", finding_id), photos
+        )
         if can(actor, Permission.VIEW_MEASURES):  # measures are addressed to the finding's own unit
             timeline = sorted(timeline + _measure_entries(cursor, finding_id, language), key=lambda item: item.at)
         checklist, item = store.checklist_words(cursor, finding_id, language)
-        people = [finding.inspector, finding.reported_by, finding.verifier, finding.updated_by,
-                  *(entry.actor for entry in timeline)]
+        people = [
+            finding.inspector,
+            finding.reported_by,
+            finding.verifier,
+            finding.updated_by,
+            *(entry.actor for entry in timeline),
+        ]
         return FindingDetail(
-            finding, store.site_of(cursor, finding.site_id, language), checklist, item, photos, timeline,
-            allowed_steps(actor, finding), store.display_names(cursor, [p for p in people if p]),
+            finding,
+            store.site_of(cursor, finding.site_id, language),
+            checklist,
+            item,
+            photos,
+            timeline,
+            allowed_steps(actor, finding),
+            store.display_names(cursor, [p for p in people if p]),
         )
 
 
@@ -148,8 +204,11 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
     actor = require(actor, Permission.VIEW_LEDGER, database)
     with database.read() as cursor:
         finding = get_finding(cursor, finding_id)
-        if (finding is None or not in_scope(actor, finding)
-                or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}):
+        if (
+            finding is None
+            or not in_scope(actor, finding)
+            or sha256 not in {p.sha256 for p in photos_of_finding(cursor, finding_id)}
+        ):
             raise NotFound("ledger.error.photo_not_here", field="photo")
         return photo_bytes(cursor, sha256, thumbnail=thumbnail)
 
@@ -161,9 +220,19 @@ EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
 Progress = Callable[[int, int], None]
 
 
-def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str, out: BinaryIO | str, *,
-                  language: str = i18n.DEFAULT_LANGUAGE, sort: str = "number", descending: bool = False,
-                  today: date | None = None, progress: Progress | None = None) -> int:
+def export_ledger(
+    database: Database,
+    actor: User,
+    flt: FindingFilter,
+    fmt: str,
+    out: BinaryIO | str,
+    *,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    sort: str = "number",
+    descending: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
     actor = require(actor, Permission.EXPORT, database)
     if fmt not in FORMATS:
@@ -172,17 +241,36 @@ def export_ledger(database: Database, actor: User, flt: FindingFilter, fmt: str,
     with database.one_thread():
         if fmt == "pdf":
             return _export_notices(database, flt, out, language=language, today=today, progress=progress)
-        return _export_rows(database, flt, fmt, out, language=language, sort=sort, descending=descending,
-                            today=today, progress=progress)
+        return _export_rows(
+            database, flt, fmt, out, language=language, sort=sort, descending=descending, today=today, progress=progress
+        )
 
 
-def _export_rows(database: Database, flt: FindingFilter, fmt: str, out: BinaryIO | str, *, language: str,
-                 sort: str, descending: bool, today: date, progress: Progress | None) -> int:
+def _export_rows(
+    database: Database,
+    flt: FindingFilter,
+    fmt: str,
+    out: BinaryIO | str,
+    *,
+    language: str,
+    sort: str,
+    descending: bool,
+    today: date,
+    progress: Progress | None,
+) -> int:
     headings = columns.headings(language)
     with database.read() as cursor:
         total = store.count_findings(cursor, flt, today)
-        result = store.export_query(cursor, flt, today, language=language, fields=columns.FIELDS,
-                                    labels=columns.labels(language), sort=sort, descending=descending)
+        result = store.export_query(
+            cursor,
+            flt,
+            today,
+            language=language,
+            fields=columns.FIELDS,
+            labels=columns.labels(language),
+            sort=sort,
+            descending=descending,
+        )
         # Each writer's library is loaded when it is used: a CSV needs neither Excel's nor the PDF's.
         if fmt == "csv":
             from audit.exports.csv_export import write_csv
@@ -190,20 +278,34 @@ def _export_rows(database: Database, flt: FindingFilter, fmt: str, out: BinaryIO
             return write_csv(result.to_arrow_reader(EXPORT_BATCH), headings, out, total=total, progress=progress)
         from audit.exports.xlsx_export import write_xlsx
 
-        return write_xlsx(result.to_arrow_reader(EXPORT_BATCH), headings, out,
-                          sheet_name=i18n.t("ledger.sheet", language), total=total, progress=progress)
+        return write_xlsx(
+            result.to_arrow_reader(EXPORT_BATCH),
+            headings,
+            out,
+            sheet_name=i18n.t("ledger.sheet", language),
+            total=total,
+            progress=progress,
+        )
 
 
-def _export_notices(database: Database, flt: FindingFilter, out, *, language: str, today: date,
-                    progress: Progress | None) -> int:
+def _export_notices(
+    database: Database, flt: FindingFilter, out, *, language: str, today: date, progress: Progress | None
+) -> int:
     from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
 
     open_statuses = tuple(s for s in (flt.statuses or tuple(Status)) if s.is_open)
     with database.read() as cursor:
         result = None
         if open_statuses:
-            result = store.export_query(cursor, replace(flt, statuses=open_statuses), today, language=language,
-                                        fields=NOTICE_FIELDS, labels=columns.labels(language), sort="unit")
+            result = store.export_query(
+                cursor,
+                replace(flt, statuses=open_statuses),
+                today,
+                language=language,
+                fields=NOTICE_FIELDS,
+                labels=columns.labels(language),
+                sort="unit",
+            )
         lines = [NoticeLine(*row) for row in result.fetchall()] if result else []
     if not lines:
         raise InvalidInput("ledger.error.no_notice", field="status")

@@ -129,9 +129,13 @@ def _refuse_bomb(path: Path) -> None:
     except (OSError, zipfile.BadZipFile):
         return  # openpyxl says what is wrong with the file itself
     if problem:
-        raise LedgerImportError("ledger.import.error.refused", problems=[
-            f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx workbook, "
-            "or split it into smaller files"])
+        raise LedgerImportError(
+            "ledger.import.error.refused",
+            problems=[
+                f"{path.name}: {problem}; save the ledger again from Excel as a plain .xlsx workbook, "
+                "or split it into smaller files"
+            ],
+        )
 
 
 def _weigh(parts: list[zipfile.ZipInfo]) -> str | None:
@@ -143,8 +147,10 @@ def _weigh(parts: list[zipfile.ZipInfo]) -> str | None:
         if not sheet_data and part.file_size > MAX_OTHER_PART:
             return f"its part {part.filename} unpacks to {part.file_size // 1048576} MB, far more than a ledger needs"
         if part.file_size > 1048576 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            return (f"its part {part.filename} is packed {part.file_size // max(part.compress_size, 1)} times "
-                    "smaller than it unpacks, which no real ledger is")
+            return (
+                f"its part {part.filename} is packed {part.file_size // max(part.compress_size, 1)} times "
+                "smaller than it unpacks, which no real ledger is"
+            )
     return None
 
 
@@ -165,8 +171,10 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
-        raise LedgerImportError("ledger.import.error.refused", problems=[
-            f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"]) from error
+        raise LedgerImportError(
+            "ledger.import.error.refused",
+            problems=[f"{path.name}: cannot be read as an Excel workbook (.xlsx): {error}"],
+        ) from error
     try:
         yield from enumerate(workbook.active.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)
     finally:
@@ -186,9 +194,15 @@ def _header(rows: Iterator[tuple[int, tuple]]) -> tuple[int, dict[str, tuple[int
             return number, found
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise LedgerImportError("ledger.import.error.refused", problems=[(
-        "No heading row found in the first rows of the sheet: expected headings such as "
-        "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline).")])
+    raise LedgerImportError(
+        "ledger.import.error.refused",
+        problems=[
+            (
+                "No heading row found in the first rows of the sheet: expected headings such as "
+                "问题描述, 责任单位, 整改时限 (or Description of the problem, Responsible unit, Deadline)."
+            )
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -238,19 +252,51 @@ def _words(kind: str, members, extra: dict[str, str]) -> dict[str, str]:
     return words | {normalise(word): value for word, value in extra.items()}
 
 
-STATUS_WORDS = _words("status", Status, {
-    "未整改": "open", "整改中": "open", "处理中": "open", "进行中": "open", "未完成": "open", "未销号": "open",
-    "退回": "open", "已整改": "closed", "已完成": "closed", "完成": "closed", "销号": "closed", "已办结": "closed",
-    "待验收": "awaiting_verification", "待复查": "awaiting_verification", "已上报": "awaiting_verification",
-    "已重开": "reopened",
-})
-SEVERITY_WORDS = _words("severity", Severity, {"轻微": "minor", "较大": "major", "重大": "critical", "严重问题": "critical"})
-KIND_WORDS = {normalise(k.value): k.value for k in SiteKind} | {normalise(w): k for w, k in {
-    "隔离点": "isolation_point", "集中隔离点": "isolation_point", "发热门诊": "fever_clinic", "医院": "hospital",
-    "社区卫生服务中心": "community_health_centre", "社区": "community", "小区": "community", "企业": "enterprise",
-    "公司": "enterprise", "卡口": "checkpoint", "道口": "checkpoint"}.items()}
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                   r"(?:[\sT]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?$")
+STATUS_WORDS = _words(
+    "status",
+    Status,
+    {
+        "未整改": "open",
+        "整改中": "open",
+        "处理中": "open",
+        "进行中": "open",
+        "未完成": "open",
+        "未销号": "open",
+        "退回": "open",
+        "已整改": "closed",
+        "已完成": "closed",
+        "完成": "closed",
+        "销号": "closed",
+        "已办结": "closed",
+        "待验收": "awaiting_verification",
+        "待复查": "awaiting_verification",
+        "已上报": "awaiting_verification",
+        "已重开": "reopened",
+    },
+)
+SEVERITY_WORDS = _words(
+    "severity", Severity, {"轻微": "minor", "较大": "major", "重大": "critical", "严重问题": "critical"}
+)
+KIND_WORDS = {normalise(k.value): k.value for k in SiteKind} | {
+    normalise(w): k
+    for w, k in {
+        "隔离点": "isolation_point",
+        "集中隔离点": "isolation_point",
+        "发热门诊": "fever_clinic",
+        "医院": "hospital",
+        "社区卫生服务中心": "community_health_centre",
+        "社区": "community",
+        "小区": "community",
+        "企业": "enterprise",
+        "公司": "enterprise",
+        "卡口": "checkpoint",
+        "道口": "checkpoint",
+    }.items()
+}
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?$"
+)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -331,12 +377,14 @@ class _Row:
 
 
 def _known(kind: str, members) -> str:
-    return ", ".join(f"{i18n.t(f'ledger.{kind}.{m.value}', 'zh-CN')}/{i18n.t(f'ledger.{kind}.{m.value}', 'en')}"
-                     for m in members)
+    return ", ".join(
+        f"{i18n.t(f'ledger.{kind}.{m.value}', 'zh-CN')}/{i18n.t(f'ledger.{kind}.{m.value}', 'en')}" for m in members
+    )
 
 
-def _check_dates(row: _Row, found_at: datetime | None, deadline: datetime | None, closed_at: datetime | None,
-                 today: date) -> None:
+def _check_dates(
+    row: _Row, found_at: datetime | None, deadline: datetime | None, closed_at: datetime | None, today: date
+) -> None:
     if found_at is None:
         return
     found = f"{found_at:%Y-%m-%d}"
@@ -345,23 +393,34 @@ def _check_dates(row: _Row, found_at: datetime | None, deadline: datetime | None
     elif found_at.year < FIRST_YEAR:
         row.problem("found_at", f"'{found}' is before {FIRST_YEAR}; give the day the problem was found")
     if deadline is not None and deadline.date() < found_at.date():
-        row.problem("deadline", f"'{deadline:%Y-%m-%d}' is before the day the problem was found ({found}); "
-                                "give the deadline that was set, on or after that day")
+        row.problem(
+            "deadline",
+            f"'{deadline:%Y-%m-%d}' is before the day the problem was found ({found}); "
+            "give the deadline that was set, on or after that day",
+        )
     if closed_at is not None and closed_at.date() < found_at.date():
-        row.problem("closed_on", f"'{closed_at:%Y-%m-%d}' is before the day the problem was found ({found}); "
-                                 "give the day the finding was closed")
+        row.problem(
+            "closed_on",
+            f"'{closed_at:%Y-%m-%d}' is before the day the problem was found ({found}); "
+            "give the day the finding was closed",
+        )
 
 
 def _check_number(row: _Row, written: str, today: date) -> None:
     """A kept number YYYY-NNNN moves that year's counter, so it must be one the app could have given."""
     match = re.fullmatch(r"(\d{4})-(\d+)", written)
     if len(written) > 30:
-        row.problem("number", f"'{written[:30]}...' is too long for a finding number; leave it empty and the app "
-                              "numbers the finding")
+        row.problem(
+            "number",
+            f"'{written[:30]}...' is too long for a finding number; leave it empty and the app numbers the finding",
+        )
     elif match and not (FIRST_YEAR <= int(match[1]) <= today.year and int(match[2]) <= MAX_SEQUENCE):
-        row.problem("number", f"'{written}' is not a number this ledger could have given (years {FIRST_YEAR} to "
-                              f"{today.year}, at most {MAX_SEQUENCE} a year); correct it, or leave it empty and the "
-                              "app numbers the finding")
+        row.problem(
+            "number",
+            f"'{written}' is not a number this ledger could have given (years {FIRST_YEAR} to "
+            f"{today.year}, at most {MAX_SEQUENCE} a year); correct it, or leave it empty and the "
+            "app numbers the finding",
+        )
 
 
 def _check_lengths(row: _Row, texts: dict[str, str]) -> None:
@@ -370,8 +429,9 @@ def _check_lengths(row: _Row, texts: dict[str, str]) -> None:
             row.problem(name, f"has {len(text)} characters, more than the {LIMITS[name]} the form allows; shorten it")
 
 
-def read_row(number: int, values: tuple, columns, today: date | None = None) -> tuple[SheetFinding | None,
-                                                                                      list[RowProblem]]:
+def read_row(
+    number: int, values: tuple, columns, today: date | None = None
+) -> tuple[SheetFinding | None, list[RowProblem]]:
     today = today or date.today()
     row = _Row(number, values, columns)
     found_at, deadline = row.moment("found_at", True), row.moment("deadline", True)
@@ -389,21 +449,52 @@ def read_row(number: int, values: tuple, columns, today: date | None = None) -> 
     finding_id = row.text("finding_id").lower() or None
     if finding_id and not _UUID.match(finding_id):
         row.problem("finding_id", f"'{finding_id}' is not a finding id; leave it empty for findings new to the app")
-    texts = {name: row.text(name, name in REQUIRED) for name in (
-        "site", "site_code", "site_unit", "subdistrict", "community", "checklist", "item", "description",
-        "responsible_unit",
-        "responsible_person", "requirement", "fix_report", "inspector", "verifier")}
+    texts = {
+        name: row.text(name, name in REQUIRED)
+        for name in (
+            "site",
+            "site_code",
+            "site_unit",
+            "subdistrict",
+            "community",
+            "checklist",
+            "item",
+            "description",
+            "responsible_unit",
+            "responsible_person",
+            "requirement",
+            "fix_report",
+            "inspector",
+            "verifier",
+        )
+    }
     _check_lengths(row, texts)
     if row.problems:
         return None, row.problems
     return SheetFinding(
-        number, None if written.isdigit() or not written else written, finding_id, found_at,
-        texts["site"], texts["site_code"] or None, texts["site_unit"] or None, SiteKind(kind) if kind else None,
+        number,
+        None if written.isdigit() or not written else written,
+        finding_id,
+        found_at,
+        texts["site"],
+        texts["site_code"] or None,
+        texts["site_unit"] or None,
+        SiteKind(kind) if kind else None,
         texts["subdistrict"] or None,
-        texts["community"] or None, texts["checklist"] or None, texts["item"] or None, texts["description"],
-        Severity(severity), texts["responsible_unit"], texts["responsible_person"], texts["requirement"],
-        deadline.date(), Status(status), texts["fix_report"], closed_at if status == "closed" else None,
-        texts["inspector"], texts["verifier"] or None,
+        texts["community"] or None,
+        texts["checklist"] or None,
+        texts["item"] or None,
+        texts["description"],
+        Severity(severity),
+        texts["responsible_unit"],
+        texts["responsible_person"],
+        texts["requirement"],
+        deadline.date(),
+        Status(status),
+        texts["fix_report"],
+        closed_at if status == "closed" else None,
+        texts["inspector"],
+        texts["verifier"] or None,
     ), []
 
 
@@ -414,10 +505,12 @@ def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[Sheet
     header_row, columns = _header(rows)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        wanted = "; ".join(f"{i18n.t(f'ledger.column.{name}', 'zh-CN')} / {i18n.t(f'ledger.column.{name}', 'en')}"
-                           for name in missing)
-        raise LedgerImportError("ledger.import.error.refused",
-                                problems=[f"row {header_row}: missing required column(s): {wanted}"])
+        wanted = "; ".join(
+            f"{i18n.t(f'ledger.column.{name}', 'zh-CN')} / {i18n.t(f'ledger.column.{name}', 'en')}" for name in missing
+        )
+        raise LedgerImportError(
+            "ledger.import.error.refused", problems=[f"row {header_row}: missing required column(s): {wanted}"]
+        )
     problems: list[RowProblem] = []
     ledger: list[SheetFinding] = []
     first_seen: dict[tuple[str, str], int] = {}
@@ -425,8 +518,12 @@ def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[Sheet
         if all(value is None or str(value).strip() == "" for value in values):
             continue
         if len(ledger) + len(problems) >= MAX_ROWS:
-            raise LedgerImportError("ledger.import.error.refused", problems=[
-                f"row {number}: the sheet has more than {MAX_ROWS:,} findings; split it into smaller files and import each"])
+            raise LedgerImportError(
+                "ledger.import.error.refused",
+                problems=[
+                    f"row {number}: the sheet has more than {MAX_ROWS:,} findings; split it into smaller files and import each"
+                ],
+            )
         row, row_problems = read_row(number, values, columns, today)
         problems += row_problems + _repeated(number, values, columns, first_seen)
         if row:
@@ -437,10 +534,12 @@ def read_ledger(path: str | Path, today: date | None = None) -> tuple[list[Sheet
     if not ledger and not problems:
         problems.append(RowProblem(header_row, None, "the sheet has headings but no findings under them"))
     if problems:
-        raise LedgerImportError("ledger.import.error.refused",
-                                problems=[str(problem) for problem in sorted(problems, key=lambda p: p.row)])
-    warnings = [] if "severity" in columns else [
-        "no severity column (问题等级): every finding is imported as 一般 / minor"]
+        raise LedgerImportError(
+            "ledger.import.error.refused", problems=[str(problem) for problem in sorted(problems, key=lambda p: p.row)]
+        )
+    warnings = (
+        [] if "severity" in columns else ["no severity column (问题等级): every finding is imported as 一般 / minor"]
+    )
     return ledger, warnings
 
 
@@ -455,8 +554,9 @@ def _repeated(number: int, values: tuple, columns, first_seen: dict) -> list[Row
             continue
         earlier = first_seen.setdefault((name, value), number)
         if earlier != number:
-            problems.append(RowProblem(number, columns[name][1], f"'{value}' is also in row {earlier}; "
-                                                                  "each finding once only"))
+            problems.append(
+                RowProblem(number, columns[name][1], f"'{value}' is also in row {earlier}; each finding once only")
+            )
     return problems
 
 
@@ -483,17 +583,27 @@ class _Registry:
 
     def match(self, row: SheetFinding) -> Site | None:
         # A derived code that is registered is a site an earlier import made and an admin has since renamed.
-        return (self.by_code.get(row.site_code or "") or self.by_name.get(row.site)
-                or self.by_code.get(_derived_code(row.site)))
+        return (
+            self.by_code.get(row.site_code or "")
+            or self.by_name.get(row.site)
+            or self.by_code.get(_derived_code(row.site))
+        )
 
 
 def _differences(row: SheetFinding, site: Site) -> list[str]:
     """What the sheet says of a registered site that the registry says otherwise."""
     said = {"site": row.site, "site_unit": row.site_unit, "subdistrict": row.subdistrict, "community": row.community}
-    registered = {"site": site.name, "site_unit": site.unit, "subdistrict": site.subdistrict,
-                  "community": site.community}
-    differences = [f"{name.replace('_', ' ')} '{said[name]}' (registered: '{registered[name].zh}')"
-                   for name in said if said[name] and said[name] not in (registered[name].zh, registered[name].en)]
+    registered = {
+        "site": site.name,
+        "site_unit": site.unit,
+        "subdistrict": site.subdistrict,
+        "community": site.community,
+    }
+    differences = [
+        f"{name.replace('_', ' ')} '{said[name]}' (registered: '{registered[name].zh}')"
+        for name in said
+        if said[name] and said[name] not in (registered[name].zh, registered[name].en)
+    ]
     if row.site_kind and row.site_kind != site.kind:
         differences.append(f"site kind '{row.site_kind.value}' (registered: '{site.kind.value}')")
     return differences
@@ -508,33 +618,48 @@ def _site_rows(ledger: list[SheetFinding], registry: _Registry) -> tuple[list[di
         if site is not None:
             differ = _differences(finding, site)
             if differ:
-                differences.append(f"row {finding.row}: site {site.code} '{site.name.zh}' is kept as registered; "
-                                   f"the sheet says {', '.join(differ)}. Change the site on the Sites page if the "
-                                   "sheet is right.")
+                differences.append(
+                    f"row {finding.row}: site {site.code} '{site.name.zh}' is kept as registered; "
+                    f"the sheet says {', '.join(differ)}. Change the site on the Sites page if the "
+                    "sheet is right."
+                )
             continue
         if finding.site in seen:
             continue
         seen.add(finding.site)
         if finding.site_kind is None:
-            warnings.append(f"row {finding.row}: site '{finding.site}' is new and its kind is not given; "
-                            "created as a community (社区)")
-        place = {"name": finding.site, "unit": finding.site_unit or finding.responsible_unit,
-                 "district": unknown, "subdistrict": finding.subdistrict or unknown,
-                 "community": finding.community or unknown}
-        rows.append({"code": finding.site_code or _derived_code(finding.site),
-                     "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
-                     **{f"{key}_{lang}": value for key, value in place.items() for lang in ("zh", "en")}})
+            warnings.append(
+                f"row {finding.row}: site '{finding.site}' is new and its kind is not given; "
+                "created as a community (社区)"
+            )
+        place = {
+            "name": finding.site,
+            "unit": finding.site_unit or finding.responsible_unit,
+            "district": unknown,
+            "subdistrict": finding.subdistrict or unknown,
+            "community": finding.community or unknown,
+        }
+        rows.append(
+            {
+                "code": finding.site_code or _derived_code(finding.site),
+                "kind": (finding.site_kind or SiteKind.COMMUNITY).value,
+                **{f"{key}_{lang}": value for key, value in place.items() for lang in ("zh", "en")},
+            }
+        )
     return rows, warnings, differences
 
 
 def _conflicts(cursor, ledger: list[SheetFinding]) -> list[str]:
-    numbers, ids = store.existing_findings(cursor, [f.number for f in ledger if f.number],
-                                           [f.finding_id for f in ledger if f.finding_id])
+    numbers, ids = store.existing_findings(
+        cursor, [f.number for f in ledger if f.number], [f.finding_id for f in ledger if f.finding_id]
+    )
     problems = []
     for finding in ledger:
         if finding.finding_id in ids:
-            problems.append(f"row {finding.row}: finding {finding.number or finding.finding_id} is already in the "
-                            "database (imported before?)")
+            problems.append(
+                f"row {finding.row}: finding {finding.number or finding.finding_id} is already in the "
+                "database (imported before?)"
+            )
         elif finding.number in numbers:
             problems.append(f"row {finding.row}: finding number {finding.number} is already taken in the database")
     return problems
@@ -550,25 +675,53 @@ def _reserve_numbers(cursor, ledger: list[SheetFinding]) -> None:
 
 def _finding(cursor, row: SheetFinding, site_id: str, checklist: tuple[str | None, str | None]) -> Finding:
     return Finding(
-        id=row.finding_id or new_id(), number=row.number or allocate_number(cursor, row.found_at.year),
-        site_id=site_id, description=row.description, severity=row.severity,
-        responsible_unit=row.responsible_unit, deadline=row.deadline, found_at=row.found_at,
-        inspector=row.inspector, status=row.status, checklist_id=checklist[0], item_id=checklist[1],
-        responsible_person=row.responsible_person, requirement=row.requirement, fix_report=row.fix_report,
-        verifier=row.verifier, closed_at=row.closed_at,
+        id=row.finding_id or new_id(),
+        number=row.number or allocate_number(cursor, row.found_at.year),
+        site_id=site_id,
+        description=row.description,
+        severity=row.severity,
+        responsible_unit=row.responsible_unit,
+        deadline=row.deadline,
+        found_at=row.found_at,
+        inspector=row.inspector,
+        status=row.status,
+        checklist_id=checklist[0],
+        item_id=checklist[1],
+        responsible_person=row.responsible_person,
+        requirement=row.requirement,
+        fix_report=row.fix_report,
+        verifier=row.verifier,
+        closed_at=row.closed_at,
     )
 
 
 def arrival(finding: Finding) -> dict:
     """The state an imported finding arrives in, as its log entry keeps it."""
-    state = {name: getattr(finding, name) for name in (
-        "number", "status", "severity", "site_id", "responsible_unit", "responsible_person", "deadline", "found_at",
-        "inspector", "fix_report", "verifier", "closed_at", "checklist_id", "item_id")}
+    state = {
+        name: getattr(finding, name)
+        for name in (
+            "number",
+            "status",
+            "severity",
+            "site_id",
+            "responsible_unit",
+            "responsible_person",
+            "deadline",
+            "found_at",
+            "inspector",
+            "fix_report",
+            "verifier",
+            "closed_at",
+            "checklist_id",
+            "item_id",
+        )
+    }
     return {name: getattr(value, "value", value) for name, value in state.items()}
 
 
-def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, source: str,
-                dry_run: bool = False) -> ImportReport:
+def save_ledger(
+    database: Database, ledger: list[SheetFinding], *, actor: str, source: str, dry_run: bool = False
+) -> ImportReport:
     report = ImportReport(len(ledger), dry_run=dry_run)
     try:
         with database.write() as cursor:
@@ -576,25 +729,41 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
             if problems:
                 raise LedgerImportError("ledger.import.error.refused", problems=problems)
             new_sites, report.warnings, report.site_differences = _site_rows(
-                ledger, _Registry(list_sites(cursor, active_only=False)))
+                ledger, _Registry(list_sites(cursor, active_only=False))
+            )
             if new_sites:
                 import_sites(cursor, new_sites, actor=actor)  # every code is new: nothing registered changes
                 report.sites_created = [row["name_zh"] for row in new_sites]
             registry = _Registry(list_sites(cursor, active_only=False))
             for site in new_sites:
-                audit_log.append(cursor, actor=actor, action="site.created", entity="site",
-                                 entity_id=registry.by_code[site["code"]].id, after=site | {"source": source})
+                audit_log.append(
+                    cursor,
+                    actor=actor,
+                    action="site.created",
+                    entity="site",
+                    entity_id=registry.by_code[site["code"]].id,
+                    after=site | {"source": source},
+                )
             words = store.checklist_words_index(cursor)
             _reserve_numbers(cursor, ledger)
             for row in ledger:
                 checklist = words.get((row.checklist, row.item), words.get((row.checklist, None), (None, None)))
                 finding = _finding(cursor, row, registry.match(row).id, checklist)
                 insert_finding(cursor, finding)
-                unmatched = (row.checklist if checklist[0] is None else None, row.item if checklist[1] is None else None)
+                unmatched = (
+                    row.checklist if checklist[0] is None else None,
+                    row.item if checklist[1] is None else None,
+                )
                 if any(unmatched):  # words that match no registered checklist are kept as written
                     store.set_source_words(cursor, finding.id, *unmatched)
-                audit_log.append(cursor, actor=actor, action="finding.imported", entity="finding",
-                                 entity_id=finding.id, after=arrival(finding) | {"source": source, "row": row.row})
+                audit_log.append(
+                    cursor,
+                    actor=actor,
+                    action="finding.imported",
+                    entity="finding",
+                    entity_id=finding.id,
+                    after=arrival(finding) | {"source": source, "row": row.row},
+                )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -602,11 +771,11 @@ def save_ledger(database: Database, ledger: list[SheetFinding], *, actor: str, s
     return report
 
 
-def import_ledger(database: Database, path: str | Path, *, actor: str, dry_run: bool = False,
-                  today: date | None = None) -> ImportReport:
+def import_ledger(
+    database: Database, path: str | Path, *, actor: str, dry_run: bool = False, today: date | None = None
+) -> ImportReport:
     """Read, check and store the ledger in one transaction; nothing is stored if anything is wrong."""
     ledger, warnings = read_ledger(path, today)
     report = save_ledger(database, ledger, actor=actor, source=Path(path).name, dry_run=dry_run)
     report.warnings = warnings + report.warnings
     return report
-

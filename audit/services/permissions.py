@@ -35,24 +35,52 @@ class Permission(str, enum.Enum):
 
 
 _INSPECTOR = {
-    Permission.RUN_INSPECTION, Permission.RECORD_FINDING, Permission.VIEW_LEDGER,
-    Permission.VERIFY_FIX, Permission.VIEW_TASKS, Permission.RECORD_RECHECK,
+    Permission.RUN_INSPECTION,
+    Permission.RECORD_FINDING,
+    Permission.VIEW_LEDGER,
+    Permission.VERIFY_FIX,
+    Permission.VIEW_TASKS,
+    Permission.RECORD_RECHECK,
 }
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_INSPECTOR),
-    Role.SUPERVISOR: frozenset(_INSPECTOR | {Permission.VIEW_DASHBOARD, Permission.EXPORT, Permission.REASSIGN,
-                                             Permission.DRAFT_BULLETIN, Permission.VIEW_BULLETINS,
-                                             Permission.RECORD_MEASURE, Permission.VIEW_MEASURES,
-                                             Permission.MANAGE_PLANS, Permission.VIEW_COVERAGE,
-                                             Permission.START_RECHECKS}),
+    Role.SUPERVISOR: frozenset(
+        _INSPECTOR
+        | {
+            Permission.VIEW_DASHBOARD,
+            Permission.EXPORT,
+            Permission.REASSIGN,
+            Permission.DRAFT_BULLETIN,
+            Permission.VIEW_BULLETINS,
+            Permission.RECORD_MEASURE,
+            Permission.VIEW_MEASURES,
+            Permission.MANAGE_PLANS,
+            Permission.VIEW_COVERAGE,
+            Permission.START_RECHECKS,
+        }
+    ),
     # A unit sees its own findings only (see unit_scope), in the ledger, the dashboard and exports.
-    Role.UNIT: frozenset({Permission.VIEW_LEDGER, Permission.REPORT_FIX, Permission.VIEW_DASHBOARD, Permission.EXPORT,
-                          Permission.VIEW_BULLETINS, Permission.VIEW_MEASURES,  # only what names the unit
-                          Permission.VIEW_TASKS, Permission.SELF_INSPECT}),  # its own self-inspections
-    Role.ADMIN: frozenset({
-        Permission.MANAGE_ACCOUNTS, Permission.MANAGE_SITES, Permission.MANAGE_CHECKLISTS, Permission.BACKUP,
-        Permission.VIEW_BULLETINS,
-    }),
+    Role.UNIT: frozenset(
+        {
+            Permission.VIEW_LEDGER,
+            Permission.REPORT_FIX,
+            Permission.VIEW_DASHBOARD,
+            Permission.EXPORT,
+            Permission.VIEW_BULLETINS,
+            Permission.VIEW_MEASURES,  # only what names the unit
+            Permission.VIEW_TASKS,
+            Permission.SELF_INSPECT,
+        }
+    ),  # its own self-inspections
+    Role.ADMIN: frozenset(
+        {
+            Permission.MANAGE_ACCOUNTS,
+            Permission.MANAGE_SITES,
+            Permission.MANAGE_CHECKLISTS,
+            Permission.BACKUP,
+            Permission.VIEW_BULLETINS,
+        }
+    ),
 }
 
 
@@ -67,8 +95,12 @@ def require(actor: User | None, permission: Permission, database=None) -> User:
     if actor is None:
         raise PermissionDenied("permissions.error.signed_out")
     if not can(actor, permission):
-        raise PermissionDenied("permissions.error.not_allowed", role=Key(f"accounts.role.{actor.role.value}"),
-                               username=actor.username, action=Key(f"permissions.action.{permission.value}"))
+        raise PermissionDenied(
+            "permissions.error.not_allowed",
+            role=Key(f"accounts.role.{actor.role.value}"),
+            username=actor.username,
+            action=Key(f"permissions.action.{permission.value}"),
+        )
     return actor
 
 

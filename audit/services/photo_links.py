@@ -50,8 +50,16 @@ class PhotoRequest:
         return self.owner_id, self.sha256, self.size, self.account, str(self.expires)
 
 
-def photo_address(database: Database, actor: User, owner_id: str, sha256: str, *, thumbnail: bool,
-                  kind: str = "finding", now: float | None = None) -> str:
+def photo_address(
+    database: Database,
+    actor: User,
+    owner_id: str,
+    sha256: str,
+    *,
+    thumbnail: bool,
+    kind: str = "finding",
+    now: float | None = None,
+) -> str:
     """The path and query the browser may fetch this photo at, for this account, for a short while."""
     actor = require(actor, KINDS[kind], database)
     moment = time.time() if now is None else now

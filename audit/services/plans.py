@@ -30,9 +30,22 @@ def _field(key: str, field: str, **values) -> InvalidInput:
     return InvalidInput(f"plan.error.{key}", field=field, **values)
 
 
-def add_plan(database: Database, actor: User, *, name: str, checklist_ids: list[str], site_codes: list[str] = (),
-             site_kind: str | None = None, subdistrict: str | None = None, team: list[str] = (),
-             self_inspection: bool = False, every: str, start: date, end: date, now: datetime) -> Plan:
+def add_plan(
+    database: Database,
+    actor: User,
+    *,
+    name: str,
+    checklist_ids: list[str],
+    site_codes: list[str] = (),
+    site_kind: str | None = None,
+    subdistrict: str | None = None,
+    team: list[str] = (),
+    self_inspection: bool = False,
+    every: str,
+    start: date,
+    end: date,
+    now: datetime,
+) -> Plan:
     """Check every field, then save the plan; nothing is saved when one is wrong."""
     actor = require(actor, Permission.MANAGE_PLANS, database)
     name = (name or "").strip()
@@ -75,13 +88,24 @@ def add_plan(database: Database, actor: User, *, name: str, checklist_ids: list[
                 raise _field("team_member", "team", username=username)
         if not store.plan_site_count(cursor, site_codes, site_kind, subdistrict or None):
             raise _field("no_sites", "site")
-        plan = Plan(id=new_id(), name=name, checklist_ids=tuple(checklist_ids), site_codes=tuple(site_codes),
-                    site_kind=site_kind, subdistrict=subdistrict or None, team=tuple(team),
-                    self_inspection=bool(self_inspection), recurrence=recurrence, start=start, end=end,
-                    created_by=actor.username)
+        plan = Plan(
+            id=new_id(),
+            name=name,
+            checklist_ids=tuple(checklist_ids),
+            site_codes=tuple(site_codes),
+            site_kind=site_kind,
+            subdistrict=subdistrict or None,
+            team=tuple(team),
+            self_inspection=bool(self_inspection),
+            recurrence=recurrence,
+            start=start,
+            end=end,
+            created_by=actor.username,
+        )
         store.insert_plan(cursor, plan, now)
-        audit_log.append(cursor, actor=actor.username, action="plan.created", entity="plan", entity_id=plan.id,
-                         after=_log_view(plan))
+        audit_log.append(
+            cursor, actor=actor.username, action="plan.created", entity="plan", entity_id=plan.id, after=_log_view(plan)
+        )
     return plan
 
 
@@ -92,10 +116,19 @@ def _all_checklists(cursor) -> list[str]:
 
 
 def _log_view(plan: Plan) -> dict:
-    return {"name": plan.name, "checklists": list(plan.checklist_ids), "sites": list(plan.site_codes),
-            "site_kind": plan.site_kind, "subdistrict": plan.subdistrict, "team": list(plan.team),
-            "self_inspection": plan.self_inspection, "every": plan.recurrence.text, "from": str(plan.start),
-            "to": str(plan.end), "active": plan.active}
+    return {
+        "name": plan.name,
+        "checklists": list(plan.checklist_ids),
+        "sites": list(plan.site_codes),
+        "site_kind": plan.site_kind,
+        "subdistrict": plan.subdistrict,
+        "team": list(plan.team),
+        "self_inspection": plan.self_inspection,
+        "every": plan.recurrence.text,
+        "from": str(plan.start),
+        "to": str(plan.end),
+        "active": plan.active,
+    }
 
 
 def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *, now: datetime) -> None:
@@ -103,8 +136,15 @@ def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *
     with database.write() as cursor:
         if not store.set_active(cursor, plan.id, active, plan.version, now, actor.username):
             raise Conflict("plan.error.changed")
-        audit_log.append(cursor, actor=actor.username, action="plan.activated" if active else "plan.stopped",
-                         entity="plan", entity_id=plan.id, before={"active": plan.active}, after={"active": active})
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="plan.activated" if active else "plan.stopped",
+            entity="plan",
+            entity_id=plan.id,
+            before={"active": plan.active},
+            after={"active": active},
+        )
 
 
 def plans(database: Database, actor: User) -> list[Plan]:
@@ -161,11 +201,13 @@ def my_tasks(database: Database, actor: User, *, today: date, now: datetime, lan
     ensure_tasks(database, today, now=now)
     with database.read() as cursor:
         if actor.role is Role.UNIT:
-            rows = store.tasks_of(cursor, today - timedelta(days=OVERDUE_DAYS), today, unit=actor.unit or "\x00",
-                                  language=language)
+            rows = store.tasks_of(
+                cursor, today - timedelta(days=OVERDUE_DAYS), today, unit=actor.unit or "\x00", language=language
+            )
         else:
-            rows = store.tasks_of(cursor, today - timedelta(days=OVERDUE_DAYS), today, username=actor.username,
-                                  language=language)
+            rows = store.tasks_of(
+                cursor, today - timedelta(days=OVERDUE_DAYS), today, username=actor.username, language=language
+            )
     tasks = [_task(row) for row in rows]
     return [task for task in tasks if task.due == today or not task.done]
 
@@ -174,13 +216,31 @@ def start_task(database: Database, actor: User, task: Task, *, now: datetime):
     """One tap: an inspection of the task's site and checklist, with the actor as its team."""
     from audit.services.inspections import start_inspection
 
-    actor = inspecting(actor, database)  # a unit's task is its self-inspection; start_inspection keeps it to its own sites
-    return start_inspection(database, actor, site_id=task.site_id, checklist_id=task.checklist_id,
-                            inspectors=[actor.display_name], started_at=now, now=now)
+    actor = inspecting(
+        actor, database
+    )  # a unit's task is its self-inspection; start_inspection keeps it to its own sites
+    return start_inspection(
+        database,
+        actor,
+        site_id=task.site_id,
+        checklist_id=task.checklist_id,
+        inspectors=[actor.display_name],
+        started_at=now,
+        now=now,
+    )
 
 
-def coverage(database: Database, actor: User, *, start: date, end: date, by: str, today: date, now: datetime,
-             language: str = i18n.DEFAULT_LANGUAGE) -> list[CoverageRow]:
+def coverage(
+    database: Database,
+    actor: User,
+    *,
+    start: date,
+    end: date,
+    by: str,
+    today: date,
+    now: datetime,
+    language: str = i18n.DEFAULT_LANGUAGE,
+) -> list[CoverageRow]:
     """Tasks due, done and missed in the range, by subdistrict, site kind, team, checklist, day or site."""
     actor = require(actor, Permission.VIEW_COVERAGE, database)
     if by not in GROUPS:
@@ -189,12 +249,12 @@ def coverage(database: Database, actor: User, *, start: date, end: date, by: str
         raise _field("dates", "to", start=str(start), end=str(end))
     ensure_tasks(database, min(end, today), now=now)
     with database.read() as cursor:
-        return [CoverageRow(group or "", due, done) for group, due, done in store.coverage(cursor, start, end, by,
-                                                                                          language)]
+        return [
+            CoverageRow(group or "", due, done) for group, due, done in store.coverage(cursor, start, end, by, language)
+        ]
 
 
-def self_reports_missed(database: Database, actor: User, *, start: date, end: date, today: date,
-                        now: datetime) -> int:
+def self_reports_missed(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime) -> int:
     """Daily self-reports (每日一查一报) units were due to make in the range and did not."""
     rows = coverage(database, actor, start=start, end=end, by="team", today=today, now=now)
     return sum(row.missed for row in rows if row.group == SELF_GROUP)
@@ -203,8 +263,7 @@ def self_reports_missed(database: Database, actor: User, *, start: date, end: da
 SELF_GROUP = "(self)"  # the team of a self-inspection task in coverage by team
 
 
-def coverage_csv(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime,
-                 out) -> int:
+def coverage_csv(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime, out) -> int:
     """One row per site, checklist and due day: site_code, checklist_id, due_date, done (true/false)."""
     actor = require(actor, Permission.VIEW_COVERAGE, database)
     if end < start:
@@ -216,8 +275,10 @@ def coverage_csv(database: Database, actor: User, *, start: date, end: date, tod
     headings = ["site_code", "checklist_id", "due_date", "done", "site_name", "subdistrict", "site_kind", "team"]
     import pyarrow as pa
 
-    strings = [pa.RecordBatch.from_arrays([column.cast(pa.string()) for column in batch.columns], names=headings)
-               for batch in batches]
+    strings = [
+        pa.RecordBatch.from_arrays([column.cast(pa.string()) for column in batch.columns], names=headings)
+        for batch in batches
+    ]
     return write_csv(strings, headings, out, total=sum(batch.num_rows for batch in strings))
 
 
@@ -230,8 +291,14 @@ def retire_checklist(database: Database, actor: User, checklist_id: str, *, toda
             raise NotFound("plan.error.checklist_unknown", id=checklist_id)
         if not states[checklist_id]:
             store.retire_checklist(cursor, checklist_id, today, actor.username)
-            audit_log.append(cursor, actor=actor.username, action="checklist.retired", entity="checklist",
-                             entity_id=checklist_id, after={"retired_on": str(today)})
+            audit_log.append(
+                cursor,
+                actor=actor.username,
+                action="checklist.retired",
+                entity="checklist",
+                entity_id=checklist_id,
+                after={"retired_on": str(today)},
+            )
 
 
 def coverage_bytes(database: Database, actor: User, **options) -> bytes:

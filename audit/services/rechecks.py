@@ -45,8 +45,21 @@ from audit.store.plans import choices, users_with_roles
 MAX_NAME = 100
 MAX_TEXT = 2000
 MAX_SEED = 2**63 - 1
-EXPORT_COLUMNS = ("number", "site_code", "site", "site_kind", "unit", "severity", "description", "closed_at",
-                  "outcome", "new_number", "checked_by", "checked_at", "note")
+EXPORT_COLUMNS = (
+    "number",
+    "site_code",
+    "site",
+    "site_kind",
+    "unit",
+    "severity",
+    "description",
+    "closed_at",
+    "outcome",
+    "new_number",
+    "checked_by",
+    "checked_at",
+    "note",
+)
 
 
 def _field(key: str, field: str, **values) -> InvalidInput:
@@ -91,9 +104,19 @@ def _check_scope(scope: CampaignFilter) -> None:
         raise _field("severity", "severity", severity=scope.severity)
 
 
-def start_campaign(database: Database, actor: User, *, name: str, scope: CampaignFilter, team: list[str], due: date,
-                   sample_size: int | None = None, sample_share: float | None = None,
-                   seed: int | str | None = None, now: datetime) -> Campaign:
+def start_campaign(
+    database: Database,
+    actor: User,
+    *,
+    name: str,
+    scope: CampaignFilter,
+    team: list[str],
+    due: date,
+    sample_size: int | None = None,
+    sample_share: float | None = None,
+    seed: int | str | None = None,
+    now: datetime,
+) -> Campaign:
     """Check every field, draw the items and save the campaign with them; nothing is saved when one is wrong."""
     actor = require(actor, Permission.START_RECHECKS, database)
     name = (name or "").strip()
@@ -117,22 +140,49 @@ def start_campaign(database: Database, actor: User, *, name: str, scope: Campaig
             raise _field("nothing_closed", "closed_from", start=str(scope.closed_from), end=str(scope.closed_to))
         size = _sample_size(population, sample_size, sample_share)
         drawn = store.draw(cursor, scope, seed, size)
-        campaign = Campaign(id=new_id(), name=name, scope=scope, team=tuple(team), due=due, seed=seed,
-                            population=population, drawn=len(drawn), sample_size=sample_size,
-                            sample_share=sample_share, created_by=actor.username, created_at=now)
+        campaign = Campaign(
+            id=new_id(),
+            name=name,
+            scope=scope,
+            team=tuple(team),
+            due=due,
+            seed=seed,
+            population=population,
+            drawn=len(drawn),
+            sample_size=sample_size,
+            sample_share=sample_share,
+            created_by=actor.username,
+            created_at=now,
+        )
         store.insert_campaign(cursor, campaign, drawn)
-        audit_log.append(cursor, actor=actor.username, action="recheck.started", entity="recheck_campaign",
-                         entity_id=campaign.id, after=_log_view(campaign, [finding_id for finding_id, _ in drawn]))
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="recheck.started",
+            entity="recheck_campaign",
+            entity_id=campaign.id,
+            after=_log_view(campaign, [finding_id for finding_id, _ in drawn]),
+        )
     return campaign
 
 
 def _log_view(campaign: Campaign, finding_ids: list[str]) -> dict:
     scope = campaign.scope
-    return {"name": campaign.name, "closed_from": str(scope.closed_from), "closed_to": str(scope.closed_to),
-            "site_kind": scope.site_kind, "severity": scope.severity, "unit": scope.unit,
-            "sample_size": campaign.sample_size, "sample_share": campaign.sample_share, "seed": campaign.seed,
-            "population": campaign.population, "team": list(campaign.team), "due": str(campaign.due),
-            "findings": finding_ids}
+    return {
+        "name": campaign.name,
+        "closed_from": str(scope.closed_from),
+        "closed_to": str(scope.closed_to),
+        "site_kind": scope.site_kind,
+        "severity": scope.severity,
+        "unit": scope.unit,
+        "sample_size": campaign.sample_size,
+        "sample_share": campaign.sample_share,
+        "seed": campaign.seed,
+        "population": campaign.population,
+        "team": list(campaign.team),
+        "due": str(campaign.due),
+        "findings": finding_ids,
+    }
 
 
 def campaigns(database: Database, actor: User) -> list[Campaign]:
@@ -166,9 +216,11 @@ def campaign_report(database: Database, actor: User, campaign_id: str, *, langua
         if campaign is None:
             raise NotFound("recheck.error.not_found")
         return CampaignReport(
-            campaign, store.items(cursor, campaign_id=campaign_id, language=language),
+            campaign,
+            store.items(cursor, campaign_id=campaign_id, language=language),
             [RelapseRate(*row) for row in store.relapse_rates(cursor, campaign_id, "unit")],
-            [RelapseRate(*row) for row in store.relapse_rates(cursor, campaign_id, "site_kind")])
+            [RelapseRate(*row) for row in store.relapse_rates(cursor, campaign_id, "site_kind")],
+        )
 
 
 def my_rechecks(database: Database, actor: User, *, language: str) -> list[CampaignItem]:
@@ -187,9 +239,18 @@ def open_items(database: Database, actor: User) -> int:
         return store.open_count(cursor)
 
 
-def record_recheck(database: Database, actor: User, campaign_id: str, finding_id: str, *, outcome: str,
-                   note: str = "", description: str = "", severity: str | None = None,
-                   now: datetime) -> Finding | None:
+def record_recheck(
+    database: Database,
+    actor: User,
+    campaign_id: str,
+    finding_id: str,
+    *,
+    outcome: str,
+    note: str = "",
+    description: str = "",
+    severity: str | None = None,
+    now: datetime,
+) -> Finding | None:
     """Record held or relapsed; a relapse opens a new finding, a repeat of the old one, and returns it."""
     actor = require(actor, Permission.RECORD_RECHECK, database)
     try:
@@ -213,15 +274,30 @@ def record_recheck(database: Database, actor: User, campaign_id: str, finding_id
             raise PermissionDenied("recheck.error.not_in_team", name=campaign.name)
         opened = None
         if outcome is RecheckOutcome.RELAPSED:
-            opened = open_finding(cursor, _relapse(get_finding(cursor, finding_id), actor, description, severity, now),
-                                  actor, now, record={"description": description, "recheck": campaign_id,
-                                                      "severity": severity or None})
-        if not store.record_outcome(cursor, campaign_id, finding_id, outcome, note,
-                                    opened.id if opened else None, actor.username, now):
+            opened = open_finding(
+                cursor,
+                _relapse(get_finding(cursor, finding_id), actor, description, severity, now),
+                actor,
+                now,
+                record={"description": description, "recheck": campaign_id, "severity": severity or None},
+            )
+        if not store.record_outcome(
+            cursor, campaign_id, finding_id, outcome, note, opened.id if opened else None, actor.username, now
+        ):
             raise Conflict("recheck.error.already")  # the new finding above is rolled back with it
-        audit_log.append(cursor, actor=actor.username, action="recheck.recorded", entity="recheck_campaign",
-                         entity_id=campaign_id, after={"finding": finding_id, "outcome": outcome.value, "note": note,
-                                                       "new_finding": opened.number if opened else None})
+        audit_log.append(
+            cursor,
+            actor=actor.username,
+            action="recheck.recorded",
+            entity="recheck_campaign",
+            entity_id=campaign_id,
+            after={
+                "finding": finding_id,
+                "outcome": outcome.value,
+                "note": note,
+                "new_finding": opened.number if opened else None,
+            },
+        )
     return opened
 
 
@@ -229,11 +305,24 @@ def _relapse(old: Finding, actor: User, description: str, severity: str | None, 
     """The new finding a relapse opens: same site, item and unit as the old one, which it repeats."""
     chosen = Severity(severity) if severity else old.severity
     return Finding(
-        id=new_id(), number="", site_id=old.site_id, description=description, severity=chosen,
-        responsible_unit=old.responsible_unit, responsible_person=old.responsible_person,
-        deadline=default_deadline(now.date(), chosen), found_at=now, inspector=actor.display_name,
-        status=Status.OPEN, checklist_id=old.checklist_id, item_id=old.item_id, requirement=old.requirement,
-        repeat_of=[old.id], updated_at=now, updated_by=actor.username)
+        id=new_id(),
+        number="",
+        site_id=old.site_id,
+        description=description,
+        severity=chosen,
+        responsible_unit=old.responsible_unit,
+        responsible_person=old.responsible_person,
+        deadline=default_deadline(now.date(), chosen),
+        found_at=now,
+        inspector=actor.display_name,
+        status=Status.OPEN,
+        checklist_id=old.checklist_id,
+        item_id=old.item_id,
+        requirement=old.requirement,
+        repeat_of=[old.id],
+        updated_at=now,
+        updated_by=actor.username,
+    )
 
 
 def campaign_csv(database: Database, actor: User, campaign_id: str, *, language: str) -> bytes:

@@ -59,8 +59,9 @@ def next_status(status: Status, step: Step) -> Status:
     try:
         return TRANSITIONS[(status, step)]
     except KeyError:
-        raise IllegalTransition("ledger.error.illegal", status=Key(f"ledger.status.{status.value}"),
-                                step=Key(f"ledger.step.{step.value}")) from None
+        raise IllegalTransition(
+            "ledger.error.illegal", status=Key(f"ledger.status.{status.value}"), step=Key(f"ledger.step.{step.value}")
+        ) from None
 
 
 def allowed_steps(actor: User, finding: Finding) -> list[Step]:
@@ -98,8 +99,19 @@ def _check_version(cursor, finding: Finding, version: int) -> None:
     raise Conflict("ledger.error.conflict", field="version", number=finding.number, who=who, when=when)
 
 
-def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, version: int, note: str,
-               changes: dict, now: datetime | None, photos: Sequence = (), check=None) -> Finding:
+def _take_step(
+    database: Database,
+    actor: User,
+    finding_id: str,
+    step: Step,
+    *,
+    version: int,
+    note: str,
+    changes: dict,
+    now: datetime | None,
+    photos: Sequence = (),
+    check=None,
+) -> Finding:
     actor = require(actor, PERMISSIONS[step], database)
     now = now or datetime.now()
     with database.write() as cursor:
@@ -115,20 +127,41 @@ def _take_step(database: Database, actor: User, finding_id: str, step: Step, *, 
         if not update_finding(cursor, finding_id, version, changes, actor=actor.username, now=now):
             _check_version(cursor, get_finding(cursor, finding_id), version)
         event_id = new_id()
-        insert_event(cursor, id=event_id, finding_id=finding_id, happened_at=now, actor=actor.username,
-                     action=step.value, from_status=finding.status.value, to_status=changes["status"].value,
-                     note=note)
+        insert_event(
+            cursor,
+            id=event_id,
+            finding_id=finding_id,
+            happened_at=now,
+            actor=actor.username,
+            action=step.value,
+            from_status=finding.status.value,
+            to_status=changes["status"].value,
+            note=note,
+        )
         for photo in photos:
             save_photo(cursor, photo, now)
-            attach_photo(cursor, finding_id, photo.sha256, stage="fix", added_by=actor.username, now=now,
-                         event_id=event_id)
+            attach_photo(
+                cursor, finding_id, photo.sha256, stage="fix", added_by=actor.username, now=now, event_id=event_id
+            )
         audit_log.append(
-            cursor, actor=actor.username, action=f"finding.{step.value}", entity="finding", entity_id=finding_id,
+            cursor,
+            actor=actor.username,
+            action=f"finding.{step.value}",
+            entity="finding",
+            entity_id=finding_id,
             before=before,
-            after=changes | {"version": finding.version + 1, "event": event_id, "note": note,
-                             "photos": [photo.sha256 for photo in photos]},
-            rows={"finding_events": [event_id], "photos": [photo.sha256 for photo in photos],
-                  "finding_photos": [(finding_id, "fix", photo.sha256, event_id) for photo in photos]},
+            after=changes
+            | {
+                "version": finding.version + 1,
+                "event": event_id,
+                "note": note,
+                "photos": [photo.sha256 for photo in photos],
+            },
+            rows={
+                "finding_events": [event_id],
+                "photos": [photo.sha256 for photo in photos],
+                "finding_photos": [(finding_id, "fix", photo.sha256, event_id) for photo in photos],
+            },
         )
         return get_finding(cursor, finding_id)
 
@@ -146,8 +179,16 @@ def _required(text: str, field: str) -> str:
     return _bounded(text, field)
 
 
-def report_fix(database: Database, actor: User, finding_id: str, *, version: int, fix_report: str,
-               photos: Sequence[bytes] = (), now: datetime | None = None) -> Finding:
+def report_fix(
+    database: Database,
+    actor: User,
+    finding_id: str,
+    *,
+    version: int,
+    fix_report: str,
+    photos: Sequence[bytes] = (),
+    now: datetime | None = None,
+) -> Finding:
     """The responsible unit says what it did, with evidence photos; the finding awaits verification."""
     text = _required(fix_report, "fix_report")
     if len(photos) > MAX_PHOTOS:
@@ -155,8 +196,17 @@ def report_fix(database: Database, actor: User, finding_id: str, *, version: int
     prepared = [prepare_photo(data) for data in photos]  # checked before the write lock is taken
     now = now or datetime.now()
     changes = {"fix_report": text, "reported_by": actor.username, "reported_at": now}
-    return _take_step(database, actor, finding_id, Step.REPORT_FIX, version=version, note=text,
-                      changes=changes, now=now, photos=prepared)
+    return _take_step(
+        database,
+        actor,
+        finding_id,
+        Step.REPORT_FIX,
+        version=version,
+        note=text,
+        changes=changes,
+        now=now,
+        photos=prepared,
+    )
 
 
 def _four_eyes(actor: User):
@@ -167,33 +217,71 @@ def _four_eyes(actor: User):
     return check
 
 
-def accept_fix(database: Database, actor: User, finding_id: str, *, version: int, note: str = "",
-               now: datetime | None = None) -> Finding:
+def accept_fix(
+    database: Database, actor: User, finding_id: str, *, version: int, note: str = "", now: datetime | None = None
+) -> Finding:
     """The verifier checked the fix: the finding is closed (销号)."""
     now = now or datetime.now()
-    return _take_step(database, actor, finding_id, Step.ACCEPT, version=version, note=note.strip(),
-                      changes={"verifier": actor.username, "closed_at": now}, now=now, check=_four_eyes(actor))
+    return _take_step(
+        database,
+        actor,
+        finding_id,
+        Step.ACCEPT,
+        version=version,
+        note=note.strip(),
+        changes={"verifier": actor.username, "closed_at": now},
+        now=now,
+        check=_four_eyes(actor),
+    )
 
 
-def reject_fix(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
-               now: datetime | None = None) -> Finding:
+def reject_fix(
+    database: Database, actor: User, finding_id: str, *, version: int, reason: str, now: datetime | None = None
+) -> Finding:
     """The fix does not hold: back to open, with the reason the unit will read."""
     reason = _required(reason, "reason")
-    return _take_step(database, actor, finding_id, Step.REJECT, version=version, note=reason, changes={},
-                      now=now, check=_four_eyes(actor))
+    return _take_step(
+        database,
+        actor,
+        finding_id,
+        Step.REJECT,
+        version=version,
+        note=reason,
+        changes={},
+        now=now,
+        check=_four_eyes(actor),
+    )
 
 
-def reopen(database: Database, actor: User, finding_id: str, *, version: int, reason: str,
-           now: datetime | None = None) -> Finding:
+def reopen(
+    database: Database, actor: User, finding_id: str, *, version: int, reason: str, now: datetime | None = None
+) -> Finding:
     """A re-inspection found the closed problem again."""
     reason = _required(reason, "reason")
-    return _take_step(database, actor, finding_id, Step.REOPEN, version=version, note=reason,
-                      changes={"verifier": None, "closed_at": None}, now=now)
+    return _take_step(
+        database,
+        actor,
+        finding_id,
+        Step.REOPEN,
+        version=version,
+        note=reason,
+        changes={"verifier": None, "closed_at": None},
+        now=now,
+    )
 
 
-def reassign(database: Database, actor: User, finding_id: str, *, version: int,
-             responsible_unit: str | None = None, responsible_person: str | None = None,
-             deadline: date | None = None, note: str = "", now: datetime | None = None) -> Finding:
+def reassign(
+    database: Database,
+    actor: User,
+    finding_id: str,
+    *,
+    version: int,
+    responsible_unit: str | None = None,
+    responsible_person: str | None = None,
+    deadline: date | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Finding:
     """A supervisor changes who must fix the finding and by when."""
     changes: dict = {}
     if responsible_unit is not None:
@@ -205,10 +293,20 @@ def reassign(database: Database, actor: User, finding_id: str, *, version: int,
 
     def check(finding: Finding) -> None:
         if deadline is not None and deadline < finding.found_at.date():
-            raise InvalidInput("ledger.error.deadline_before_found", field="deadline",
-                               found=f"{finding.found_at:%Y-%m-%d}")
+            raise InvalidInput(
+                "ledger.error.deadline_before_found", field="deadline", found=f"{finding.found_at:%Y-%m-%d}"
+            )
         if all(getattr(finding, name) == value for name, value in changes.items()):
             raise InvalidInput("ledger.error.nothing_changed")
 
-    return _take_step(database, actor, finding_id, Step.REASSIGN, version=version, note=note.strip(),
-                      changes=changes, now=now, check=check)
+    return _take_step(
+        database,
+        actor,
+        finding_id,
+        Step.REASSIGN,
+        version=version,
+        note=note.strip(),
+        changes=changes,
+        now=now,
+        check=check,
+    )

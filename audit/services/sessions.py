@@ -30,7 +30,14 @@ TOUCH_SECONDS = 30
 
 # Why a session ended; the pages say each in the reader's language.
 IDLE, DISABLED, SIGNED_OUT, EVERYWHERE, BY_ADMIN, PASSWORD_RESET, EXPIRED = (
-    "idle", "disabled", "signed_out", "signed_out_everywhere", "ended_by_admin", "password_reset", "expired")
+    "idle",
+    "disabled",
+    "signed_out",
+    "signed_out_everywhere",
+    "ended_by_admin",
+    "password_reset",
+    "expired",
+)
 
 
 def digest(secret: str) -> str:
@@ -57,8 +64,15 @@ def start(database: Database, user: User, *, client: str | None = None, now: dat
     now = now or datetime.now()
     session_id, code = new_id(), secrets.token_urlsafe(32)
     with database.write() as cursor:
-        store.insert(cursor, session_id=session_id, user_id=user.id, code_hash=digest(code),
-                     code_expires=now + timedelta(seconds=CODE_SECONDS), now=now, client=(client or "")[:200] or None)
+        store.insert(
+            cursor,
+            session_id=session_id,
+            user_id=user.id,
+            code_hash=digest(code),
+            code_expires=now + timedelta(seconds=CODE_SECONDS),
+            now=now,
+            client=(client or "")[:200] or None,
+        )
     return Started(session_id, code)
 
 
@@ -79,8 +93,9 @@ def redeem(database: Database, code: str, *, now: datetime | None = None) -> str
     return token
 
 
-def _checked(database: Database, session: store.BrowserSession | None, *, idle_minutes: float,
-             now: datetime) -> Outcome:
+def _checked(
+    database: Database, session: store.BrowserSession | None, *, idle_minutes: float, now: datetime
+) -> Outcome:
     if session is None:
         return Outcome(None, ended=SIGNED_OUT)
     if session.ended_at is not None:
@@ -138,8 +153,14 @@ def sign_out_everywhere(database: Database, user: User, now: datetime | None = N
     """The user's own "sign out on all devices": every session of the account ends."""
     with database.write() as cursor:
         ended = store.end_for_user(cursor, user.id, now=now or datetime.now(), reason=EVERYWHERE)
-        audit_log.append(cursor, actor=user.username, action="user.sessions_ended", entity="user",
-                         entity_id=user.id, after={"sessions": ended, "by": "self"})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="user.sessions_ended",
+            entity="user",
+            entity_id=user.id,
+            after={"sessions": ended, "by": "self"},
+        )
     return ended
 
 
@@ -152,8 +173,14 @@ def end_sessions(database: Database, actor: User | None, username: str, now: dat
         if account is None:
             raise NotFound("accounts.error.not_found", field="username", username=username)
         ended = store.end_for_user(cursor, account.user.id, now=now or datetime.now(), reason=BY_ADMIN)
-        audit_log.append(cursor, actor=actor.username if actor else command_line_actor(), action="user.sessions_ended",
-                         entity="user", entity_id=account.user.id, after={"sessions": ended})
+        audit_log.append(
+            cursor,
+            actor=actor.username if actor else command_line_actor(),
+            action="user.sessions_ended",
+            entity="user",
+            entity_id=account.user.id,
+            after={"sessions": ended},
+        )
     return ended
 
 
@@ -162,4 +189,3 @@ def open_sessions(database: Database, actor: User, username: str) -> int:
     with database.read() as cursor:
         account = find_account(cursor, username or "")
         return store.open_count(cursor, account.user.id) if account else 0
-

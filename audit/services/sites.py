@@ -101,7 +101,8 @@ def row_problems(number: int, values: dict[str, str], ignored: set[str]) -> list
     except ValidationError as error:
         return [
             f"row {number}: {entry['loc'][0]}: {entry['msg'].removeprefix('Value error, ')}"
-            for entry in error.errors() if entry["loc"][0] not in ignored
+            for entry in error.errors()
+            if entry["loc"][0] not in ignored
         ]
     return []
 
@@ -134,8 +135,9 @@ def parse_sites(source: str | os.PathLike | IO) -> list[dict[str, str]]:
     return rows
 
 
-def import_sites_csv(database: Database, source: str | os.PathLike | IO, actor: str, *,
-                     make_id: Callable[[], str] = new_id) -> ImportReport:
+def import_sites_csv(
+    database: Database, source: str | os.PathLike | IO, actor: str, *, make_id: Callable[[], str] = new_id
+) -> ImportReport:
     """Check the whole file first, then import every row in one transaction, or nothing."""
     rows = parse_sites(source)
     codes = [row["code"] for row in rows]
@@ -144,25 +146,37 @@ def import_sites_csv(database: Database, source: str | os.PathLike | IO, actor: 
         counts = import_sites(cursor, rows, actor=actor, make_id=make_id)
         log_site_changes(cursor, codes, before, site_rows(cursor, codes), actor=actor, source=_source_name(source))
         report = ImportReport(len(rows), counts.inserted, counts.updated, counts.unchanged)
-        audit_log.append(cursor, actor=actor, action="sites.imported", entity="site",
-                         after=asdict(report))
+        audit_log.append(cursor, actor=actor, action="sites.imported", entity="site", after=asdict(report))
     return report
 
 
-def log_site_changes(cursor, codes: list[str], before: dict[str, dict], after: dict[str, dict], *, actor: str,
-                     source: str) -> None:
+def log_site_changes(
+    cursor, codes: list[str], before: dict[str, dict], after: dict[str, dict], *, actor: str, source: str
+) -> None:
     """One log entry per site the import added or changed, in file order, with the values before and after."""
     for code in codes:
         now, was = after[code], before.get(code)
         if was is None:
-            audit_log.append(cursor, actor=actor, action="site.created", entity="site", entity_id=now["id"],
-                             after=now | {"source": source})
+            audit_log.append(
+                cursor,
+                actor=actor,
+                action="site.created",
+                entity="site",
+                entity_id=now["id"],
+                after=now | {"source": source},
+            )
             continue
         changed = [name for name in now if now[name] != was[name]]
         if changed:
-            audit_log.append(cursor, actor=actor, action="site.updated", entity="site", entity_id=now["id"],
-                             before={"code": code} | {name: was[name] for name in changed},
-                             after={"code": code} | {name: now[name] for name in changed} | {"source": source})
+            audit_log.append(
+                cursor,
+                actor=actor,
+                action="site.updated",
+                entity="site",
+                entity_id=now["id"],
+                before={"code": code} | {name: was[name] for name in changed},
+                after={"code": code} | {name: now[name] for name in changed} | {"source": source},
+            )
 
 
 def _source_name(source) -> str:

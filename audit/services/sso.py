@@ -62,8 +62,9 @@ def verified_email(claims: Mapping) -> str | None:
     return email if email and (verified is True or str(verified).lower() == "true") else None
 
 
-def sso_sign_in(database: Database, claims: Mapping, roles: SsoRoles | None = None,
-                now: datetime | None = None) -> User:
+def sso_sign_in(
+    database: Database, claims: Mapping, roles: SsoRoles | None = None, now: datetime | None = None
+) -> User:
     """The active local account bound to this provider user, binding it first by verified email.
 
     With a role mapping, the claim decides the role and the local account is updated (and logged).
@@ -96,13 +97,19 @@ def _first_link(cursor, issuer: str, subject: str, email: str | None, now: datet
     return replace(account, sso_issuer=issuer, sso_subject=subject)
 
 
-def _bind(cursor, account: store.Account, issuer: str | None, subject: str | None, now: datetime, *, by: str,
-          how: str) -> None:
+def _bind(
+    cursor, account: store.Account, issuer: str | None, subject: str | None, now: datetime, *, by: str, how: str
+) -> None:
     store.update_account(cursor, account.user.id, now=now, by=by, sso_issuer=issuer, sso_subject=subject)
-    audit_log.append(cursor, actor=by, action="user.sso_linked" if subject else "user.sso_unlinked",
-                     entity="user", entity_id=account.user.id,
-                     before={"sso_issuer": account.sso_issuer, "sso_subject": account.sso_subject},
-                     after={"sso_issuer": issuer, "sso_subject": subject, "how": how})
+    audit_log.append(
+        cursor,
+        actor=by,
+        action="user.sso_linked" if subject else "user.sso_unlinked",
+        entity="user",
+        entity_id=account.user.id,
+        before={"sso_issuer": account.sso_issuer, "sso_subject": account.sso_subject},
+        after={"sso_issuer": issuer, "sso_subject": subject, "how": how},
+    )
 
 
 def link(database: Database, actor: User | None, username: str, issuer: str, subject: str) -> User:
@@ -133,6 +140,13 @@ def _sso_user(cursor, user: User, role: Role, now: datetime) -> User:
         return user
     changed = replace(user, role=role, unit=unit_for(role, user.unit))
     store.update_account(cursor, user.id, now=now, by="sso", role=role)
-    audit_log.append(cursor, actor="sso", action="user.role_set", entity="user", entity_id=user.id,
-                     before=public_fields(user), after=public_fields(changed))
+    audit_log.append(
+        cursor,
+        actor="sso",
+        action="user.role_set",
+        entity="user",
+        entity_id=user.id,
+        before=public_fields(user),
+        after=public_fields(changed),
+    )
     return changed

@@ -51,8 +51,18 @@ def unit_findings(database: Database, actor: User, *, today: date, language: str
     lines = []
     for finding_id, number, site, description, deadline, status, rejected in rows:
         status = Status(status)
-        lines.append(FindingLine(finding_id, number, site, description, deadline, status,
-                                 overdue_colour(deadline, status, today), _next_step(status, rejected)))
+        lines.append(
+            FindingLine(
+                finding_id,
+                number,
+                site,
+                description,
+                deadline,
+                status,
+                overdue_colour(deadline, status, today),
+                _next_step(status, rejected),
+            )
+        )
     return lines
 
 
@@ -71,12 +81,19 @@ def supervisor_counts(database: Database, actor: User, *, today: date, now: date
 
     with database.read() as cursor:
         counts = store.finding_counts(cursor, today, None)
-    week = plans.coverage(database, actor, start=today - timedelta(days=today.weekday()), end=today, by="day",
-                          today=today, now=now)
+    week = plans.coverage(
+        database, actor, start=today - timedelta(days=today.weekday()), end=today, by="day", today=today, now=now
+    )
     missed_today = sum(row.missed for row in week if row.group == str(today))
     self_missed = plans.self_reports_missed(database, actor, start=today, end=today, today=today, now=now)
-    return SupervisorCounts(counts["awaiting"], counts["overdue"], counts["long_overdue"], missed_today,
-                            sum(row.missed for row in week), self_missed)
+    return SupervisorCounts(
+        counts["awaiting"],
+        counts["overdue"],
+        counts["long_overdue"],
+        missed_today,
+        sum(row.missed for row in week),
+        self_missed,
+    )
 
 
 def checklist_problems(actor: User) -> list[str]:

@@ -53,12 +53,13 @@ def _frame(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.Data
     return cursor.execute(sql, params).df()
 
 
-def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date,
-             today: date) -> pd.DataFrame:
+def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date, today: date) -> pd.DataFrame:
     """One row per period ('current' from flt.found_from, 'previous' from previous_start) of findings figures."""
     where, params = _where(replace(flt, found_from=previous_start))
     params.update(split=flt.found_from, today=today)
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         SELECT CASE WHEN f.found_at >= $split THEN 'current' ELSE 'previous' END AS period,
                count(*) AS findings,
                count(*) FILTER (WHERE f.status <> 'closed') AS open,
@@ -68,7 +69,9 @@ def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_sta
                    FILTER (WHERE f.status = 'closed') AS median_days_to_close,
                count(*) FILTER (WHERE f.is_repeat) AS repeats
         FROM findings f WHERE {where} GROUP BY ALL
-        """, params)
+        """,
+        params,
+    )
 
 
 def inspections(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date) -> pd.DataFrame:
@@ -89,18 +92,24 @@ def inspections(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_
     if flt.unit:
         conditions.append("i.id IN (SELECT inspection_id FROM findings WHERE responsible_unit = $unit)")
         params["unit"] = flt.unit
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         SELECT CASE WHEN i.started_at >= $split THEN 'current' ELSE 'previous' END AS period,
                count(*) AS inspections
-        FROM inspections i WHERE {' AND '.join(conditions)} GROUP BY ALL
-        """, params)
+        FROM inspections i WHERE {" AND ".join(conditions)} GROUP BY ALL
+        """,
+        params,
+    )
 
 
 def findings_by_site(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """Findings per site and severity for the `top` sites; the rest summed into site_id NULL."""
     where, params = _where(flt)
     params["top"] = top
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         grouped AS (SELECT f.site_id, f.severity, count(*) AS n FROM findings f WHERE {where} GROUP BY ALL),
         totals AS (SELECT *, sum(n) OVER (PARTITION BY site_id) AS total FROM grouped),
@@ -110,29 +119,41 @@ def findings_by_site(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, lang
                r.severity, sum(r.n)::BIGINT AS findings, min(r.rank) AS rank
         FROM ranked r LEFT JOIN site_names s USING (site_id)
         GROUP BY ALL ORDER BY rank, r.severity
-        """, params)
+        """,
+        params,
+    )
 
 
-def findings_over_time(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, grain: str) -> pd.DataFrame:
+def findings_over_time(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, grain: str
+) -> pd.DataFrame:
     """Findings per period (day, week or month) and checklist."""
     if grain not in GRAINS:
         raise ValueError(f"no time grain {grain!r}")
     where, params = _where(flt)
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         grouped AS (SELECT date_trunc('{grain}', f.found_at)::DATE AS period, f.checklist_id, count(*) AS findings
                     FROM findings f WHERE {where} GROUP BY ALL)
         SELECT g.period, g.checklist_id, c.checklist, g.findings
         FROM grouped g LEFT JOIN checklist_names c USING (checklist_id)
         ORDER BY g.period, g.checklist_id
-        """, params)
+        """,
+        params,
+    )
 
 
-def site_checklist_matrix(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
+def site_checklist_matrix(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int
+) -> pd.DataFrame:
     """Findings per site and checklist for the `top` sites with the most findings."""
     where, params = _where(flt)
     params["top"] = top
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         grouped AS (SELECT f.site_id, f.checklist_id, count(*) AS findings
                     FROM findings f WHERE {where} GROUP BY ALL),
@@ -141,36 +162,48 @@ def site_checklist_matrix(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter,
         SELECT r.site_id, coalesce(s.site, r.site_id) AS site, r.checklist_id, c.checklist, r.findings, r.rank
         FROM ranked r LEFT JOIN site_names s USING (site_id) LEFT JOIN checklist_names c USING (checklist_id)
         WHERE r.rank <= $top ORDER BY r.rank, r.checklist_id
-        """, params)
+        """,
+        params,
+    )
 
 
 def status_ageing(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date) -> pd.DataFrame:
     """Findings per status and deadline colour (none, blue, yellow, red, closed) as of today."""
     where, params = _where(flt)
     params["today"] = today
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         SELECT f.status, {_ageing()} AS ageing, count(*) AS findings
         FROM findings f WHERE {where} GROUP BY ALL ORDER BY f.status, ageing
-        """, params)
+        """,
+        params,
+    )
 
 
 def time_to_close(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter) -> pd.DataFrame:
     """Closed findings per bucket of days from found to closed (bucket i ends at CLOSE_DAY_BOUNDS[i])."""
     where, params = _where(flt)
     buckets = " ".join(f"WHEN days <= {bound} THEN {i}" for i, bound in enumerate(CLOSE_DAY_BOUNDS))
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         SELECT CASE {buckets} ELSE {len(CLOSE_DAY_BOUNDS)} END AS bucket, count(*) AS findings
         FROM (SELECT date_diff('second', f.found_at, f.closed_at) / 86400.0 AS days
               FROM findings f WHERE {where} AND f.status = 'closed' AND f.closed_at IS NOT NULL)
         GROUP BY ALL ORDER BY bucket
-        """, params)
+        """,
+        params,
+    )
 
 
 def failing_items(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """The checklist items failed most often, with how many of those findings were repeats."""
     where, params = _where(flt)
     params["top"] = top
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         grouped AS (SELECT f.checklist_id, f.item_id, count(*) AS findings,
                            count(*) FILTER (WHERE f.is_repeat) AS repeats
@@ -180,14 +213,18 @@ def failing_items(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, languag
         FROM grouped g LEFT JOIN checklist_names c USING (checklist_id)
                        LEFT JOIN item_names i USING (checklist_id, item_id)
         ORDER BY g.findings DESC, g.checklist_id, g.item_id
-        """, params)
+        """,
+        params,
+    )
 
 
 def repeat_offenders(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, top: int) -> pd.DataFrame:
     """The site and checklist item pairs with the most repeat findings."""
     where, params = _where(flt)
     params["top"] = top
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         grouped AS (SELECT f.site_id, f.checklist_id, f.item_id, count(*) AS repeats
                     FROM findings f WHERE {where} AND f.is_repeat
@@ -197,7 +234,9 @@ def repeat_offenders(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, lang
         FROM grouped g LEFT JOIN site_names s USING (site_id) LEFT JOIN checklist_names c USING (checklist_id)
                        LEFT JOIN item_names i USING (checklist_id, item_id)
         ORDER BY g.repeats DESC, g.site_id, g.checklist_id, g.item_id
-        """, params)
+        """,
+        params,
+    )
 
 
 def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter) -> int:
@@ -205,12 +244,15 @@ def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter) -> int
     return cursor.execute(f"SELECT count(*) FROM findings f WHERE {where}", params).fetchone()[0]
 
 
-def findings_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, today: date,
-                  limit: int, offset: int) -> pd.DataFrame:
+def findings_page(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, language: str, today: date, limit: int, offset: int
+) -> pd.DataFrame:
     """One page of the matching findings, newest first, named in one language."""
     where, params = _where(flt)
     params.update(today=today, limit=limit, offset=offset)
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         WITH {_names(language)},
         page AS (SELECT f.id, f.number, f.found_at, f.site_id, f.checklist_id, f.item_id, f.description,
                         f.severity, f.status, f.deadline, f.responsible_unit, f.is_repeat, {_ageing()} AS ageing
@@ -222,7 +264,9 @@ def findings_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, languag
         FROM page p LEFT JOIN site_names s USING (site_id) LEFT JOIN checklist_names c USING (checklist_id)
                     LEFT JOIN item_names i USING (checklist_id, item_id)
         ORDER BY p.found_at DESC, p.number DESC
-        """, params)
+        """,
+        params,
+    )
 
 
 def site_directory(cursor: duckdb.DuckDBPyConnection, language: str, unit: str | None = None) -> pd.DataFrame:
@@ -233,12 +277,16 @@ def site_directory(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
     lang = short(language)
     scope = """WHERE $unit IS NULL OR unit_zh = $unit
                   OR id IN (SELECT site_id FROM findings WHERE responsible_unit = $unit)"""
-    return _frame(cursor, f"""
+    return _frame(
+        cursor,
+        f"""
         SELECT id AS site_id, name_{lang} AS site, kind, subdistrict_zh AS subdistrict,
                subdistrict_{lang} AS subdistrict_label, community_zh AS community,
                community_{lang} AS community_label
         FROM sites {scope} ORDER BY subdistrict_zh, community_zh, name_{lang}
-        """, {"unit": unit})
+        """,
+        {"unit": unit},
+    )
 
 
 def checklist_titles(cursor: duckdb.DuckDBPyConnection, language: str) -> pd.DataFrame:

@@ -34,9 +34,18 @@ def _canonical(value) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
 
 
-def entry_hash(seq: int, logged_at: str, actor: str, action: str, entity: str,
-               entity_id: str | None, before: str | None, after: str | None, prev_hash: str,
-               rows_digest: str | None = None) -> str:
+def entry_hash(
+    seq: int,
+    logged_at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    before: str | None,
+    after: str | None,
+    prev_hash: str,
+    rows_digest: str | None = None,
+) -> str:
     fields = [seq, logged_at, actor, action, entity, entity_id, before, after, prev_hash]
     if rows_digest is not None:  # entries that record no rows hash as they always did
         fields.append(rows_digest)
@@ -44,10 +53,18 @@ def entry_hash(seq: int, logged_at: str, actor: str, action: str, entity: str,
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity: str,
-           entity_id: str | None = None, before=None, after=None,
-           rows: Mapping[str, Iterable[Key]] | None = None,
-           rows_where: Mapping[str, tuple[str, Sequence]] | None = None) -> int:
+def append(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    before=None,
+    after=None,
+    rows: Mapping[str, Iterable[Key]] | None = None,
+    rows_where: Mapping[str, tuple[str, Sequence]] | None = None,
+) -> int:
     """Add one entry in the current transaction, with the new state of the rows it changed.
 
     The row the entry names (`entity` "finding", "user", "site" or "inspection" and its id) is
@@ -72,8 +89,9 @@ def append(cursor: duckdb.DuckDBPyConnection, *, actor: str, action: str, entity
     # Stored as TIMESTAMP and read back with the same six-digit format, so the hash input round-trips.
     logged_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     before_json, after_json = _canonical(before), _canonical(after)
-    digest = entry_hash(seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash,
-                        rows_digest)
+    digest = entry_hash(
+        seq, logged_at, actor, action, entity, entity_id, before_json, after_json, prev_hash, rows_digest
+    )
     cursor.execute(
         "INSERT INTO audit_log (seq, logged_at, actor, action, entity, entity_id, before, after, prev_hash, hash, "
         "rows_digest) VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?::JSON, ?::JSON, ?, ?, ?)",
@@ -169,16 +187,25 @@ def _failed(problem: tuple, last_hash: str, rows: list[RowProblem], rows_checked
     return VerifyResult(seq - 1, seq, reason, last_hash, code, tuple(rows), rows_checked)
 
 
-def _check_end(recorded: tuple[int, str] | None, last_seq: int, last_hash: str,
-               anchors: Mapping[int, str]) -> tuple | None:
+def _check_end(
+    recorded: tuple[int, str] | None, last_seq: int, last_hash: str, anchors: Mapping[int, str]
+) -> tuple | None:
     beyond = sorted(seq for seq in anchors if seq > last_seq)
     if beyond:
-        return last_seq + 1, f"entry {last_seq + 1} is missing (the log ends early; entry {beyond[0]} was recorded)", "cut"
+        return (
+            last_seq + 1,
+            f"entry {last_seq + 1} is missing (the log ends early; entry {beyond[0]} was recorded)",
+            "cut",
+        )
     if recorded is None:
         return None
     head_seq, head_hash = recorded
     if head_seq > last_seq:
-        return last_seq + 1, f"entry {last_seq + 1} is missing (the log ends early; {head_seq} entries were written)", "cut"
+        return (
+            last_seq + 1,
+            f"entry {last_seq + 1} is missing (the log ends early; {head_seq} entries were written)",
+            "cut",
+        )
     if head_seq < last_seq:
         return head_seq + 1, "it was added to the log from outside the application", "outside"
     if head_hash != last_hash:
@@ -193,7 +220,13 @@ def history(cursor: duckdb.DuckDBPyConnection, entity: str, entity_id: str) -> l
         [entity, entity_id],
     ).fetchall()
     return [
-        {"seq": r[0], "at": r[1], "actor": r[2], "action": r[3],
-         "before": json.loads(r[4]) if r[4] else None, "after": json.loads(r[5]) if r[5] else None}
+        {
+            "seq": r[0],
+            "at": r[1],
+            "actor": r[2],
+            "action": r[3],
+            "before": json.loads(r[4]) if r[4] else None,
+            "after": json.loads(r[5]) if r[5] else None,
+        }
         for r in rows
     ]

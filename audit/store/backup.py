@@ -61,7 +61,8 @@ def export_table(cursor: duckdb.DuckDBPyConnection, table: str, path: Path) -> N
 def table_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     rows = cursor.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
-        "ORDER BY ordinal_position", [table]
+        "ORDER BY ordinal_position",
+        [table],
     ).fetchall()
     return [row[0] for row in rows]
 

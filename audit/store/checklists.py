@@ -17,17 +17,23 @@ from audit.model import Checklist
 def register(cursor: duckdb.DuckDBPyConnection, checklist: Checklist, source_file: str | None) -> bool:
     """Store this version unless it is already there; True when a row was added."""
     known = cursor.execute(
-        "SELECT count(*) FROM checklists WHERE id = ? AND content_hash = ?",
-        [checklist.id, checklist.content_hash],
+        "SELECT count(*) FROM checklists WHERE id = ? AND content_hash = ?", [checklist.id, checklist.content_hash]
     ).fetchone()[0]
     if known:
         return False
     cursor.execute(
         "INSERT INTO checklists (id, version, content_hash, title_zh, title_en, source_file, content, first_seen) "
         "VALUES (?, ?, ?, ?, ?, ?, ?::JSON, ?)",
-        [checklist.id, checklist.version, checklist.content_hash, checklist.title.zh, checklist.title.en,
-         source_file, json.dumps(checklist_to_dict(checklist), ensure_ascii=False),
-         datetime.now(UTC).replace(tzinfo=None)],
+        [
+            checklist.id,
+            checklist.version,
+            checklist.content_hash,
+            checklist.title.zh,
+            checklist.title.en,
+            source_file,
+            json.dumps(checklist_to_dict(checklist), ensure_ascii=False),
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
     )
     return True
 

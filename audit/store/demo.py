@@ -34,8 +34,15 @@ def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checkl
         cursor.execute(
             "INSERT INTO checklists (id, version, content_hash, title_zh, title_en, content, first_seen) "
             "VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
-            [checklist.id, checklist.version, checklist.content_hash, checklist.title.zh,
-             checklist.title.en, content, now],
+            [
+                checklist.id,
+                checklist.version,
+                checklist.content_hash,
+                checklist.title.zh,
+                checklist.title.en,
+                content,
+                now,
+            ],
         )
         added += 1
     return added
@@ -55,9 +62,7 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
 
 def finding_sequences(cursor: duckdb.DuckDBPyConnection) -> dict[int, int]:
     """The last finding number used in each year, so generated numbers continue from it."""
-    rows = cursor.execute(
-        "SELECT name, value FROM sequences WHERE name LIKE 'finding-%'"
-    ).fetchall()
+    rows = cursor.execute("SELECT name, value FROM sequences WHERE name LIKE 'finding-%'").fetchall()
     return {int(name.removeprefix("finding-")): value for name, value in rows}
 
 
@@ -68,24 +73,27 @@ def set_finding_sequences(cursor: duckdb.DuckDBPyConnection, last: dict[int, int
         cursor.execute("INSERT INTO sequences VALUES (?, ?)", [name, value])
 
 
-
-def log_generated(cursor: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], *, actor: str, after: dict,
-                  sites_added: bool) -> int:
+def log_generated(
+    cursor: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], *, actor: str, after: dict, sites_added: bool
+) -> int:
     """The demo's one log entry, recording the hash of every row it added, set by set."""
     inspections = tables.get("inspections", pa.table({"id": pa.array([], pa.string())})).select(["id"])
     findings = tables.get("findings", pa.table({"id": pa.array([], pa.string())})).select(["id"])
     cursor.register("demo_inspection_ids", inspections)
     cursor.register("demo_finding_ids", findings)
     new_inspections, new_findings = "SELECT id FROM demo_inspection_ids", "SELECT id FROM demo_finding_ids"
-    rows = {"inspections": (f"id IN ({new_inspections})", []),
-            "responses": (f"inspection_id IN ({new_inspections})", []),
-            "findings": (f"id IN ({new_findings})", []),
-            "finding_events": (f"finding_id IN ({new_findings})", [])}
+    rows = {
+        "inspections": (f"id IN ({new_inspections})", []),
+        "responses": (f"inspection_id IN ({new_inspections})", []),
+        "findings": (f"id IN ({new_findings})", []),
+        "finding_events": (f"finding_id IN ({new_findings})", []),
+    }
     if sites_added:
         rows["sites"] = ("true", [])
     try:
-        return audit_log.append(cursor, actor=actor, action="demo.generated", entity="database", after=after,
-                                rows_where=rows)
+        return audit_log.append(
+            cursor, actor=actor, action="demo.generated", entity="database", after=after, rows_where=rows
+        )
     finally:
         cursor.unregister("demo_inspection_ids")
         cursor.unregister("demo_finding_ids")

@@ -42,7 +42,9 @@ def site_conditions(flt: FindingFilter, column: str) -> tuple[list[str], dict]:
 
 def checklist_condition(column: str) -> str:
     """`column` (a checklist id) is the checklist named by $checklist: its id or a title in either language."""
-    return f"({column} = $checklist OR {column} IN (SELECT id FROM checklists WHERE $checklist IN (title_zh, title_en)))"
+    return (
+        f"({column} = $checklist OR {column} IN (SELECT id FROM checklists WHERE $checklist IN (title_zh, title_en)))"
+    )
 
 
 def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[str, dict]:
@@ -57,8 +59,11 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
     if flt.statuses:
         add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
     if flt.colours:
-        add(f"({overdue_sql('$today::DATE' if today else 'current_date')}) IN (SELECT unnest($colours))",
-            colours=[c.value for c in flt.colours], **({"today": today} if today else {}))
+        add(
+            f"({overdue_sql('$today::DATE' if today else 'current_date')}) IN (SELECT unnest($colours))",
+            colours=[c.value for c in flt.colours],
+            **({"today": today} if today else {}),
+        )
     if flt.severities:
         add("f.severity IN (SELECT unnest($severities))", severities=[s.value for s in flt.severities])
     if flt.unit:

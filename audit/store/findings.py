@@ -9,10 +9,31 @@ import duckdb
 from audit.model import Finding, Severity, Status, finding_number
 
 COLUMNS = [
-    "id", "number", "inspection_id", "site_id", "checklist_id", "item_id", "description",
-    "severity", "immediate_measure", "responsible_unit", "responsible_person", "requirement",
-    "deadline", "status", "found_at", "inspector", "fix_report", "reported_by", "reported_at", "verifier",
-    "closed_at", "version", "updated_at", "updated_by", "self_reported",
+    "id",
+    "number",
+    "inspection_id",
+    "site_id",
+    "checklist_id",
+    "item_id",
+    "description",
+    "severity",
+    "immediate_measure",
+    "responsible_unit",
+    "responsible_person",
+    "requirement",
+    "deadline",
+    "status",
+    "found_at",
+    "inspector",
+    "fix_report",
+    "reported_by",
+    "reported_at",
+    "verifier",
+    "closed_at",
+    "version",
+    "updated_at",
+    "updated_by",
+    "self_reported",
 ]
 _FIELD_NAMES = {f.name for f in fields(Finding)}
 
@@ -33,9 +54,7 @@ def allocate_number(cursor: duckdb.DuckDBPyConnection, year: int) -> str:
 def insert_finding(cursor: duckdb.DuckDBPyConnection, finding: Finding) -> None:
     values = asdict(finding)
     repeat_of = finding.repeat_of[0] if finding.repeat_of else None
-    row = [
-        values[c].value if hasattr(values[c], "value") else values[c] for c in COLUMNS
-    ]
+    row = [values[c].value if hasattr(values[c], "value") else values[c] for c in COLUMNS]
     placeholders = ", ".join("?" for _ in COLUMNS)
     cursor.execute(
         f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat) VALUES ({placeholders}, ?, ?)",
@@ -64,9 +83,7 @@ def get_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str) -> Finding |
 
 
 def findings_of_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> list[Finding]:
-    result = cursor.execute(
-        "SELECT * FROM findings WHERE inspection_id = ? ORDER BY number", [inspection_id]
-    )
+    result = cursor.execute("SELECT * FROM findings WHERE inspection_id = ? ORDER BY number", [inspection_id])
     names = [d[0] for d in result.description]
     return [_finding(row, names) for row in result.fetchall()]
 
@@ -84,16 +101,27 @@ def findings_of_inspections(cursor: duckdb.DuckDBPyConnection, inspection_ids: l
         finding = _finding(row, names)
         found[finding.inspection_id].append(finding)
     return found
+
+
 # --- the life cycle: versioned updates and the events of each step ------------------------
 
 UPDATABLE = {
-    "status", "fix_report", "reported_by", "reported_at", "verifier", "closed_at",
-    "responsible_unit", "responsible_person", "deadline", "requirement",
+    "status",
+    "fix_report",
+    "reported_by",
+    "reported_at",
+    "verifier",
+    "closed_at",
+    "responsible_unit",
+    "responsible_person",
+    "deadline",
+    "requirement",
 }
 
 
-def update_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str, expected_version: int,
-                   changes: dict, *, actor: str, now) -> bool:
+def update_finding(
+    cursor: duckdb.DuckDBPyConnection, finding_id: str, expected_version: int, changes: dict, *, actor: str, now
+) -> bool:
     """Apply `changes` only if the row still has `expected_version`; False when it moved on."""
     unknown = set(changes) - UPDATABLE
     if unknown:
@@ -109,8 +137,18 @@ def update_finding(cursor: duckdb.DuckDBPyConnection, finding_id: str, expected_
     return updated == 1
 
 
-def insert_event(cursor: duckdb.DuckDBPyConnection, *, id: str, finding_id: str, happened_at, actor: str,
-                 action: str, from_status: str | None, to_status: str | None, note: str = "") -> None:
+def insert_event(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    id: str,
+    finding_id: str,
+    happened_at,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    note: str = "",
+) -> None:
     cursor.execute(
         "INSERT INTO finding_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [id, finding_id, happened_at, actor, action, from_status, to_status, note],

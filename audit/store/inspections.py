@@ -19,9 +19,22 @@ _INSPECTION_COLUMNS = (
     "created_by, submitted_at, score, version, updated_at, updated_by, coalesce(self_reported, false)"
 )
 _DRAFT_FIELDS = (
-    "id", "inspection_id", "item_id", "severity", "created_at", "updated_at", "updated_by", "description",
-    "immediate_measure", "responsible_unit", "responsible_person", "requirement", "deadline", "photos",
-    "earlier", "recorded",
+    "id",
+    "inspection_id",
+    "item_id",
+    "severity",
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "description",
+    "immediate_measure",
+    "responsible_unit",
+    "responsible_person",
+    "requirement",
+    "deadline",
+    "photos",
+    "earlier",
+    "recorded",
 )
 
 
@@ -32,9 +45,7 @@ def insert_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection)
 
 
 def get_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> Inspection | None:
-    row = cursor.execute(
-        f"SELECT {_INSPECTION_COLUMNS} FROM inspections WHERE id = ?", [inspection_id]
-    ).fetchone()
+    row = cursor.execute(f"SELECT {_INSPECTION_COLUMNS} FROM inspections WHERE id = ?", [inspection_id]).fetchone()
     return Inspection(*row) if row else None
 
 
@@ -43,15 +54,22 @@ def update_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection)
     cursor.execute(
         "UPDATE inspections SET inspectors = ?, started_at = ?, status = ?, submitted_at = ?, score = ?, "
         "version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-        [inspection.inspectors, inspection.started_at, inspection.status, inspection.submitted_at,
-         inspection.score, inspection.version, inspection.updated_at, inspection.updated_by, inspection.id],
+        [
+            inspection.inspectors,
+            inspection.started_at,
+            inspection.status,
+            inspection.submitted_at,
+            inspection.score,
+            inspection.version,
+            inspection.updated_at,
+            inspection.updated_by,
+            inspection.id,
+        ],
     )
 
 
 def touch_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str, at: datetime, by: str) -> None:
-    cursor.execute(
-        "UPDATE inspections SET updated_at = ?, updated_by = ? WHERE id = ?", [at, by, inspection_id]
-    )
+    cursor.execute("UPDATE inspections SET updated_at = ?, updated_by = ? WHERE id = ?", [at, by, inspection_id])
 
 
 def responses_of(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> dict[str, Response]:
@@ -74,8 +92,15 @@ def put_response(cursor: duckdb.DuckDBPyConnection, response: Response) -> None:
     cursor.execute(
         "INSERT INTO responses (inspection_id, item_id, result, value, text, answered_at, answered_by) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [response.inspection_id, response.item_id, response.result.value if response.result else None,
-         response.value, response.text, response.answered_at, response.answered_by],
+        [
+            response.inspection_id,
+            response.item_id,
+            response.result.value if response.result else None,
+            response.value,
+            response.text,
+            response.answered_at,
+            response.answered_by,
+        ],
     )
 
 
@@ -86,8 +111,7 @@ def delete_response(cursor: duckdb.DuckDBPyConnection, inspection_id: str, item_
 def insert_draft(cursor: duckdb.DuckDBPyConnection, draft: FindingDraft) -> None:
     values = [_draft_value(draft, name) for name in _DRAFT_FIELDS]
     cursor.execute(
-        f"INSERT INTO finding_drafts ({', '.join(_DRAFT_FIELDS)}) VALUES ({', '.join('?' for _ in values)})",
-        values,
+        f"INSERT INTO finding_drafts ({', '.join(_DRAFT_FIELDS)}) VALUES ({', '.join('?' for _ in values)})", values
     )
 
 
@@ -105,9 +129,7 @@ def update_draft(cursor: duckdb.DuckDBPyConnection, draft: FindingDraft) -> None
 
 
 def get_draft(cursor: duckdb.DuckDBPyConnection, draft_id: str) -> FindingDraft | None:
-    row = cursor.execute(
-        f"SELECT {', '.join(_DRAFT_FIELDS)} FROM finding_drafts WHERE id = ?", [draft_id]
-    ).fetchone()
+    row = cursor.execute(f"SELECT {', '.join(_DRAFT_FIELDS)} FROM finding_drafts WHERE id = ?", [draft_id]).fetchone()
     return _draft(row) if row else None
 
 
@@ -132,8 +154,16 @@ def delete_drafts_of(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> N
     cursor.execute("DELETE FROM finding_drafts WHERE inspection_id = ?", [inspection_id])
 
 
-def earlier_failures(cursor: duckdb.DuckDBPyConnection, *, site_id: str, checklist_id: str, item_id: str,
-                     since: datetime, before: datetime, limit: int = 10) -> list[EarlierFinding]:
+def earlier_failures(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    site_id: str,
+    checklist_id: str,
+    item_id: str,
+    since: datetime,
+    before: datetime,
+    limit: int = 10,
+) -> list[EarlierFinding]:
     """Findings of the same item at the same site found in [since, before), newest first."""
     rows = cursor.execute(
         "SELECT id, number, found_at, description, status FROM findings "
@@ -155,8 +185,9 @@ def findings_by_id(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> list[Ea
     return [EarlierFinding(*row) for row in rows]
 
 
-def inspections_of(cursor: duckdb.DuckDBPyConnection, *, user_id: str, name: str, status: str,
-                   limit: int) -> list[InspectionLine]:
+def inspections_of(
+    cursor: duckdb.DuckDBPyConnection, *, user_id: str, name: str, status: str, limit: int
+) -> list[InspectionLine]:
     """Inspections a person started or took part in, latest first, with their site and checklist titles."""
     rows = cursor.execute(
         """

@@ -39,16 +39,23 @@ def _sources_for(ids_param: str) -> str:
     """The sources with `page`: the findings named in a list parameter, read first (a few rows, not all)."""
     return f"WITH page AS MATERIALIZED (SELECT * FROM findings WHERE id IN (SELECT unnest(${ids_param}))), {_CTES}"
 
+
 # Each join with the alias it brings; a query takes only those it refers to, so a count
 # or a page that needs no checklist words does not pay for them.
 _JOINS = (
     ("s", "LEFT JOIN sites s ON s.id = f.site_id"),
-    ("chk", "LEFT JOIN inspections i ON i.id = f.inspection_id "
-            "LEFT JOIN chk ON chk.id = f.checklist_id "
-            "AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash) "
-            "OR (i.checklist_hash IS NULL AND chk.newest = 1))"),
-    ("ci", "LEFT JOIN items ci ON ci.checklist_id = f.checklist_id AND ci.content_hash = chk.content_hash "
-           "AND ci.item_id = f.item_id"),
+    (
+        "chk",
+        "LEFT JOIN inspections i ON i.id = f.inspection_id "
+        "LEFT JOIN chk ON chk.id = f.checklist_id "
+        "AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash) "
+        "OR (i.checklist_hash IS NULL AND chk.newest = 1))",
+    ),
+    (
+        "ci",
+        "LEFT JOIN items ci ON ci.checklist_id = f.checklist_id AND ci.content_hash = chk.content_hash "
+        "AND ci.item_id = f.item_id",
+    ),
     ("pi", "LEFT JOIN people pi ON pi.username = f.inspector"),
     ("pv", "LEFT JOIN people pv ON pv.username = f.verifier"),
 )
@@ -117,8 +124,17 @@ def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today:
     return _run(cursor, f"{_SOURCES} SELECT count(*) {_from(where)} WHERE {where}", params).fetchone()[0]
 
 
-def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, *, language: str,
-                sort: str = "deadline", descending: bool = False, limit: int = 50, offset: int = 0) -> list[LedgerRow]:
+def ledger_page(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    *,
+    language: str,
+    sort: str = "deadline",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[LedgerRow]:
     """One page of rows, sorted and cut in SQL: the whole ledger never leaves the database."""
     lang = short(language)
     where, params = _where(flt, today)
@@ -129,10 +145,19 @@ def ledger_page(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: da
         f"f.responsible_person, f.deadline, f.status, {OVERDUE_SQL}, f.is_repeat"
     )
     # Sort and cut on the narrow key first, then read the wide columns of this page's rows only.
-    ids = [row[0] for row in _run(cursor, _sorted("f.id", where, sort, descending) + " LIMIT $limit OFFSET $offset",
-                                  params | {"limit": limit, "offset": offset}).fetchall()]
-    found = _run(cursor, f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
-                 {"ids": ids, "today": today}).fetchall()
+    ids = [
+        row[0]
+        for row in _run(
+            cursor,
+            _sorted("f.id", where, sort, descending) + " LIMIT $limit OFFSET $offset",
+            params | {"limit": limit, "offset": offset},
+        ).fetchall()
+    ]
+    found = _run(
+        cursor,
+        f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
+        {"ids": ids, "today": today},
+    ).fetchall()
     position = {finding_id: index for index, finding_id in enumerate(ids)}
     rows = sorted(found, key=lambda row: position[row[0]])
     return [
@@ -154,14 +179,16 @@ def _export_expressions(lang: str) -> dict[str, str]:
         "checklist": f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)",
         "item": f"coalesce(ci.item_{lang}, f.item_text, f.item_id)",
         "description": "f.description",
-        "severity": "CASE f.severity " + " ".join(
-            f"WHEN '{s.value}' THEN $label_severity_{s.value}" for s in Severity) + " END",
+        "severity": "CASE f.severity "
+        + " ".join(f"WHEN '{s.value}' THEN $label_severity_{s.value}" for s in Severity)
+        + " END",
         "responsible_unit": "f.responsible_unit",
         "responsible_person": "nullif(f.responsible_person, '')",
         "requirement": "nullif(f.requirement, '')",
         "deadline": "f.deadline",
-        "status": "CASE f.status " + " ".join(
-            f"WHEN '{s.value}' THEN $label_status_{s.value}" for s in Status) + " END",
+        "status": "CASE f.status "
+        + " ".join(f"WHEN '{s.value}' THEN $label_status_{s.value}" for s in Status)
+        + " END",
         "fix_report": "nullif(f.fix_report, '')",
         "closed_on": "f.closed_at::DATE",
         "inspector": "coalesce(pi.display_name, f.inspector)",
@@ -183,16 +210,31 @@ def _export_select(language: str, fields: tuple[str, ...], labels: Mapping[str, 
     return select, params
 
 
-def _export_sql(flt: FindingFilter, today: date, language: str, fields: tuple[str, ...],
-                labels: Mapping[str, str], sort: str, descending: bool) -> tuple[str, dict]:
+def _export_sql(
+    flt: FindingFilter,
+    today: date,
+    language: str,
+    fields: tuple[str, ...],
+    labels: Mapping[str, str],
+    sort: str,
+    descending: bool,
+) -> tuple[str, dict]:
     select, params = _export_select(language, fields, labels)
     where, filter_params = _where(flt, today)
     return _sorted(select, where, sort, descending), params | filter_params
 
 
-def export_query(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, *, language: str,
-                 fields: tuple[str, ...], labels: Mapping[str, str], sort: str = "number",
-                 descending: bool = False) -> duckdb.DuckDBPyConnection:
+def export_query(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    *,
+    language: str,
+    fields: tuple[str, ...],
+    labels: Mapping[str, str],
+    sort: str = "number",
+    descending: bool = False,
+) -> duckdb.DuckDBPyConnection:
     """Run the ledger query for export; the caller streams the result (fetchmany or record batches).
 
     `labels` gives the words for each status and severity in the export's language,
@@ -202,8 +244,16 @@ def export_query(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: d
     return _run(cursor, sql, params)
 
 
-def copy_export_to_csv(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today: date, path: str, *,
-                       language: str, fields: tuple[str, ...], labels: Mapping[str, str]) -> None:
+def copy_export_to_csv(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    path: str,
+    *,
+    language: str,
+    fields: tuple[str, ...],
+    labels: Mapping[str, str],
+) -> None:
     """DuckDB's own COPY of the export query: the yardstick the CSV export is measured against."""
     sql, params = _export_sql(flt, today, language, fields, labels, "number", False)
     quoted = path.replace("'", "''")
@@ -231,7 +281,8 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
 
     def pairs(value: str, label: str) -> list[tuple[str, str]]:
         return _run(
-            cursor, f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
+            cursor,
+            f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
             f"QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1 ORDER BY l",
             params,
         ).fetchall()
@@ -241,8 +292,10 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
         "community": pairs("s.community_zh", f"s.community_{lang}"),
         "site": pairs("s.id", f"s.name_{lang}"),
         "unit": pairs("f.responsible_unit", "f.responsible_unit"),
-        "checklist": pairs("coalesce(f.checklist_id, f.checklist_text)",
-                           f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)"),
+        "checklist": pairs(
+            "coalesce(f.checklist_id, f.checklist_text)",
+            f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)",
+        ),
     }
 
 
@@ -299,7 +352,7 @@ def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tupl
     return index
 
 
-def set_source_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None,
-                     item: str | None) -> None:
+def set_source_words(
+    cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None, item: str | None
+) -> None:
     cursor.execute("UPDATE findings SET checklist_text = ?, item_text = ? WHERE id = ?", [checklist, item, finding_id])
-

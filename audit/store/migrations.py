@@ -165,6 +165,8 @@ def finding_drafts(cursor: duckdb.DuckDBPyConnection) -> None:
         CREATE INDEX responses_by_inspection ON responses (inspection_id);
         """
     )
+
+
 @migration(4)
 def imported_checklist_text(cursor: duckdb.DuckDBPyConnection) -> None:
     # An imported Excel ledger names its checklist and item in words that may match no
@@ -255,8 +257,14 @@ def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute("ALTER TABLE audit_log ADD COLUMN rows_digest VARCHAR")
     counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in row_state.AUDITED}
     if any(counts.values()):
-        audit_log.append(cursor, actor="migration", action="audit.rows_recorded", entity="database",
-                         after={"rows": counts}, rows_where=row_state.every_row())
+        audit_log.append(
+            cursor,
+            actor="migration",
+            action="audit.rows_recorded",
+            entity="database",
+            after={"rows": counts},
+            rows_where=row_state.every_row(),
+        )
 
 
 @migration(31)

@@ -27,16 +27,32 @@ def save_photo(cursor: duckdb.DuckDBPyConnection, photo: PreparedPhoto, now: dat
         SELECT ?, ?, ?, ?, ?, ?, ?, ?
         WHERE NOT EXISTS (SELECT 1 FROM photos WHERE sha256 = ?)
         """,
-        [photo.sha256, photo.mime, photo.width, photo.height, photo.size_bytes,
-         photo.data, photo.thumbnail, now, photo.sha256],
+        [
+            photo.sha256,
+            photo.mime,
+            photo.width,
+            photo.height,
+            photo.size_bytes,
+            photo.data,
+            photo.thumbnail,
+            now,
+            photo.sha256,
+        ],
     )
 
 
-def attach_photo(cursor: duckdb.DuckDBPyConnection, finding_id: str, sha256: str, *, stage: str,
-                 added_by: str, now: datetime, event_id: str | None = None) -> None:
+def attach_photo(
+    cursor: duckdb.DuckDBPyConnection,
+    finding_id: str,
+    sha256: str,
+    *,
+    stage: str,
+    added_by: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> None:
     cursor.execute(
-        "INSERT INTO finding_photos VALUES (?, ?, ?, ?, ?, ?)",
-        [finding_id, sha256, stage, event_id, now, added_by],
+        "INSERT INTO finding_photos VALUES (?, ?, ?, ?, ?, ?)", [finding_id, sha256, stage, event_id, now, added_by]
     )
 
 

@@ -8,31 +8,79 @@ import duckdb
 
 from audit.model import Plan, parse_recurrence
 
-_COLUMNS = ("id", "name", "checklist_ids", "site_codes", "site_kind", "subdistrict", "team", "self_inspection",
-            "recurrence", "start_day", "end_day", "active", "made_through", "created_by", "created_at", "version",
-            "updated_at", "updated_by")
+_COLUMNS = (
+    "id",
+    "name",
+    "checklist_ids",
+    "site_codes",
+    "site_kind",
+    "subdistrict",
+    "team",
+    "self_inspection",
+    "recurrence",
+    "start_day",
+    "end_day",
+    "active",
+    "made_through",
+    "created_by",
+    "created_at",
+    "version",
+    "updated_at",
+    "updated_by",
+)
 
 
 def insert_plan(cursor: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> None:
     cursor.execute(
         f"INSERT INTO plans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",
-        [plan.id, plan.name, list(plan.checklist_ids), list(plan.site_codes), plan.site_kind, plan.subdistrict,
-         list(plan.team), plan.self_inspection, plan.recurrence.text, plan.start, plan.end, plan.active, None,
-         plan.created_by, now, plan.version, now, plan.created_by])
+        [
+            plan.id,
+            plan.name,
+            list(plan.checklist_ids),
+            list(plan.site_codes),
+            plan.site_kind,
+            plan.subdistrict,
+            list(plan.team),
+            plan.self_inspection,
+            plan.recurrence.text,
+            plan.start,
+            plan.end,
+            plan.active,
+            None,
+            plan.created_by,
+            now,
+            plan.version,
+            now,
+            plan.created_by,
+        ],
+    )
 
 
 def _plan(row: tuple) -> Plan:
     r = dict(zip(_COLUMNS, row, strict=True))
-    return Plan(id=r["id"], name=r["name"], checklist_ids=tuple(r["checklist_ids"]), site_codes=tuple(r["site_codes"]),
-                site_kind=r["site_kind"], subdistrict=r["subdistrict"], team=tuple(r["team"]),
-                self_inspection=r["self_inspection"], recurrence=parse_recurrence(r["recurrence"]),
-                start=r["start_day"], end=r["end_day"], created_by=r["created_by"], active=r["active"],
-                version=r["version"])
+    return Plan(
+        id=r["id"],
+        name=r["name"],
+        checklist_ids=tuple(r["checklist_ids"]),
+        site_codes=tuple(r["site_codes"]),
+        site_kind=r["site_kind"],
+        subdistrict=r["subdistrict"],
+        team=tuple(r["team"]),
+        self_inspection=r["self_inspection"],
+        recurrence=parse_recurrence(r["recurrence"]),
+        start=r["start_day"],
+        end=r["end_day"],
+        created_by=r["created_by"],
+        active=r["active"],
+        version=r["version"],
+    )
 
 
 def plans(cursor: duckdb.DuckDBPyConnection, *, active_only: bool = False) -> list[Plan]:
-    rows = cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE active OR NOT $active "
-                          "ORDER BY created_at DESC", {"active": active_only}).fetchall()
+    rows = cursor.execute(
+        f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE active OR NOT $active ORDER BY created_at DESC",
+        {"active": active_only},
+    ).fetchall()
     return [_plan(row) for row in rows]
 
 
@@ -50,11 +98,16 @@ def set_made_through(cursor: duckdb.DuckDBPyConnection, plan_id: str, day: date)
     cursor.execute("UPDATE plans SET made_through = ? WHERE id = ?", [day, plan_id])
 
 
-def set_active(cursor: duckdb.DuckDBPyConnection, plan_id: str, active: bool, version: int, now: datetime,
-               by: str) -> bool:
-    return bool(cursor.execute(
-        "UPDATE plans SET active = ?, version = version + 1, updated_at = ?, updated_by = ? "
-        "WHERE id = ? AND version = ? RETURNING id", [active, now, by, plan_id, version]).fetchall())
+def set_active(
+    cursor: duckdb.DuckDBPyConnection, plan_id: str, active: bool, version: int, now: datetime, by: str
+) -> bool:
+    return bool(
+        cursor.execute(
+            "UPDATE plans SET active = ?, version = version + 1, updated_at = ?, updated_by = ? "
+            "WHERE id = ? AND version = ? RETURNING id",
+            [active, now, by, plan_id, version],
+        ).fetchall()
+    )
 
 
 _PLAN_SITES = """
@@ -66,19 +119,29 @@ _PLAN_SITES = """
 """
 
 
-def plan_site_count(cursor: duckdb.DuckDBPyConnection, codes: list[str], kind: str | None,
-                    subdistrict: str | None) -> int:
-    return cursor.execute(f"SELECT count(*) FROM ({_PLAN_SITES})",
-                          {"codes": codes, "kind": kind, "subdistrict": subdistrict}).fetchone()[0]
+def plan_site_count(
+    cursor: duckdb.DuckDBPyConnection, codes: list[str], kind: str | None, subdistrict: str | None
+) -> int:
+    return cursor.execute(
+        f"SELECT count(*) FROM ({_PLAN_SITES})", {"codes": codes, "kind": kind, "subdistrict": subdistrict}
+    ).fetchone()[0]
 
 
 def make_tasks(cursor: duckdb.DuckDBPyConnection, plan: Plan, days: list[date], now: datetime) -> int:
     """Tasks of `plan` on `days` for the sites and checklists in force now; returns those added."""
     if not days:
         return 0
-    params = {"codes": list(plan.site_codes), "kind": plan.site_kind, "subdistrict": plan.subdistrict,
-              "checklists": list(plan.checklist_ids), "days": days, "plan": plan.id, "team": list(plan.team),
-              "self": plan.self_inspection, "now": now}
+    params = {
+        "codes": list(plan.site_codes),
+        "kind": plan.site_kind,
+        "subdistrict": plan.subdistrict,
+        "checklists": list(plan.checklist_ids),
+        "days": days,
+        "plan": plan.id,
+        "team": list(plan.team),
+        "self": plan.self_inspection,
+        "now": now,
+    }
     wanted = f"""
         SELECT md5(site.id || '|' || checklist.id || '|' || CAST(day.d AS VARCHAR) || '|' || $self::VARCHAR) AS id,
                site.id AS site_id, checklist.id AS checklist_id, day.d AS due
@@ -88,17 +151,23 @@ def make_tasks(cursor: duckdb.DuckDBPyConnection, plan: Plan, days: list[date], 
         CROSS JOIN (SELECT unnest($days::DATE[]) AS d) day
     """
     # Overlapping plans share the one task; its team grows by the members of each plan that wants it.
-    cursor.execute(f"""
+    cursor.execute(
+        f"""
         UPDATE tasks SET team = list_distinct(list_concat(team, $team))
         WHERE id IN (SELECT id FROM ({wanted})) AND NOT list_has_all(team, $team)
-        """, {key: value for key, value in params.items() if key not in ("now", "plan")})
-    added = cursor.execute(f"""
+        """,
+        {key: value for key, value in params.items() if key not in ("now", "plan")},
+    )
+    added = cursor.execute(
+        f"""
         INSERT INTO tasks
         SELECT w.id, $plan, w.site_id, w.checklist_id, w.due, $team, $self, $now FROM ({wanted}) w
         WHERE w.id NOT IN (SELECT id FROM tasks)
         ORDER BY w.due  -- tasks stored in day order let a day's list skip the rest of the year
         RETURNING id
-        """, params).fetchall()
+        """,
+        params,
+    ).fetchall()
     return len(added)
 
 
@@ -111,8 +180,15 @@ _DONE = """
 """
 
 
-def tasks_of(cursor: duckdb.DuckDBPyConnection, start: date, end: date, *, username: str | None = None,
-             unit: str | None = None, language: str = "zh-CN") -> list[tuple]:
+def tasks_of(
+    cursor: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    *,
+    username: str | None = None,
+    unit: str | None = None,
+    language: str = "zh-CN",
+) -> list[tuple]:
     """(id, plan id, plan name, site id, site name, checklist id, checklist title, due, self, done) in the
     range: a team member's (by username) or a unit's self-inspections; undone first, then by day."""
     lang = "en" if language == "en" else "zh"
@@ -126,7 +202,9 @@ def tasks_of(cursor: duckdb.DuckDBPyConnection, start: date, end: date, *, usern
           AND ($username IS NULL OR (NOT t.self_inspection AND list_contains(t.team, $username)))
           AND ($unit IS NULL OR (t.self_inspection AND (s.unit_zh = $unit OR s.unit_en = $unit)))
         ORDER BY done, t.due, s.name_{lang}, t.checklist_id
-        """, {"start": start, "end": end, "username": username, "unit": unit}).fetchall()
+        """,
+        {"start": start, "end": end, "username": username, "unit": unit},
+    ).fetchall()
 
 
 _GROUPS = {
@@ -139,8 +217,9 @@ _GROUPS = {
 }
 
 
-def coverage(cursor: duckdb.DuckDBPyConnection, start: date, end: date, by: str,
-             language: str = "zh-CN") -> list[tuple[str, int, int]]:
+def coverage(
+    cursor: duckdb.DuckDBPyConnection, start: date, end: date, by: str, language: str = "zh-CN"
+) -> list[tuple[str, int, int]]:
     """(group, due, done) over the tasks due in the range, grouped by one of _GROUPS."""
     lang = "en" if language == "en" else "zh"
     group = _GROUPS[by].format(lang=lang)
@@ -150,7 +229,9 @@ def coverage(cursor: duckdb.DuckDBPyConnection, start: date, end: date, by: str,
         FROM tasks t JOIN sites s ON s.id = t.site_id {_DONE}
         WHERE t.due BETWEEN $start AND $end
         GROUP BY ALL ORDER BY (count(*) - count(i.site_id)) DESC, grp
-        """, {"start": start, "end": end}).fetchall()
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
 
 
 def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):
@@ -164,20 +245,27 @@ def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):
         FROM tasks t JOIN sites s ON s.id = t.site_id {_DONE}
         WHERE t.due BETWEEN $start AND $end
         ORDER BY t.due, s.code, t.checklist_id
-        """, {"start": start, "end": end}).to_arrow_reader()
+        """,
+        {"start": start, "end": end},
+    ).to_arrow_reader()
 
 
 def site_codes_known(cursor: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, bool]:
     """code -> active, for the codes registered."""
-    return dict(cursor.execute("SELECT code, active FROM sites WHERE list_contains($codes, code)",
-                               {"codes": codes}).fetchall())
+    return dict(
+        cursor.execute("SELECT code, active FROM sites WHERE list_contains($codes, code)", {"codes": codes}).fetchall()
+    )
 
 
 def checklist_state(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, bool]:
     """checklist id -> retired, for the ids registered."""
-    return dict(cursor.execute(
-        "SELECT DISTINCT id, id IN (SELECT checklist_id FROM checklist_retirements) FROM checklists "
-        "WHERE list_contains($ids, id)", {"ids": ids}).fetchall())
+    return dict(
+        cursor.execute(
+            "SELECT DISTINCT id, id IN (SELECT checklist_id FROM checklist_retirements) FROM checklists "
+            "WHERE list_contains($ids, id)",
+            {"ids": ids},
+        ).fetchall()
+    )
 
 
 def retire_checklist(cursor: duckdb.DuckDBPyConnection, checklist_id: str, day: date, by: str) -> None:
@@ -186,9 +274,12 @@ def retire_checklist(cursor: duckdb.DuckDBPyConnection, checklist_id: str, day: 
 
 def users_with_roles(cursor: duckdb.DuckDBPyConnection, usernames: list[str]) -> dict[str, tuple[str, bool]]:
     """username -> (role, active), for the accounts that exist."""
-    return {row[0]: (row[1], row[2]) for row in cursor.execute(
-        "SELECT username, role, active FROM users WHERE list_contains($names, username)",
-        {"names": usernames}).fetchall()}
+    return {
+        row[0]: (row[1], row[2])
+        for row in cursor.execute(
+            "SELECT username, role, active FROM users WHERE list_contains($names, username)", {"names": usernames}
+        ).fetchall()
+    }
 
 
 def choices(cursor: duckdb.DuckDBPyConnection, language: str) -> dict[str, list[tuple[str, str]]]:
@@ -197,12 +288,16 @@ def choices(cursor: duckdb.DuckDBPyConnection, language: str) -> dict[str, list[
     return {
         "checklist": cursor.execute(
             f"SELECT id, arg_max(title_{lang}, version) FROM checklists WHERE id NOT IN "
-            "(SELECT checklist_id FROM checklist_retirements) GROUP BY id ORDER BY id").fetchall(),
-        "site": cursor.execute(f"SELECT code, code || ' ' || name_{lang} FROM sites WHERE active ORDER BY code"
-                               ).fetchall(),
+            "(SELECT checklist_id FROM checklist_retirements) GROUP BY id ORDER BY id"
+        ).fetchall(),
+        "site": cursor.execute(
+            f"SELECT code, code || ' ' || name_{lang} FROM sites WHERE active ORDER BY code"
+        ).fetchall(),
         "subdistrict": cursor.execute(
-            f"SELECT DISTINCT subdistrict_zh, subdistrict_{lang} FROM sites WHERE active ORDER BY 1").fetchall(),
+            f"SELECT DISTINCT subdistrict_zh, subdistrict_{lang} FROM sites WHERE active ORDER BY 1"
+        ).fetchall(),
         "team": cursor.execute(
             "SELECT username, display_name || ' (' || username || ')' FROM users "
-            "WHERE active AND role IN ('inspector', 'supervisor') ORDER BY username").fetchall(),
+            "WHERE active AND role IN ('inspector', 'supervisor') ORDER BY username"
+        ).fetchall(),
     }

@@ -45,32 +45,117 @@ class Audited:
 
 
 AUDITED: dict[str, Audited] = {
-    "sites": Audited(("id",), (
-        "id", "code", "name_zh", "name_en", "kind", "district_zh", "district_en", "subdistrict_zh",
-        "subdistrict_en", "community_zh", "community_en", "unit_zh", "unit_en", "active", "version",
-        "updated_at", "updated_by")),
-    "users": Audited(("id",), (
-        "id", "username", "display_name", "role", "unit", "password_hash", "active", "failed_logins",
-        "locked_until", "created_at", "version", "updated_at", "updated_by")),
-    "inspections": Audited(("id",), (
-        "id", "site_id", "checklist_id", "checklist_version", "checklist_hash", "inspectors", "started_at",
-        "status", "submitted_at", "score", "created_by", "version", "updated_at", "updated_by", "self_reported"),
-        lists=("inspectors",)),
-    "responses": Audited(("inspection_id", "item_id"), (
-        "inspection_id", "item_id", "result", "value", "text", "note", "answered_at", "answered_by")),
-    "findings": Audited(("id",), (
-        "id", "number", "inspection_id", "site_id", "checklist_id", "item_id", "description", "severity",
-        "immediate_measure", "responsible_unit", "responsible_person", "requirement", "deadline", "status",
-        "found_at", "inspector", "fix_report", "reported_by", "reported_at", "verifier", "closed_at",
-        "repeat_of", "is_repeat", "version", "updated_at", "updated_by", "checklist_text", "item_text")),
-    "finding_events": Audited(("id",), (
-        "id", "finding_id", "happened_at", "actor", "action", "from_status", "to_status", "note")),
-    "photos": Audited(("sha256",), (
-        "sha256", "mime", "width", "height", "size_bytes", "data", "thumbnail", "created_at"),
-        blobs=("data", "thumbnail")),
-    "finding_photos": Audited(("finding_id", "stage", "sha256", "event_id"), (
-        "finding_id", "sha256", "stage", "event_id", "added_at", "added_by"),
-        nullable_key=("event_id",)),
+    "sites": Audited(
+        ("id",),
+        (
+            "id",
+            "code",
+            "name_zh",
+            "name_en",
+            "kind",
+            "district_zh",
+            "district_en",
+            "subdistrict_zh",
+            "subdistrict_en",
+            "community_zh",
+            "community_en",
+            "unit_zh",
+            "unit_en",
+            "active",
+            "version",
+            "updated_at",
+            "updated_by",
+        ),
+    ),
+    "users": Audited(
+        ("id",),
+        (
+            "id",
+            "username",
+            "display_name",
+            "role",
+            "unit",
+            "password_hash",
+            "active",
+            "failed_logins",
+            "locked_until",
+            "created_at",
+            "version",
+            "updated_at",
+            "updated_by",
+        ),
+    ),
+    "inspections": Audited(
+        ("id",),
+        (
+            "id",
+            "site_id",
+            "checklist_id",
+            "checklist_version",
+            "checklist_hash",
+            "inspectors",
+            "started_at",
+            "status",
+            "submitted_at",
+            "score",
+            "created_by",
+            "version",
+            "updated_at",
+            "updated_by",
+            "self_reported",
+        ),
+        lists=("inspectors",),
+    ),
+    "responses": Audited(
+        ("inspection_id", "item_id"),
+        ("inspection_id", "item_id", "result", "value", "text", "note", "answered_at", "answered_by"),
+    ),
+    "findings": Audited(
+        ("id",),
+        (
+            "id",
+            "number",
+            "inspection_id",
+            "site_id",
+            "checklist_id",
+            "item_id",
+            "description",
+            "severity",
+            "immediate_measure",
+            "responsible_unit",
+            "responsible_person",
+            "requirement",
+            "deadline",
+            "status",
+            "found_at",
+            "inspector",
+            "fix_report",
+            "reported_by",
+            "reported_at",
+            "verifier",
+            "closed_at",
+            "repeat_of",
+            "is_repeat",
+            "version",
+            "updated_at",
+            "updated_by",
+            "checklist_text",
+            "item_text",
+        ),
+    ),
+    "finding_events": Audited(
+        ("id",), ("id", "finding_id", "happened_at", "actor", "action", "from_status", "to_status", "note")
+    ),
+    "photos": Audited(
+        ("sha256",),
+        ("sha256", "mime", "width", "height", "size_bytes", "data", "thumbnail", "created_at"),
+        blobs=("data", "thumbnail"),
+    ),
+    "finding_photos": Audited(
+        ("finding_id", "stage", "sha256", "event_id"),
+        ("finding_id", "sha256", "stage", "event_id", "added_at", "added_by"),
+        nullable_key=("event_id",),
+    ),
 }
 """Every table whose rows are evidence, by name."""
 
@@ -88,8 +173,9 @@ def row_key(key: Key) -> str:
 def record(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, keys: Iterable[Key]) -> None:
     """Record the rows named by `keys` as they are now; a key whose row is gone records a deletion."""
     spec = AUDITED[table]
-    match = " AND ".join(f"{column} IS NOT DISTINCT FROM ?" if column in spec.nullable_key else f"{column} = ?"
-                         for column in spec.key)
+    match = " AND ".join(
+        f"{column} IS NOT DISTINCT FROM ?" if column in spec.nullable_key else f"{column} = ?" for column in spec.key
+    )
     for key in dict.fromkeys(key if isinstance(key, str) else tuple(key) for key in keys):
         values = [key] if isinstance(key, str) else list(key)
         if len(values) != len(spec.key):
@@ -101,13 +187,11 @@ def record(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, keys: Iterab
         )
 
 
-def record_where(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, where: str,
-                 params: Sequence = ()) -> None:
+def record_where(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, where: str, params: Sequence = ()) -> None:
     """Record, in one statement, every row of `table` matching `where` (bulk loads)."""
     spec = AUDITED[table]
     cursor.execute(
-        f"INSERT INTO audit_log_rows SELECT ?, ?, {spec.key_sql()}, {spec.hash_sql(table)} FROM {table} "
-        f"WHERE {where}",
+        f"INSERT INTO audit_log_rows SELECT ?, ?, {spec.key_sql()}, {spec.hash_sql(table)} FROM {table} WHERE {where}",
         [seq, table, *params],
     )
 
@@ -156,7 +240,7 @@ class RowProblem:
             "duplicated": "the row is there {copies} times; log entry {seq} recorded one",
             "list_changed": "the list of rows recorded with log entry {seq} was changed",
             "not_recorded": "this database predates row hashes; open it once with `python -m audit init` "
-                            "to record them",
+            "to record them",
         }[self.code].format(seq=self.seq, copies=self.copies)
 
     def __str__(self) -> str:
@@ -171,10 +255,14 @@ def check(cursor: duckdb.DuckDBPyConnection, limit: int = 100) -> tuple[list[Row
     """
     if not recorded(cursor):
         return [RowProblem(None, None, None, "not_recorded")], 0
-    problems = [RowProblem(None, None, seq, "list_changed") for (seq,) in cursor.execute(
-        f"SELECT coalesce(e.seq, d.seq) FROM (SELECT seq, rows_digest FROM audit_log WHERE rows_digest IS NOT NULL) e "
-        f"FULL JOIN ({_digests_sql('true')}) d USING (seq) "
-        f"WHERE e.rows_digest IS DISTINCT FROM d.digest ORDER BY 1 LIMIT {int(limit)}").fetchall()]
+    problems = [
+        RowProblem(None, None, seq, "list_changed")
+        for (seq,) in cursor.execute(
+            f"SELECT coalesce(e.seq, d.seq) FROM (SELECT seq, rows_digest FROM audit_log WHERE rows_digest IS NOT NULL) e "
+            f"FULL JOIN ({_digests_sql('true')}) d USING (seq) "
+            f"WHERE e.rows_digest IS DISTINCT FROM d.digest ORDER BY 1 LIMIT {int(limit)}"
+        ).fetchall()
+    ]
     checked = 0
     for table, spec in AUDITED.items():
         if len(problems) >= limit:
@@ -187,12 +275,17 @@ def check(cursor: duckdb.DuckDBPyConnection, limit: int = 100) -> tuple[list[Row
 
 def recorded(cursor: duckdb.DuckDBPyConnection) -> bool:
     """Whether this database keeps row hashes (a file opened read-only may predate them)."""
-    return cursor.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit_log_rows'").fetchone()[0] > 0
+    return (
+        cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit_log_rows'").fetchone()[
+            0
+        ]
+        > 0
+    )
 
 
-def _check_table(cursor: duckdb.DuckDBPyConnection, table: str, spec: Audited,
-                 limit: int) -> tuple[int, list[RowProblem]]:
+def _check_table(
+    cursor: duckdb.DuckDBPyConnection, table: str, spec: Audited, limit: int
+) -> tuple[int, list[RowProblem]]:
     rows = cursor.execute(
         f"""
         WITH latest AS (

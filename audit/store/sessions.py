@@ -23,8 +23,16 @@ class BrowserSession:
     ended_reason: str | None
 
 
-def insert(cursor: duckdb.DuckDBPyConnection, *, session_id: str, user_id: str, code_hash: str,
-           code_expires: datetime, now: datetime, client: str | None) -> None:
+def insert(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    session_id: str,
+    user_id: str,
+    code_hash: str,
+    code_expires: datetime,
+    now: datetime,
+    client: str | None,
+) -> None:
     cursor.execute(
         "INSERT INTO browser_sessions (id, user_id, code_hash, code_expires, created_at, last_used, client) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -49,8 +57,10 @@ def by_code(cursor: duckdb.DuckDBPyConnection, code_hash: str) -> BrowserSession
 
 def set_token(cursor: duckdb.DuckDBPyConnection, session_id: str, token_hash: str) -> None:
     """The code is spent: it is forgotten as the token's hash is written."""
-    cursor.execute("UPDATE browser_sessions SET token_hash = ?, code_hash = NULL, code_expires = NULL WHERE id = ?",
-                   [token_hash, session_id])
+    cursor.execute(
+        "UPDATE browser_sessions SET token_hash = ?, code_hash = NULL, code_expires = NULL WHERE id = ?",
+        [token_hash, session_id],
+    )
 
 
 def forget_code(cursor: duckdb.DuckDBPyConnection, session_id: str) -> None:
@@ -80,5 +90,6 @@ def end_for_user(cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: dateti
 
 
 def open_count(cursor: duckdb.DuckDBPyConnection, user_id: str) -> int:
-    return cursor.execute("SELECT count(*) FROM browser_sessions WHERE user_id = ? AND ended_at IS NULL",
-                          [user_id]).fetchone()[0]
+    return cursor.execute(
+        "SELECT count(*) FROM browser_sessions WHERE user_id = ? AND ended_at IS NULL", [user_id]
+    ).fetchone()[0]

@@ -16,8 +16,20 @@ import pyarrow as pa
 from audit.model import Site, SiteKind, Text, new_id
 
 BILINGUAL = ("name", "district", "subdistrict", "community", "unit")
-COLUMNS = ("code", "name_zh", "name_en", "kind", "district_zh", "district_en", "subdistrict_zh",
-           "subdistrict_en", "community_zh", "community_en", "unit_zh", "unit_en")
+COLUMNS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "kind",
+    "district_zh",
+    "district_en",
+    "subdistrict_zh",
+    "subdistrict_en",
+    "community_zh",
+    "community_en",
+    "unit_zh",
+    "unit_en",
+)
 _SELECT = f"SELECT id, {', '.join(COLUMNS)}, active FROM sites"
 _CHANGED = " OR ".join(f"s.{c} IS DISTINCT FROM i.{c}" for c in COLUMNS[1:]) + " OR NOT s.active"
 
@@ -41,12 +53,16 @@ class Place:
 def _site(row: tuple) -> Site:
     values = dict(zip(("id", *COLUMNS, "active"), row))
     texts = {name: Text(values[f"{name}_zh"], values[f"{name}_en"]) for name in BILINGUAL}
-    return Site(id=values["id"], code=values["code"], kind=SiteKind(values["kind"]),
-                active=values["active"], **texts)
+    return Site(id=values["id"], code=values["code"], kind=SiteKind(values["kind"]), active=values["active"], **texts)
 
 
-def import_sites(cursor: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, str]], *,
-                 actor: str, make_id: Callable[[], str] = new_id) -> ImportCounts:
+def import_sites(
+    cursor: duckdb.DuckDBPyConnection,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    actor: str,
+    make_id: Callable[[], str] = new_id,
+) -> ImportCounts:
     """Upsert by code in the caller's transaction: changed sites get version + 1, new ones an id."""
     rows = list(rows)
     incoming = pa.table({c: pa.array([row[c] for row in rows], pa.string()) for c in COLUMNS})
@@ -60,8 +76,12 @@ def import_sites(cursor: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, 
 def _upsert(cursor: duckdb.DuckDBPyConnection, make_id: Callable[[], str], actor: str) -> ImportCounts:
     now = datetime.now()
     existing = "SELECT 1 FROM sites s WHERE s.code = i.code"
-    new_codes = [r[0] for r in cursor.execute(
-        f"SELECT code FROM incoming_sites i WHERE NOT EXISTS ({existing}) ORDER BY code").fetchall()]
+    new_codes = [
+        r[0]
+        for r in cursor.execute(
+            f"SELECT code FROM incoming_sites i WHERE NOT EXISTS ({existing}) ORDER BY code"
+        ).fetchall()
+    ]
     changed = cursor.execute(
         f"SELECT count(*) FROM sites s JOIN incoming_sites i USING (code) WHERE {_CHANGED}"
     ).fetchone()[0]
@@ -71,8 +91,9 @@ def _upsert(cursor: duckdb.DuckDBPyConnection, make_id: Callable[[], str], actor
         f"updated_at = $now, updated_by = $actor FROM incoming_sites i WHERE s.code = i.code AND ({_CHANGED})",
         {"now": now, "actor": actor},
     )
-    ids = pa.table({"code": pa.array(new_codes, pa.string()),
-                    "id": pa.array([make_id() for _ in new_codes], pa.string())})
+    ids = pa.table(
+        {"code": pa.array(new_codes, pa.string()), "id": pa.array([make_id() for _ in new_codes], pa.string())}
+    )
     cursor.register("new_site_ids", ids)
     try:
         cursor.execute(
@@ -96,9 +117,15 @@ def site_rows(cursor: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, 
     return {row[1]: dict(zip(names, row)) for row in result.fetchall()}
 
 
-def list_sites(cursor: duckdb.DuckDBPyConnection, *, search: str | None = None,
-               subdistrict: str | None = None, community: str | None = None,
-               kind: SiteKind | str | None = None, active_only: bool = True) -> list[Site]:
+def list_sites(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    search: str | None = None,
+    subdistrict: str | None = None,
+    community: str | None = None,
+    kind: SiteKind | str | None = None,
+    active_only: bool = True,
+) -> list[Site]:
     """Sites in code order; subdistrict and community match either language."""
     conditions, params = ["true"], {}
     if search:

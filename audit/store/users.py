@@ -15,11 +15,24 @@ import duckdb
 
 from audit.model import Role, User
 
-_COLUMNS = ("id, username, display_name, role, unit, active, password_hash, failed_logins, locked_until, created_at, "
-            "email, sso_issuer, sso_subject")
+_COLUMNS = (
+    "id, username, display_name, role, unit, active, password_hash, failed_logins, locked_until, created_at, "
+    "email, sso_issuer, sso_subject"
+)
 # Fields an administrator may change; anything else is refused so no caller can write arbitrary columns.
-_CHANGEABLE = {"display_name", "role", "unit", "active", "password_hash", "failed_logins", "locked_until",
-               "attempt_window", "email", "sso_issuer", "sso_subject"}
+_CHANGEABLE = {
+    "display_name",
+    "role",
+    "unit",
+    "active",
+    "password_hash",
+    "failed_logins",
+    "locked_until",
+    "attempt_window",
+    "email",
+    "sso_issuer",
+    "sso_subject",
+}
 
 
 @dataclass(frozen=True)
@@ -42,20 +55,37 @@ def _account(row: tuple) -> Account:
     return Account(user, password_hash, failed, locked_until, created_at, *row[10:])
 
 
-def insert_user(cursor: duckdb.DuckDBPyConnection, user: User, password_hash: str, *, now: datetime, by: str,
-                email: str | None = None) -> None:
+def insert_user(
+    cursor: duckdb.DuckDBPyConnection,
+    user: User,
+    password_hash: str,
+    *,
+    now: datetime,
+    by: str,
+    email: str | None = None,
+) -> None:
     cursor.execute(
         "INSERT INTO users (id, username, display_name, role, unit, password_hash, active, failed_logins, "
         "created_at, updated_at, updated_by, email) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-        [user.id, user.username, user.display_name, user.role.value, user.unit, password_hash, user.active,
-         now, now, by, email],
+        [
+            user.id,
+            user.username,
+            user.display_name,
+            user.role.value,
+            user.unit,
+            password_hash,
+            user.active,
+            now,
+            now,
+            by,
+            email,
+        ],
     )
 
 
 def find_account(cursor: duckdb.DuckDBPyConnection, username: str) -> Account | None:
     row = cursor.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE lower(username) = lower(?) ORDER BY created_at LIMIT 1",
-        [username.strip()],
+        f"SELECT {_COLUMNS} FROM users WHERE lower(username) = lower(?) ORDER BY created_at LIMIT 1", [username.strip()]
     ).fetchone()
     return _account(row) if row else None
 
@@ -122,8 +152,9 @@ def mark_demo(cursor: duckdb.DuckDBPyConnection) -> None:
 # --- Counting sign-in attempts -------------------------------------------------------------
 
 
-def reserve_check(cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: datetime, window_from: datetime,
-                  limit: int) -> int | None:
+def reserve_check(
+    cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: datetime, window_from: datetime, limit: int
+) -> int | None:
     """Count one password check of this account, or None when it is locked or its window is full.
 
     `window_from` is the oldest window start still counted (now less the window length); an older
@@ -153,8 +184,9 @@ def release_check(cursor: duckdb.DuckDBPyConnection, user_id: str) -> None:
     cursor.execute("UPDATE users SET failed_logins = greatest(failed_logins - 1, 0) WHERE id = ?", [user_id])
 
 
-def lock_if_full(cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: datetime, limit: int,
-                 until: datetime) -> tuple[int, datetime | None]:
+def lock_if_full(
+    cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: datetime, limit: int, until: datetime
+) -> tuple[int, datetime | None]:
     """After a failed check: lock the account when its window holds `limit` checks. (count, locked_until)"""
     return cursor.execute(
         """
@@ -167,8 +199,9 @@ def lock_if_full(cursor: duckdb.DuckDBPyConnection, user_id: str, *, now: dateti
     ).fetchone()
 
 
-def reserve_address(cursor: duckdb.DuckDBPyConnection, address: str, *, now: datetime, window_from: datetime,
-                    limit: int) -> int | None:
+def reserve_address(
+    cursor: duckdb.DuckDBPyConnection, address: str, *, now: datetime, window_from: datetime, limit: int
+) -> int | None:
     """Count one sign-in attempt from a client address, or None when it has had `limit` in its window."""
     cursor.execute("DELETE FROM sign_in_addresses WHERE window_start <= ?", [window_from])
     row = cursor.execute(

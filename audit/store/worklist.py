@@ -15,12 +15,13 @@ def finding_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | N
                count(*) FILTER (WHERE status <> 'closed' AND deadline < $today),
                count(*) FILTER (WHERE status <> 'closed' AND deadline < $today - 7)
         FROM findings WHERE NOT self_reported AND ($unit IS NULL OR responsible_unit = $unit)
-        """, {"today": today, "unit": unit}).fetchone()
+        """,
+        {"today": today, "unit": unit},
+    ).fetchone()
     return {"awaiting": row[0], "overdue": row[1], "long_overdue": row[2]}
 
 
-def open_findings_of_unit(cursor: duckdb.DuckDBPyConnection, unit: str, language: str,
-                          limit: int = 20) -> list[tuple]:
+def open_findings_of_unit(cursor: duckdb.DuckDBPyConnection, unit: str, language: str, limit: int = 20) -> list[tuple]:
     """(id, number, site, description, deadline, status, rejected) of a unit's open findings, soonest due first."""
     name = "name_en" if language == "en" else "name_zh"
     return cursor.execute(
@@ -30,11 +31,14 @@ def open_findings_of_unit(cursor: duckdb.DuckDBPyConnection, unit: str, language
         FROM findings f JOIN sites s ON s.id = f.site_id
         WHERE f.responsible_unit = $unit AND f.status <> 'closed'
         ORDER BY f.deadline, f.number LIMIT $limit
-        """, {"unit": unit, "limit": limit}).fetchall()
+        """,
+        {"unit": unit, "limit": limit},
+    ).fetchall()
 
 
-def fixes_to_verify(cursor: duckdb.DuckDBPyConnection, user_id: str, name: str, language: str,
-                    limit: int = 20) -> list[tuple]:
+def fixes_to_verify(
+    cursor: duckdb.DuckDBPyConnection, user_id: str, name: str, language: str, limit: int = 20
+) -> list[tuple]:
     """(id, number, site, description) of fixes awaiting verification on findings from the user's inspections."""
     site = "name_en" if language == "en" else "name_zh"
     return cursor.execute(
@@ -43,4 +47,6 @@ def fixes_to_verify(cursor: duckdb.DuckDBPyConnection, user_id: str, name: str, 
         JOIN inspections i ON i.id = f.inspection_id JOIN sites s ON s.id = f.site_id
         WHERE f.status = 'awaiting_verification' AND (i.created_by = $id OR list_contains(i.inspectors, $name))
         ORDER BY f.reported_at LIMIT $limit
-        """, {"id": user_id, "name": name, "limit": limit}).fetchall()
+        """,
+        {"id": user_id, "name": name, "limit": limit},
+    ).fetchall()

@@ -15,8 +15,14 @@ from audit.ui.text import plain
 admin = current_user()
 st.title(t("admin.title"))
 accounts, sites, checklists, log, backups = st.tabs(
-    [t("admin.tab.accounts"), t("admin.tab.sites"), t("admin.tab.checklists"), t("admin.tab.log"),
-     t("admin.tab.backup")])
+    [
+        t("admin.tab.accounts"),
+        t("admin.tab.sites"),
+        t("admin.tab.checklists"),
+        t("admin.tab.log"),
+        t("admin.tab.backup"),
+    ]
+)
 
 with accounts:
     accounts_tab(admin)
@@ -30,11 +36,19 @@ with checklists:
     st.caption(t("admin.checklists.summary", loaded=len(state.checklists), failed=len(state.problems)))
     if state.checklists:
         st.dataframe(
-            [{t("admin.checklists.id"): c.id, t("admin.checklists.version"): c.version,
-              t("admin.checklists.title"): getattr(c.title, lang), t("admin.checklists.items"): len(c.items),
-              t("admin.checklists.file"): Path(state.sources.get(c.id, "")).name,
-              t("admin.checklists.hash"): c.content_hash[:12]} for c in state.checklists],
-            hide_index=True, width="stretch",
+            [
+                {
+                    t("admin.checklists.id"): c.id,
+                    t("admin.checklists.version"): c.version,
+                    t("admin.checklists.title"): getattr(c.title, lang),
+                    t("admin.checklists.items"): len(c.items),
+                    t("admin.checklists.file"): Path(state.sources.get(c.id, "")).name,
+                    t("admin.checklists.hash"): c.content_hash[:12],
+                }
+                for c in state.checklists
+            ],
+            hide_index=True,
+            width="stretch",
         )
     else:
         st.info(t("admin.checklists.none"))
@@ -51,15 +65,24 @@ with log:
                 st.caption(t("admin.log.head", head=f"{result.checked}:{result.last_hash}"))
         if result.bad_seq is not None:
             reason = t(f"admin.log.reason.{result.code}")
-            st.error(t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
-                     icon=":material/gpp_bad:")
+            st.error(
+                t("admin.log.bad", seq=result.bad_seq, reason=reason, count=f"{result.checked:,}"),
+                icon=":material/gpp_bad:",
+            )
         if result.rows:
             st.error(t("admin.log.rows_bad", count=len(result.rows)), icon=":material/gpp_bad:")
-            st.dataframe([{t("admin.log.rows.table"): problem.table or "audit_log",
-                           t("admin.log.rows.row"): problem.row or "",
-                           t("admin.log.rows.entry"): problem.seq,
-                           t("admin.log.rows.problem"): t(f"admin.log.rows.reason.{problem.code}")}
-                          for problem in result.rows], hide_index=True)
+            st.dataframe(
+                [
+                    {
+                        t("admin.log.rows.table"): problem.table or "audit_log",
+                        t("admin.log.rows.row"): problem.row or "",
+                        t("admin.log.rows.entry"): problem.seq,
+                        t("admin.log.rows.problem"): t(f"admin.log.rows.reason.{problem.code}"),
+                    }
+                    for problem in result.rows
+                ],
+                hide_index=True,
+            )
 
 with backups:
     render_backup_panel()

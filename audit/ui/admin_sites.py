@@ -31,11 +31,19 @@ def _site_table(found: list[Site]) -> None:
         st.info(t("admin.sites.none"))
         return
     st.dataframe(
-        [{t("admin.sites.code"): s.code, t("admin.sites.name"): s.name.get(lang),
-          t("admin.sites.kind"): kind_name(s.kind.value), t("admin.sites.community"): s.community.get(lang), t("admin.sites.unit"): s.unit.get(lang),
-          t("admin.accounts.state"): t("admin.accounts.active" if s.active else "admin.sites.inactive")}
-         for s in found],
-        hide_index=True, width="stretch",
+        [
+            {
+                t("admin.sites.code"): s.code,
+                t("admin.sites.name"): s.name.get(lang),
+                t("admin.sites.kind"): kind_name(s.kind.value),
+                t("admin.sites.community"): s.community.get(lang),
+                t("admin.sites.unit"): s.unit.get(lang),
+                t("admin.accounts.state"): t("admin.accounts.active" if s.active else "admin.sites.inactive"),
+            }
+            for s in found
+        ],
+        hide_index=True,
+        width="stretch",
     )
 
 
@@ -51,27 +59,53 @@ def _values(prefix: str) -> dict[str, str]:
 def _site_form(admin, site: Site | None) -> None:
     prefix = f"site.{site.id if site else _NEW}"
     first, second = st.columns(2)
-    first.text_input(t("admin.sites.code"), value=site.code if site else "", key=f"{prefix}.code",
-                     disabled=site is not None, help=t("admin.sites.code_help"))
+    first.text_input(
+        t("admin.sites.code"),
+        value=site.code if site else "",
+        key=f"{prefix}.code",
+        disabled=site is not None,
+        help=t("admin.sites.code_help"),
+    )
     kinds = [kind.value for kind in SiteKind]
-    second.selectbox(t("admin.sites.kind"), kinds, index=kinds.index(site.kind.value) if site else None,
-                     format_func=_kind_names(), key=f"{prefix}.kind", placeholder="")
+    second.selectbox(
+        t("admin.sites.kind"),
+        kinds,
+        index=kinds.index(site.kind.value) if site else None,
+        format_func=_kind_names(),
+        key=f"{prefix}.kind",
+        placeholder="",
+    )
     for pair in _PAIRS:
         zh, en = st.columns(2)
         text = getattr(site, pair) if site else None
         label = t(f"admin.sites.{pair}")
         zh.text_input(t("admin.sites.in_zh", field=label), value=text.zh if text else "", key=f"{prefix}.{pair}_zh")
         en.text_input(t("admin.sites.in_en", field=label), value=text.en if text else "", key=f"{prefix}.{pair}_en")
-    st.button(t("admin.sites.save"), type="primary", width="stretch", key=f"{prefix}.save", on_click=guarded(attempt), args=(
-        lambda: save_site(database(), admin, _values(prefix)),
-        lambda saved: t("admin.sites.saved", code=saved.code), "sites"))
+    st.button(
+        t("admin.sites.save"),
+        type="primary",
+        width="stretch",
+        key=f"{prefix}.save",
+        on_click=guarded(attempt),
+        args=(
+            lambda: save_site(database(), admin, _values(prefix)),
+            lambda saved: t("admin.sites.saved", code=saved.code),
+            "sites",
+        ),
+    )
     if site:
         active = not site.active
-        st.button(t("admin.sites.enable" if active else "admin.sites.deactivate"), width="stretch",
-                  key=f"{prefix}.active", on_click=guarded(attempt), args=(
-                      lambda: set_site_active(database(), admin, site.id, active),
-                      lambda changed: t("admin.sites.enabled" if active else "admin.sites.deactivated",
-                                        code=changed.code), "sites"))
+        st.button(
+            t("admin.sites.enable" if active else "admin.sites.deactivate"),
+            width="stretch",
+            key=f"{prefix}.active",
+            on_click=guarded(attempt),
+            args=(
+                lambda: set_site_active(database(), admin, site.id, active),
+                lambda changed: t("admin.sites.enabled" if active else "admin.sites.deactivated", code=changed.code),
+                "sites",
+            ),
+        )
 
 
 def sites_tab(admin) -> None:

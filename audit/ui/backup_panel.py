@@ -54,9 +54,13 @@ def _make_backup() -> None:
     record_admin_backup(database(), current_user(), path, findings=manifest.rows("findings"))
     st.session_state[ARCHIVE_KEY] = {
         "path": str(path),
-        "summary": {"created_at": f"{datetime.fromisoformat(manifest.created_at).astimezone():%Y-%m-%d %H:%M}",
-                    "tables": len(manifest.contents.tables), "findings": f"{manifest.rows('findings'):,}",
-                    "photos": f"{manifest.rows('photos'):,}", "seq": f"{manifest.contents.audit_log_seq:,}"},
+        "summary": {
+            "created_at": f"{datetime.fromisoformat(manifest.created_at).astimezone():%Y-%m-%d %H:%M}",
+            "tables": len(manifest.contents.tables),
+            "findings": f"{manifest.rows('findings'):,}",
+            "photos": f"{manifest.rows('photos'):,}",
+            "seq": f"{manifest.contents.audit_log_seq:,}",
+        },
     }
 
 
@@ -75,8 +79,11 @@ def _latest(run: BackupRun | None) -> None:
         st.success(t("backup.latest.ok"), icon=":material/check_circle:")
     if run is None:
         return
-    where = (t("backup.where.download", name=Path(run.folder).name) if run.trigger == "admin" and run.ok
-             else run.folder or "—")
+    where = (
+        t("backup.where.download", name=Path(run.folder).name)
+        if run.trigger == "admin" and run.ok
+        else run.folder or "—"
+    )
     rows = {
         t("backup.field.at"): _local(run.moment),
         t("backup.field.result"): t(f"backup.result.{'ok' if run.ok else 'failed'}"),
@@ -101,8 +108,14 @@ def render_backup_panel() -> None:
     with suppress(PermissionDenied):  # the button below says so, should someone without the right get here
         _latest(last_backup(database(), current_user()))
     config = settings()
-    st.caption(t("backup.schedule", hours=f"{config.backup_hours:g}", folder=str(backup_folder(database())),
-                 keep=config.backup_keep))
+    st.caption(
+        t(
+            "backup.schedule",
+            hours=f"{config.backup_hours:g}",
+            folder=str(backup_folder(database())),
+            keep=config.backup_keep,
+        )
+    )
     st.divider()
     if st.button(t("backup.make"), icon=":material/backup:", key="backup_make", type="primary"):
         try:
@@ -120,6 +133,13 @@ def render_backup_panel() -> None:
         st.warning(t("backup.gone"))
         return
     st.success(t("backup.done", **made["summary"]))
-    st.download_button(t("backup.download"), data=path.read_bytes, file_name=path.name, mime="application/zip",
-                       icon=":material/download:", on_click="ignore", key="backup_download")
+    st.download_button(
+        t("backup.download"),
+        data=path.read_bytes,
+        file_name=path.name,
+        mime="application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+        key="backup_download",
+    )
     st.caption(t("backup.restore_hint"))

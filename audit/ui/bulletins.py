@@ -31,32 +31,62 @@ def period_for(kind: BulletinKind, today: date) -> tuple[date, date]:
 def downloads(bulletin, key: str) -> None:
     name = f"bulletin-{bulletin.year or 'draft'}-{bulletin.kind.value}-{bulletin.number or bulletin.id[:8]}"
     left, right = st.columns(2)
-    left.download_button(t("bulletin.page.docx"), data=lambda: service.bulletin_file(database(), user, bulletin, "docx"),
-                         file_name=f"{name}.docx", mime=DOCX, icon=":material/description:", key=f"docx-{key}",
-                         width="stretch", on_click="ignore")
-    right.download_button(t("bulletin.page.pdf"), data=lambda: service.bulletin_file(database(), user, bulletin, "pdf"),
-                          file_name=f"{name}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
-                          key=f"pdf-{key}", width="stretch", on_click="ignore")
+    left.download_button(
+        t("bulletin.page.docx"),
+        data=lambda: service.bulletin_file(database(), user, bulletin, "docx"),
+        file_name=f"{name}.docx",
+        mime=DOCX,
+        icon=":material/description:",
+        key=f"docx-{key}",
+        width="stretch",
+        on_click="ignore",
+    )
+    right.download_button(
+        t("bulletin.page.pdf"),
+        data=lambda: service.bulletin_file(database(), user, bulletin, "pdf"),
+        file_name=f"{name}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key=f"pdf-{key}",
+        width="stretch",
+        on_click="ignore",
+    )
 
 
 def new_draft_form() -> None:
     today = now().date()
     with st.form("bulletin_new", border=True):
         st.subheader(t("bulletin.page.new"))
-        kind = st.segmented_control(t("bulletin.page.kind"), list(BulletinKind), default=BulletinKind.DAILY,
-                                    format_func=lambda k: t(f"bulletin.kind.{k.value}"), key="bulletin_kind")
+        kind = st.segmented_control(
+            t("bulletin.page.kind"),
+            list(BulletinKind),
+            default=BulletinKind.DAILY,
+            format_func=lambda k: t(f"bulletin.kind.{k.value}"),
+            key="bulletin_kind",
+        )
         start, end = period_for(kind or BulletinKind.DAILY, today)
         period = st.date_input(t("bulletin.page.period"), value=(start, end), max_value=today, format="YYYY-MM-DD")
         names = dict(service.scope_choices(database(), user, lang))
-        scope = st.selectbox(t("bulletin.page.scope"), [None, *names],
-                             format_func=lambda v: t("bulletin.page.scope_all") if v is None else names[v])
-        if st.form_submit_button(t("bulletin.page.draft"), type="primary", icon=":material/edit_note:",
-                                 width="stretch"):
+        scope = st.selectbox(
+            t("bulletin.page.scope"),
+            [None, *names],
+            format_func=lambda v: t("bulletin.page.scope_all") if v is None else names[v],
+        )
+        if st.form_submit_button(
+            t("bulletin.page.draft"), type="primary", icon=":material/edit_note:", width="stretch"
+        ):
             period = tuple(period) if isinstance(period, (tuple, list)) else (period, period)
             try:
                 state[DRAFT] = service.draft_bulletin(
-                    database(), user, kind=kind or BulletinKind.DAILY, period_from=period[0],
-                    period_to=period[-1], subdistrict=scope, language=lang, today=today)
+                    database(),
+                    user,
+                    kind=kind or BulletinKind.DAILY,
+                    period_from=period[0],
+                    period_to=period[-1],
+                    subdistrict=scope,
+                    language=lang,
+                    today=today,
+                )
             except AuditError as error:
                 show_error(error)
 
@@ -64,8 +94,12 @@ def new_draft_form() -> None:
 def figures(bulletin) -> None:
     f = bulletin.figures
     cells = st.columns(4)
-    for cell, key, value in zip(cells, ("inspections", "findings", "closed", "overdue"),
-                                (f.inspections, f.findings, f.closed, f.overdue), strict=True):
+    for cell, key, value in zip(
+        cells,
+        ("inspections", "findings", "closed", "overdue"),
+        (f.inspections, f.findings, f.closed, f.overdue),
+        strict=True,
+    ):
         cell.metric(t(f"bulletin.page.figure.{key}"), value, border=True)
 
 
@@ -75,27 +109,53 @@ def editor(bulletin) -> None:
         st.text(t("bulletin.doc.correction", label=bulletin.corrects_label))
     figures(bulletin)
     if bulletin.problems:
-        st.dataframe([{t("bulletin.doc.table.checklist"): p.checklist, t("bulletin.doc.table.section"): p.section,
-                       t("bulletin.doc.table.count"): p.count} for p in bulletin.problems],
-                     hide_index=True, width="stretch", row_height=44)
+        st.dataframe(
+            [
+                {
+                    t("bulletin.doc.table.checklist"): p.checklist,
+                    t("bulletin.doc.table.section"): p.section,
+                    t("bulletin.doc.table.count"): p.count,
+                }
+                for p in bulletin.problems
+            ],
+            hide_index=True,
+            width="stretch",
+            row_height=44,
+        )
     else:
         st.info(t("bulletin.doc.no_problems"), icon=":material/info:")
     if bulletin.overdue_units:
-        st.dataframe([{t("bulletin.page.unit"): u.unit, t("bulletin.page.overdue"): u.count}
-                      for u in bulletin.overdue_units], hide_index=True, width="stretch", row_height=44)
+        st.dataframe(
+            [{t("bulletin.page.unit"): u.unit, t("bulletin.page.overdue"): u.count} for u in bulletin.overdue_units],
+            hide_index=True,
+            width="stretch",
+            row_height=44,
+        )
     choices = dict(service.case_choices(database(), user, bulletin))
     with st.form(f"bulletin_edit_{bulletin.id}", border=False):
-        cases = st.multiselect(t("bulletin.page.cases"), list(choices), format_func=choices.get,
-                               default=[c.finding_id for c in bulletin.cases if c.finding_id in choices],
-                               help=t("bulletin.page.cases_help"), placeholder=t("bulletin.page.cases_none")
-                               if not choices else t("bulletin.page.cases_pick"))
+        cases = st.multiselect(
+            t("bulletin.page.cases"),
+            list(choices),
+            format_func=choices.get,
+            default=[c.finding_id for c in bulletin.cases if c.finding_id in choices],
+            help=t("bulletin.page.cases_help"),
+            placeholder=t("bulletin.page.cases_none") if not choices else t("bulletin.page.cases_pick"),
+        )
         summary = st.text_area(t("bulletin.page.summary"), bulletin.summary, height=140)
         requirements = st.text_area(t("bulletin.page.requirements"), bulletin.requirements, height=160)
         signature = st.text_input(t("bulletin.page.signature"), bulletin.signature)
         if st.form_submit_button(t("bulletin.page.save"), icon=":material/save:", width="stretch"):
             try:
-                state[DRAFT] = service.save_draft(database(), user, bulletin, case_ids=cases, summary=summary,
-                                                  requirements=requirements, signature=signature, now=now())
+                state[DRAFT] = service.save_draft(
+                    database(),
+                    user,
+                    bulletin,
+                    case_ids=cases,
+                    summary=summary,
+                    requirements=requirements,
+                    signature=signature,
+                    now=now(),
+                )
                 state[NOTICE] = t("bulletin.page.saved")
                 st.rerun()
             except AuditError as error:
@@ -103,8 +163,13 @@ def editor(bulletin) -> None:
     downloads(bulletin, f"draft-{bulletin.id}-{bulletin.version}")
     saved = _is_saved(bulletin)
     confirm = st.checkbox(t("bulletin.page.confirm"), key=f"confirm-{bulletin.id}", disabled=not saved)
-    if st.button(t("bulletin.page.issue"), type="primary", icon=":material/verified:", width="stretch",
-                 disabled=not (saved and confirm)):
+    if st.button(
+        t("bulletin.page.issue"),
+        type="primary",
+        icon=":material/verified:",
+        width="stretch",
+        disabled=not (saved and confirm),
+    ):
         try:
             issued = service.issue_bulletin(database(), user, bulletin.id, bulletin.version, now=now())
             state.pop(DRAFT, None)
@@ -129,16 +194,25 @@ def listing(status: BulletinStatus) -> None:
         with st.container(border=True, key=f"bulletin-{bulletin.id}"):
             st.text(service.label(bulletin))
             scope = bulletin.subdistrict or t("bulletin.page.scope_all")
-            st.text(t("bulletin.page.line", period=service.period_text(bulletin.period_from, bulletin.period_to, lang),
-                      scope=scope, by=bulletin.issued_by or bulletin.created_by))
+            st.text(
+                t(
+                    "bulletin.page.line",
+                    period=service.period_text(bulletin.period_from, bulletin.period_to, lang),
+                    scope=scope,
+                    by=bulletin.issued_by or bulletin.created_by,
+                )
+            )
             if bulletin.corrects_label:
                 st.text(t("bulletin.doc.correction", label=bulletin.corrects_label))
             downloads(bulletin, bulletin.id)
             if can(user, Permission.DRAFT_BULLETIN):
                 action = t("bulletin.page.resume") if status is BulletinStatus.DRAFT else t("bulletin.page.correct")
                 if st.button(action, key=f"act-{bulletin.id}", icon=":material/edit:", width="stretch"):
-                    state[DRAFT] = (bulletin if status is BulletinStatus.DRAFT else
-                                    service.start_correction(database(), user, bulletin.id, today=now().date()))
+                    state[DRAFT] = (
+                        bulletin
+                        if status is BulletinStatus.DRAFT
+                        else service.start_correction(database(), user, bulletin.id, today=now().date())
+                    )
                     st.rerun()
 
 

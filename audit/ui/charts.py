@@ -24,9 +24,14 @@ LABEL_LIMIT = 220
 
 
 def _title(key: str, language: str, **values) -> alt.TitleParams:
-    return alt.TitleParams(i18n.t(f"dashboard.chart.{key}.title", language, **values),
-                           subtitle=i18n.t(f"dashboard.chart.{key}.subtitle", language, **values),
-                           anchor="start", fontSize=16, subtitleFontSize=12, offset=8)
+    return alt.TitleParams(
+        i18n.t(f"dashboard.chart.{key}.title", language, **values),
+        subtitle=i18n.t(f"dashboard.chart.{key}.subtitle", language, **values),
+        anchor="start",
+        fontSize=16,
+        subtitleFontSize=12,
+        offset=8,
+    )
 
 
 def _axis_title(key: str, language: str) -> str:
@@ -69,22 +74,39 @@ def findings_by_site(frame: pd.DataFrame, language: str, selected_site: str | No
     named, others = data[data["site_id"].notna()], data[data["site_id"].isna()]
     longest = named.groupby("site_id")["findings"].sum().max() if len(named) else 0
     cut = longest * 1.3 if len(named) and others["findings"].sum() > longest * 1.3 else None
-    y = alt.Y("site:N", sort=alt.EncodingSortField("rank", op="min"), title=None,
-              axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=13))
+    y = alt.Y(
+        "site:N",
+        sort=alt.EncodingSortField("rank", op="min"),
+        title=None,
+        axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=13),
+    )
     x_title = _axis_title("findings", language)
-    bars = alt.Chart(named if cut else data).mark_bar(cursor="pointer").encode(
-        y=y,
-        # One row per site and severity already: no aggregate, so every bar keeps its site_id to select by.
-        x=alt.X("findings:Q", title=x_title, stack="zero", axis=COUNTS,
-                scale=alt.Scale(domain=[0, cut]) if cut else alt.Undefined),
-        color=alt.Color("severity_label:N", scale=_scale(SEVERITY_COLOURS, "dashboard.severity", language),
-                        legend=_legend()),
-        order=alt.Order("severity_order:Q"),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)) if selected_site else alt.value(1.0),
-        tooltip=[alt.Tooltip("site:N", title=_axis_title("site", language)),
-                 alt.Tooltip("severity_label:N", title=_axis_title("severity", language)),
-                 alt.Tooltip("findings:Q", title=x_title)],
-    ).add_params(pick)
+    bars = (
+        alt.Chart(named if cut else data)
+        .mark_bar(cursor="pointer")
+        .encode(
+            y=y,
+            # One row per site and severity already: no aggregate, so every bar keeps its site_id to select by.
+            x=alt.X(
+                "findings:Q",
+                title=x_title,
+                stack="zero",
+                axis=COUNTS,
+                scale=alt.Scale(domain=[0, cut]) if cut else alt.Undefined,
+            ),
+            color=alt.Color(
+                "severity_label:N", scale=_scale(SEVERITY_COLOURS, "dashboard.severity", language), legend=_legend()
+            ),
+            order=alt.Order("severity_order:Q"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)) if selected_site else alt.value(1.0),
+            tooltip=[
+                alt.Tooltip("site:N", title=_axis_title("site", language)),
+                alt.Tooltip("severity_label:N", title=_axis_title("severity", language)),
+                alt.Tooltip("findings:Q", title=x_title),
+            ],
+        )
+        .add_params(pick)
+    )
     layers = [bars]
     if cut:
         layers += _others_bar(others, cut, y, language)
@@ -94,15 +116,30 @@ def findings_by_site(frame: pd.DataFrame, language: str, selected_site: str | No
 def _others_bar(others: pd.DataFrame, cut: float, y: alt.Y, language: str) -> list[alt.Chart]:
     split = dict(zip(others["severity_label"], others["findings"]))
     total = int(others["findings"].sum())
-    row = pd.DataFrame([{"site": others["site"].iloc[0], "rank": others["rank"].iloc[0], "at": cut,
-                         "findings": total, "text": f"{total:,} ▸", **split}])
-    tooltip = [alt.Tooltip("site:N", title=_axis_title("site", language)),
-               alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
-               *(alt.Tooltip(f"{label}:Q") for label in split)]
+    row = pd.DataFrame(
+        [
+            {
+                "site": others["site"].iloc[0],
+                "rank": others["rank"].iloc[0],
+                "at": cut,
+                "findings": total,
+                "text": f"{total:,} ▸",
+                **split,
+            }
+        ]
+    )
+    tooltip = [
+        alt.Tooltip("site:N", title=_axis_title("site", language)),
+        alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+        *(alt.Tooltip(f"{label}:Q") for label in split),
+    ]
     base = alt.Chart(row).encode(y=y, tooltip=tooltip)
-    return [base.mark_bar(color="#9e9e9e").encode(x="at:Q"),
-            base.mark_text(align="right", dx=-6, color="white", fontWeight="bold", fontSize=13)
-            .encode(x="at:Q", text="text:N")]
+    return [
+        base.mark_bar(color="#9e9e9e").encode(x="at:Q"),
+        base.mark_text(align="right", dx=-6, color="white", fontWeight="bold", fontSize=13).encode(
+            x="at:Q", text="text:N"
+        ),
+    ]
 
 
 _TIME_FORMATS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
@@ -111,29 +148,50 @@ _TIME_FORMATS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
 def findings_over_time(frame: pd.DataFrame, language: str, grain: str) -> alt.Chart:
     data = frame.assign(period_label=pd.to_datetime(frame["period"]).dt.strftime(_TIME_FORMATS[grain]))
     grain_name = i18n.t(f"dashboard.grain.{grain}", language)
-    return _sized(alt.Chart(data, title=_title("over_time", language, grain=grain_name)).mark_bar().encode(
-        x=alt.X("period_label:O", title=None, sort=alt.EncodingSortField("period"),
-                axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
-        y=alt.Y("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
-        color=alt.Color("checklist:N", legend=_legend(), scale=alt.Scale(scheme="tableau10")),
-        tooltip=[alt.Tooltip("period_label:O", title=_axis_title("period", language)),
-                 alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
-                 alt.Tooltip("findings:Q", title=_axis_title("findings", language))],
-    ), 260)
+    return _sized(
+        alt.Chart(data, title=_title("over_time", language, grain=grain_name))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "period_label:O",
+                title=None,
+                sort=alt.EncodingSortField("period"),
+                axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+            ),
+            y=alt.Y("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
+            color=alt.Color("checklist:N", legend=_legend(), scale=alt.Scale(scheme="tableau10")),
+            tooltip=[
+                alt.Tooltip("period_label:O", title=_axis_title("period", language)),
+                alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
+                alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+            ],
+        ),
+        260,
+    )
 
 
 def site_checklist_heatmap(frame: pd.DataFrame, language: str) -> alt.LayerChart:
     base = alt.Chart(frame, title=_title("site_checklist", language)).encode(
-        x=alt.X("checklist:N", title=None, sort="ascending",
-                axis=alt.Axis(labelAngle=-45, labelLimit=140, labelFontSize=12, labelOverlap=False)),
-        y=alt.Y("site:N", sort=alt.EncodingSortField("rank", op="min"), title=None,
-                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=13)),
+        x=alt.X(
+            "checklist:N",
+            title=None,
+            sort="ascending",
+            axis=alt.Axis(labelAngle=-45, labelLimit=140, labelFontSize=12, labelOverlap=False),
+        ),
+        y=alt.Y(
+            "site:N",
+            sort=alt.EncodingSortField("rank", op="min"),
+            title=None,
+            axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=13),
+        ),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("findings:Q", scale=alt.Scale(scheme="orangered"), legend=None),
-        tooltip=[alt.Tooltip("site:N", title=_axis_title("site", language)),
-                 alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
-                 alt.Tooltip("findings:Q", title=_axis_title("findings", language))],
+        tooltip=[
+            alt.Tooltip("site:N", title=_axis_title("site", language)),
+            alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
+            alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+        ],
     )
     darkest = frame["findings"].max() if len(frame) else 0
     numbers = base.mark_text(fontSize=12).encode(
@@ -151,46 +209,82 @@ def status_ageing(frame: pd.DataFrame, language: str) -> alt.Chart:
     closed = int(frame.loc[frame["status"] == "closed", "findings"].sum())
     statuses = [i18n.t(f"dashboard.status.{code}", language) for code in STATUS_ORDER]
     colours = {code: colour for code, colour in AGEING_COLOURS.items() if code != "closed"}
-    return _sized(alt.Chart(pending, title=_title("ageing", language, closed=f"{closed:,}")).mark_bar().encode(
-        y=alt.Y("status_label:N", sort=statuses, title=None, axis=alt.Axis(labelFontSize=13)),
-        x=alt.X("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
-        color=alt.Color("ageing_label:N", scale=_scale(colours, "dashboard.ageing", language), legend=_legend()),
-        order=alt.Order("ageing_order:Q"),
-        tooltip=[alt.Tooltip("status_label:N", title=_axis_title("status", language)),
-                 alt.Tooltip("ageing_label:N", title=_axis_title("ageing", language)),
-                 alt.Tooltip("findings:Q", title=_axis_title("findings", language))],
-    ), _height(max(1, pending["status"].nunique())))
+    return _sized(
+        alt.Chart(pending, title=_title("ageing", language, closed=f"{closed:,}"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("status_label:N", sort=statuses, title=None, axis=alt.Axis(labelFontSize=13)),
+            x=alt.X("sum(findings):Q", title=_axis_title("findings", language), axis=COUNTS),
+            color=alt.Color("ageing_label:N", scale=_scale(colours, "dashboard.ageing", language), legend=_legend()),
+            order=alt.Order("ageing_order:Q"),
+            tooltip=[
+                alt.Tooltip("status_label:N", title=_axis_title("status", language)),
+                alt.Tooltip("ageing_label:N", title=_axis_title("ageing", language)),
+                alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+            ],
+        ),
+        _height(max(1, pending["status"].nunique())),
+    )
 
 
 def time_to_close(frame: pd.DataFrame, language: str) -> alt.Chart:
-    return _sized(alt.Chart(frame, title=_title("time_to_close", language)).mark_bar(color="#5c6bc0").encode(
-        x=alt.X("bucket_label:N", sort=alt.EncodingSortField("bucket"), title=_axis_title("bucket", language),
-                axis=alt.Axis(labelAngle=0, labelFontSize=12)),
-        y=alt.Y("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
-        tooltip=[alt.Tooltip("bucket_label:N", title=_axis_title("bucket", language)),
-                 alt.Tooltip("findings:Q", title=_axis_title("findings", language))],
-    ), 220)
+    return _sized(
+        alt.Chart(frame, title=_title("time_to_close", language))
+        .mark_bar(color="#5c6bc0")
+        .encode(
+            x=alt.X(
+                "bucket_label:N",
+                sort=alt.EncodingSortField("bucket"),
+                title=_axis_title("bucket", language),
+                axis=alt.Axis(labelAngle=0, labelFontSize=12),
+            ),
+            y=alt.Y("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
+            tooltip=[
+                alt.Tooltip("bucket_label:N", title=_axis_title("bucket", language)),
+                alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+            ],
+        ),
+        220,
+    )
 
 
 def failing_items(frame: pd.DataFrame, language: str) -> alt.Chart:
-    return _sized(alt.Chart(frame, title=_title("failing_items", language)).mark_bar(color="#e57373").encode(
-        y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12)),
-        x=alt.X("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
-        tooltip=[alt.Tooltip("item:N", title=_axis_title("item", language)),
-                 alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
-                 alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
-                 alt.Tooltip("repeats:Q", title=_axis_title("repeats", language))],
-    ), _height(len(frame)))
+    return _sized(
+        alt.Chart(frame, title=_title("failing_items", language))
+        .mark_bar(color="#e57373")
+        .encode(
+            y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12)),
+            x=alt.X("findings:Q", title=_axis_title("findings", language), axis=COUNTS),
+            tooltip=[
+                alt.Tooltip("item:N", title=_axis_title("item", language)),
+                alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
+                alt.Tooltip("findings:Q", title=_axis_title("findings", language)),
+                alt.Tooltip("repeats:Q", title=_axis_title("repeats", language)),
+            ],
+        ),
+        _height(len(frame)),
+    )
 
 
 def repeat_offenders(frame: pd.DataFrame, language: str) -> alt.Chart:
     data = frame.assign(pair=frame["site"] + "\n" + frame["item"].fillna(""))
-    return _sized(alt.Chart(data, title=_title("repeat_offenders", language)).mark_bar(color="#8e24aa").encode(
-        y=alt.Y("pair:N", sort="-x", title=None,
-                axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12, labelExpr="split(datum.label, '\\n')")),
-        x=alt.X("repeats:Q", title=_axis_title("repeats", language), axis=COUNTS),
-        tooltip=[alt.Tooltip("site:N", title=_axis_title("site", language)),
-                 alt.Tooltip("item:N", title=_axis_title("item", language)),
-                 alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
-                 alt.Tooltip("repeats:Q", title=_axis_title("repeats", language))],
-    ), _height(len(frame)) * 2)
+    return _sized(
+        alt.Chart(data, title=_title("repeat_offenders", language))
+        .mark_bar(color="#8e24aa")
+        .encode(
+            y=alt.Y(
+                "pair:N",
+                sort="-x",
+                title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT + 80, labelFontSize=12, labelExpr="split(datum.label, '\\n')"),
+            ),
+            x=alt.X("repeats:Q", title=_axis_title("repeats", language), axis=COUNTS),
+            tooltip=[
+                alt.Tooltip("site:N", title=_axis_title("site", language)),
+                alt.Tooltip("item:N", title=_axis_title("item", language)),
+                alt.Tooltip("checklist:N", title=_axis_title("checklist", language)),
+                alt.Tooltip("repeats:Q", title=_axis_title("repeats", language)),
+            ],
+        ),
+        _height(len(frame)) * 2,
+    )

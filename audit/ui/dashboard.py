@@ -38,21 +38,31 @@ SITE_CHART = "dashboard.site_chart"
 METRIC_WIDTH = 152
 ROW_PIXELS = 35
 PERIODS = ("30", "90", "365", "custom")
-FILTER_KEYS = ("dashboard.subdistrict", "dashboard.community", "dashboard.site_kind", "dashboard.site",
-               "dashboard.checklist", "dashboard.severity", "dashboard.status")
+FILTER_KEYS = (
+    "dashboard.subdistrict",
+    "dashboard.community",
+    "dashboard.site_kind",
+    "dashboard.site",
+    "dashboard.checklist",
+    "dashboard.severity",
+    "dashboard.status",
+)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _dashboard(path: str, version: str, user: User, filters: FindingFilter, selected: str | None,
-               lang: str, today: date) -> Dashboard:
+def _dashboard(
+    path: str, version: str, user: User, filters: FindingFilter, selected: str | None, lang: str, today: date
+) -> Dashboard:
     return service.dashboard(database(), user, filters, selected_site=selected, language=lang, today=today)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _findings_page(path: str, version: str, user: User, filters: FindingFilter, selected: str | None,
-                   page: int, lang: str, today: date) -> FindingsPage:
-    return service.findings_page(database(), user, filters, selected_site=selected, page=page,
-                                   language=lang, today=today)
+def _findings_page(
+    path: str, version: str, user: User, filters: FindingFilter, selected: str | None, page: int, lang: str, today: date
+) -> FindingsPage:
+    return service.findings_page(
+        database(), user, filters, selected_site=selected, page=page, language=lang, today=today
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -69,17 +79,26 @@ def _named(prefix: str):
 def _pick(column, name: str, names: dict[str, str]):
     """A select of `names`' keys whose first option, None, means "all"."""
     everything = t("dashboard.all")
-    return column.selectbox(t(f"dashboard.{name}"), [None, *names], key=f"dashboard.{name}",
-                            format_func=lambda v: everything if v is None else names.get(v, v))
+    return column.selectbox(
+        t(f"dashboard.{name}"),
+        [None, *names],
+        key=f"dashboard.{name}",
+        format_func=lambda v: everything if v is None else names.get(v, v),
+    )
 
 
 def _period(today: date) -> tuple[date, date] | None:
-    choice = st.segmented_control(t("dashboard.period"), PERIODS, default="90", key="dashboard.period",
-                                  format_func=_named("dashboard.period"))
+    choice = st.segmented_control(
+        t("dashboard.period"), PERIODS, default="90", key="dashboard.period", format_func=_named("dashboard.period")
+    )
     if choice != "custom":
         return today - timedelta(days=int(choice or DEFAULT_DAYS) - 1), today
-    chosen = st.date_input(t("dashboard.dates"), value=(today - timedelta(days=DEFAULT_DAYS - 1), today),
-                           max_value=today, key="dashboard.dates")
+    chosen = st.date_input(
+        t("dashboard.dates"),
+        value=(today - timedelta(days=DEFAULT_DAYS - 1), today),
+        max_value=today,
+        key="dashboard.dates",
+    )
     return tuple(chosen) if len(chosen) == 2 else None
 
 
@@ -94,16 +113,34 @@ def _filters(choices: FilterChoices, today: date) -> FindingFilter | None:
         kind = _pick(left, "site_kind", {kind: t(f"dashboard.kind.{kind}") for kind in choices.site_kinds})
         site = _pick(right, "site", choices.site_names(subdistrict, community, kind))
         checklist = _pick(left, "checklist", choices.checklist_titles())
-        severities = st.pills(t("dashboard.severity"), choices.severities, selection_mode="multi",
-                              key="dashboard.severity", format_func=_named("dashboard.severity"))
-        statuses = st.pills(t("dashboard.status"), choices.statuses, selection_mode="multi",
-                            key="dashboard.status", format_func=_named("dashboard.status"))
+        severities = st.pills(
+            t("dashboard.severity"),
+            choices.severities,
+            selection_mode="multi",
+            key="dashboard.severity",
+            format_func=_named("dashboard.severity"),
+        )
+        statuses = st.pills(
+            t("dashboard.status"),
+            choices.statuses,
+            selection_mode="multi",
+            key="dashboard.status",
+            format_func=_named("dashboard.status"),
+        )
     if period is None:
         st.info(t("dashboard.dates.incomplete"))
         return None
-    return FindingFilter(found_from=period[0], found_to=period[1], subdistrict=subdistrict, community=community,
-                         site_kind=SiteKind(kind) if kind else None, site=site, checklist=checklist,
-                         severities=tuple(map(Severity, severities)), statuses=tuple(map(Status, statuses)))
+    return FindingFilter(
+        found_from=period[0],
+        found_to=period[1],
+        subdistrict=subdistrict,
+        community=community,
+        site_kind=SiteKind(kind) if kind else None,
+        site=site,
+        checklist=checklist,
+        severities=tuple(map(Severity, severities)),
+        statuses=tuple(map(Status, statuses)),
+    )
 
 
 def _format(figure: Figure, value: float | None, signed: bool = False) -> str:
@@ -123,10 +160,16 @@ def _headline(board: Dashboard) -> None:
     for figure in board.headline:
         change = figure.change
         colour = "off" if not change else "normal" if figure.higher_is_better else "inverse"
-        row.metric(t(f"dashboard.figure.{figure.key}"), _format(figure, figure.current),
-                   delta=None if change is None else _format(figure, change, signed=True),
-                   delta_color=colour, delta_arrow="auto" if change else "off",
-                   help=t(f"dashboard.figure.{figure.key}.help"), border=True, width=METRIC_WIDTH)
+        row.metric(
+            t(f"dashboard.figure.{figure.key}"),
+            _format(figure, figure.current),
+            delta=None if change is None else _format(figure, change, signed=True),
+            delta_color=colour,
+            delta_arrow="auto" if change else "off",
+            help=t(f"dashboard.figure.{figure.key}.help"),
+            border=True,
+            width=METRIC_WIDTH,
+        )
     before = board.filters.previous_start
     st.caption(t("dashboard.compared", start=before, end=board.filters.found_from - timedelta(days=1)))
 
@@ -139,8 +182,14 @@ def _chart(name: str, frame, build, **options) -> None:
         st.caption(t("dashboard.chart_empty"))
         return
     st.altair_chart(build(frame, lang), width="stretch", **options)
-    st.download_button(t("dashboard.download"), service.csv_bytes(frame, lang), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"dashboard.csv.{name}", icon=":material/download:")
+    st.download_button(
+        t("dashboard.download"),
+        service.csv_bytes(frame, lang),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"dashboard.csv.{name}",
+        icon=":material/download:",
+    )
 
 
 def _on_site_tap() -> None:
@@ -162,9 +211,17 @@ def _selection_chip(selected: str | None, choices: FilterChoices) -> None:
 
 
 def _charts(board: Dashboard) -> None:
-    _chart("by_site", board.by_site, lambda frame, lang: charts.findings_by_site(frame, lang, board.selected_site),
-           key=SITE_CHART, on_select=guarded(_on_site_tap), selection_mode=charts.SITE_SELECTION)
-    _chart("over_time", board.over_time, lambda frame, lang: charts.findings_over_time(frame, lang, board.filters.grain))
+    _chart(
+        "by_site",
+        board.by_site,
+        lambda frame, lang: charts.findings_by_site(frame, lang, board.selected_site),
+        key=SITE_CHART,
+        on_select=guarded(_on_site_tap),
+        selection_mode=charts.SITE_SELECTION,
+    )
+    _chart(
+        "over_time", board.over_time, lambda frame, lang: charts.findings_over_time(frame, lang, board.filters.grain)
+    )
     _chart("site_checklist", board.site_checklist, charts.site_checklist_heatmap)
     _chart("ageing", board.ageing, charts.status_ageing)
     _chart("time_to_close", board.time_to_close, charts.time_to_close)
@@ -183,21 +240,49 @@ def _drilldown(load) -> None:
     st.subheader(t("dashboard.drill.title"))
     result: FindingsPage = load(st.session_state.get(PAGE, 1))
     rows = result.rows.assign(link="finding?id=" + result.rows["id"])
-    shown = ["link", "number", "found_at", "site", "item", "severity_label", "status_label", "ageing_label",
-             "deadline", "responsible_unit"]
+    shown = [
+        "link",
+        "number",
+        "found_at",
+        "site",
+        "item",
+        "severity_label",
+        "status_label",
+        "ageing_label",
+        "deadline",
+        "responsible_unit",
+    ]
     headers = {column: t(f"dashboard.column.{column.removesuffix('_label')}") for column in shown}
     config = {column: st.column_config.Column(header) for column, header in headers.items()}
     config["link"] = st.column_config.LinkColumn(headers["link"], display_text=t("dashboard.drill.open"), width="small")
     config["found_at"] = st.column_config.DatetimeColumn(headers["found_at"], format="YYYY-MM-DD HH:mm")
     config["deadline"] = st.column_config.DateColumn(headers["deadline"], format="YYYY-MM-DD")
-    st.dataframe(rows[shown], column_config=config, hide_index=True, width="stretch", key="dashboard.findings",
-                 height=ROW_PIXELS * (len(rows) + 1) + 3)
+    st.dataframe(
+        rows[shown],
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        key="dashboard.findings",
+        height=ROW_PIXELS * (len(rows) + 1) + 3,
+    )
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
-    back.button(t("dashboard.drill.previous"), disabled=result.page <= 1, key="dashboard.previous", width="stretch",
-                on_click=guarded(_turn_to), args=(result.page - 1,))
+    back.button(
+        t("dashboard.drill.previous"),
+        disabled=result.page <= 1,
+        key="dashboard.previous",
+        width="stretch",
+        on_click=guarded(_turn_to),
+        args=(result.page - 1,),
+    )
     where.caption(t("dashboard.drill.count", total=f"{result.total:,}", page=result.page, pages=result.pages))
-    forward.button(t("dashboard.drill.next"), disabled=result.page >= result.pages, key="dashboard.next",
-                   width="stretch", on_click=guarded(_turn_to), args=(result.page + 1,))
+    forward.button(
+        t("dashboard.drill.next"),
+        disabled=result.page >= result.pages,
+        key="dashboard.next",
+        width="stretch",
+        on_click=guarded(_turn_to),
+        args=(result.page + 1,),
+    )
 
 
 def _restart_paging_on_change(filters: FindingFilter, selected: str | None) -> None:

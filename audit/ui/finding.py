@@ -82,8 +82,9 @@ def thumbnails(finding_id: str, hashes, where, scope: str) -> None:
     for index, sha256 in enumerate(hashes):
         cell = grid[index % 3]
         cell.image(photo_src(user, finding_id, sha256, thumbnail=True), width="stretch")
-        if cell.button(t("ledger.finding.photo.open"), key=f"photo_{scope}_{index}",
-                       icon=":material/zoom_in:", width="stretch"):
+        if cell.button(
+            t("ledger.finding.photo.open"), key=f"photo_{scope}_{index}", icon=":material/zoom_in:", width="stretch"
+        ):
             full_size(finding_id, sha256)
 
 
@@ -98,14 +99,28 @@ def photos(detail: FindingDetail) -> None:
 def take(step: Step, finding_id: str, seen: int, values: dict) -> None:
     calls = {
         Step.REPORT_FIX: lambda: rectification.report_fix(
-            database(), user, finding_id, version=seen, fix_report=values["text"],
-            photos=[upload.getvalue() for upload in values.get("photos") or []]),
+            database(),
+            user,
+            finding_id,
+            version=seen,
+            fix_report=values["text"],
+            photos=[upload.getvalue() for upload in values.get("photos") or []],
+        ),
         Step.ACCEPT: lambda: rectification.accept_fix(database(), user, finding_id, version=seen, note=values["text"]),
-        Step.REJECT: lambda: rectification.reject_fix(database(), user, finding_id, version=seen, reason=values["text"]),
+        Step.REJECT: lambda: rectification.reject_fix(
+            database(), user, finding_id, version=seen, reason=values["text"]
+        ),
         Step.REOPEN: lambda: rectification.reopen(database(), user, finding_id, version=seen, reason=values["text"]),
         Step.REASSIGN: lambda: rectification.reassign(
-            database(), user, finding_id, version=seen, responsible_unit=values["unit"],
-            responsible_person=values["person"], deadline=values["deadline"], note=values["text"]),
+            database(),
+            user,
+            finding_id,
+            version=seen,
+            responsible_unit=values["unit"],
+            responsible_person=values["person"],
+            deadline=values["deadline"],
+            note=values["text"],
+        ),
     }
     finding = calls[step]()
     state[f"seen_version_{finding_id}"] = finding.version
@@ -120,12 +135,16 @@ def step_form(step: Step, detail: FindingDetail, seen: int) -> None:
             values["unit"] = st.text_input(t("ledger.step.new_unit"), value=finding.responsible_unit)
             values["person"] = st.text_input(t("ledger.step.new_person"), value=finding.responsible_person)
             values["deadline"] = st.date_input(t("ledger.step.new_deadline"), value=finding.deadline)
-        text_label = {Step.REPORT_FIX: "ledger.step.fix_report", Step.ACCEPT: "ledger.step.note",
-                      Step.REASSIGN: "ledger.step.reassign_note"}.get(step, "ledger.step.reason")
+        text_label = {
+            Step.REPORT_FIX: "ledger.step.fix_report",
+            Step.ACCEPT: "ledger.step.note",
+            Step.REASSIGN: "ledger.step.reassign_note",
+        }.get(step, "ledger.step.reason")
         values["text"] = st.text_area(t(text_label), key=f"text_{step.value}")
         if step is Step.REPORT_FIX:
-            values["photos"] = st.file_uploader(t("ledger.step.evidence"), type=["jpg", "jpeg", "png", "webp"],
-                                                accept_multiple_files=True)
+            values["photos"] = st.file_uploader(
+                t("ledger.step.evidence"), type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True
+            )
         if st.form_submit_button(t("ledger.step.submit"), type="primary"):
             try:
                 take(step, finding.id, seen, values)
@@ -150,8 +169,12 @@ def actions(detail: FindingDetail, seen: int) -> None:
     conflict = state.get(f"conflict_{detail.finding.id}")
     if conflict:
         show_error(conflict)
-        st.button(t("ledger.finding.reload"), icon=":material/refresh:", on_click=guarded(reload),
-                  args=(detail.finding.id, detail.finding.version))
+        st.button(
+            t("ledger.finding.reload"),
+            icon=":material/refresh:",
+            on_click=guarded(reload),
+            args=(detail.finding.id, detail.finding.version),
+        )
     if not detail.steps:
         st.caption(t("ledger.finding.actions.none"))
     for step in detail.steps:
@@ -178,8 +201,10 @@ def history(detail: FindingDetail) -> None:
     for number, entry in enumerate(detail.timeline):
         with st.container(border=True):
             label = t(f"ledger.event.{entry.action}")
-            st.markdown(f"**{plain(when(entry.at))} · {plain(detail.name(entry.actor))} · "
-                        f"{plain(label if not label.startswith('ledger.') else entry.action)}**")
+            st.markdown(
+                f"**{plain(when(entry.at))} · {plain(detail.name(entry.actor))} · "
+                f"{plain(label if not label.startswith('ledger.') else entry.action)}**"
+            )
             if entry.note:
                 st.markdown(plain(entry.note))
             for name, (before, after) in (entry.changes or {}).items():

@@ -12,8 +12,13 @@ from audit.ui.recheck_tasks import rechecks_due
 from audit.ui.session import current_user, database, language, now, t
 from audit.ui.tasks import todays_tasks
 
-LEDGER, FINDING, INSPECT, PLANS, ADMIN = ("audit/ui/ledger.py", "audit/ui/finding.py", "audit/ui/inspect.py",
-                                          "audit/ui/plans.py", "audit/ui/admin.py")
+LEDGER, FINDING, INSPECT, PLANS, ADMIN = (
+    "audit/ui/ledger.py",
+    "audit/ui/finding.py",
+    "audit/ui/inspect.py",
+    "audit/ui/plans.py",
+    "audit/ui/admin.py",
+)
 RECHECKS = "audit/ui/rechecks.py"
 MARK = {Overdue.RED: "🟥 ", Overdue.YELLOW: "🟨 ", Overdue.BLUE: "🟦 ", Overdue.NONE: ""}
 user = current_user()
@@ -42,8 +47,11 @@ def finding_lines(lines, title_key: str, empty_key: str) -> None:
     for line in lines:
         due = f" · {t('home.due', day=f'{line.deadline:%m-%d}')}" if line.deadline else ""
         step = f" · {t(line.next_step)}" if line.next_step else ""
-        if work_line(f"{MARK[line.overdue]}{line.number} · {line.site}{due}{step}\n{line.description[:80]}",
-                     line.id, t("home.open_finding")):
+        if work_line(
+            f"{MARK[line.overdue]}{line.number} · {line.site}{due}{step}\n{line.description[:80]}",
+            line.id,
+            t("home.open_finding"),
+        ):
             st.switch_page(FINDING, query_params={"id": line.id})
 
 
@@ -56,32 +64,51 @@ def inspector_home() -> None:
         st.info(t("home.drafts.none"), icon=":material/check_circle:")
     for draft in drafts:
         site = (draft.site_en if lang == "en" else draft.site_zh) or draft.site_id
-        if work_line(t("home.draft_line", site=site, started=f"{draft.started_at:%m-%d %H:%M}",
-                       answered=draft.answered), draft.id, t("home.resume")):
+        if work_line(
+            t("home.draft_line", site=site, started=f"{draft.started_at:%m-%d %H:%M}", answered=draft.answered),
+            draft.id,
+            t("home.resume"),
+        ):
             st.switch_page(INSPECT, query_params={"inspection": draft.id})
     finding_lines(worklist.fixes_to_verify(database(), user, language=lang), "home.verify", "home.verify.none")
 
 
 def unit_home() -> None:
     todays_tasks()
-    finding_lines(worklist.unit_findings(database(), user, today=today, language=lang), "home.unit_open",
-                  "home.unit_open.none")
+    finding_lines(
+        worklist.unit_findings(database(), user, today=today, language=lang), "home.unit_open", "home.unit_open.none"
+    )
 
 
 def supervisor_home() -> None:
     counts = worklist.supervisor_counts(database(), user, today=today, now=now())
     st.subheader(t("home.supervisor.title"))
     lines = [
-        ("awaiting", t("home.supervisor.awaiting", count=counts.awaiting), lambda: open_ledger(
-            status=(Status.AWAITING_VERIFICATION,))),
-        ("overdue", t("home.supervisor.overdue", count=counts.overdue, red=counts.long_overdue), lambda: open_ledger(
-            overdue=(Overdue.YELLOW, Overdue.RED))),
-        ("missed", t("home.supervisor.missed", today=counts.missed_today, week=counts.missed_week),
-         lambda: st.switch_page(PLANS)),
-        ("self_missed", t("home.supervisor.self_missed", count=counts.self_missed_today),
-         lambda: st.switch_page(PLANS)),
-        ("rechecks", t("recheck.home.open_items", count=rechecks.open_items(database(), user)),
-         lambda: st.switch_page(RECHECKS)),
+        (
+            "awaiting",
+            t("home.supervisor.awaiting", count=counts.awaiting),
+            lambda: open_ledger(status=(Status.AWAITING_VERIFICATION,)),
+        ),
+        (
+            "overdue",
+            t("home.supervisor.overdue", count=counts.overdue, red=counts.long_overdue),
+            lambda: open_ledger(overdue=(Overdue.YELLOW, Overdue.RED)),
+        ),
+        (
+            "missed",
+            t("home.supervisor.missed", today=counts.missed_today, week=counts.missed_week),
+            lambda: st.switch_page(PLANS),
+        ),
+        (
+            "self_missed",
+            t("home.supervisor.self_missed", count=counts.self_missed_today),
+            lambda: st.switch_page(PLANS),
+        ),
+        (
+            "rechecks",
+            t("recheck.home.open_items", count=rechecks.open_items(database(), user)),
+            lambda: st.switch_page(RECHECKS),
+        ),
     ]
     for key, text, action in lines:
         if work_line(text, key, t("home.go")):
@@ -106,8 +133,9 @@ def admin_home() -> None:
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
-{Role.INSPECTOR: inspector_home, Role.UNIT: unit_home, Role.SUPERVISOR: supervisor_home,
- Role.ADMIN: admin_home}[user.role]()
+{Role.INSPECTOR: inspector_home, Role.UNIT: unit_home, Role.SUPERVISOR: supervisor_home, Role.ADMIN: admin_home}[
+    user.role
+]()
 
 if can(user, Permission.VIEW_LEDGER):
     figures = home_figures(database(), unit=unit_scope(user))  # a unit sees only its own

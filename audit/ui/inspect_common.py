@@ -50,11 +50,18 @@ def given(key: str) -> tuple[bool, object]:
     return True, st.session_state[key]
 
 
-def finding_caption(severity: Severity, unit: str, deadline: date, *, photos: int | None = None,
-                    repeat: bool = False) -> None:
+def finding_caption(
+    severity: Severity, unit: str, deadline: date, *, photos: int | None = None, repeat: bool = False
+) -> None:
     """Severity, responsible unit and deadline of a finding in one grey line."""
-    parts = [t("inspect.finding.summary", severity=t(f"inspect.severity.{severity.value}"), unit=plain(unit),
-               deadline=deadline.isoformat())]
+    parts = [
+        t(
+            "inspect.finding.summary",
+            severity=t(f"inspect.severity.{severity.value}"),
+            unit=plain(unit),
+            deadline=deadline.isoformat(),
+        )
+    ]
     if photos is not None:
         parts.append(t("inspect.finding.photos", count=photos))
     if repeat:

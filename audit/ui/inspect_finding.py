@@ -37,7 +37,9 @@ def _key(draft: FindingDraft, part: str) -> str:
 def _save_field(draft_id: str, name: str, key: str) -> None:
     known, value = given(key)
     if known and value is not None:
-        attempt(_form_error(draft_id), lambda: save_finding_draft(database(), current_user(), draft_id, **{name: value}))
+        attempt(
+            _form_error(draft_id), lambda: save_finding_draft(database(), current_user(), draft_id, **{name: value})
+        )
 
 
 def _save_severity(draft_id: str, key: str, deadline_key: str, started: object, deadline_set: bool) -> None:
@@ -57,8 +59,10 @@ def _add_photos(draft_id: str, key: str) -> None:
     value = st.session_state.get(key)
     files = value if isinstance(value, list) else [value] if value else []
     for file in files:
-        attempt(f"finding:{draft_id}:photos",
-                lambda file=file: add_finding_photo(database(), current_user(), draft_id, file.getvalue(), file.name))
+        attempt(
+            f"finding:{draft_id}:photos",
+            lambda file=file: add_finding_photo(database(), current_user(), draft_id, file.getvalue(), file.name),
+        )
     nonce = f"finding:{draft_id}:nonce"
     st.session_state[nonce] = st.session_state.get(nonce, 0) + 1
 
@@ -79,8 +83,10 @@ def _earlier(sheet: Sheet, draft: FindingDraft) -> None:
     lines = [t("inspect.repeat.title", count=len(earlier))]
     for found in earlier:
         status = t(f"inspect.status.{found.status}")
-        lines.append(f"- [{plain(found.number)}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
-                     f"{plain(found.description[:80])}")
+        lines.append(
+            f"- [{plain(found.number)}](/finding?id={found.id}) · {found.found_at:%Y-%m-%d} · {status} · "
+            f"{plain(found.description[:80])}"
+        )
     st.warning("\n".join(lines), icon=":material/repeat:")
 
 
@@ -89,17 +95,27 @@ def _recorded(sheet: Sheet, draft: FindingDraft) -> None:
     st.success(t("inspect.finding.recorded"), icon=":material/task_alt:")
     st.markdown(plain(draft.description))
     finding_caption(draft.severity, draft.responsible_unit, deadline, photos=len(draft.photos))
-    st.button(t("inspect.finding.edit"), key=_key(draft, "edit"), icon=":material/edit:",
-              on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: reopen_finding(
-                  database(), current_user(), draft.id))))
+    st.button(
+        t("inspect.finding.edit"),
+        key=_key(draft, "edit"),
+        icon=":material/edit:",
+        on_click=guarded(
+            lambda: attempt(_form_error(draft.id), lambda: reopen_finding(database(), current_user(), draft.id))
+        ),
+    )
 
 
 def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
     st.markdown(f"**{t('inspect.finding.title')}**")
     _text(draft, "description", draft.description, area=True)
     _severity(sheet, draft)
-    _text(draft, "immediate_measure", draft.immediate_measure, area=True,
-          placeholder=t("inspect.finding.immediate_placeholder"))
+    _text(
+        draft,
+        "immediate_measure",
+        draft.immediate_measure,
+        area=True,
+        placeholder=t("inspect.finding.immediate_placeholder"),
+    )
     unit, person = st.columns([3, 2])
     with unit:
         _text(draft, "responsible_unit", draft.responsible_unit)
@@ -110,28 +126,53 @@ def _editing(sheet: Sheet, draft: FindingDraft, item: Item | None) -> None:
     _photos(draft, item)
     show_kept_error(_form_error(draft.id))
     buttons = st.columns(2 if item is None else 1)
-    buttons[0].button(t("inspect.finding.save"), key=_key(draft, "save"), type="primary", width="stretch",
-                      icon=":material/save:", on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: record_finding(
-                          database(), current_user(), draft.id))))
+    buttons[0].button(
+        t("inspect.finding.save"),
+        key=_key(draft, "save"),
+        type="primary",
+        width="stretch",
+        icon=":material/save:",
+        on_click=guarded(
+            lambda: attempt(_form_error(draft.id), lambda: record_finding(database(), current_user(), draft.id))
+        ),
+    )
     if item is None:
-        buttons[1].button(t("inspect.finding.discard"), key=_key(draft, "discard"), width="stretch",
-                          icon=":material/delete:", on_click=guarded(lambda: attempt(_form_error(draft.id), lambda: (
-                              discard_adhoc_finding(database(), current_user(), draft.id)))))
+        buttons[1].button(
+            t("inspect.finding.discard"),
+            key=_key(draft, "discard"),
+            width="stretch",
+            icon=":material/delete:",
+            on_click=guarded(
+                lambda: attempt(
+                    _form_error(draft.id), lambda: discard_adhoc_finding(database(), current_user(), draft.id)
+                )
+            ),
+        )
 
 
 def _text(draft: FindingDraft, name: str, value: str, *, area: bool = False, placeholder: str | None = None) -> None:
     key = _key(draft, name)
     seed(key, value)
     widget = st.text_area if area else st.text_input
-    widget(t(f"inspect.field.{name}"), key=key, max_chars=LIMITS[name], placeholder=placeholder,
-           on_change=guarded(_save_field), args=(draft.id, name, key))
+    widget(
+        t(f"inspect.field.{name}"),
+        key=key,
+        max_chars=LIMITS[name],
+        placeholder=placeholder,
+        on_change=guarded(_save_field),
+        args=(draft.id, name, key),
+    )
 
 
 def _severity(sheet: Sheet, draft: FindingDraft) -> None:
     key, deadline_key = _key(draft, "severity"), _key(draft, "deadline")
     seed(key, draft.severity.value)
     st.segmented_control(
-        t("inspect.field.severity"), SEVERITIES, key=key, required=True, width="stretch",
+        t("inspect.field.severity"),
+        SEVERITIES,
+        key=key,
+        required=True,
+        width="stretch",
         format_func=labels("inspect.severity", SEVERITIES),
         on_change=guarded(_save_severity),
         args=(draft.id, key, deadline_key, sheet.inspection.started_at.date(), draft.deadline is not None),
@@ -141,23 +182,38 @@ def _severity(sheet: Sheet, draft: FindingDraft) -> None:
 def _deadline(sheet: Sheet, draft: FindingDraft) -> None:
     key = _key(draft, "deadline")
     seed(key, effective_deadline(draft, sheet.inspection))
-    st.date_input(t("inspect.field.deadline"), key=key, format="YYYY-MM-DD",
-                  on_change=guarded(_save_field), args=(draft.id, "deadline", key),
-                  help=t("inspect.finding.deadline_help"))
+    st.date_input(
+        t("inspect.field.deadline"),
+        key=key,
+        format="YYYY-MM-DD",
+        on_change=guarded(_save_field),
+        args=(draft.id, "deadline", key),
+        help=t("inspect.finding.deadline_help"),
+    )
 
 
 def _photos(draft: FindingDraft, item: Item | None) -> None:
-    label = t("inspect.field.photos") + (" · " + t("inspect.item.photo_required") if item and item.photo_required else "")
+    label = t("inspect.field.photos") + (
+        " · " + t("inspect.item.photo_required") if item and item.photo_required else ""
+    )
     st.markdown(f"**{label}**")
     if draft.photos:
         columns = st.columns(3)
         for index, sha256 in enumerate(draft.photos):
             with columns[index % 3]:
                 st.image(photo_src(current_user(), draft.id, sha256, thumbnail=True, kind="draft"), width="stretch")
-                st.button(t("inspect.photo.remove"), key=_key(draft, f"remove-{sha256}"), width="stretch",
-                          icon=":material/delete:", on_click=guarded(lambda sha256=sha256: attempt(
-                              _form_error(draft.id), lambda: remove_finding_photo(
-                                  database(), current_user(), draft.id, sha256))))
+                st.button(
+                    t("inspect.photo.remove"),
+                    key=_key(draft, f"remove-{sha256}"),
+                    width="stretch",
+                    icon=":material/delete:",
+                    on_click=guarded(
+                        lambda sha256=sha256: attempt(
+                            _form_error(draft.id),
+                            lambda: remove_finding_photo(database(), current_user(), draft.id, sha256),
+                        )
+                    ),
+                )
     else:
         st.caption(t("inspect.photo.none"))
     nonce = st.session_state.get(_key(draft, "nonce"), 0)
@@ -167,7 +223,13 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
         camera = _key(draft, f"shot-{nonce}")
         st.camera_input(t("inspect.photo.take"), key=camera, on_change=guarded(_add_photos), args=(draft.id, camera))
     upload = _key(draft, f"upload-{nonce}")
-    st.file_uploader(t("inspect.photo.upload"), key=upload, accept_multiple_files=True,
-                     type=["jpg", "jpeg", "png", "webp"], max_upload_size=MAX_BYTES // 2**20,
-                     on_change=guarded(_add_photos), args=(draft.id, upload))
+    st.file_uploader(
+        t("inspect.photo.upload"),
+        key=upload,
+        accept_multiple_files=True,
+        type=["jpg", "jpeg", "png", "webp"],
+        max_upload_size=MAX_BYTES // 2**20,
+        on_change=guarded(_add_photos),
+        args=(draft.id, upload),
+    )
     show_kept_error(_key(draft, "photos"))

@@ -22,8 +22,10 @@ def _key(sheet: Sheet, item: Item, part: str) -> str:
 
 
 def _save(inspection_id: str, item_id: str, error_key: str, **answer) -> None:
-    attempt(error_key, lambda: record_response(
-        database(), current_user(), inspection_id, item_id, language=language(), **answer))
+    attempt(
+        error_key,
+        lambda: record_response(database(), current_user(), inspection_id, item_id, language=language(), **answer),
+    )
 
 
 def _on_result(inspection_id: str, item_id: str, key: str) -> None:
@@ -67,11 +69,9 @@ def item_heading(item: Item) -> None:
 
 def item_answer(sheet: Sheet, item: Item) -> None:
     """The answer widgets of one item, seeded from the database."""
-    {
-        ResponseType.PASS_FAIL: _pass_fail,
-        ResponseType.NUMBER: _measurement,
-        ResponseType.TEXT: _free_text,
-    }[item.response](sheet, item)
+    {ResponseType.PASS_FAIL: _pass_fail, ResponseType.NUMBER: _measurement, ResponseType.TEXT: _free_text}[
+        item.response
+    ](sheet, item)
 
 
 def _pass_fail(sheet: Sheet, item: Item) -> None:
@@ -79,9 +79,15 @@ def _pass_fail(sheet: Sheet, item: Item) -> None:
     result = sheet.result(item.id)
     seed(key, result.value if result else None)
     st.segmented_control(
-        t("inspect.item.result"), RESULTS, key=key, format_func=labels("inspect.result", RESULTS),
-        on_change=guarded(_on_result), args=(sheet.inspection.id, item.id, key), label_visibility="collapsed",
-        width="stretch", required=result is not None,
+        t("inspect.item.result"),
+        RESULTS,
+        key=key,
+        format_func=labels("inspect.result", RESULTS),
+        on_change=guarded(_on_result),
+        args=(sheet.inspection.id, item.id, key),
+        label_visibility="collapsed",
+        width="stretch",
+        required=result is not None,
     )
     show_kept_error(key)
 
@@ -93,14 +99,25 @@ def _measurement(sheet: Sheet, item: Item) -> None:
     seed(na_key, "na" if response and response.result is Result.NA else None)
     number, limit = st.columns([3, 2], vertical_alignment="bottom")
     number.number_input(
-        t("inspect.item.value"), value=None, key=value_key, step=1.0, format="%g",
-        on_change=guarded(_on_value), args=(sheet.inspection.id, item.id, value_key, na_key),
+        t("inspect.item.value"),
+        value=None,
+        key=value_key,
+        step=1.0,
+        format="%g",
+        on_change=guarded(_on_value),
+        args=(sheet.inspection.id, item.id, value_key, na_key),
         placeholder=t("inspect.item.value_placeholder"),
     )
     limit.markdown(t("inspect.item.limit", limit=plain(str(item.limit))))
-    st.pills(t("inspect.item.na"), ["na"], key=na_key, format_func=labels("inspect.result", ["na"]),
-             on_change=guarded(_on_value_na), args=(sheet.inspection.id, item.id, na_key, value_key),
-             label_visibility="collapsed")
+    st.pills(
+        t("inspect.item.na"),
+        ["na"],
+        key=na_key,
+        format_func=labels("inspect.result", ["na"]),
+        on_change=guarded(_on_value_na),
+        args=(sheet.inspection.id, item.id, na_key, value_key),
+        label_visibility="collapsed",
+    )
     result = sheet.result(item.id)
     if result is Result.FAIL:
         st.badge(t("inspect.item.beyond_limit"), icon=":material/close:", color="red")
@@ -114,6 +131,11 @@ def _free_text(sheet: Sheet, item: Item) -> None:
     key = _key(sheet, item, "text")
     response = sheet.responses.get(item.id)
     seed(key, (response.text or "") if response else "")
-    st.text_area(t("inspect.item.text"), key=key, max_chars=LIMITS["text"],
-                 on_change=guarded(_on_text), args=(sheet.inspection.id, item.id, key))
+    st.text_area(
+        t("inspect.item.text"),
+        key=key,
+        max_chars=LIMITS["text"],
+        on_change=guarded(_on_text),
+        args=(sheet.inspection.id, item.id, key),
+    )
     show_kept_error(key)

@@ -55,11 +55,19 @@ def review(sheet: Sheet) -> None:
     problems = submit_problems(sheet)
     for problem in problems:
         show_error(problem, icon=":material/pending_actions:", warning=True)
-    confirm = st.checkbox(t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm",
-                          disabled=bool(problems))
-    st.button(t("inspect.review.submit"), type="primary", width="stretch", icon=":material/send:",
-              disabled=bool(problems) or not confirm, key=f"inspect:{sheet.inspection.id}:submit",
-              on_click=guarded(_submit), args=(sheet.inspection.id,))
+    confirm = st.checkbox(
+        t("inspect.review.confirm"), key=f"inspect:{sheet.inspection.id}:confirm", disabled=bool(problems)
+    )
+    st.button(
+        t("inspect.review.submit"),
+        type="primary",
+        width="stretch",
+        icon=":material/send:",
+        disabled=bool(problems) or not confirm,
+        key=f"inspect:{sheet.inspection.id}:submit",
+        on_click=guarded(_submit),
+        args=(sheet.inspection.id,),
+    )
     show_kept_error(f"inspect:{sheet.inspection.id}:submit")
 
 
@@ -67,8 +75,13 @@ def _finding_line(sheet: Sheet, draft: FindingDraft) -> None:
     with st.container(border=True):
         st.markdown(f"**{plain(_item_text(sheet, draft.item_id))}**")
         st.markdown(plain(draft.description))
-        finding_caption(draft.severity, draft.responsible_unit, effective_deadline(draft, sheet.inspection),
-                        photos=len(draft.photos), repeat=bool(draft.earlier))
+        finding_caption(
+            draft.severity,
+            draft.responsible_unit,
+            effective_deadline(draft, sheet.inspection),
+            photos=len(draft.photos),
+            repeat=bool(draft.earlier),
+        )
 
 
 def _submit(inspection_id: str) -> None:
@@ -83,33 +96,46 @@ def submitted(sheet: Sheet) -> None:
     """A submitted inspection: read-only, with its numbered findings; changes only as corrections."""
     numbers = st.session_state.pop(JUST_SUBMITTED, None)
     if numbers is not None:
-        st.success(t("inspect.submitted.now", count=len(numbers), numbers=plain("、".join(numbers), "—")),
-                   icon=":material/task_alt:")
+        st.success(
+            t("inspect.submitted.now", count=len(numbers), numbers=plain("、".join(numbers), "—")),
+            icon=":material/task_alt:",
+        )
     inspection = sheet.inspection
-    st.caption(t("inspect.submitted.at", time=f"{inspection.submitted_at:%Y-%m-%d %H:%M}",
-                 score=_percent(inspection.score)))
+    st.caption(
+        t("inspect.submitted.at", time=f"{inspection.submitted_at:%Y-%m-%d %H:%M}", score=_percent(inspection.score))
+    )
     st.subheader(t("inspect.submitted.findings", count=len(sheet.findings)))
     if not sheet.findings:
         st.info(t("inspect.submitted.no_findings"))
     photos = evidence(database(), current_user(), sheet.findings)
     for finding in sheet.findings:
         with st.container(border=True):
-            st.markdown(f"**[{plain(finding.number)}](/finding?id={finding.id})** · "
-                        f"{plain(_item_text(sheet, finding.item_id))}")
+            st.markdown(
+                f"**[{plain(finding.number)}](/finding?id={finding.id})** · {plain(_item_text(sheet, finding.item_id))}"
+            )
             st.markdown(plain(finding.description))
-            finding_caption(finding.severity, finding.responsible_unit, finding.deadline,
-                            repeat=bool(finding.repeat_of))
+            finding_caption(
+                finding.severity, finding.responsible_unit, finding.deadline, repeat=bool(finding.repeat_of)
+            )
             if photos[finding.id]:
-                st.image([photo_src(current_user(), finding.id, sha256, thumbnail=True)
-                          for sha256 in photos[finding.id]], width=160)
+                st.image(
+                    [photo_src(current_user(), finding.id, sha256, thumbnail=True) for sha256 in photos[finding.id]],
+                    width=160,
+                )
     with st.expander(t("inspect.submitted.answers")):
         for item in sheet.checklist.items:
-            st.markdown(f"{_answer_text(sheet, item.id)} · **{plain(item.id)}** "
-                        f"{plain(item.text.get(i18n.short(language())))}")
+            st.markdown(
+                f"{_answer_text(sheet, item.id)} · **{plain(item.id)}** {plain(item.text.get(i18n.short(language())))}"
+            )
     with st.expander(t("inspect.correct.title"), icon=":material/edit_note:"):
         _correction(sheet)
-    st.button(t("inspect.start.new"), type="primary", width="stretch", icon=":material/add:",
-              on_click=guarded(st.query_params.clear))
+    st.button(
+        t("inspect.start.new"),
+        type="primary",
+        width="stretch",
+        icon=":material/add:",
+        on_click=guarded(st.query_params.clear),
+    )
 
 
 def _answer_text(sheet: Sheet, item_id: str) -> str:
@@ -129,8 +155,12 @@ def _correction(sheet: Sheet) -> None:
     st.caption(t("inspect.correct.help"))
     lang = i18n.short(language())
     items = {item.id: item for item in sheet.checklist.items}
-    item_id = st.selectbox(t("inspect.correct.item"), list(items), key=f"{prefix}:item",
-                           format_func=lambda i: f"{i} {items[i].text.get(lang)[:40]}")
+    item_id = st.selectbox(
+        t("inspect.correct.item"),
+        list(items),
+        key=f"{prefix}:item",
+        format_func=lambda i: f"{i} {items[i].text.get(lang)[:40]}",
+    )
     item = items[item_id]
     answer: dict = {}
     if item.response is ResponseType.NUMBER:
@@ -139,13 +169,22 @@ def _correction(sheet: Sheet) -> None:
     elif item.response is ResponseType.TEXT:
         answer["text"] = st.text_area(t("inspect.item.text"), key=f"{prefix}:text:{item_id}", max_chars=LIMITS["text"])
     else:
-        chosen = st.segmented_control(t("inspect.item.result"), RESULTS, key=f"{prefix}:result:{item_id}",
-                                      format_func=labels("inspect.result", RESULTS), width="stretch")
+        chosen = st.segmented_control(
+            t("inspect.item.result"),
+            RESULTS,
+            key=f"{prefix}:result:{item_id}",
+            format_func=labels("inspect.result", RESULTS),
+            width="stretch",
+        )
         answer["result"] = Result(chosen) if chosen else None
     reason = st.text_area(t("inspect.field.reason"), key=f"{prefix}:reason", max_chars=LIMITS["reason"])
     saved = st.button(t("inspect.correct.save"), key=f"{prefix}:save", type="primary", width="stretch")
-    if saved and attempt(prefix, lambda: correct_inspection(database(), current_user(), sheet.inspection.id,
-                                                            reason=reason, answer=Answer(item_id, **answer))):
+    if saved and attempt(
+        prefix,
+        lambda: correct_inspection(
+            database(), current_user(), sheet.inspection.id, reason=reason, answer=Answer(item_id, **answer)
+        ),
+    ):
         st.session_state[f"{prefix}:done"] = True
         st.rerun()
     show_kept_error(prefix)

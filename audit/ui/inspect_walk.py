@@ -25,10 +25,16 @@ def header(sheet: Sheet) -> None:
     lang = i18n.short(language())
     inspection = sheet.inspection
     st.title(plain(sheet.site.name.get(lang)))
-    st.caption(" · ".join([
-        plain(sheet.checklist.title.get(lang)), t("inspect.version", version=inspection.checklist_version),
-        f"{inspection.started_at:%Y-%m-%d %H:%M}", plain("、".join(inspection.inspectors)),
-    ]))
+    st.caption(
+        " · ".join(
+            [
+                plain(sheet.checklist.title.get(lang)),
+                t("inspect.version", version=inspection.checklist_version),
+                f"{inspection.started_at:%Y-%m-%d %H:%M}",
+                plain("、".join(inspection.inspectors)),
+            ]
+        )
+    )
 
 
 def walk(sheet: Sheet) -> None:
@@ -41,8 +47,14 @@ def walk(sheet: Sheet) -> None:
     steps = [*sections, ADHOC, REVIEW]
     key = f"inspect:{sheet.inspection.id}:step"
     seed(key, _resume_at(sheet))
-    st.pills(t("inspect.steps"), steps, key=key, required=True, label_visibility="collapsed",
-             format_func={step: _step_label(sheet, sections, step) for step in steps}.get)
+    st.pills(
+        t("inspect.steps"),
+        steps,
+        key=key,
+        required=True,
+        label_visibility="collapsed",
+        format_func={step: _step_label(sheet, sections, step) for step in steps}.get,
+    )
     step = st.session_state[key]
     if step == REVIEW:
         review(sheet)
@@ -52,9 +64,14 @@ def walk(sheet: Sheet) -> None:
     else:
         _section(sheet, sections[step])
     following = steps[steps.index(step) + 1]
-    st.button(t("inspect.next", step=_step_label(sheet, sections, following)), type="primary", width="stretch",
-              icon=":material/arrow_forward:", key=f"{key}:next",
-              on_click=guarded(lambda: st.session_state.update({key: following})))
+    st.button(
+        t("inspect.next", step=_step_label(sheet, sections, following)),
+        type="primary",
+        width="stretch",
+        icon=":material/arrow_forward:",
+        key=f"{key}:next",
+        on_click=guarded(lambda: st.session_state.update({key: following})),
+    )
 
 
 def _resume_at(sheet: Sheet) -> str:
@@ -101,6 +118,13 @@ def _adhoc(sheet: Sheet) -> None:
     for draft in drafts:
         finding_form(sheet, draft, None)
     error = f"inspect:{sheet.inspection.id}:adhoc"
-    st.button(t("inspect.adhoc.add"), icon=":material/add:", width="stretch", key=error,
-              on_click=guarded(lambda: attempt(error, lambda: add_adhoc_finding(database(), current_user(), sheet.inspection.id))))
+    st.button(
+        t("inspect.adhoc.add"),
+        icon=":material/add:",
+        width="stretch",
+        key=error,
+        on_click=guarded(
+            lambda: attempt(error, lambda: add_adhoc_finding(database(), current_user(), sheet.inspection.id))
+        ),
+    )
     show_kept_error(error)

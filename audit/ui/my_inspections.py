@@ -45,10 +45,18 @@ for line in mine.submitted:
     with st.container(border=True, key=f"submitted-{line.id}"):
         st.markdown(title(line))
         score = "—" if line.score is None else f"{line.score:.0%}"
-        st.caption(t("inspect.my.submitted_line", started=f"{line.started_at:%Y-%m-%d %H:%M}", score=score,
-                     count=len(findings)))
+        st.caption(
+            t(
+                "inspect.my.submitted_line",
+                started=f"{line.started_at:%Y-%m-%d %H:%M}",
+                score=score,
+                count=len(findings),
+            )
+        )
         for finding in findings:
-            st.markdown(f"- [{plain(finding.number)}](/finding?id={finding.id}) · "
-                        f"{t(f'inspect.status.{finding.status.value}')} · {plain(finding.description[:80])}")
+            st.markdown(
+                f"- [{plain(finding.number)}](/finding?id={finding.id}) · "
+                f"{t(f'inspect.status.{finding.status.value}')} · {plain(finding.description[:80])}"
+            )
         if st.button(t("inspect.my.open"), key=f"open-{line.id}", icon=":material/visibility:"):
             st.switch_page(INSPECT_PAGE, query_params={"inspection": line.id})

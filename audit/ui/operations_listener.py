@@ -52,8 +52,14 @@ def operations_app(database: Database, gate: Gate) -> Starlette:
 class OperationsListener:
     def __init__(self, database: Database):
         self.database = database
-        config = uvicorn.Config(operations_app(database, Gate(server_key(database.path))), host="127.0.0.1",
-                                port=0, lifespan="off", log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            operations_app(database, Gate(server_key(database.path))),
+            host="127.0.0.1",
+            port=0,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
         self._server = uvicorn.Server(config)
         # In a thread of its own, uvicorn leaves the process's signal handlers to the main server.
         self._thread = threading.Thread(target=self._server.run, name="operations-listener", daemon=True)

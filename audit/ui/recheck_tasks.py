@@ -17,13 +17,17 @@ SHOWN = 30  # a long campaign shows its first items; the rest follow as these ar
 
 def _record(item: CampaignItem, outcome: str, **details) -> None:
     try:
-        opened = rechecks.record_recheck(database(), current_user(), item.campaign_id, item.finding_id,
-                                         outcome=outcome, now=now(), **details)
+        opened = rechecks.record_recheck(
+            database(), current_user(), item.campaign_id, item.finding_id, outcome=outcome, now=now(), **details
+        )
     except AuditError as error:
         show_error(error)
         return
-    st.session_state[NOTICE] = (t("recheck.home.relapsed", old=item.number, new=opened.number) if opened
-                                else t("recheck.home.held", old=item.number))
+    st.session_state[NOTICE] = (
+        t("recheck.home.relapsed", old=item.number, new=opened.number)
+        if opened
+        else t("recheck.home.held", old=item.number)
+    )
     st.rerun()
 
 
@@ -38,9 +42,13 @@ def _item(item: CampaignItem) -> None:
             _record(item, "held")
         with relapsed.popover(t("recheck.outcome.relapsed"), icon=":material/undo:", width="stretch"):
             description = st.text_area(t("recheck.home.what"), key=f"what-{key}")
-            severity = st.selectbox(t("recheck.column.severity"), [s.value for s in Severity],
-                                    index=[s.value for s in Severity].index(item.severity),
-                                    format_func=lambda s: t(f"inspect.severity.{s}"), key=f"severity-{key}")
+            severity = st.selectbox(
+                t("recheck.column.severity"),
+                [s.value for s in Severity],
+                index=[s.value for s in Severity].index(item.severity),
+                format_func=lambda s: t(f"inspect.severity.{s}"),
+                key=f"severity-{key}",
+            )
             if st.button(t("recheck.home.open_finding"), key=f"relapsed-{key}", type="primary", width="stretch"):
                 _record(item, "relapsed", description=description, severity=severity)
 

@@ -43,10 +43,15 @@ def photo_route(database_of) -> Route:
     def evidence(request: Request) -> Response:
         database, query = database_of(), request.query_params
         try:
-            photo = PhotoRequest(request.path_params["kind"], request.path_params["owner_id"],
-                                 request.path_params["sha256"],
-                                 query.get("size", ""), query.get("account", ""), int(query.get("expires", "0")),
-                                 query.get("sig", ""))
+            photo = PhotoRequest(
+                request.path_params["kind"],
+                request.path_params["owner_id"],
+                request.path_params["sha256"],
+                query.get("size", ""),
+                query.get("account", ""),
+                int(query.get("expires", "0")),
+                query.get("sig", ""),
+            )
         except ValueError:
             return PlainTextResponse("Not allowed.", status_code=403)
         try:
@@ -67,7 +72,8 @@ def photo_route(database_of) -> Route:
 def health_route(database_of) -> Route:
     def healthz(request: Request) -> Response:
         answer = health(database_of())
-        return JSONResponse(answer, status_code=200 if answer["status"] == "ok" else 503,
-                            headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            answer, status_code=200 if answer["status"] == "ok" else 503, headers={"Cache-Control": "no-store"}
+        )
 
     return Route("/healthz", healthz, methods=["GET"])

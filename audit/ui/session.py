@@ -135,8 +135,7 @@ def remember(user: User) -> None:
     """After sign-in: a stored session, and the page asks the server once for its cookie."""
     started = sessions.start(database(), user, client=_client(), now=now())
     st.session_state[SESSION_ID_KEY] = started.session_id
-    st.session_state[COOKIE_REQUEST_KEY] = (f"/session/start?code={started.code}",
-                                            time.time() + sessions.CODE_SECONDS)
+    st.session_state[COOKIE_REQUEST_KEY] = (f"/session/start?code={started.code}", time.time() + sessions.CODE_SECONDS)
 
 
 def _resume_from_cookie() -> User | None:
@@ -180,8 +179,10 @@ def sign_out(reason: str | None = None) -> None:
     session_id = st.session_state.pop(SESSION_ID_KEY, None)
     if session_id:
         sessions.end(database(), session_id, now=now())
-        st.session_state[COOKIE_REQUEST_KEY] = (f"/session/end?n={secrets.token_hex(8)}",
-                                                time.time() + sessions.CODE_SECONDS)
+        st.session_state[COOKIE_REQUEST_KEY] = (
+            f"/session/end?n={secrets.token_hex(8)}",
+            time.time() + sessions.CODE_SECONDS,
+        )
     st.session_state.pop(USER_KEY, None)
     st.session_state.pop(LAST_ACTIVE_KEY, None)
     if reason:
@@ -239,8 +240,9 @@ def guarded(function):
         if (user.role, user.unit) != (before.role, before.unit):
             st.rerun()
         args = [user if isinstance(value, User) and value.id == user.id else value for value in args]
-        kwargs = {name: user if isinstance(value, User) and value.id == user.id else value
-                  for name, value in kwargs.items()}
+        kwargs = {
+            name: user if isinstance(value, User) and value.id == user.id else value for name, value in kwargs.items()
+        }
         return function(*args, **kwargs)
 
     return run
@@ -290,17 +292,22 @@ def top_bar(user: User | None) -> None:
 
     It takes the place of a sidebar, which would cost a portrait tablet a third of its width.
     """
-    with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center",
-                      key="top_bar"):
+    with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="top_bar"):
         if user is not None:
             unit = f" · {plain(user.unit)}" if user.unit else ""
-            st.caption(t("accounts.signed_in_as", name=plain(user.display_name),
-                         role=t(f"accounts.role.{user.role.value}")) + unit)
+            st.caption(
+                t("accounts.signed_in_as", name=plain(user.display_name), role=t(f"accounts.role.{user.role.value}"))
+                + unit
+            )
         language_switch()
         if user is not None and st.button(t("accounts.sign_out"), icon=":material/logout:", key="sign_out"):
             sign_out("accounts.signed_out.by_user")
             st.rerun()
-        if user is not None and st.button(t("accounts.sign_out_everywhere"), icon=":material/devices_off:",
-                                          key="sign_out_everywhere", help=t("accounts.sign_out_everywhere.help")):
+        if user is not None and st.button(
+            t("accounts.sign_out_everywhere"),
+            icon=":material/devices_off:",
+            key="sign_out_everywhere",
+            help=t("accounts.sign_out_everywhere.help"),
+        ):
             sign_out_everywhere()
             st.rerun()

@@ -30,8 +30,15 @@ def same_origin(request: Request) -> bool:
 
 
 def _set_cookie(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(COOKIE, token, max_age=sessions.MAX_HOURS * 3600, path="/", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=sessions.MAX_HOURS * 3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _clear_cookie(response: Response, request: Request) -> None:

@@ -34,8 +34,13 @@ def todays_tasks() -> None:
     for task in tasks:
         with st.container(border=True, key=f"task-{task.id}", horizontal=True, vertical_alignment="center"):
             st.text(("✓ " if task.done else "") + _line(task))
-            if not task.done and (can(user, Permission.RUN_INSPECTION) or can(user, Permission.SELF_INSPECT)) and st.button(
-                    t("plan.task.start"), key=f"start-{task.id}", type="primary", icon=":material/play_arrow:"):
+            if (
+                not task.done
+                and (can(user, Permission.RUN_INSPECTION) or can(user, Permission.SELF_INSPECT))
+                and st.button(
+                    t("plan.task.start"), key=f"start-{task.id}", type="primary", icon=":material/play_arrow:"
+                )
+            ):
                 try:
                     inspection = plans.start_task(database(), user, task, now=now())
                 except AuditError as error:

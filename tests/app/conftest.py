@@ -55,13 +55,25 @@ class SignIn:
 
         return database()  # the connection the app itself uses: the server holds the file
 
-    def account(self, role: str = "inspector", *, username: str | None = None, display_name: str | None = None,
-                unit: str | None = None) -> User:
+    def account(
+        self,
+        role: str = "inspector",
+        *,
+        username: str | None = None,
+        display_name: str | None = None,
+        unit: str | None = None,
+    ) -> User:
         self.made += 1
         role = Role(role)
-        return accounts.add_user(self.database, None, username=username or f"{role.value}.{self.made}", role=role,
-                                 password=PASSWORD, display_name=display_name,
-                                 unit=unit or (UNIT if role is Role.UNIT else None))
+        return accounts.add_user(
+            self.database,
+            None,
+            username=username or f"{role.value}.{self.made}",
+            role=role,
+            password=PASSWORD,
+            display_name=display_name,
+            unit=unit or (UNIT if role is Role.UNIT else None),
+        )
 
     def like(self, user: User) -> User:
         """The account with this user's username, role, unit and name, made the first time it is asked for.
@@ -70,8 +82,7 @@ class SignIn:
         """
         stored = [known for known in accounts.list_users(self.database, None) if known.username == user.username]
         if not stored:
-            return self.account(user.role.value, username=user.username, display_name=user.display_name,
-                                unit=user.unit)
+            return self.account(user.role.value, username=user.username, display_name=user.display_name, unit=user.unit)
         accounts.reset_password(self.database, None, user.username, PASSWORD)
         return stored[0]
 

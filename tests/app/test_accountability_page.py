@@ -23,12 +23,27 @@ def accounts(app_db):
     database = open_database(app_db)
     with database.write() as cursor:
         site = add_site(cursor, "国胜集中隔离点", unit=GUOSHENG)
-        insert_finding(cursor, make_finding("2026-0201", site_id=site, responsible_unit=GUOSHENG,
-                                            severity=Severity.CRITICAL, found_at=datetime.now() - timedelta(days=12),
-                                            deadline=date.today() - timedelta(days=10), description="[x](http://evil.example)"))
-    users = {name: add_user(database, None, username=f"t-{name}", role=role, password=generate_password(), unit=unit)
-             for name, role, unit in (("supervisor", "supervisor", None), ("unit", "unit", GUOSHENG),
-                                      ("other", "unit", GUANGMING), ("inspector", "inspector", None))}
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0201",
+                site_id=site,
+                responsible_unit=GUOSHENG,
+                severity=Severity.CRITICAL,
+                found_at=datetime.now() - timedelta(days=12),
+                deadline=date.today() - timedelta(days=10),
+                description="[x](http://evil.example)",
+            ),
+        )
+    users = {
+        name: add_user(database, None, username=f"t-{name}", role=role, password=generate_password(), unit=unit)
+        for name, role, unit in (
+            ("supervisor", "supervisor", None),
+            ("unit", "unit", GUOSHENG),
+            ("other", "unit", GUANGMING),
+            ("inspector", "inspector", None),
+        )
+    }
     database.close()
     return users
 

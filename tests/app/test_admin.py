@@ -44,6 +44,7 @@ def table(app, column="用户名") -> list[dict]:
 
 def sign_in_works(username, password) -> bool:
     from audit.ui.session import database
+
     return accounts.authenticate(database(), username, password).username == username
 
 
@@ -74,11 +75,13 @@ def test_creating_an_account_with_a_generated_password_shown_once(admin_app, app
 
 def test_a_unit_account_is_bound_to_a_unit_from_the_site_registry(admin_app, app_db):
     from audit.ui.session import database
+
     with database().write() as cursor:
         cursor.execute(
             "INSERT INTO sites (id, code, name_zh, name_en, kind, district_zh, district_en, subdistrict_zh, "
             "subdistrict_en, community_zh, community_en, unit_zh, unit_en) VALUES ('s1', 'S1', '隔离点', 'IP', "
-            "'isolation_point', '崇川区', 'C', '虹桥街道', 'H', '光明社区', 'G', '光明社区居委会', 'Guangming')")
+            "'isolation_point', '崇川区', 'C', '虹桥街道', 'H', '光明社区', 'G', '光明社区居委会', 'Guangming')"
+        )
     app = admin_app()
     assert app.selectbox(key="new.unit").options == ["光明社区居委会"]
     app.text_input(key="new.username").input("guangming")
@@ -87,8 +90,13 @@ def test_a_unit_account_is_bound_to_a_unit_from_the_site_registry(admin_app, app
     app.text_input(key="new.password").input("typed long password")
     button(app, "创建账号").click().run()
     assert len(app.code) == 0  # a typed password is not shown back
-    assert {"用户名": "guangming", "姓名": "guangming", "角色": "责任单位", "责任单位": "光明社区居委会",
-            "状态": "启用"} in table(app)
+    assert {
+        "用户名": "guangming",
+        "姓名": "guangming",
+        "角色": "责任单位",
+        "责任单位": "光明社区居委会",
+        "状态": "启用",
+    } in table(app)
 
 
 def test_a_short_password_is_refused_in_the_readers_language(admin_app):
@@ -108,6 +116,7 @@ def choose(app, username):
 def test_changing_role_disabling_and_resetting(admin_app, app_db):
     app = choose(admin_app(), "li.na")
     from audit.ui.session import database
+
     user_id = next(u.id for u in accounts.list_users(database(), None) if u.username == "li.na")
     app.selectbox(key=f"edit.{user_id}.role").select("supervisor")
     button(app, "保存角色和单位").click().run()
@@ -148,6 +157,7 @@ def test_the_audit_log_check_counts_entries_and_names_a_changed_one(admin_app):
     button(app, "立即校验审计日志").click().run()
     assert re.fullmatch(r"审计日志完好：已校验 \d+ 条记录。", app.success[0].value)
     from audit.ui.session import database
+
     with database().write() as cursor:
         cursor.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     button(app, "立即校验审计日志").click().run()
@@ -156,6 +166,7 @@ def test_the_audit_log_check_counts_entries_and_names_a_changed_one(admin_app):
 
 def test_an_admin_lifts_a_sign_in_lock_here(admin_app):
     from audit.ui.session import database
+
     for _ in range(accounts.MAX_FAILED_LOGINS):
         with pytest.raises(accounts.SignInRefused):
             accounts.authenticate(database(), "li.na", "a wrong guess")

@@ -12,10 +12,20 @@ from tests.app.screen import error_text
 from tests.factories import store_accounts
 
 ADMIN = User(id="a", username="boss", display_name="管理员", role=Role.ADMIN)
-SITE = {"code": "HQ-GM-01", "name_zh": "光明社区集中隔离点", "name_en": "Guangming isolation point",
-        "kind": "isolation_point", "district_zh": "崇川区", "district_en": "Chongchuan",
-        "subdistrict_zh": "虹桥街道", "subdistrict_en": "Hongqiao", "community_zh": "光明社区",
-        "community_en": "Guangming", "unit_zh": "光明社区居委会", "unit_en": "Guangming residents' committee"}
+SITE = {
+    "code": "HQ-GM-01",
+    "name_zh": "光明社区集中隔离点",
+    "name_en": "Guangming isolation point",
+    "kind": "isolation_point",
+    "district_zh": "崇川区",
+    "district_en": "Chongchuan",
+    "subdistrict_zh": "虹桥街道",
+    "subdistrict_en": "Hongqiao",
+    "community_zh": "光明社区",
+    "community_en": "Guangming",
+    "unit_zh": "光明社区居委会",
+    "unit_en": "Guangming residents' committee",
+}
 
 
 @pytest.fixture
@@ -71,8 +81,11 @@ def test_a_deactivated_site_stays_listed(db):
 def test_only_an_admin_manages_sites(db, role):
     actor = User(id="x", username="x", display_name="x", role=role, unit="光明社区居委会")
     store_accounts(db, actor)  # a real account of that role, so the role is what is refused
-    for call in (lambda: find_sites(db, actor), lambda: save_site(db, actor, SITE),
-                 lambda: set_site_active(db, actor, "any", False)):
+    for call in (
+        lambda: find_sites(db, actor),
+        lambda: save_site(db, actor, SITE),
+        lambda: set_site_active(db, actor, "any", False),
+    ):
         with pytest.raises(PermissionDenied):
             call()
 
@@ -88,8 +101,16 @@ def test_adding_and_deactivating_a_site_on_the_page(make_app, signed_in):
     button(app, "Save site").click().run()
     assert not app.exception
     assert "Site HQ-GM-01 saved." in [s.value for s in app.success]
-    assert rows_of(app, "Site name") == [{"Code": "HQ-GM-01", "Site name": "Guangming isolation point", "Kind": "Isolation point",
-        "Community": "Guangming", "Responsible unit": "Guangming residents' committee", "State": "Active"}]
+    assert rows_of(app, "Site name") == [
+        {
+            "Code": "HQ-GM-01",
+            "Site name": "Guangming isolation point",
+            "Kind": "Isolation point",
+            "Community": "Guangming",
+            "Responsible unit": "Guangming residents' committee",
+            "State": "Active",
+        }
+    ]
     assert app.selectbox(key="site.pick").options == ["(new site)", "HQ-GM-01 · Guangming isolation point"]
     site_id = find_sites(signed_in.database, app.session_state["user"])[0].id
     app.selectbox(key="site.pick").set_value(site_id).run()
@@ -109,8 +130,17 @@ def test_a_site_form_with_a_gap_says_which_field(make_app, signed_in):
 def test_searching_sites(make_app, signed_in):
     admin = signed_in.account("admin", username="boss")
     save_site(signed_in.database, admin, SITE)
-    save_site(signed_in.database, admin, {**SITE, "code": "CD-XQ-02", "name_zh": "新桥北村卡口", "name_en": "Xinqiaobeicun checkpoint",
-                                  "kind": "checkpoint"})
+    save_site(
+        signed_in.database,
+        admin,
+        {
+            **SITE,
+            "code": "CD-XQ-02",
+            "name_zh": "新桥北村卡口",
+            "name_en": "Xinqiaobeicun checkpoint",
+            "kind": "checkpoint",
+        },
+    )
     app = admin_app(make_app, signed_in, admin=admin)
     assert "共 2 个站点（含已停用）。" in [c.value for c in app.caption]
     app.text_input(key="site.search").input("卡口").run()

@@ -29,8 +29,9 @@ def folder(tmp_path, monkeypatch):
 def backed_up(app_db, *, days_ago: float = 0, fail_after: bool = False) -> None:
     database = open_database(app_db)
     try:
-        schedule.take_backup(database, trigger="scheduled", by="server",
-                             now=datetime.now(UTC) - timedelta(days=days_ago))
+        schedule.take_backup(
+            database, trigger="scheduled", by="server", now=datetime.now(UTC) - timedelta(days=days_ago)
+        )
         if fail_after:
             taken = app_db.parent / "taken"
             (taken / "x").mkdir(parents=True)
@@ -57,7 +58,7 @@ def test_the_backup_tab_shows_the_latest_backup_and_the_schedule(make_app, app_d
     assert not app.exception
     assert "The latest backup succeeded." in [s.value for s in app.success]
     labels = [c.value for c in app.caption]
-    values = dict(zip(labels[labels.index("Time"):labels.index("Time") + 6], [t.value for t in app.text]))
+    values = dict(zip(labels[labels.index("Time") : labels.index("Time") + 6], [t.value for t in app.text]))
     assert values["Result"] == "succeeded" and values["Made by"] == "the server's schedule"
     assert values["Where"].startswith(str(folder / "audit-backup-"))
     assert any("every 24 hours" in c.value and str(folder) in c.value for c in app.caption)
@@ -84,10 +85,13 @@ def test_a_failed_backup_shows_its_error_as_written(make_app, app_db, folder):
     assert any("not empty" in c.value for c in app.code)
 
 
-@pytest.mark.parametrize("days_ago, fail_after, expected", [
-    (0, True, "The latest backup of the database failed."),
-    (3, False, "No backup of the database has succeeded for more than two days."),
-])
+@pytest.mark.parametrize(
+    "days_ago, fail_after, expected",
+    [
+        (0, True, "The latest backup of the database failed."),
+        (3, False, "No backup of the database has succeeded for more than two days."),
+    ],
+)
 def test_the_admins_home_warns_of_a_failed_or_old_backup(make_app, app_db, folder, days_ago, fail_after, expected):
     backed_up(app_db, days_ago=days_ago, fail_after=fail_after)
     app = home(make_app)

@@ -28,15 +28,40 @@ def accounts(app_db):
     with database.write() as cursor:
         hotel = add_site(cursor, "光明商务酒店集中隔离点", unit=GUANGMING, subdistrict="虹桥街道")
         point = add_site(cursor, "国胜集中隔离点", unit=GUOSHENG)
-        case = make_finding("2026-0101", site_id=hotel, responsible_unit=GUANGMING, severity=Severity.CRITICAL,
-                            found_at=yesterday, description=HOSTILE, deadline=yesterday.date() + timedelta(days=1))
+        case = make_finding(
+            "2026-0101",
+            site_id=hotel,
+            responsible_unit=GUANGMING,
+            severity=Severity.CRITICAL,
+            found_at=yesterday,
+            description=HOSTILE,
+            deadline=yesterday.date() + timedelta(days=1),
+        )
         insert_finding(cursor, case)
-        insert_finding(cursor, make_finding("2026-0102", site_id=point, responsible_unit=GUOSHENG,
-                                            found_at=yesterday, deadline=yesterday.date() + timedelta(days=3)))
-    users = {role: add_user(database, None, username=f"t-{role}", role=role, password=generate_password(),
-                            unit={"unit": GUANGMING}.get(role)) for role in ("supervisor", "unit", "inspector")}
-    users["other_unit"] = add_user(database, None, username="t-other", role="unit", password=generate_password(),
-                                   unit=GUOSHENG)
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0102",
+                site_id=point,
+                responsible_unit=GUOSHENG,
+                found_at=yesterday,
+                deadline=yesterday.date() + timedelta(days=3),
+            ),
+        )
+    users = {
+        role: add_user(
+            database,
+            None,
+            username=f"t-{role}",
+            role=role,
+            password=generate_password(),
+            unit={"unit": GUANGMING}.get(role),
+        )
+        for role in ("supervisor", "unit", "inspector")
+    }
+    users["other_unit"] = add_user(
+        database, None, username="t-other", role="unit", password=generate_password(), unit=GUOSHENG
+    )
     database.close()
     users["case"] = case.id
     return users
@@ -65,7 +90,12 @@ def test_a_supervisor_drafts_chooses_a_case_saves_and_issues(make_app, accounts)
     assert "还没有印发过通报。" in [info.value for info in app.info]
     button(app, "起草").click().run()
     assert not app.exception
-    assert {m.label: m.value for m in app.metric} == {"督查次数": "0", "发现问题": "2", "已销号": "0", "逾期未整改": "0"}
+    assert {m.label: m.value for m in app.metric} == {
+        "督查次数": "0",
+        "发现问题": "2",
+        "已销号": "0",
+        "逾期未整改": "0",
+    }
     app.multiselect[0].select(accounts["case"])
     next(area for area in app.text_area if area.label == "下一步工作要求").input("各单位立即整改。")
     button(app, "保存草稿").click().run()

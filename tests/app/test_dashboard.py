@@ -23,8 +23,10 @@ def seed(db_path, extra: int = 0) -> dict[str, str]:
     ids = build_district(district, date.today())
     with district.write() as cursor:
         for n in range(extra):
-            insert_finding(cursor, make_finding(f"2000-{n:04d}", site_id=ids["C"],
-                                                found_at=found_minutes_apart(n), deadline=date.today()))
+            insert_finding(
+                cursor,
+                make_finding(f"2000-{n:04d}", site_id=ids["C"], found_at=found_minutes_apart(n), deadline=date.today()),
+            )
     district.close()
     return ids
 

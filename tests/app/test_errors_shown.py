@@ -26,8 +26,10 @@ def test_a_database_held_by_another_program_is_said_in_chinese(make_app, app_db)
     assert not app.exception
     [shown] = app.error
     assert error_title(shown) == "数据库不可用"
-    assert error_text(shown) == (f"数据库 {app_db} 正被另一个程序（进程 {pid}）占用，通常是正在运行的本系统。"
-                                 "请先关闭该程序，或通过本系统操作，然后重试。")
+    assert error_text(shown) == (
+        f"数据库 {app_db} 正被另一个程序（进程 {pid}）占用，通常是正在运行的本系统。"
+        "请先关闭该程序，或通过本系统操作，然后重试。"
+    )
 
 
 def test_the_same_fault_reads_in_english_on_an_english_page(make_app, app_db):
@@ -40,8 +42,15 @@ def test_the_same_fault_reads_in_english_on_an_english_page(make_app, app_db):
 
 def test_a_unit_account_without_its_unit_is_refused_in_chinese(make_app, app_db):
     database = open_database(app_db)
-    user = accounts.add_user(database, None, username="guosheng", role="unit", password=PASSWORD,
-                             display_name="国胜社区", unit="国胜社区居委会")
+    user = accounts.add_user(
+        database,
+        None,
+        username="guosheng",
+        role="unit",
+        password=PASSWORD,
+        display_name="国胜社区",
+        unit="国胜社区居委会",
+    )
     with database.write() as cursor:  # as an account made before units were required would be
         user_store.update_account(cursor, user.id, now=datetime.now(), by="test", unit=None)
     database.close()

@@ -74,7 +74,10 @@ def test_a_unit_reports_its_fix_through_the_form(make_app, app_db, seeded, signe
     assert app.success[0].value == "已保存。"
     after = stored(app_db, finding_id)
     assert (after.status, after.fix_report, after.reported_by) == (
-        Status.AWAITING_VERIFICATION, "已为全体工作人员配发防护用品并培训", "guosheng")
+        Status.AWAITING_VERIFICATION,
+        "已为全体工作人员配发防护用品并培训",
+        "guosheng",
+    )
     assert "上报整改情况" in texts(app)  # now in the history
     assert "已为全体工作人员配发防护用品并培训" in texts(app)
 
@@ -100,13 +103,15 @@ def test_someone_elses_newer_change_is_not_overwritten(make_app, app_db, seeded,
     finding_id = seeded["2026-0003"]
     app = open_finding(make_app, signed_in, finding_id, UNIT)  # the unit opens version 1
     database = open_database(app_db)
-    rectification.reassign(database, SUPERVISOR, finding_id, version=1, deadline=date(2026, 3, 31),
-                           now=datetime(2026, 3, 10, 16, 45))
+    rectification.reassign(
+        database, SUPERVISOR, finding_id, version=1, deadline=date(2026, 3, 31), now=datetime(2026, 3, 10, 16, 45)
+    )
     database.close()
     app.text_area(key="text_reported").set_value("已整改")
     submit(app, "提交")
-    assert error_text(app.error[0]) == ("问题 2026-0003 已被 王芳 于 2026-03-10 16:45 修改，你的操作没有保存。"
-                                  "请点“重新加载”查看最新内容后再办理。")
+    assert error_text(app.error[0]) == (
+        "问题 2026-0003 已被 王芳 于 2026-03-10 16:45 修改，你的操作没有保存。请点“重新加载”查看最新内容后再办理。"
+    )
     after = stored(app_db, finding_id)
     assert (after.status, after.deadline, after.fix_report) == (Status.OPEN, date(2026, 3, 31), "")
     submit(app, "重新加载")

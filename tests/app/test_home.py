@@ -34,7 +34,12 @@ def test_home_speaks_english_when_chosen(make_app, app_db, signed_in):
     app = home(make_app, signed_in, "en").run()
     assert not app.exception
     assert app.title[0].value == "Inspection and rectification overview"
-    assert metrics(app) == {"Inspections submitted": "0", "Findings": "3", "Open findings": "2", "Overdue findings": "1"}
+    assert metrics(app) == {
+        "Inspections submitted": "0",
+        "Findings": "3",
+        "Open findings": "2",
+        "Overdue findings": "1",
+    }
 
 
 @pytest.mark.parametrize("language, text", [("zh-CN", "还没有检查记录"), ("en", "holds no inspections yet")])
@@ -65,6 +70,7 @@ def test_a_unit_account_counts_only_its_own_findings(make_app, app_db, signed_in
 
 # --- Each role's work list ----------------------------------------------------------------
 
+
 def role_account(app_db, role: str, unit: str | None = None):
     from audit.services.accounts import add_user, generate_password
 
@@ -82,10 +88,26 @@ def test_a_unit_home_lists_its_open_findings_with_colour_and_next_step(make_app,
     database = open_database(app_db)
     with database.write() as cursor:
         site = add_site(cursor, "光明发热门诊", unit="光明社区居委会")
-        insert_finding(cursor, make_finding("2026-0301", site_id=site, responsible_unit="光明社区居委会",
-                                            deadline=today - timedelta(days=9), description="[x](http://e.example)"))
-        insert_finding(cursor, make_finding("2026-0302", site_id=site, responsible_unit="光明社区居委会",
-                                            deadline=today + timedelta(days=1), status=Status.AWAITING_VERIFICATION))
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0301",
+                site_id=site,
+                responsible_unit="光明社区居委会",
+                deadline=today - timedelta(days=9),
+                description="[x](http://e.example)",
+            ),
+        )
+        insert_finding(
+            cursor,
+            make_finding(
+                "2026-0302",
+                site_id=site,
+                responsible_unit="光明社区居委会",
+                deadline=today + timedelta(days=1),
+                status=Status.AWAITING_VERIFICATION,
+            ),
+        )
         insert_finding(cursor, make_finding("2026-0303", site_id=site, responsible_unit="别的单位", deadline=today))
     database.close()
     unit = role_account(app_db, "unit", "光明社区居委会")
@@ -117,7 +139,11 @@ def test_an_inspector_home_lists_tasks_drafts_and_fixes_to_verify(make_app, app_
     inspector = role_account(app_db, "inspector")
     app = home(make_app, signed_in, who=inspector).run()
     assert not app.exception
-    assert [s.value for s in app.subheader][:3] == ["今日任务（待办0项，已完成0项）", "未完成的检查（0）", "待你验收的整改（0）"]
+    assert [s.value for s in app.subheader][:3] == [
+        "今日任务（待办0项，已完成0项）",
+        "未完成的检查（0）",
+        "待你验收的整改（0）",
+    ]
     assert "今天没有排给你的督查任务。" in [i.value for i in app.info]
 
 

@@ -31,11 +31,16 @@ def sites(app_db):
     with database.write() as cursor:
         add_user(cursor, CHEN)  # the account this module's sessions sign in as; see SignIn.like
     made = {
-        "guosheng": add_site(database, make_site("国胜社区集中隔离点", "Guosheng isolation point",
-                                                 community=Text("国胜社区", "Guosheng"))),
-        "park": add_site(database, make_site("观音山科技园区", "Guanyinshan technology park", kind=SiteKind.ENTERPRISE)),
-        "clinic": add_site(database, make_site("人民医院发热门诊", "People's hospital fever clinic",
-                                               kind=SiteKind.FEVER_CLINIC)),
+        "guosheng": add_site(
+            database,
+            make_site("国胜社区集中隔离点", "Guosheng isolation point", community=Text("国胜社区", "Guosheng")),
+        ),
+        "park": add_site(
+            database, make_site("观音山科技园区", "Guanyinshan technology park", kind=SiteKind.ENTERPRISE)
+        ),
+        "clinic": add_site(
+            database, make_site("人民医院发热门诊", "People's hospital fever clinic", kind=SiteKind.FEVER_CLINIC)
+        ),
     }
     database.close()
     return made
@@ -52,8 +57,14 @@ def signed_in(make_app, language: str | None = None, page: str = INSPECT, **quer
 
 def started(app_db, site, checklist_id: str = "quarantine_transfer") -> str:
     database = open_database(app_db)
-    inspection = service.start_inspection(database, CHEN, site_id=site.id, checklist_id=checklist_id,
-                                          inspectors=["陈明"], started_at=datetime.now() - timedelta(minutes=5))
+    inspection = service.start_inspection(
+        database,
+        CHEN,
+        site_id=site.id,
+        checklist_id=checklist_id,
+        inspectors=["陈明"],
+        started_at=datetime.now() - timedelta(minutes=5),
+    )
     database.close()
     return inspection.id
 
@@ -98,8 +109,11 @@ def test_only_checklists_for_the_kind_of_site_are_offered(make_app, sites):
     app = signed_in(make_app, "en")
     app.radio(key="inspect.start.site").set_value(sites["park"].id).run()
     checklists = app.button_group(key=f"inspect.start.checklist.{sites['park'].id}").options
-    assert sorted(shown(option) for option in checklists) == ["Business resumption", "Food safety",
-                                  "Isolation-point management and health monitoring"]
+    assert sorted(shown(option) for option in checklists) == [
+        "Business resumption",
+        "Food safety",
+        "Isolation-point management and health monitoring",
+    ]
 
 
 def test_starting_records_the_team_and_puts_the_inspection_in_the_address(make_app, sites, app_db):
@@ -229,8 +243,10 @@ def test_an_empty_description_is_refused_beside_the_form(make_app, sites, app_db
 def test_text_fields_take_no_more_than_their_limit(make_app, sites, app_db):
     """The browser counts and stops at the limit; the service refuses longer text sent any other way."""
     _, app = failed_item(make_app, app_db, sites["guosheng"])
-    limits = {name: field(app, name).proto.max_chars for name in
-              ("description", "immediate_measure", "responsible_unit", "responsible_person", "requirement")}
+    limits = {
+        name: field(app, name).proto.max_chars
+        for name in ("description", "immediate_measure", "responsible_unit", "responsible_person", "requirement")
+    }
     assert limits == {name: service.LIMITS[name] for name in limits}
     field(app, "description").input("问" * 2001).run()
     assert field(app, "description").value == "转运前已向街道报告，由街道统一调度专用转运车辆"
@@ -270,8 +286,13 @@ def test_a_repeat_shows_the_earlier_finding(make_app, sites, app_db):
     from audit.store.findings import insert_finding
 
     database = open_database(app_db)
-    earlier = make_finding("2026-0042", site_id=sites["guosheng"].id, checklist_id="quarantine_transfer",
-                           item_id="QT-02", found_at=datetime.now() - timedelta(days=20))
+    earlier = make_finding(
+        "2026-0042",
+        site_id=sites["guosheng"].id,
+        checklist_id="quarantine_transfer",
+        item_id="QT-02",
+        found_at=datetime.now() - timedelta(days=20),
+    )
     with database.write() as cursor:
         insert_finding(cursor, earlier)
     database.close()
@@ -314,10 +335,11 @@ def test_review_shows_the_score_and_blocks_until_everything_is_answered(make_app
     inspection_id, app = failed_item(make_app, app_db, sites["guosheng"], language="en")
     app.button_group(key=f"inspect:{inspection_id}:step").set_value("_review").run()
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {"Score (passed / applicable)": "0%", "Answered": "1 / 9", "Failed items": "1",
-                       "Findings": "1"}
+    assert metrics == {"Score (passed / applicable)": "0%", "Answered": "1 / 9", "Failed items": "1", "Findings": "1"}
     assert [error_text(w).split(":")[0] for w in app.warning] == [
-        "8 items not answered yet", "The finding for QT-02 is not saved yet"]
+        "8 items not answered yet",
+        "The finding for QT-02 is not saved yet",
+    ]
     assert app.button(key=f"inspect:{inspection_id}:submit").disabled
 
 

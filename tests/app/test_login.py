@@ -39,8 +39,9 @@ def clock(monkeypatch):
 
 def add_account(db_path, username="li.na", role="inspector", unit=None, demo=False, email=None) -> User:
     database = open_database(db_path)
-    user = accounts.add_user(database, None, username=username, role=role, password=PASSWORD,
-                             display_name="李娜", unit=unit, email=email)
+    user = accounts.add_user(
+        database, None, username=username, role=role, password=PASSWORD, display_name="李娜", unit=unit, email=email
+    )
     if demo:
         with database.write() as cursor:
             cursor.execute("INSERT INTO meta VALUES ('demo', 'true')")
@@ -158,8 +159,13 @@ def test_a_real_database_has_no_demo_notice(make_app, app_db):
 
 
 SSO_SECRETS = {
-    "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
-             "client_id": "audit", "client_secret": "s", "server_metadata_url": "https://idp.example/.well-known"},
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "audit",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known",
+    },
     "audit_sso": {"claim": "groups", "roles": {"leaders": "supervisor"}},
 }
 
@@ -185,7 +191,10 @@ def test_single_sign_on_maps_the_claim_to_a_role(make_app, app_db):
 def test_single_sign_on_refuses_a_stranger_plainly(make_app, app_db):
     app = sso_app(make_app, {**IDP, "email": "stranger@example.cn", "email_verified": True, "groups": ["leaders"]})
     assert on_login_page(app)
-    assert error_text(app.error[0]) == "本系统中没有与您的统一身份认证账号（stranger@example.cn）关联的账号，请联系管理员关联或开设。"
+    assert (
+        error_text(app.error[0])
+        == "本系统中没有与您的统一身份认证账号（stranger@example.cn）关联的账号，请联系管理员关联或开设。"
+    )
     assert [b.label for b in app.button] == ["登录", "换一个统一身份认证账号"]
 
 
@@ -213,7 +222,9 @@ def test_signing_out_of_a_single_sign_on_session_ends_it_at_the_provider_too(mak
 
 def test_a_refused_single_sign_on_is_not_retried_in_the_same_session(make_app, app_db):
     app = sso_app(make_app, {**IDP, "email": "stranger@example.cn", "email_verified": True})
-    add_account(app_db, "stranger", email="stranger@example.cn")  # created meanwhile; the refusal stands until they choose again
+    add_account(
+        app_db, "stranger", email="stranger@example.cn"
+    )  # created meanwhile; the refusal stands until they choose again
     app.run()
     assert on_login_page(app)
     app.button[1].click().run()  # "use another account" leaves the provider's session

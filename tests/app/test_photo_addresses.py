@@ -19,5 +19,7 @@ def test_a_submitted_inspection_shows_its_findings_photos_by_signed_address(make
     finding = sheet.findings[0]
     app = signed_in(make_app, inspection=inspection_id)
     sources = [image.url for element in app.image for image in element.proto.imgs]
-    assert [urlsplit(url).path for url in sources] == [f"/photos/finding/{finding.id}/{sha}" for sha in photos[finding.id]]
+    assert [urlsplit(url).path for url in sources] == [
+        f"/photos/finding/{finding.id}/{sha}" for sha in photos[finding.id]
+    ]
     assert all(parse_qs(urlsplit(url).query)["account"] == [CHEN.id] for url in sources)

@@ -22,8 +22,10 @@ def office(app_db):
     database = open_database(app_db)
     sync_checklists(database, ROOT / "checklists")
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
-    people = {role: add_user(database, None, username=f"t-{role}", role=role, password=generate_password())
-              for role in ("supervisor", "inspector")}
+    people = {
+        role: add_user(database, None, username=f"t-{role}", role=role, password=generate_password())
+        for role in ("supervisor", "inspector")
+    }
     database.close()
     return people
 
@@ -72,9 +74,18 @@ def test_a_bad_plan_says_which_field_and_keeps_the_form(make_app, office):
 def test_an_inspector_starts_todays_task_from_home_in_one_tap(make_app, office, app_db):
     database = open_database(app_db)
     today = date.today()
-    plans.add_plan(database, office["supervisor"], name="每日督查", checklist_ids=["isolation_point"],
-                   site_codes=["CC-ISO-001"], team=["t-inspector"], every="daily", start=today - timedelta(days=1),
-                   end=today + timedelta(days=5), now=datetime.now())
+    plans.add_plan(
+        database,
+        office["supervisor"],
+        name="每日督查",
+        checklist_ids=["isolation_point"],
+        site_codes=["CC-ISO-001"],
+        team=["t-inspector"],
+        every="daily",
+        start=today - timedelta(days=1),
+        end=today + timedelta(days=5),
+        now=datetime.now(),
+    )
     database.close()
     app = signed_in(make_app, office["inspector"])
     assert not app.exception
@@ -95,12 +106,27 @@ def test_no_plans_page_for_inspectors(make_app, office):
 
 def self_inspection_plan(app_db, office):
     database = open_database(app_db)
-    unit = add_user(database, None, username="t-guangming", role="unit", password=generate_password(),
-                    unit="光明商务酒店集中隔离点工作专班")
+    unit = add_user(
+        database,
+        None,
+        username="t-guangming",
+        role="unit",
+        password=generate_password(),
+        unit="光明商务酒店集中隔离点工作专班",
+    )
     today = date.today()
-    plans.add_plan(database, office["supervisor"], name="隔离点每日自查", checklist_ids=["isolation_point"],
-                   site_codes=["CC-ISO-001"], self_inspection=True, every="daily", start=today,
-                   end=today + timedelta(days=5), now=datetime.now())
+    plans.add_plan(
+        database,
+        office["supervisor"],
+        name="隔离点每日自查",
+        checklist_ids=["isolation_point"],
+        site_codes=["CC-ISO-001"],
+        self_inspection=True,
+        every="daily",
+        start=today,
+        end=today + timedelta(days=5),
+        now=datetime.now(),
+    )
     database.close()
     return unit
 
@@ -119,7 +145,8 @@ def test_a_unit_starts_its_self_inspection_from_home_in_one_tap(make_app, office
     database = open_database(app_db)
     with database.read() as cursor:
         assert cursor.execute("SELECT self_reported FROM inspections WHERE id = ?", [inspection_id]).fetchone() == (
-            True,)
+            True,
+        )
     database.close()
 
 

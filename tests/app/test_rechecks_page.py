@@ -28,16 +28,34 @@ def office(app_db):
     database = open_database(app_db)
     sync_checklists(database, ROOT / "checklists")
     import_sites_csv(database, ROOT / "data" / "sites.csv", "test")
-    people = {role: add_user(database, None, username=f"t-{role}", role=role, password=generate_password(),
-                             unit=UNIT if role == "unit" else None)
-              for role in ("supervisor", "inspector", "unit")}
+    people = {
+        role: add_user(
+            database,
+            None,
+            username=f"t-{role}",
+            role=role,
+            password=generate_password(),
+            unit=UNIT if role == "unit" else None,
+        )
+        for role in ("supervisor", "inspector", "unit")
+    }
     with database.write() as cursor:
         site = next(s for s in list_sites(cursor) if s.code == "CC-ISO-001")
         for n, description in enumerate(("门口无人值守", "**体温**登记 [缺失](http://evil.example)", "消毒记录不全")):
             closed = datetime.now() - timedelta(days=n + 2)
-            insert_finding(cursor, make_finding(f"{closed.year}-{n + 1:04d}", site_id=site.id, responsible_unit=UNIT,
-                                                severity=Severity.MAJOR, status=Status.CLOSED, description=description,
-                                                found_at=closed - timedelta(days=3), closed_at=closed))
+            insert_finding(
+                cursor,
+                make_finding(
+                    f"{closed.year}-{n + 1:04d}",
+                    site_id=site.id,
+                    responsible_unit=UNIT,
+                    severity=Severity.MAJOR,
+                    status=Status.CLOSED,
+                    description=description,
+                    found_at=closed - timedelta(days=3),
+                    closed_at=closed,
+                ),
+            )
         raise_sequence(cursor, datetime.now().year, 3)
     database.close()
     return people
@@ -97,10 +115,16 @@ def test_a_bad_share_names_the_field_and_keeps_the_form(make_app, office, app_db
 
 def test_an_inspector_records_held_and_relapsed_from_home(make_app, office, app_db):
     database = open_database(app_db)
-    campaign = rechecks.start_campaign(database, office["supervisor"], name="回头看",
-                                       scope=CampaignFilter(date.today() - timedelta(days=30), date.today()),
-                                       team=["t-inspector"], due=date.today() + timedelta(days=3), seed=1,
-                                       now=datetime.now())
+    campaign = rechecks.start_campaign(
+        database,
+        office["supervisor"],
+        name="回头看",
+        scope=CampaignFilter(date.today() - timedelta(days=30), date.today()),
+        team=["t-inspector"],
+        due=date.today() + timedelta(days=3),
+        seed=1,
+        now=datetime.now(),
+    )
     database.close()
     app = signed_in(make_app, office["inspector"])
     assert not app.exception

@@ -13,8 +13,11 @@ from tests.conftest import ROOT
 
 def _table(name: str):
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    return next(node.value for node in ast.walk(tree)
-                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name)
+    return next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name
+    )
 
 
 def pages() -> list[tuple[str, Permission | None]]:

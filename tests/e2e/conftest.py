@@ -31,8 +31,17 @@ def _free_port() -> int:
 
 def server_command(port: int) -> list[str]:
     """What `make run` runs: the ASGI app under uvicorn (here on loopback only)."""
-    return [sys.executable, "-m", "uvicorn", "audit.ui.server:app", "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "audit.ui.server:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
 
 
 class Server:
@@ -40,11 +49,17 @@ class Server:
         self.db_path = db_path
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, AUDIT_DB=str(db_path), PYTHONPATH=str(ROOT), STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
-                   **environment)
+        env = dict(
+            os.environ,
+            AUDIT_DB=str(db_path),
+            PYTHONPATH=str(ROOT),
+            STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+            **environment,
+        )
         self.log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - open while the server runs
-        self.process = subprocess.Popen(server_command(self.port), cwd=ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            server_command(self.port), cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -111,9 +126,7 @@ def tablet(request, browser):
 def wait_for_app(page) -> None:
     """Streamlit draws after its websocket connects: wait for content, never a fixed sleep."""
     page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
 
 
 def screenshot(page, name: str) -> Path:
@@ -135,8 +148,14 @@ def account(db_path: Path, role: str, unit: str | None = None) -> tuple[str, str
     username, password = f"e2e-{role}", generate_password()
     database = open_database(db_path)
     try:
-        add_user(database, None, username=username, role=role, password=password,
-                 unit=unit or ("光明社区居委会" if role == "unit" else None))
+        add_user(
+            database,
+            None,
+            username=username,
+            role=role,
+            password=password,
+            unit=unit or ("光明社区居委会" if role == "unit" else None),
+        )
     finally:
         database.close()
     return username, password

@@ -34,6 +34,5 @@ def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
     bar = tablet.locator(".vega-embed").first.locator("path[aria-label*='市中医院发热门诊']").first
     bar.click()
     tablet.get_by_text("已选地点：市中医院发热门诊").wait_for()
-    tablet.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[1]?.innerText === '3'")
+    tablet.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[1]?.innerText === '3'")
     assert no_horizontal_scroll(tablet)

@@ -158,8 +158,13 @@ def test_the_worked_case_on_a_tablet(tmp_path, start_server, tablet, photo):
     tall_screenshot(tablet, "inspect-start")
     transfer = go(tablet)
     walk(tablet, TRANSFER[:1], {}, photo)
-    record_finding(tablet, "QT-04", "社区党总支书记用私家车将两名外省返回人员送至6.5公里外的隔离点，与其同乘一车",
-                   photo, "当事人就地隔离观察，车辆立即消毒")
+    record_finding(
+        tablet,
+        "QT-04",
+        "社区党总支书记用私家车将两名外省返回人员送至6.5公里外的隔离点，与其同乘一车",
+        photo,
+        "当事人就地隔离观察，车辆立即消毒",
+    )
     sign_in(tablet, f"{server.url}/inspect?inspection={transfer}", *credentials)  # a new session: nothing lost
     form = item(tablet, "QT-04")
     expect(form.get_by_role("radio", name="✗ 不合格")).to_have_attribute("aria-checked", "true")

@@ -36,7 +36,11 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     # The pages are listed along the top, each a finger's height, and the page keeps the whole width.
     links = tablet.get_by_test_id("stTopNavLink")
     assert [links.nth(i).inner_text().split("\n")[-1] for i in range(links.count())] == [  # after the icon
-        "首页", "现场检查", "我的检查", "整改台账"]
+        "首页",
+        "现场检查",
+        "我的检查",
+        "整改台账",
+    ]
     assert all(links.nth(i).bounding_box()["height"] >= 44 for i in range(links.count()))
     # The supervision pages sit under one menu, so nothing overflows into an untranslated "more".
     menu = tablet.get_by_test_id("stTopNavSection")
@@ -45,7 +49,12 @@ def test_sign_in_and_out_on_a_tablet(tmp_path, start_server, tablet):
     inside = tablet.get_by_test_id("stTopNavDropdownLink")
     inside.first.wait_for()
     assert [inside.nth(i).inner_text().split("\n")[-1] for i in range(inside.count())] == [
-        "趋势看板", "督查计划", "回头看", "督查通报", "问责"]
+        "趋势看板",
+        "督查计划",
+        "回头看",
+        "督查通报",
+        "问责",
+    ]
     tablet.keyboard.press("Escape")
     assert not tablet.get_by_test_id("stSidebar").is_visible()
     page_width = tablet.locator(".block-container").bounding_box()["width"]

@@ -34,16 +34,30 @@ def prepare(db_path) -> dict[str, tuple[str, str]]:
             site = next(s for s in list_sites(cursor) if s.code == "CC-ISO-001")
             for n in range(3):
                 closed = datetime.now() - timedelta(days=n + 2)
-                insert_finding(cursor, make_finding(f"{closed.year}-{n + 1:04d}", site_id=site.id,
-                                                    severity=Severity.MAJOR, status=Status.CLOSED,
-                                                    description=f"隔离点问题 {n + 1}", closed_at=closed))
+                insert_finding(
+                    cursor,
+                    make_finding(
+                        f"{closed.year}-{n + 1:04d}",
+                        site_id=site.id,
+                        severity=Severity.MAJOR,
+                        status=Status.CLOSED,
+                        description=f"隔离点问题 {n + 1}",
+                        closed_at=closed,
+                    ),
+                )
             raise_sequence(cursor, datetime.now().year, 3)
         with database.read() as cursor:
             supervisor = find_account(cursor, people["supervisor"][0]).user
-        rechecks.start_campaign(database, supervisor, name="隔离点回头看",
-                                scope=CampaignFilter(date.today() - timedelta(days=30), date.today()),
-                                team=[people["inspector"][0]], due=date.today() + timedelta(days=3), seed=42,
-                                now=datetime.now())
+        rechecks.start_campaign(
+            database,
+            supervisor,
+            name="隔离点回头看",
+            scope=CampaignFilter(date.today() - timedelta(days=30), date.today()),
+            team=[people["inspector"][0]],
+            due=date.today() + timedelta(days=3),
+            seed=42,
+            now=datetime.now(),
+        )
     finally:
         database.close()
     return people

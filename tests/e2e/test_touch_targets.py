@@ -23,9 +23,7 @@ pytestmark = pytest.mark.e2e
 
 MINIMUM = 44
 # test id of the element -> why it may be smaller
-EXEMPT = {
-    "stSkipToContent": "the skip link is for keyboards: it appears only when focused",
-}
+EXEMPT = {"stSkipToContent": "the skip link is for keyboards: it appears only when focused"}
 SMALL_TARGETS = """minimum => {
     const interactive = 'button, a[href], input, select, textarea, summary, [role=button], [role=tab], '
         + '[role=checkbox], [role=radio], [role=switch], [role=combobox], [role=spinbutton], [role=slider]';

@@ -16,8 +16,10 @@ from tests.e2e.conftest import sign_in
 from tests.factories import add_ledger_site as add_site
 from tests.factories import make_finding
 
-TYPED = ("[x](http://evil.example/a) ![x](http://evil.example/p.png) <img src=http://evil.example/i.png> "
-         "**bold** http://evil.example/b www.evil.example mail@evil.example :smile: :material/home:")
+TYPED = (
+    "[x](http://evil.example/a) ![x](http://evil.example/p.png) <img src=http://evil.example/i.png> "
+    "**bold** http://evil.example/b www.evil.example mail@evil.example :smile: :material/home:"
+)
 NUMBER = "![2026](http://evil.example/no.png)"
 UNIT = "[单位](http://evil.example/u)"
 
@@ -27,14 +29,28 @@ def hostile_finding(db_path) -> tuple[str, str, str]:
     database = open_database(db_path)
     try:
         password = generate_password()
-        add_user(database, None, username="e2e-sup", role="supervisor", password=password,
-                 display_name="![me](http://evil.example/me.png)")
+        add_user(
+            database,
+            None,
+            username="e2e-sup",
+            role="supervisor",
+            password=password,
+            display_name="![me](http://evil.example/me.png)",
+        )
         unit = add_user(database, None, username="e2e-unit", role="unit", password=password, unit=UNIT)
         with database.write() as cursor:
             site = add_site(cursor, TYPED, unit=UNIT)
-            finding = make_finding(NUMBER, site_id=site, description=TYPED, requirement=TYPED, responsible_unit=UNIT,
-                                   responsible_person=TYPED, deadline=date.today() + timedelta(days=3),
-                                   found_at=datetime.now() - timedelta(days=1), status=Status.OPEN)
+            finding = make_finding(
+                NUMBER,
+                site_id=site,
+                description=TYPED,
+                requirement=TYPED,
+                responsible_unit=UNIT,
+                responsible_person=TYPED,
+                deadline=date.today() + timedelta(days=3),
+                found_at=datetime.now() - timedelta(days=1),
+                status=Status.OPEN,
+            )
             insert_finding(cursor, finding)
         report_fix(database, unit, finding.id, version=1, fix_report=TYPED)
     finally:
@@ -57,7 +73,8 @@ def test_a_finding_with_markdown_and_html_links_nowhere(tmp_path, start_server, 
         for typed in (TYPED, NUMBER, UNIT, "![me](http://evil.example/me.png)"):
             assert typed in shown
         addresses = page.eval_on_selector_all(
-            "a[href], img[src], [srcset]", "nodes => nodes.map(n => n.href || n.src || n.srcset)")
+            "a[href], img[src], [srcset]", "nodes => nodes.map(n => n.href || n.src || n.srcset)"
+        )
         outside = [address for address in addresses if urlsplit(address).hostname not in (None, "127.0.0.1")]
         assert outside == []
         assert not [address for address in addresses if "evil.example" in address]

@@ -129,18 +129,39 @@ def _record(database: Database, case: Case, draft_id: str) -> None:
 
 def run_case(database: Database, site, name: str, value: str) -> Case:
     case = Case(name, value)
-    inspection = _refusable(case, "inspectors", lambda v: inspecting.start_inspection(
-        database, INSPECTOR, site_id=site.id, checklist_id="transfer_test", inspectors=[v, "陈明"],
-        started_at=STARTED, now=NOW), "陈明")
+    inspection = _refusable(
+        case,
+        "inspectors",
+        lambda v: inspecting.start_inspection(
+            database,
+            INSPECTOR,
+            site_id=site.id,
+            checklist_id="transfer_test",
+            inspectors=[v, "陈明"],
+            started_at=STARTED,
+            now=NOW,
+        ),
+        "陈明",
+    )
     answer_all(database, inspection.id)
     draft = inspecting.add_adhoc_finding(database, INSPECTOR, inspection.id, now=NOW)
     _record(database, case, draft.id)
     finding = inspecting.submit_inspection(database, INSPECTOR, inspection.id, now=NOW).findings[0]
     case.finding_id, case.number = finding.id, finding.number
-    reported = _refusable(case, "fix_report", lambda v: rectification.report_fix(
-        database, UNIT, finding.id, version=finding.version, fix_report=v, now=NOW), SAFE)
-    _refusable(case, "reason", lambda v: rectification.reject_fix(
-        database, SUPERVISOR, finding.id, version=reported.version, reason=v, now=NOW), SAFE)
+    reported = _refusable(
+        case,
+        "fix_report",
+        lambda v: rectification.report_fix(database, UNIT, finding.id, version=finding.version, fix_report=v, now=NOW),
+        SAFE,
+    )
+    _refusable(
+        case,
+        "reason",
+        lambda v: rectification.reject_fix(
+            database, SUPERVISOR, finding.id, version=reported.version, reason=v, now=NOW
+        ),
+        SAFE,
+    )
     case.stored = read_back(database, case, inspection.id)
     return case
 
@@ -151,8 +172,9 @@ def read_back(database: Database, case: Case, inspection_id: str) -> dict[str, s
         finding = get_finding(cursor, case.finding_id)
         stored = {name: getattr(finding, name) for name in (*FORM_FIELDS, "fix_report")}
         stored["inspectors"] = get_inspection(cursor, inspection_id).inspectors[0]
-        stored["reason"] = next(e["note"] for e in events_of_finding(cursor, case.finding_id)
-                                if e["action"] == "rejected")
+        stored["reason"] = next(
+            e["note"] for e in events_of_finding(cursor, case.finding_id) if e["action"] == "rejected"
+        )
     return {name: value for name, value in stored.items() if name not in case.refused}
 
 
@@ -199,8 +221,9 @@ def export_column(field_name: str) -> int:
 
 def exported(case: Case) -> dict[str, str]:
     """What each exported column of the case's finding should hold (refused fields were filled with SAFE)."""
-    values = {name: case.stored.get(name, SAFE) for name in ("description", "responsible_person", "requirement",
-                                                              "fix_report")}
+    values = {
+        name: case.stored.get(name, SAFE) for name in ("description", "responsible_person", "requirement", "fix_report")
+    }
     values["inspector"] = "、".join([case.stored["inspectors"], "陈明"]) if "inspectors" in case.stored else "陈明"
     return values
 
@@ -214,15 +237,21 @@ class Tally:
 
     @property
     def line(self) -> str:
-        return (f"bad_input cases={self.cases} stored_exact={self.stored_exact} "
-                f"formulas_in_exports={self.formulas_in_exports} refused={self.refused}")
+        return (
+            f"bad_input cases={self.cases} stored_exact={self.stored_exact} "
+            f"formulas_in_exports={self.formulas_in_exports} refused={self.refused}"
+        )
 
 
 def tally(cases: list[Case], formulas: int) -> Tally:
     pairs = [(case, name) for case in cases for name in FIELDS]
     refused = sum(name in case.refused for case, name in pairs)
-    return Tally(cases=len(pairs) - refused, stored_exact=sum(case.exact(name) for case, name in pairs),
-                 refused=refused, formulas_in_exports=formulas)
+    return Tally(
+        cases=len(pairs) - refused,
+        stored_exact=sum(case.exact(name) for case, name in pairs),
+        refused=refused,
+        formulas_in_exports=formulas,
+    )
 
 
 def bad_input_check(database: Database, folder: Path) -> Tally:

@@ -37,9 +37,18 @@ def kill_child(db_path: Path, kill_after: int, during_checkpoint: bool = False) 
     """Let the child acknowledge `kill_after` findings (and, if asked, start its next
     checkpoint), then SIGKILL it."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_child", str(db_path),
-         str(kill_after + 2 * CHECKPOINT_EVERY), str(CHECKPOINT_EVERY)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.crash_child",
+            str(db_path),
+            str(kill_after + 2 * CHECKPOINT_EVERY),
+            str(CHECKPOINT_EVERY),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     acknowledged: list[str] = []
     started = finished = False

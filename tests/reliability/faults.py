@@ -142,10 +142,18 @@ def failing_commits(database: Database, message: str):
 @contextmanager
 def held_by_another_process(db_path: Path):
     """A second program with the database open (as a running app would have it)."""
-    script = ("import sys\nfrom audit.store import open_database\n"
-              f"database = open_database({str(db_path)!r})\nprint('holding', flush=True)\nsys.stdin.read()\n")
-    holder = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    script = (
+        "import sys\nfrom audit.store import open_database\n"
+        f"database = open_database({str(db_path)!r})\nprint('holding', flush=True)\nsys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         if holder.stdout.readline().strip() != "holding":
             raise RuntimeError("the holding process did not start")

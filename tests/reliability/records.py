@@ -18,9 +18,15 @@ YEAR = 2026
 
 def new_finding(number: str, inspector: str, **changes) -> Finding:
     values = dict(
-        id=new_id(), number=number, site_id="site-guosheng", description="仅佩戴一层普通口罩 / one ordinary mask only",
-        severity=Severity.MAJOR, responsible_unit="国胜社区居委会", deadline=date(2026, 3, 3),
-        found_at=datetime(2026, 3, 1, 23, 0), inspector=inspector,
+        id=new_id(),
+        number=number,
+        site_id="site-guosheng",
+        description="仅佩戴一层普通口罩 / one ordinary mask only",
+        severity=Severity.MAJOR,
+        responsible_unit="国胜社区居委会",
+        deadline=date(2026, 3, 3),
+        found_at=datetime(2026, 3, 1, 23, 0),
+        inspector=inspector,
     )
     values.update(changes)
     return Finding(**values)
@@ -31,8 +37,14 @@ def record_finding(database: Database, inspector: str, **changes) -> str:
     with database.write() as cursor:
         finding = new_finding(allocate_number(cursor, YEAR), inspector, **changes)
         insert_finding(cursor, finding)
-        audit_log.append(cursor, actor=inspector, action="finding.recorded", entity="finding",
-                         entity_id=finding.id, after={"number": finding.number, "description": finding.description})
+        audit_log.append(
+            cursor,
+            actor=inspector,
+            action="finding.recorded",
+            entity="finding",
+            entity_id=finding.id,
+            after={"number": finding.number, "description": finding.description},
+        )
     return finding.id
 
 

@@ -23,14 +23,23 @@ def edit_description(database: Database, finding_id: str, seen_version: int, tex
     with database.write() as cursor:
         current = get_finding(cursor, finding_id)
         if current.version != seen_version:
-            raise Conflict(f"Finding {current.number} was changed by {current.updated_by} after you opened it. "
-                           "Reload it to see their change, then edit again.")
+            raise Conflict(
+                f"Finding {current.number} was changed by {current.updated_by} after you opened it. "
+                "Reload it to see their change, then edit again."
+            )
         cursor.execute(
             "UPDATE findings SET description = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ?",
             [text, editor, datetime.now(), finding_id],
         )
-        audit_log.append(cursor, actor=editor, action="finding.edited", entity="finding", entity_id=finding_id,
-                         before={"description": current.description}, after={"description": text})
+        audit_log.append(
+            cursor,
+            actor=editor,
+            action="finding.edited",
+            entity="finding",
+            entity_id=finding_id,
+            before={"description": current.description},
+            after={"description": text},
+        )
 
 
 @dataclass
@@ -89,15 +98,26 @@ def run_sessions(database: Database, sessions: int = 20, writes_each: int = 10) 
     shared = record_finding(database, inspector="陈明")
     outcome = Outcome()
     start = threading.Barrier(sessions + 2)
-    threads = [threading.Thread(target=_recording_session, args=(database, n, writes_each, start, outcome))
-               for n in range(sessions)]
-    threads += [threading.Thread(target=_editing_session, args=(database, shared, editor, start, outcome))
-                for editor in ("李华", "王芳")]
+    threads = [
+        threading.Thread(target=_recording_session, args=(database, n, writes_each, start, outcome))
+        for n in range(sessions)
+    ]
+    threads += [
+        threading.Thread(target=_editing_session, args=(database, shared, editor, start, outcome))
+        for editor in ("李华", "王芳")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     present = len(set(outcome.acknowledged) & stored_finding_ids(database))
     errors = len(outcome.failures) + (not edit_refused_clearly(outcome.edits_saved, outcome.conflicts))
-    return Concurrency(sessions, len(outcome.acknowledged), present, errors, outcome.conflicts,
-                       outcome.edits_saved, log_verifies(database))
+    return Concurrency(
+        sessions,
+        len(outcome.acknowledged),
+        present,
+        errors,
+        outcome.conflicts,
+        outcome.edits_saved,
+        log_verifies(database),
+    )

@@ -23,11 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def peak_mb(setup: str, call: str) -> tuple[float, str]:
     """Run `setup` then `call` in a fresh interpreter; returns (peak resident MB, what became of the call)."""
-    script = (f"{setup}\n"
-              f"try:\n    {call}\n    outcome = 'accepted'\n"
-              "except Exception as error:\n    outcome = f'{type(error).__name__}: {error}'\n"
-              "print(outcome.splitlines()[0] if outcome else '')\n"
-              "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))\n")
+    script = (
+        f"{setup}\n"
+        f"try:\n    {call}\n    outcome = 'accepted'\n"
+        "except Exception as error:\n    outcome = f'{type(error).__name__}: {error}'\n"
+        "print(outcome.splitlines()[0] if outcome else '')\n"
+        "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))\n"
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     outcome, kilobytes = done.stdout.strip().splitlines()[-2:]
@@ -36,6 +38,7 @@ def peak_mb(setup: str, call: str) -> tuple[float, str]:
 
 def png_bomb(width: int, height: int) -> bytes:
     """A PNG that declares width x height RGB pixels of zeros, compressed as it is made: a tiny file."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -97,6 +100,10 @@ def shared_strings_bomb(path: Path, strings: int, unique: bool = False) -> None:
             part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
             letters = random.Random(strings)
             for _ in range(strings // 10_000):
-                part.write(b"".join(b"<si><t>%s</t></si>" % (letters.randbytes(6).hex().encode() if unique else b"ab")
-                                    for _ in range(10_000)))
+                part.write(
+                    b"".join(
+                        b"<si><t>%s</t></si>" % (letters.randbytes(6).hex().encode() if unique else b"ab")
+                        for _ in range(10_000)
+                    )
+                )
             part.write(b"</sst>")

@@ -115,10 +115,13 @@ def test_a_table_the_app_does_not_have_is_refused_even_when_signed(server, made,
     assert nothing_restored(tmp_path)
 
 
-@pytest.mark.parametrize("select, said", [
-    ("*, 'x' AS extra_column", "has a column extra_column that table findings does not have"),
-    ("* EXCLUDE (description)", "lacks the column description of table findings"),
-])
+@pytest.mark.parametrize(
+    "select, said",
+    [
+        ("*, 'x' AS extra_column", "has a column extra_column that table findings does not have"),
+        ("* EXCLUDE (description)", "lacks the column description of table findings"),
+    ],
+)
 def test_a_column_the_table_does_not_have_is_refused_even_when_signed(server, made, tmp_path, select, said):
     rewrite(made / "findings.parquet", select)
     seal(made, body(made), server_key(server))
@@ -155,10 +158,13 @@ def edit_by_hand(folder: Path, signature: dict | None) -> None:
         path.unlink()
 
 
-@pytest.mark.parametrize("keep_signature, said", [
-    (False, "carries no signature, so it may have been changed by hand"),
-    (True, "does not match its signature: the backup was changed after the server signed it"),
-])
+@pytest.mark.parametrize(
+    "keep_signature, said",
+    [
+        (False, "carries no signature, so it may have been changed by hand"),
+        (True, "does not match its signature: the backup was changed after the server signed it"),
+    ],
+)
 def test_a_backup_edited_by_hand_is_refused_unless_trusted_on_purpose(made, tmp_path, keep_signature, said):
     edit_by_hand(made, body(made)["signature"] if keep_signature else None)
     with pytest.raises(InvalidInput, match=said):
@@ -177,8 +183,9 @@ def test_the_command_says_loudly_that_a_trusted_backup_is_unsigned(made, tmp_pat
     runner = CliRunner()
     refused = runner.invoke(cli, ["restore", "--from", str(made), "--db", str(tmp_path / "restored.duckdb")])
     assert refused.exit_code == 1 and "--trust-unsigned" in refused.output
-    trusted = runner.invoke(cli, ["restore", "--from", str(made), "--db", str(tmp_path / "restored.duckdb"),
-                                  "--trust-unsigned"])
+    trusted = runner.invoke(
+        cli, ["restore", "--from", str(made), "--db", str(tmp_path / "restored.duckdb"), "--trust-unsigned"]
+    )
     assert trusted.exit_code == 0, trusted.output
     assert "WARNING" in trusted.output and "is NOT signed by a key this server holds" in trusted.output
     signed = runner.invoke(cli, ["restore", "--from", str(made), "--db", str(tmp_path / "again.duckdb")])
@@ -199,7 +206,9 @@ def test_another_machine_needs_the_same_key(server, made, tmp_path, monkeypatch)
     assert not (elsewhere / "audit.duckdb").exists()
     restore(made, elsewhere / "audit.duckdb", key_file=key_path(server))
     assert key_path(elsewhere / "audit.duckdb").read_bytes() == key_path(server).read_bytes()
-    assert key_path(server).stat().st_mode & 0o777 == 0o600 == key_path(elsewhere / "audit.duckdb").stat().st_mode & 0o777
+    assert (
+        key_path(server).stat().st_mode & 0o777 == 0o600 == key_path(elsewhere / "audit.duckdb").stat().st_mode & 0o777
+    )
     restore(made, elsewhere / "audit.duckdb", force=True)  # from then on its own key file verifies it
 
 

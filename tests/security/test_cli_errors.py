@@ -30,10 +30,14 @@ def bad_inputs(tmp_path) -> list[list[str]]:
     db = str(tmp_path / "audit.duckdb")
     sheet = lambda name, *row: write_sheet(tmp_path / f"{name}.xlsx", [HEAD, list(row)])  # noqa: E731
     return [
-        ["import-ledger", sheet("twenty", "2026-" + "1" * 20, "2026-03-01", "国胜", "口罩", "居委会", "2026-03-03"),
-         "--db", db],
+        [
+            "import-ledger",
+            sheet("twenty", "2026-" + "1" * 20, "2026-03-01", "国胜", "口罩", "居委会", "2026-03-03"),
+            "--db",
+            db,
+        ],
         ["import-ledger", sheet("future", "", "9999-03-01", "国胜", "口罩", "居委会", "9999-03-03"), "--db", db],
-        ["import-ledger", sheet("bignum", 10 ** 20, "2026-03-01", "国胜", "口罩", "居委会", 10 ** 20), "--db", db],
+        ["import-ledger", sheet("bignum", 10**20, "2026-03-01", "国胜", "口罩", "居委会", 10**20), "--db", db],
         ["import-ledger", str(not_a_workbook), "--db", db],
         ["import-ledger", str(empty_zip), "--db", db],
         ["import-ledger", str(not_a_workbook), "--db", str(garbage)],
@@ -56,8 +60,9 @@ def test_bad_input_is_never_a_traceback_in_click(bad_inputs):
 
 def test_bad_input_is_never_a_traceback_in_a_real_process(bad_inputs):
     for args in bad_inputs:
-        done = subprocess.run([sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
         assert "Traceback" not in done.stderr + done.stdout, (args, done.stderr)
         assert done.returncode in (0, 1, 2), (args, done.stderr)
 
@@ -79,13 +84,20 @@ def test_a_bug_is_one_line_with_exit_code_2_and_the_details_in_a_file(monkeypatc
 
 
 def test_a_bug_in_a_real_process_is_one_line_too(tmp_path):
-    script = ("import sys, audit.services.ledger_import as ledger\n"
-              "def broken(*args, **kwargs):\n    raise KeyError('never expected')\n"
-              "ledger.read_ledger = broken\n"
-              "from audit.cli import main\nsys.argv = ['audit', *sys.argv[1:]]\nmain()\n")
+    script = (
+        "import sys, audit.services.ledger_import as ledger\n"
+        "def broken(*args, **kwargs):\n    raise KeyError('never expected')\n"
+        "ledger.read_ledger = broken\n"
+        "from audit.cli import main\nsys.argv = ['audit', *sys.argv[1:]]\nmain()\n"
+    )
     path = write_sheet(tmp_path / "ledger.xlsx", [HEAD, ["", "2026-03-01", "国胜", "口罩", "居委会", "2026-03-03"]])
-    done = subprocess.run([sys.executable, "-c", script, "import-ledger", path, "--db", str(tmp_path / "a.duckdb")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "import-ledger", path, "--db", str(tmp_path / "a.duckdb")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "a bug in the audit tracker" in done.stderr
     Path(re.search(r"details are in (\S+);", done.stderr)[1]).unlink()

@@ -12,14 +12,17 @@ from audit.services.credentials import generate_password
 PASSWORD = "correct horse battery"
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    (" " * 10, "repeat"),
-    ("1234567890", "common"),
-    ("password123", "common"),
-    ("qwertyuiop", "common"),
-    ("aaaaaaaaaaaa", "repeat"),
-    ("abcdefghijk", "sequence"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        (" " * 10, "repeat"),
+        ("1234567890", "common"),
+        ("password123", "common"),
+        ("qwertyuiop", "common"),
+        ("aaaaaaaaaaaa", "repeat"),
+        ("abcdefghijk", "sequence"),
+    ],
+)
 def test_easy_passwords_are_refused_saying_why_in_both_languages(db, password, reason):
     with pytest.raises(InvalidInput) as refused:
         accounts.add_user(db, None, username="li.na", role="inspector", password=password)
@@ -59,28 +62,36 @@ def test_generated_passwords_pass_the_rules():
         assert accounts.check_password(generate_password(), "demo-inspector")
 
 
-@pytest.mark.parametrize("lookalike", [
-    "zh\u0430ng.wei",       # Cyrillic а
-    "ｚｈａｎｇ.ｗｅｉ",       # full-width letters
-    "zhang\u200b.wei",      # zero-width space
-    "Zhang.Wei",
-    "zhang_wei",
-    "zhangwei",
-    "zhang.vvei",
-])
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "zh\u0430ng.wei",  # Cyrillic а
+        "ｚｈａｎｇ.ｗｅｉ",  # full-width letters
+        "zhang\u200b.wei",  # zero-width space
+        "Zhang.Wei",
+        "zhang_wei",
+        "zhangwei",
+        "zhang.vvei",
+    ],
+)
 def test_a_username_that_reads_like_an_existing_one_is_refused(db, lookalike):
     accounts.add_user(db, None, username="zhang.wei", role="inspector", password=PASSWORD)
     with pytest.raises((InvalidInput, Conflict)) as refused:
         accounts.add_user(db, None, username=lookalike, role="inspector", password=PASSWORD)
     assert refused.value.field == "username"
-    assert refused.value.key in {"accounts.error.username", "accounts.error.username_taken",
-                                 "accounts.error.username_confusable"}
+    assert refused.value.key in {
+        "accounts.error.username",
+        "accounts.error.username_taken",
+        "accounts.error.username_confusable",
+    }
 
 
 def test_an_old_lookalike_account_blocks_the_plain_name_too(db):
     with db.write() as cursor:  # made before these rules, directly in the table
-        cursor.execute("INSERT INTO users (id, username, display_name, role, created_at) "
-                       "VALUES ('old', 'zh\u0430ng.wei', 'x', 'inspector', now())")
+        cursor.execute(
+            "INSERT INTO users (id, username, display_name, role, created_at) "
+            "VALUES ('old', 'zh\u0430ng.wei', 'x', 'inspector', now())"
+        )
     with pytest.raises(Conflict) as refused:
         accounts.add_user(db, None, username="zhang.wei", role="inspector", password=PASSWORD)
     assert refused.value.key == "accounts.error.username_confusable"

@@ -21,8 +21,23 @@ from tests.test_export import as_excel_reads
 from tests.test_import import findings_in, write_sheet
 
 # Each starts a formula once a spreadsheet skips the blanks or reads the full-width sign as ASCII.
-HIDDEN = [" =1+1", "  +1", "\u00a0=HYPERLINK(\"http://evil.example\")", "\u3000＝1+1", "＝1+1", "＋1", "－1",
-          "＠SUM(A1)", "\u2003@SUM(A1)", "\u200b=1", "\t\u3000=1", "\tplain", "\nplain", "\rplain", "-"]
+HIDDEN = [
+    " =1+1",
+    "  +1",
+    '\u00a0=HYPERLINK("http://evil.example")',
+    "\u3000＝1+1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "\u2003@SUM(A1)",
+    "\u200b=1",
+    "\t\u3000=1",
+    "\tplain",
+    "\nplain",
+    "\rplain",
+    "-",
+]
 PLAIN = ["1-2", "a=b", "  leading spaces", "减少＋", "国胜社区"]
 
 
@@ -66,13 +81,26 @@ def test_dashboard_csv_uses_the_same_rule():
 
 
 def test_import_keeps_free_text_exactly_and_trims_only_codes_and_names(db, tmp_path):
-    rows = [["编号", "发现时间", "检查点位", "问题描述", "责任单位", "整改时限", "整改要求", "责任人"],
-            [" 2026-0007 ", "2026-03-01", "  国胜集中隔离点\u3000", "\t=1+1", " 国胜社区居委会 ", "2026-03-03",
-             "  ＝SUM(A1)  ", "\u00a0张伟 "]]
+    rows = [
+        ["编号", "发现时间", "检查点位", "问题描述", "责任单位", "整改时限", "整改要求", "责任人"],
+        [
+            " 2026-0007 ",
+            "2026-03-01",
+            "  国胜集中隔离点\u3000",
+            "\t=1+1",
+            " 国胜社区居委会 ",
+            "2026-03-03",
+            "  ＝SUM(A1)  ",
+            "\u00a0张伟 ",
+        ],
+    ]
     import_ledger(db, write_sheet(tmp_path / "ledger.xlsx", rows), actor="tester")
     [finding] = findings_in(db)
     assert (finding["description"], finding["requirement"]) == ("\t=1+1", "  ＝SUM(A1)  ")
     assert (finding["number"], finding["responsible_unit"], finding["responsible_person"]) == (
-        "2026-0007", "国胜社区居委会", "张伟")
+        "2026-0007",
+        "国胜社区居委会",
+        "张伟",
+    )
     with db.read() as cursor:
         assert cursor.execute("SELECT name_zh FROM sites").fetchall() == [("国胜集中隔离点",)]

@@ -31,15 +31,23 @@ def actions(db) -> list[str]:
 def test_a_second_import_leaves_an_admins_correction_of_a_site_alone(db, tmp_path):
     import_ledger(db, write_sheet(tmp_path / "first.xlsx", [HEAD, row("2026-0001", "国胜隔离点")]), actor="tester")
     [(code, *_)] = registry(db)
-    corrected = {"code": code, "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point", "kind": "hospital",
-                 **PLACE, "unit_zh": "永兴街道办", "unit_en": "Yongxing office"}
+    corrected = {
+        "code": code,
+        "name_zh": "国胜集中隔离点",
+        "name_en": "Guosheng isolation point",
+        "kind": "hospital",
+        **PLACE,
+        "unit_zh": "永兴街道办",
+        "unit_en": "Yongxing office",
+    }
     admin = User(id="admin-1", username="admin", display_name="管理员", role=Role.ADMIN)
     store_accounts(db, admin)  # the service reads the acting account
     save_site(db, admin, corrected)
     before = registry(db)
 
-    report = import_ledger(db, write_sheet(tmp_path / "second.xlsx", [HEAD, row("2026-0002", "国胜隔离点")]),
-                           actor="tester")
+    report = import_ledger(
+        db, write_sheet(tmp_path / "second.xlsx", [HEAD, row("2026-0002", "国胜隔离点")]), actor="tester"
+    )
 
     assert registry(db) == before == [(code, "国胜集中隔离点", "永兴街道办", "hospital", True)]
     assert report.sites_created == []
@@ -59,15 +67,24 @@ def registry_id(db, code: str) -> str:
 
 
 def test_sites_are_matched_by_code_then_exact_name_and_created_only_when_nothing_matches(db, tmp_path):
-    registered = {"code": "GS-01", "name_zh": "国胜集中隔离点", "name_en": "Guosheng isolation point",
-                  "kind": "isolation_point", "unit_zh": "国胜社区居委会", "unit_en": "Guosheng committee", **PLACE}
+    registered = {
+        "code": "GS-01",
+        "name_zh": "国胜集中隔离点",
+        "name_en": "Guosheng isolation point",
+        "kind": "isolation_point",
+        "unit_zh": "国胜社区居委会",
+        "unit_en": "Guosheng committee",
+        **PLACE,
+    }
     with db.write() as cursor:
         import_sites(cursor, [registered], actor="admin")
-    rows = [HEAD + ["点位编码"],
-            row("2026-0001", "隔离点（旧称）") + ["GS-01"],  # by code, whatever the name
-            row("2026-0002", "Guosheng isolation point"),  # by its English name
-            row("2026-0003", " 国胜集中隔离点 "),  # a name is trimmed, then matched exactly
-            row("2026-0004", "国胜集中隔离点二号")]  # nothing matches: a new site
+    rows = [
+        HEAD + ["点位编码"],
+        row("2026-0001", "隔离点（旧称）") + ["GS-01"],  # by code, whatever the name
+        row("2026-0002", "Guosheng isolation point"),  # by its English name
+        row("2026-0003", " 国胜集中隔离点 "),  # a name is trimmed, then matched exactly
+        row("2026-0004", "国胜集中隔离点二号"),
+    ]  # nothing matches: a new site
     report = import_ledger(db, write_sheet(tmp_path / "ledger.xlsx", rows), actor="tester")
     assert report.sites_created == ["国胜集中隔离点二号"]
     assert [d.split(":")[0] for d in report.site_differences] == ["row 2"]

@@ -22,20 +22,37 @@ def changed(**cells) -> list:
     return row
 
 
-@pytest.mark.parametrize("row, expected", [
-    (changed(整改时限="2026-02-27"),
-     "row 2: 整改时限: '2026-02-27' is before the day the problem was found (2026-03-01)"),
-    (changed(发现时间="9999-03-01", 整改时限="9999-03-03"), "row 2: 发现时间: '9999-03-01' is in the future"),
-    (changed(发现时间=2958465, 整改时限=2958465), "row 2: 发现时间: '9999-12-31' is in the future"),
-    (changed(整改状态="已销号", 销号日期="2026-02-01"),
-     "row 2: 销号日期: '2026-02-01' is before the day the problem was found (2026-03-01)"),
-    (changed(编号="2026-999999999"), "row 2: 编号: '2026-999999999' is not a number this ledger could have given"),
-    (changed(编号="2026-" + "9" * 20), "row 2: 编号: '2026-99999999999999999999' is not a number"),
-    (changed(编号="9999-0001"), "row 2: 编号: '9999-0001' is not a number this ledger could have given"),
-    (changed(编号="X" * 40), "row 2: 编号: '" + "X" * 30 + "...' is too long for a finding number"),
-    (changed(问题描述="长" * 2001), "row 2: 问题描述: has 2001 characters, more than the 2000"),
-], ids=["deadline-before-found", "found-in-9999", "found-excel-serial-9999", "closed-before-found",
-        "number-moves-counter", "number-20-digits", "number-year-9999", "number-too-long", "description-too-long"])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (
+            changed(整改时限="2026-02-27"),
+            "row 2: 整改时限: '2026-02-27' is before the day the problem was found (2026-03-01)",
+        ),
+        (changed(发现时间="9999-03-01", 整改时限="9999-03-03"), "row 2: 发现时间: '9999-03-01' is in the future"),
+        (changed(发现时间=2958465, 整改时限=2958465), "row 2: 发现时间: '9999-12-31' is in the future"),
+        (
+            changed(整改状态="已销号", 销号日期="2026-02-01"),
+            "row 2: 销号日期: '2026-02-01' is before the day the problem was found (2026-03-01)",
+        ),
+        (changed(编号="2026-999999999"), "row 2: 编号: '2026-999999999' is not a number this ledger could have given"),
+        (changed(编号="2026-" + "9" * 20), "row 2: 编号: '2026-99999999999999999999' is not a number"),
+        (changed(编号="9999-0001"), "row 2: 编号: '9999-0001' is not a number this ledger could have given"),
+        (changed(编号="X" * 40), "row 2: 编号: '" + "X" * 30 + "...' is too long for a finding number"),
+        (changed(问题描述="长" * 2001), "row 2: 问题描述: has 2001 characters, more than the 2000"),
+    ],
+    ids=[
+        "deadline-before-found",
+        "found-in-9999",
+        "found-excel-serial-9999",
+        "closed-before-found",
+        "number-moves-counter",
+        "number-20-digits",
+        "number-year-9999",
+        "number-too-long",
+        "description-too-long",
+    ],
+)
 def test_an_impossible_value_is_a_row_numbered_error_and_nothing_is_stored(db, tmp_path, row, expected):
     with pytest.raises(LedgerImportError) as refused:
         import_ledger(db, write_sheet(tmp_path / "ledger.xlsx", [HEAD, row]), actor="tester", today=TODAY)

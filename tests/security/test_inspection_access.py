@@ -42,8 +42,9 @@ def site(db):
 
 def refusals(db) -> list[dict]:
     with db.read() as cursor:
-        rows = cursor.execute("SELECT actor, entity_id, after::VARCHAR FROM audit_log "
-                              "WHERE action = 'inspection.refused' ORDER BY seq").fetchall()
+        rows = cursor.execute(
+            "SELECT actor, entity_id, after::VARCHAR FROM audit_log WHERE action = 'inspection.refused' ORDER BY seq"
+        ).fetchall()
     return [{"actor": actor, "inspection": entity_id, **json.loads(after)} for actor, entity_id, after in rows]
 
 
@@ -67,24 +68,38 @@ def test_another_inspector_cannot_open_or_change_a_draft(db, site):
     error = refused(db, lambda: service.inspection_sheet(db, OUTSIDER, inspection.id), "open", inspection.id)
     assert error.key == "inspect.error.not_on_team" and "named team" in error.text("en")
     refused(db, lambda: service.earlier_failures(db, OUTSIDER, inspection.id, "T-01"), "open", inspection.id)
-    refused(db, lambda: service.record_response(db, OUTSIDER, inspection.id, "T-02", result=Result.PASS, now=NOW),
-            "answer", inspection.id)
-    refused(db, lambda: service.save_finding_draft(db, OUTSIDER, form.id, description="改掉", now=NOW),
-            "finding_form", inspection.id)
+    refused(
+        db,
+        lambda: service.record_response(db, OUTSIDER, inspection.id, "T-02", result=Result.PASS, now=NOW),
+        "answer",
+        inspection.id,
+    )
+    refused(
+        db,
+        lambda: service.save_finding_draft(db, OUTSIDER, form.id, description="改掉", now=NOW),
+        "finding_form",
+        inspection.id,
+    )
     refused(db, lambda: service.record_finding(db, OUTSIDER, form.id, now=NOW), "finding_form", inspection.id)
-    refused(db, lambda: service.add_finding_photo(db, OUTSIDER, form.id, jpeg(), "a.jpg", now=NOW),
-            "photo", inspection.id)
+    refused(
+        db, lambda: service.add_finding_photo(db, OUTSIDER, form.id, jpeg(), "a.jpg", now=NOW), "photo", inspection.id
+    )
     with_photo = service.add_finding_photo(db, INSPECTOR, form.id, jpeg(), "a.jpg", now=NOW)
-    refused(db, lambda: service.draft_photo(db, OUTSIDER, form.id, with_photo.photos[0], thumbnail=True),
-            "photo", inspection.id)
-    refused(db, lambda: service.add_adhoc_finding(db, OUTSIDER, inspection.id, now=NOW), "adhoc_finding",
-            inspection.id)
+    refused(
+        db,
+        lambda: service.draft_photo(db, OUTSIDER, form.id, with_photo.photos[0], thumbnail=True),
+        "photo",
+        inspection.id,
+    )
+    refused(db, lambda: service.add_adhoc_finding(db, OUTSIDER, inspection.id, now=NOW), "adhoc_finding", inspection.id)
     refused(db, lambda: service.discard_adhoc_finding(db, OUTSIDER, adhoc.id), "adhoc_finding", inspection.id)
     refused(db, lambda: service.submit_inspection(db, OUTSIDER, inspection.id, now=NOW), "submit", inspection.id)
 
     sheet = service.inspection_sheet(db, INSPECTOR, inspection.id)
     assert set(sheet.responses) == {"T-01"}
-    assert sheet.draft_for("T-01").description == form.description and sheet.draft_for("T-01").photos == with_photo.photos
+    assert (
+        sheet.draft_for("T-01").description == form.description and sheet.draft_for("T-01").photos == with_photo.photos
+    )
     assert [d.id for d in sheet.drafts if d.item_id is None] == [adhoc.id]
     with db.read() as cursor:
         assert audit_log.verify(cursor).ok
@@ -110,24 +125,40 @@ def test_only_the_team_or_a_supervisor_corrects_a_submitted_inspection(db, site)
     inspection = worked_case(db, site)
     service.submit_inspection(db, INSPECTOR, inspection.id, now=NOW)
 
-    error = refused(db, lambda: service.correct_inspection(db, OUTSIDER, inspection.id, reason="改成我的组",
-                                                           inspectors=["赵强"], now=NOW), "correct", inspection.id)
+    error = refused(
+        db,
+        lambda: service.correct_inspection(
+            db, OUTSIDER, inspection.id, reason="改成我的组", inspectors=["赵强"], now=NOW
+        ),
+        "correct",
+        inspection.id,
+    )
     assert error.key == "inspect.error.may_not_correct"
     assert refusals(db)[-1]["reason"] == "改成我的组"
-    refused(db, lambda: service.correct_inspection(db, OUTSIDER, inspection.id, reason="x",
-                                                   answer=Answer("T-03", value=1), now=NOW), "correct", inspection.id)
+    refused(
+        db,
+        lambda: service.correct_inspection(
+            db, OUTSIDER, inspection.id, reason="x", answer=Answer("T-03", value=1), now=NOW
+        ),
+        "correct",
+        inspection.id,
+    )
     assert service.inspection_sheet(db, OUTSIDER, inspection.id).inspection.inspectors == ["陈明", "王芳"]
 
-    by_team = service.correct_inspection(db, TEAM_MEMBER, inspection.id, reason="漏记一人",
-                                         inspectors=["陈明", "王芳", "李强"], now=NOW)
+    by_team = service.correct_inspection(
+        db, TEAM_MEMBER, inspection.id, reason="漏记一人", inspectors=["陈明", "王芳", "李强"], now=NOW
+    )
     assert by_team.inspectors == ["陈明", "王芳", "李强"]
-    by_supervisor = service.correct_inspection(db, SUPERVISOR, inspection.id, reason="测温记录看错了",
-                                               answer=Answer("T-03", value=1), now=NOW)
+    by_supervisor = service.correct_inspection(
+        db, SUPERVISOR, inspection.id, reason="测温记录看错了", answer=Answer("T-03", value=1), now=NOW
+    )
     assert by_supervisor.score == 0.0
     with db.read() as cursor:
         entries = audit_log.history(cursor, "inspection", inspection.id)
         assert [(e["actor"], e["after"]["reason"]) for e in entries if e["action"] == "inspection.corrected"] == [
-            ("wang", "漏记一人"), ("sun", "测温记录看错了")]
+            ("wang", "漏记一人"),
+            ("sun", "测温记录看错了"),
+        ]
         assert audit_log.verify(cursor).ok
 
 
@@ -155,4 +186,5 @@ def test_a_draft_opened_by_its_address_by_another_inspector_shows_nothing_of_it(
     finally:
         database.close()
     assert [(entry["actor"], entry["inspection"], entry["attempt"]) for entry in logged] == [
-        (OUTSIDER.username, inspection_id, "open")]
+        (OUTSIDER.username, inspection_id, "open")
+    ]

@@ -43,12 +43,15 @@ def built(tmp_path_factory):
     supervisor = accounts.add_user(database, admin, username="lead1", role="supervisor", password="a long password 3")
     with database.read() as cursor:
         finding_id, unit, version = cursor.execute(
-            "SELECT id, responsible_unit, version FROM findings ORDER BY number LIMIT 1").fetchone()
-    unit_user = accounts.add_user(database, admin, username="unit1", role="unit", password="a long password 2",
-                                  unit=unit)
+            "SELECT id, responsible_unit, version FROM findings ORDER BY number LIMIT 1"
+        ).fetchone()
+    unit_user = accounts.add_user(
+        database, admin, username="unit1", role="unit", password="a long password 2", unit=unit
+    )
     reopened = rectification.reopen(database, supervisor, finding_id, version=version, reason="复查仍未整改", now=NOW)
-    rectification.report_fix(database, unit_user, finding_id, version=reopened.version, fix_report="已整改",
-                             photos=[picture()], now=NOW)
+    rectification.report_fix(
+        database, unit_user, finding_id, version=reopened.version, fix_report="已整改", photos=[picture()], now=NOW
+    )
     database.close()
     return path, finding_id
 
@@ -113,7 +116,9 @@ def test_deleting_the_events_of_a_finding_names_each(copy):
     sql(path, "DELETE FROM finding_events WHERE finding_id = ?", [finding_id])
     result = verify_log(path)
     for event in events:
-        assert_names(result, "finding_events row", event, "is gone", f"log entry {latest_entry(path, 'finding_events', event)}")
+        assert_names(
+            result, "finding_events row", event, "is gone", f"log entry {latest_entry(path, 'finding_events', event)}"
+        )
 
 
 def test_deleting_a_finding_is_named(copy):
@@ -125,8 +130,12 @@ def test_deleting_a_finding_is_named(copy):
 
 def test_an_inserted_finding_is_named(copy):
     path, finding_id = copy
-    sql(path, "INSERT INTO findings SELECT * REPLACE ('forged-finding' AS id, '2026-9999' AS number) "
-              "FROM findings WHERE id = ?", [finding_id])
+    sql(
+        path,
+        "INSERT INTO findings SELECT * REPLACE ('forged-finding' AS id, '2026-9999' AS number) "
+        "FROM findings WHERE id = ?",
+        [finding_id],
+    )
     assert_names(verify_log(path), "findings row forged-finding", "no log entry records it")
 
 
@@ -136,8 +145,16 @@ def test_an_exact_copy_of_a_row_is_named(copy):
     assert_names(verify_log(path), "findings row", finding_id, "2 times")
 
 
-@pytest.mark.parametrize(("table", "column"), [("responses", "note"), ("inspections", "status"), ("sites", "name_zh"),
-                                               ("photos", "mime"), ("finding_photos", "added_by")])
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("responses", "note"),
+        ("inspections", "status"),
+        ("sites", "name_zh"),
+        ("photos", "mime"),
+        ("finding_photos", "added_by"),
+    ],
+)
 def test_every_audited_table_is_checked(copy, table, column):
     path, _ = copy
     spec = AUDITED[table]
@@ -151,8 +168,7 @@ def test_a_recorded_row_hash_changed_in_the_log_is_named(copy):
     entry = latest_entry(path, "findings", finding_id)
     sql(path, "UPDATE findings SET status = 'closed' WHERE id = ?", [finding_id])
     # Someone changing a row and its recorded hash alike: the entry's own hash covers its list of rows.
-    sql(path, "UPDATE audit_log_rows SET row_hash = ? WHERE seq = ? AND row_key = ?",
-        ["0" * 64, entry, finding_id])
+    sql(path, "UPDATE audit_log_rows SET row_hash = ? WHERE seq = ? AND row_key = ?", ["0" * 64, entry, finding_id])
     assert_names(verify_log(path), f"log entry {entry}", "list of rows recorded")
 
 
@@ -176,12 +192,16 @@ def test_a_database_made_before_row_hashes_verifies_after_the_upgrade(tmp_path):
     upgrade = next(number for number, name, _ in MIGRATIONS if name == "audit_log_rows")
     old = [entry for entry in MIGRATIONS if entry[0] < upgrade]
     connection = duckdb.connect(str(path))
-    connection.execute("CREATE TABLE _migrations (number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)")
+    connection.execute(
+        "CREATE TABLE _migrations (number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
     for number, name, function in old:
         function(connection)
         connection.execute("INSERT INTO _migrations (number, name) VALUES (?, ?)", [number, name])
-    connection.execute("INSERT INTO users (id, username, display_name, role, created_at) "
-                       "VALUES ('u1', 'old.admin', 'Old', 'admin', now())")
+    connection.execute(
+        "INSERT INTO users (id, username, display_name, role, created_at) "
+        "VALUES ('u1', 'old.admin', 'Old', 'admin', now())"
+    )
     connection.close()
     assert_names(verify_log(path), "predates row hashes", "audit init")  # read-only: not upgraded yet
     open_database(path).close()

@@ -41,8 +41,10 @@ def test_an_alias_alone_is_refused_on_its_line(tmp_path):
 
 
 def test_loading_the_alias_bomb_peaks_under_300_mb(checklists_with_a_bomb):
-    peak, outcome = peak_mb("from audit.checklists import load_checklists",
-                            f"assert load_checklists({str(checklists_with_a_bomb)!r}).problems")
+    peak, outcome = peak_mb(
+        "from audit.checklists import load_checklists",
+        f"assert load_checklists({str(checklists_with_a_bomb)!r}).problems",
+    )
     assert outcome == "accepted" and peak < PEAK_MB, (peak, outcome)
 
 

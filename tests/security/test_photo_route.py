@@ -30,8 +30,7 @@ def evidence(db):
     photo = prepare_photo(picture())
     with db.write() as cursor:
         save_photo(cursor, photo, datetime(2026, 3, 1, 9))
-        attach_photo(cursor, finding_id, photo.sha256, stage="found", added_by="chenming",
-                     now=datetime(2026, 3, 1, 9))
+        attach_photo(cursor, finding_id, photo.sha256, stage="found", added_by="chenming", now=datetime(2026, 3, 1, 9))
     return finding_id, photo
 
 
@@ -68,12 +67,15 @@ def test_without_a_signature_nothing_is_served(db, client, evidence):
     assert client.get(urlsplit(address(db, UNIT, evidence)).path).status_code == 403
 
 
-@pytest.mark.parametrize("change", [
-    {"account": SUPERVISOR.id},      # another account's name on the address
-    {"size": "thumb"},                # another size than signed
-    {"expires": "4102444800"},        # a later expiry than signed
-    {"sig": "0" * 64},                # a made-up signature
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"account": SUPERVISOR.id},  # another account's name on the address
+        {"size": "thumb"},  # another size than signed
+        {"expires": "4102444800"},  # a later expiry than signed
+        {"sig": "0" * 64},  # a made-up signature
+    ],
+)
 def test_a_tampered_address_is_refused(db, client, evidence, change):
     assert client.get(with_query(address(db, UNIT, evidence), **change)).status_code == 403
 
@@ -124,8 +126,9 @@ def test_a_key_from_another_server_does_not_sign_for_this_one(db, client, eviden
     assert client.get(url).status_code == 403
 
 
-def test_the_finding_page_shows_photos_from_the_signed_route_not_the_open_media_store(db_path, db, evidence,
-                                                                                   monkeypatch):
+def test_the_finding_page_shows_photos_from_the_signed_route_not_the_open_media_store(
+    db_path, db, evidence, monkeypatch
+):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -162,8 +165,14 @@ def draft(db):
     seed_ledger(db)  # the accounts
     sync_checklists(db, checklists_directory())
     site = add_site(db, make_site("国胜社区集中隔离点", "Guosheng isolation point"))
-    inspection = inspections.start_inspection(db, INSPECTOR, site_id=site.id, checklist_id="quarantine_transfer",
-                                              inspectors=["陈明"], started_at=datetime.now())
+    inspection = inspections.start_inspection(
+        db,
+        INSPECTOR,
+        site_id=site.id,
+        checklist_id="quarantine_transfer",
+        inspectors=["陈明"],
+        started_at=datetime.now(),
+    )
     for item in inspections.inspection_sheet(db, INSPECTOR, inspection.id).checklist.items:
         result = Result.FAIL if item.id == "QT-04" else Result.PASS
         inspections.record_response(db, INSPECTOR, inspection.id, item.id, result=result)

@@ -31,13 +31,17 @@ def test_a_small_png_declaring_60_megapixels_is_refused_before_it_is_decoded(tmp
     assert peak < 60, f"{peak:.0f} MB: the picture was decoded before it was refused"
 
 
-@pytest.mark.parametrize("size, fmt, mode, options", [
-    ((4032, 3024), "JPEG", "RGB", {"quality": 92, "subsampling": 0}),  # a 12-megapixel phone photo
-    ((8000, 6000), "JPEG", "RGB", {"quality": 75}),  # a 48-megapixel one, decoded at half size
-    ((4096, 3072), "JPEG", "RGB", {"quality": 90, "subsampling": 0, "progressive": True}),
-    ((4096, 3072), "PNG", "RGBA", {}),  # at the PNG limit, with alpha
-    ((2940, 2200), "WEBP", "RGB", {"quality": 80}),  # at the WebP limit
-], ids=["jpeg-12mp", "jpeg-48mp", "progressive-12mp", "png-rgba-at-limit", "webp-at-limit"])
+@pytest.mark.parametrize(
+    "size, fmt, mode, options",
+    [
+        ((4032, 3024), "JPEG", "RGB", {"quality": 92, "subsampling": 0}),  # a 12-megapixel phone photo
+        ((8000, 6000), "JPEG", "RGB", {"quality": 75}),  # a 48-megapixel one, decoded at half size
+        ((4096, 3072), "JPEG", "RGB", {"quality": 90, "subsampling": 0, "progressive": True}),
+        ((4096, 3072), "PNG", "RGBA", {}),  # at the PNG limit, with alpha
+        ((2940, 2200), "WEBP", "RGB", {"quality": 80}),  # at the WebP limit
+    ],
+    ids=["jpeg-12mp", "jpeg-48mp", "progressive-12mp", "png-rgba-at-limit", "webp-at-limit"],
+)
 def test_one_accepted_photo_peaks_under_150_mb(tmp_path, size, fmt, mode, options):
     path = tmp_path / f"photo.{fmt.lower()}"
     path.write_bytes(camera_photo(size, fmt, mode, **options))

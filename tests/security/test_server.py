@@ -23,10 +23,7 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import Server
 from tests.factories import OTHER_UNIT, UNIT, picture, seed_ledger
 
-EXPECTED = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-}
+EXPECTED = {"x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
 
 
 def get(url: str, headers: dict | None = None):
@@ -53,8 +50,10 @@ def running(tmp_path_factory):
     with database.write() as cursor:
         save_photo(cursor, photo, datetime(2026, 3, 1, 9))
         attach_photo(cursor, finding_id, photo.sha256, stage="found", added_by="chenming", now=datetime(2026, 3, 1, 9))
-    addresses = {user.username: photo_address(database, user, finding_id, photo.sha256, thumbnail=False)
-                 for user in (UNIT, OTHER_UNIT)}
+    addresses = {
+        user.username: photo_address(database, user, finding_id, photo.sha256, thumbnail=False)
+        for user in (UNIT, OTHER_UNIT)
+    }
     database.close()
     server = Server(db_path, AUDIT_BACKUP_KEEP="2")
     yield server, finding_id, photo, addresses
@@ -66,8 +65,12 @@ def test_every_response_carries_the_security_headers(running):
     status, page_headers, page = get(server.url + "/")
     assert status == 200
     asset = re.search(rb'src="\.?(/static/js/[^"]+\.js)"', page).group(1).decode()
-    responses = [lower(page_headers), lower(get(server.url + asset)[1]), lower(get(server.url + "/healthz")[1]),
-                 lower(get(server.url + "/photos/finding/x/y")[1])]
+    responses = [
+        lower(page_headers),
+        lower(get(server.url + asset)[1]),
+        lower(get(server.url + "/healthz")[1]),
+        lower(get(server.url + "/photos/finding/x/y")[1]),
+    ]
     for headers in responses:
         for name, value in EXPECTED.items():
             assert headers[name] == value
@@ -96,8 +99,9 @@ def test_photos_need_a_valid_address_and_the_right_account(running):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_the_cli_backs_up_through_the_running_server(running, tmp_path):
@@ -170,7 +174,9 @@ def test_without_a_server_the_cli_backs_up_directly(tmp_path):
 def test_make_run_and_the_browser_tests_start_the_same_server():
     from tests.e2e.conftest import server_command
 
-    dry = subprocess.run(["make", "-n", "run", "DB=x.duckdb", "PORT=9"], cwd=ROOT, capture_output=True, text=True, check=False)
+    dry = subprocess.run(
+        ["make", "-n", "run", "DB=x.duckdb", "PORT=9"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     command = dry.stdout.strip().splitlines()[-1]
     assert "-m uvicorn audit.ui.server:app" in command
     assert "audit.ui.server:app" in server_command(9) and "uvicorn" in server_command(9)

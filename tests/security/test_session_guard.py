@@ -39,7 +39,7 @@ def test_every_callback_and_fragment_in_the_ui_goes_through_the_guard(path):
         if isinstance(node, ast.FunctionDef):
             names = [ast.unparse(decorator) for decorator in node.decorator_list]
             if any(name.startswith("st.fragment") for name in names):
-                below = names[names.index(next(n for n in names if n.startswith("st.fragment"))) + 1:]
+                below = names[names.index(next(n for n in names if n.startswith("st.fragment"))) + 1 :]
                 assert "guarded" in below, f"{path.name}: fragment {node.name} is not guarded"
 
 
@@ -119,6 +119,7 @@ def test_a_changed_role_reruns_the_whole_app_before_the_callback(page, clock):
 
 # --- the inspection page: an answer saved through a widget callback ---------------------------------
 
+
 @pytest.fixture
 def inspection(app_db):
     database = open_database(app_db)
@@ -128,15 +129,25 @@ def inspection(app_db):
     sign = SignIn()
     admin = sign.account("admin", username="boss")
     chen = sign.account("inspector", username="chen", display_name="陈明")
-    started = service.start_inspection(sign.database, chen, site_id=site.id, checklist_id="quarantine_transfer",
-                                       inspectors=["陈明"], started_at=datetime.now() - timedelta(minutes=5))
+    started = service.start_inspection(
+        sign.database,
+        chen,
+        site_id=site.id,
+        checklist_id="quarantine_transfer",
+        inspectors=["陈明"],
+        started_at=datetime.now() - timedelta(minutes=5),
+    )
     return sign, admin, chen, started.id
 
 
 def answered(database, inspection_id, item_id="QT-01") -> list:
     with database.read() as cursor:
-        return [row[0] for row in cursor.execute(
-            "SELECT result FROM responses WHERE inspection_id = ? AND item_id = ?", [inspection_id, item_id]).fetchall()]
+        return [
+            row[0]
+            for row in cursor.execute(
+                "SELECT result FROM responses WHERE inspection_id = ? AND item_id = ?", [inspection_id, item_id]
+            ).fetchall()
+        ]
 
 
 @pytest.mark.parametrize("change", [disable, idle, demote], ids=["disabled", "idle", "role changed"])

@@ -90,11 +90,14 @@ def test_a_session_ends_after_the_day_even_when_used(db, people):
     assert outcome.ended == sessions.EXPIRED
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda db, admin: accounts.set_active(db, admin, "chen.ming", False), sessions.DISABLED),
-    (lambda db, admin: accounts.reset_password(db, admin, "chen.ming"), sessions.PASSWORD_RESET),
-    (lambda db, admin: sessions.end_sessions(db, admin, "chen.ming"), sessions.BY_ADMIN),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda db, admin: accounts.set_active(db, admin, "chen.ming", False), sessions.DISABLED),
+        (lambda db, admin: accounts.reset_password(db, admin, "chen.ming"), sessions.PASSWORD_RESET),
+        (lambda db, admin: sessions.end_sessions(db, admin, "chen.ming"), sessions.BY_ADMIN),
+    ],
+)
 def test_disable_reset_and_the_admin_end_every_session_at_once(db, people, change, reason):
     admin, inspector = people
     first, token = token_for(db, inspector)
@@ -132,6 +135,7 @@ def test_the_command_line_signs_an_account_out(db_path, db, people):
     assert result.exit_code == 0, result.output
     assert "1 session ended" in result.output
     from audit.store import open_database
+
     again = open_database(db_path)
     try:
         assert sessions.check(again, session_id, idle_minutes=30).ended == sessions.BY_ADMIN
@@ -173,13 +177,16 @@ def test_a_code_is_refused_when_replayed(db, people, client):
     assert replay.status_code == 403 and "set-cookie" not in replay.headers
 
 
-@pytest.mark.parametrize("headers", [
-    {"sec-fetch-site": "cross-site"},
-    {"sec-fetch-site": "same-site"},
-    {"sec-fetch-site": "none"},
-    {"origin": "https://evil.example"},
-    {},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+        {"sec-fetch-site": "none"},
+        {"origin": "https://evil.example"},
+        {},
+    ],
+)
 def test_cross_site_requests_are_refused_and_leave_the_code_unspent(db, people, client, headers):
     code = sessions.start(db, people[1]).code
     answer = client.get(f"{START}?code={code}", headers=headers)

@@ -35,7 +35,8 @@ def attempts_logged(db) -> list[tuple[str, str | None]]:
     with db.read() as cursor:
         return cursor.execute(
             "SELECT action, after->>'reason' FROM audit_log WHERE action IN ('user.sign_in_failed', 'user.signed_in') "
-            "ORDER BY seq").fetchall()
+            "ORDER BY seq"
+        ).fetchall()
 
 
 def at_once(count: int, attempt) -> list:
@@ -70,8 +71,10 @@ def test_twenty_guesses_at_once_get_five_checks_and_all_are_logged(db, checks):
 
 def test_the_right_password_among_parallel_guesses_never_gets_in_after_the_lock(db, checks):
     accounts.add_user(db, None, username="admin1", role="admin", password=PASSWORD)
-    results = at_once(20, lambda i: accounts.authenticate(db, "admin1", PASSWORD if i == 10 else "guess",
-                                                          now=T0, address=f"10.0.0.{i}"))
+    results = at_once(
+        20,
+        lambda i: accounts.authenticate(db, "admin1", PASSWORD if i == 10 else "guess", now=T0, address=f"10.0.0.{i}"),
+    )
     wrong_checks = [real for real, result in zip(checks, results) if real]
     assert len(checks) == 20 and 5 <= len(wrong_checks) <= 6  # five failed guesses at most, plus the owner's
     logged = attempts_logged(db)
@@ -101,8 +104,11 @@ def test_unknown_locked_and_wrong_get_the_same_answer_after_the_same_work(db, ch
         with pytest.raises(SignInRefused):
             accounts.authenticate(db, "locked.one", "guess", now=T0)
     answers = {}
-    for case, (username, password) in {"unknown": ("nobody", PASSWORD), "locked": ("locked.one", PASSWORD),
-                                       "wrong": ("li.na", "guess")}.items():
+    for case, (username, password) in {
+        "unknown": ("nobody", PASSWORD),
+        "locked": ("locked.one", PASSWORD),
+        "wrong": ("li.na", "guess"),
+    }.items():
         checks.clear()
         with pytest.raises(SignInRefused) as refused:
             accounts.authenticate(db, username, password, now=T0)
@@ -121,8 +127,10 @@ def test_one_client_address_is_throttled_whatever_names_it_tries(db, checks):
         accounts.authenticate(db, "li.na", PASSWORD, now=T0, address="203.0.113.7")
     assert checks[-1] is False
     assert accounts.authenticate(db, "li.na", PASSWORD, now=T0, address="198.51.100.2").username == "li.na"
-    assert accounts.authenticate(db, "li.na", PASSWORD, now=T0 + timedelta(minutes=15),
-                                 address="203.0.113.7").username == "li.na"
+    assert (
+        accounts.authenticate(db, "li.na", PASSWORD, now=T0 + timedelta(minutes=15), address="203.0.113.7").username
+        == "li.na"
+    )
     assert attempts_logged(db)[accounts.MAX_ADDRESS_ATTEMPTS] == ("user.sign_in_failed", "address")
 
 
@@ -135,8 +143,10 @@ def test_an_admin_unlocks_an_account_and_it_is_logged(db):
     accounts.unlock(db, admin, "li.na")
     assert accounts.authenticate(db, "li.na", PASSWORD, now=T0).username == "li.na"
     with db.read() as cursor:
-        entry = cursor.execute("SELECT actor, before->>'failed_logins', after->>'failed_logins' FROM audit_log "
-                               "WHERE action = 'user.unlocked'").fetchall()
+        entry = cursor.execute(
+            "SELECT actor, before->>'failed_logins', after->>'failed_logins' FROM audit_log "
+            "WHERE action = 'user.unlocked'"
+        ).fetchall()
     assert entry == [("admin1", "5", "0")]
 
 

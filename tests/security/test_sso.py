@@ -15,15 +15,18 @@ IDP = "https://idp.example.cn"
 
 def logged(db, action: str) -> list[tuple]:
     with db.read() as cursor:
-        return cursor.execute("SELECT actor, entity_id, after->>'how' FROM audit_log WHERE action = ? ORDER BY seq",
-                              [action]).fetchall()
+        return cursor.execute(
+            "SELECT actor, entity_id, after->>'how' FROM audit_log WHERE action = ? ORDER BY seq", [action]
+        ).fetchall()
 
 
 def test_an_email_claim_equal_to_a_username_does_not_sign_in(db):
     accounts.add_user(db, None, username="admin@example.cn", role="admin", password=PASSWORD)
     accounts.add_user(db, None, username="zhou", role="admin", password=PASSWORD)
-    for claims in ({"iss": IDP, "sub": "attacker", "email": "admin@example.cn", "email_verified": True},
-                   {"iss": IDP, "sub": "attacker", "preferred_username": "zhou", "email_verified": True}):
+    for claims in (
+        {"iss": IDP, "sub": "attacker", "email": "admin@example.cn", "email_verified": True},
+        {"iss": IDP, "sub": "attacker", "preferred_username": "zhou", "email_verified": True},
+    ):
         with pytest.raises(SignInRefused, match="No account here is linked"):
             sso_sign_in(db, claims)
     assert logged(db, "user.signed_in") == []

@@ -25,12 +25,28 @@ from tests.markdown import assert_page_shows_as_typed, assert_shown_as_typed, re
 from tests.test_accountability import PDF
 
 HOSTILE = [
-    "[x](http://evil.example)", "![x](http://evil.example/p.png)", "<img src=x onerror=alert(1)>", "**bold**",
-    "http://evil.example", "www.evil.example", "mail@evil.example", "`code` _i_ ~~s~~ # h | t | $x$ :red[r] &amp; \\*",
+    "[x](http://evil.example)",
+    "![x](http://evil.example/p.png)",
+    "<img src=x onerror=alert(1)>",
+    "**bold**",
+    "http://evil.example",
+    "www.evil.example",
+    "mail@evil.example",
+    "`code` _i_ ~~s~~ # h | t | $x$ :red[r] &amp; \\*",
     ":smile: :material/home: 12:30:45",
 ]
-LINE_STARTS = ["- item", "+ item", "1. item", "2) item", "=== heading", "--- rule", ":::note", "> quote",
-               "| a | b |", "# heading"]
+LINE_STARTS = [
+    "- item",
+    "+ item",
+    "1. item",
+    "2) item",
+    "=== heading",
+    "--- rule",
+    ":::note",
+    "> quote",
+    "| a | b |",
+    "# heading",
+]
 TYPED = " ".join(HOSTILE[:5])  # one line of every kind, short enough for each field's limit
 NAME = "![x](http://evil.example/n.png)"
 UNIT_NAME = "[单位](http://evil.example/u)"
@@ -38,9 +54,18 @@ NUMBER = "![2026](http://evil.example/no.png)"
 DOCUMENT = "![决定书](x.png) **b** www.evil.example.pdf"  # a file name keeps no slash
 
 
-@pytest.mark.parametrize("typed", [
-    *HOSTILE, *LINE_STARTS, "title\n===", "title\n---", "第一行\n[第二行](http://evil.example)",
-    "\\[x\\](http://evil.example)", "HQ-GM-01 wang.qiang 16:45 a=b 3.5"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        *HOSTILE,
+        *LINE_STARTS,
+        "title\n===",
+        "title\n---",
+        "第一行\n[第二行](http://evil.example)",
+        "\\[x\\](http://evil.example)",
+        "HQ-GM-01 wang.qiang 16:45 a=b 3.5",
+    ],
+)
 def test_plain_leaves_nothing_for_markdown_to_act_on(typed):
     assert_shown_as_typed(plain(typed), typed)
     assert seen(rendered_text(plain(typed))) == typed
@@ -68,10 +93,20 @@ def hostile(app_db) -> dict:
     with database.write() as cursor:
         users = people(cursor)
         site = add_site(cursor, TYPED, unit=UNIT_NAME, subdistrict=NAME, community=NAME)
-        finding = make_finding(NUMBER, site_id=site, description=TYPED, responsible_unit=UNIT_NAME,
-                               responsible_person=NAME, requirement=TYPED, immediate_measure=TYPED,
-                               deadline=date.today() + timedelta(days=3), found_at=datetime.now() - timedelta(days=1),
-                               inspector=NAME, status=Status.OPEN, severity=Severity.MAJOR)
+        finding = make_finding(
+            NUMBER,
+            site_id=site,
+            description=TYPED,
+            responsible_unit=UNIT_NAME,
+            responsible_person=NAME,
+            requirement=TYPED,
+            immediate_measure=TYPED,
+            deadline=date.today() + timedelta(days=3),
+            found_at=datetime.now() - timedelta(days=1),
+            inspector=NAME,
+            status=Status.OPEN,
+            severity=Severity.MAJOR,
+        )
         insert_finding(cursor, finding)
     rectification.report_fix(database, users["unit"], finding.id, version=1, fix_report=TYPED)
     database.close()
@@ -127,15 +162,21 @@ def inspection(app_db, hostile) -> dict:
     inspector = hostile["inspector"]
     with database.write() as cursor:
         cursor.execute("UPDATE sites SET kind = 'isolation_point' WHERE id = ?", [hostile["site"]])
-    draft = service.start_inspection(database, inspector, site_id=hostile["site"], checklist_id="quarantine_transfer",
-                                     inspectors=[NAME, "[李](http://evil.example)"],
-                                     started_at=datetime.now() - timedelta(minutes=5))
+    draft = service.start_inspection(
+        database,
+        inspector,
+        site_id=hostile["site"],
+        checklist_id="quarantine_transfer",
+        inspectors=[NAME, "[李](http://evil.example)"],
+        started_at=datetime.now() - timedelta(minutes=5),
+    )
     sheet = service.inspection_sheet(database, inspector, draft.id)
     first = sheet.checklist.items[0]
     service.record_response(database, inspector, draft.id, first.id, result=Result.FAIL)
     form = service.inspection_sheet(database, inspector, draft.id).draft_for(first.id)
-    service.save_finding_draft(database, inspector, form.id, description=TYPED, responsible_unit=UNIT_NAME,
-                               responsible_person=NAME)
+    service.save_finding_draft(
+        database, inspector, form.id, description=TYPED, responsible_unit=UNIT_NAME, responsible_person=NAME
+    )
     adhoc = service.add_adhoc_finding(database, inspector, draft.id)
     service.save_finding_draft(database, inspector, adhoc.id, description=TYPED)
     database.close()
@@ -187,9 +228,19 @@ def test_the_admin_accounts_and_sites(make_app, admin):
 def test_the_accountability_page(make_app, app_db, hostile):
     database = open_database(app_db)
     accountability.record_measure(
-        database, hostile["supervisor"], kind="reminder_talk", unit=UNIT_NAME, person=NAME, decided_on=date.today(),
-        decided_by=TYPED, basis=TYPED, finding_ids=[hostile["finding"]], documents=[(DOCUMENT, PDF)],
-        today=date.today(), now=datetime.now())
+        database,
+        hostile["supervisor"],
+        kind="reminder_talk",
+        unit=UNIT_NAME,
+        person=NAME,
+        decided_on=date.today(),
+        decided_by=TYPED,
+        basis=TYPED,
+        finding_ids=[hostile["finding"]],
+        documents=[(DOCUMENT, PDF)],
+        today=date.today(),
+        now=datetime.now(),
+    )
     database.close()
     app = open_page(make_app, hostile["supervisor"], "audit/ui/accountability.py")
     assert_page_shows_as_typed(app, TYPED)

@@ -50,8 +50,18 @@ def refusals_logged(database: Database, user: User, attempt: str, **details) -> 
         yield
     except NotYours as refused:
         with database.write() as cursor:
-            audit_log.append(cursor, actor=user.username, action="inspection.refused", entity="access",
-                             entity_id=refused.inspection_id,
-                             after={"inspection": refused.inspection_id, "attempt": attempt,
-                                    "role": user.role.value, "rule": refused.key, **details})
+            audit_log.append(
+                cursor,
+                actor=user.username,
+                action="inspection.refused",
+                entity="access",
+                entity_id=refused.inspection_id,
+                after={
+                    "inspection": refused.inspection_id,
+                    "attempt": attempt,
+                    "role": user.role.value,
+                    "rule": refused.key,
+                    **details,
+                },
+            )
         raise

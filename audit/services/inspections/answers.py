@@ -47,8 +47,9 @@ def resolve(item: Item, answer: Answer) -> Answer:
     if item.response is ResponseType.TEXT:
         text = answer.text or ""
         if len(text) > LIMITS["text"]:
-            raise InvalidInput("inspect.error.too_long", field="text", label=label("text"), limit=LIMITS["text"],
-                               length=len(text))
+            raise InvalidInput(
+                "inspect.error.too_long", field="text", label=label("text"), limit=LIMITS["text"], length=len(text)
+            )
         return Answer(item.id, answer.result, None, text or None)
     return Answer(item.id, answer.result)
 
@@ -57,15 +58,23 @@ def store_answer(cursor, inspection: Inspection, answer: Answer, user: User, now
     if answer.result is None and answer.value is None and not answer.text:
         store.delete_response(cursor, inspection.id, answer.item_id)
         return None
-    response = Response(inspection.id, answer.item_id, answer.result, answer.value, answer.text,
-                        now, user.username)
+    response = Response(inspection.id, answer.item_id, answer.result, answer.value, answer.text, now, user.username)
     store.put_response(cursor, response)
     return response
 
 
-def record_response(database: Database, user: User, inspection_id: str, item_id: str, *,
-                    result: Result | None = None, value: float | None = None, text: str | None = None,
-                    language: str = i18n.DEFAULT_LANGUAGE, now: datetime | None = None) -> Response | None:
+def record_response(
+    database: Database,
+    user: User,
+    inspection_id: str,
+    item_id: str,
+    *,
+    result: Result | None = None,
+    value: float | None = None,
+    text: str | None = None,
+    language: str = i18n.DEFAULT_LANGUAGE,
+    now: datetime | None = None,
+) -> Response | None:
     """Save one answer at once; a failure opens its finding form, linked to earlier failures here."""
     user = inspecting(user, database)
     now = now or datetime.now()
@@ -81,10 +90,16 @@ def record_response(database: Database, user: User, inspection_id: str, item_id:
         if answer.result is Result.FAIL:
             _ensure_item_draft(cursor, inspection, item, user, language, now)
         store.touch_inspection(cursor, inspection.id, now, user.username)
-        audit_log.append(cursor, actor=user.username, action="inspection.answered", entity="inspection",
-                         entity_id=inspection.id, before=response_record(before),
-                         after=response_record(response) or {"item": item_id, "result": None},
-                         rows={"responses": [(inspection.id, item_id)]})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="inspection.answered",
+            entity="inspection",
+            entity_id=inspection.id,
+            before=response_record(before),
+            after=response_record(response) or {"item": item_id, "result": None},
+            rows={"responses": [(inspection.id, item_id)]},
+        )
     return response
 
 
@@ -94,8 +109,9 @@ def _same(response: Response | None, answer: Answer) -> bool:
     return (response.result, response.value, response.text) == (answer.result, answer.value, answer.text)
 
 
-def _ensure_item_draft(cursor, inspection: Inspection, item: Item, user: User, language: str,
-                       now: datetime) -> FindingDraft:
+def _ensure_item_draft(
+    cursor, inspection: Inspection, item: Item, user: User, language: str, now: datetime
+) -> FindingDraft:
     """The finding form of a failed item, created once with its defaults; answers flipping back keep it."""
     existing = next((d for d in store.drafts_of(cursor, inspection.id) if d.item_id == item.id), None)
     if existing is not None:
@@ -103,9 +119,15 @@ def _ensure_item_draft(cursor, inspection: Inspection, item: Item, user: User, l
     site = site_of(cursor, inspection.site_id)
     earlier = earlier_of(cursor, inspection, item.id)
     draft = FindingDraft(
-        id=new_id(), inspection_id=inspection.id, item_id=item.id, severity=item.severity,
-        created_at=now, updated_at=now, updated_by=user.username,
-        description=item.text.get(i18n.short(language)), responsible_unit=site.unit.zh,
+        id=new_id(),
+        inspection_id=inspection.id,
+        item_id=item.id,
+        severity=item.severity,
+        created_at=now,
+        updated_at=now,
+        updated_by=user.username,
+        description=item.text.get(i18n.short(language)),
+        responsible_unit=site.unit.zh,
         earlier=[found.id for found in earlier],
     )
     store.insert_draft(cursor, draft)

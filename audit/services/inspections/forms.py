@@ -40,8 +40,9 @@ def _form_value(name: str, value):
     return "" if value is None else str(value)
 
 
-def save_finding_draft(database: Database, user: User, draft_id: str, *, now: datetime | None = None,
-                       **changes) -> FindingDraft:
+def save_finding_draft(
+    database: Database, user: User, draft_id: str, *, now: datetime | None = None, **changes
+) -> FindingDraft:
     """Keep what was typed, as typed; it is checked when the finding is saved."""
     user = inspecting(user, database)
     unknown = set(changes) - set(FORM_FIELDS)
@@ -55,8 +56,15 @@ def save_finding_draft(database: Database, user: User, draft_id: str, *, now: da
             return draft  # a replayed callback with the value already saved keeps a saved finding saved
         updated = replace(draft, **values, recorded=False, updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.saved", entity="finding_draft",
-                         entity_id=draft.id, before=_changed(draft, values), after=_changed(updated, values))
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.saved",
+            entity="finding_draft",
+            entity_id=draft.id,
+            before=_changed(draft, values),
+            after=_changed(updated, values),
+        )
     return updated
 
 
@@ -77,8 +85,12 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
     check_text("responsible_person", draft.responsible_person, required=False)
     check_text("requirement", draft.requirement, required=False)
     if effective_deadline(draft, inspection) < inspection.started_at.date():
-        raise InvalidInput("inspect.error.before_inspection", field="deadline", label=label("deadline"),
-                           date=inspection.started_at.date().isoformat())
+        raise InvalidInput(
+            "inspect.error.before_inspection",
+            field="deadline",
+            label=label("deadline"),
+            date=inspection.started_at.date().isoformat(),
+        )
     if item is not None and item.photo_required and not draft.photos:
         raise InvalidInput("inspect.error.photo_required", field="photos", label=label("photos"))
 
@@ -92,11 +104,22 @@ def record_finding(database: Database, user: User, draft_id: str, *, now: dateti
         checklist = checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash)
         item = item_of(checklist, draft.item_id) if draft.item_id else None
         check_finding(draft, inspection, item)
-        recorded = replace(draft, deadline=effective_deadline(draft, inspection), recorded=True,
-                           updated_at=now, updated_by=user.username)
+        recorded = replace(
+            draft,
+            deadline=effective_deadline(draft, inspection),
+            recorded=True,
+            updated_at=now,
+            updated_by=user.username,
+        )
         store.update_draft(cursor, recorded)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.recorded", entity="finding_draft",
-                         entity_id=draft.id, after=draft_record(recorded))
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.recorded",
+            entity="finding_draft",
+            entity_id=draft.id,
+            after=draft_record(recorded),
+        )
     return recorded
 
 
@@ -105,20 +128,34 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
     return save_finding_draft(database, user, draft_id, now=now)
 
 
-def add_adhoc_finding(database: Database, user: User, inspection_id: str, *,
-                      now: datetime | None = None) -> FindingDraft:
+def add_adhoc_finding(
+    database: Database, user: User, inspection_id: str, *, now: datetime | None = None
+) -> FindingDraft:
     """A finding about something the checklist does not cover."""
     user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
         inspection = still_draft(check_draft_access(user, inspection_of(cursor, inspection_id, user)))
         site = site_of(cursor, inspection.site_id)
-        draft = FindingDraft(id=new_id(), inspection_id=inspection.id, item_id=None, severity=Severity.MAJOR,
-                             created_at=now, updated_at=now, updated_by=user.username,
-                             responsible_unit=site.unit.zh)
+        draft = FindingDraft(
+            id=new_id(),
+            inspection_id=inspection.id,
+            item_id=None,
+            severity=Severity.MAJOR,
+            created_at=now,
+            updated_at=now,
+            updated_by=user.username,
+            responsible_unit=site.unit.zh,
+        )
         store.insert_draft(cursor, draft)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.added", entity="finding_draft",
-                         entity_id=draft.id, after={"inspection": inspection.id})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.added",
+            entity="finding_draft",
+            entity_id=draft.id,
+            after={"inspection": inspection.id},
+        )
     return draft
 
 
@@ -129,12 +166,19 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
         if draft.item_id is not None:
             raise IllegalTransition("inspect.error.keeps_finding")
         store.delete_draft(cursor, draft.id)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.discarded", entity="finding_draft",
-                         entity_id=draft.id, before=draft_record(draft))
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.discarded",
+            entity="finding_draft",
+            entity_id=draft.id,
+            before=draft_record(draft),
+        )
 
 
-def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes, name: str | None = None,
-                      *, now: datetime | None = None) -> FindingDraft:
+def add_finding_photo(
+    database: Database, user: User, draft_id: str, data: bytes, name: str | None = None, *, now: datetime | None = None
+) -> FindingDraft:
     """Check and store one photo at once, so it survives a reload before the finding is submitted."""
     user = inspecting(user, database)
     prepared = prepare_photo(data, name)
@@ -148,24 +192,43 @@ def add_finding_photo(database: Database, user: User, draft_id: str, data: bytes
         photo_store.save_photo(cursor, prepared, now)
         updated = replace(draft, photos=[*draft.photos, prepared.sha256], updated_at=now, updated_by=user.username)
         store.update_draft(cursor, updated)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.photo_added", entity="finding_draft",
-                         entity_id=draft.id, after={"photo": prepared.sha256}, rows={"photos": [prepared.sha256]})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.photo_added",
+            entity="finding_draft",
+            entity_id=draft.id,
+            after={"photo": prepared.sha256},
+            rows={"photos": [prepared.sha256]},
+        )
     return updated
 
 
-def remove_finding_photo(database: Database, user: User, draft_id: str, sha256: str,
-                         *, now: datetime | None = None) -> FindingDraft:
+def remove_finding_photo(
+    database: Database, user: User, draft_id: str, sha256: str, *, now: datetime | None = None
+) -> FindingDraft:
     user = inspecting(user, database)
     now = now or datetime.now()
     with refusals_logged(database, user, "photo"), database.write() as cursor:
         draft, _ = _editable_draft(cursor, user, draft_id)
         if sha256 not in draft.photos:
             return draft
-        updated = replace(draft, photos=[p for p in draft.photos if p != sha256], recorded=False,
-                          updated_at=now, updated_by=user.username)
+        updated = replace(
+            draft,
+            photos=[p for p in draft.photos if p != sha256],
+            recorded=False,
+            updated_at=now,
+            updated_by=user.username,
+        )
         store.update_draft(cursor, updated)
-        audit_log.append(cursor, actor=user.username, action="finding_draft.photo_removed",
-                         entity="finding_draft", entity_id=draft.id, before={"photo": sha256})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="finding_draft.photo_removed",
+            entity="finding_draft",
+            entity_id=draft.id,
+            before={"photo": sha256},
+        )
     return updated
 
 
@@ -189,5 +252,9 @@ def evidence(database: Database, user: User, findings: list[Finding]) -> dict[st
     """The photos taken when each finding was found, by finding id."""
     user = inspecting(user, database)
     with database.read() as cursor:
-        return {finding.id: [link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id)
-                             if link.stage == "found"] for finding in findings}
+        return {
+            finding.id: [
+                link.sha256 for link in photo_store.photos_of_finding(cursor, finding.id) if link.stage == "found"
+            ]
+            for finding in findings
+        }

@@ -13,8 +13,13 @@ CLOCK_SKEW = timedelta(minutes=5)
 REPEAT_WINDOW = timedelta(days=REPEAT_WINDOW_DAYS)
 MAX_INSPECTORS = 10
 FORM_FIELDS = (
-    "description", "severity", "immediate_measure", "responsible_unit", "responsible_person",
-    "requirement", "deadline",
+    "description",
+    "severity",
+    "immediate_measure",
+    "responsible_unit",
+    "responsible_person",
+    "requirement",
+    "deadline",
 )
 
 
@@ -27,5 +32,6 @@ def check_text(name: str, value: str, *, required: bool) -> None:
     if required and not value.strip():
         raise InvalidInput("inspect.error.required", field=name, label=label(name))
     if len(value) > LIMITS[name]:
-        raise InvalidInput("inspect.error.too_long", field=name, label=label(name), limit=LIMITS[name],
-                           length=len(value))
+        raise InvalidInput(
+            "inspect.error.too_long", field=name, label=label(name), limit=LIMITS[name], length=len(value)
+        )

@@ -77,8 +77,11 @@ def _answered(item: Item, response: Response | None) -> bool:
 
 def score(checklist: Checklist, responses: dict[str, Response]) -> float | None:
     """Passed / applicable: not-applicable and free-text items do not count."""
-    results = [responses[item.id].result for item in checklist.items
-               if item.response is not ResponseType.TEXT and item.id in responses]
+    results = [
+        responses[item.id].result
+        for item in checklist.items
+        if item.response is not ResponseType.TEXT and item.id in responses
+    ]
     applicable = [result for result in results if result in (Result.PASS, Result.FAIL)]
     if not applicable:
         return None
@@ -111,8 +114,11 @@ def inspection_of(cursor, inspection_id: str, user: User | None = None) -> Inspe
     inspection = store.get_inspection(cursor, inspection_id)
     if inspection is None:
         raise NotFound("inspect.error.inspection_missing", field="inspection", inspection=inspection_id)
-    if user is not None and user.role is Role.UNIT and not (
-            inspection.self_reported and own_site(user, site_of(cursor, inspection.site_id))):
+    if (
+        user is not None
+        and user.role is Role.UNIT
+        and not (inspection.self_reported and own_site(user, site_of(cursor, inspection.site_id)))
+    ):
         raise NotYours("inspect.error.not_own_self_inspection", inspection_id=inspection.id)
     return inspection
 
@@ -157,8 +163,12 @@ def item_of(checklist: Checklist, item_id: str) -> Item:
 
 def earlier_of(cursor, inspection: Inspection, item_id: str) -> list[EarlierFinding]:
     return store.earlier_failures(
-        cursor, site_id=inspection.site_id, checklist_id=inspection.checklist_id, item_id=item_id,
-        since=inspection.started_at - REPEAT_WINDOW, before=inspection.started_at,
+        cursor,
+        site_id=inspection.site_id,
+        checklist_id=inspection.checklist_id,
+        item_id=item_id,
+        since=inspection.started_at - REPEAT_WINDOW,
+        before=inspection.started_at,
     )
 
 
@@ -171,21 +181,35 @@ def earlier_failures(database: Database, user: User, inspection_id: str, item_id
 
 def inspection_record(inspection: Inspection) -> dict:
     return {
-        "site_id": inspection.site_id, "checklist": f"{inspection.checklist_id} v{inspection.checklist_version}",
-        "inspectors": inspection.inspectors, "started_at": inspection.started_at.isoformat(),
-        "status": inspection.status, "score": inspection.score,
+        "site_id": inspection.site_id,
+        "checklist": f"{inspection.checklist_id} v{inspection.checklist_version}",
+        "inspectors": inspection.inspectors,
+        "started_at": inspection.started_at.isoformat(),
+        "status": inspection.status,
+        "score": inspection.score,
     }
 
 
 def response_record(response: Response | None) -> dict | None:
     if response is None:
         return None
-    return {"item": response.item_id, "result": response.result.value if response.result else None,
-            "value": response.value, "text": response.text}
+    return {
+        "item": response.item_id,
+        "result": response.result.value if response.result else None,
+        "value": response.value,
+        "text": response.text,
+    }
 
 
 def draft_record(draft: FindingDraft) -> dict:
-    return {"item": draft.item_id, "description": draft.description, "severity": draft.severity.value,
-            "immediate_measure": draft.immediate_measure, "responsible_unit": draft.responsible_unit,
-            "responsible_person": draft.responsible_person, "requirement": draft.requirement,
-            "deadline": draft.deadline.isoformat() if draft.deadline else None, "photos": draft.photos}
+    return {
+        "item": draft.item_id,
+        "description": draft.description,
+        "severity": draft.severity.value,
+        "immediate_measure": draft.immediate_measure,
+        "responsible_unit": draft.responsible_unit,
+        "responsible_person": draft.responsible_person,
+        "requirement": draft.requirement,
+        "deadline": draft.deadline.isoformat() if draft.deadline else None,
+        "photos": draft.photos,
+    }

@@ -15,13 +15,22 @@ from audit.store import inspections as store
 from audit.store import sites as site_store
 
 
-def find_sites(database: Database, user: User, *, text: str = "", subdistrict: str | None = None,
-               community: str | None = None, kind: str | None = None, limit: int = 30) -> list[Site]:
+def find_sites(
+    database: Database,
+    user: User,
+    *,
+    text: str = "",
+    subdistrict: str | None = None,
+    community: str | None = None,
+    kind: str | None = None,
+    limit: int = 30,
+) -> list[Site]:
     """Active sites whose name (zh or en) or code contains the text, narrowed by place and kind."""
     user = inspecting(user, database)
     with database.read() as cursor:
-        sites = site_store.list_sites(cursor, search=text.strip() or None, subdistrict=subdistrict,
-                                      community=community, kind=kind)
+        sites = site_store.list_sites(
+            cursor, search=text.strip() or None, subdistrict=subdistrict, community=community, kind=kind
+        )
     if user.role is Role.UNIT:
         sites = [site for site in sites if own_site(user, site)]
     return sites[:limit]
@@ -54,12 +63,18 @@ def team_of(inspectors: list[str]) -> list[str]:
     if not team:
         raise InvalidInput("inspect.error.required", field="inspectors", label=label("inspectors"))
     if len(team) > MAX_INSPECTORS:
-        raise InvalidInput("inspect.error.too_many", field="inspectors", label=label("inspectors"),
-                           limit=MAX_INSPECTORS)
+        raise InvalidInput(
+            "inspect.error.too_many", field="inspectors", label=label("inspectors"), limit=MAX_INSPECTORS
+        )
     for name in team:
         if len(name) > LIMITS["inspector"]:
-            raise InvalidInput("inspect.error.name_too_long", field="inspectors", label=label("inspectors"),
-                               name=name[:20], limit=LIMITS["inspector"])
+            raise InvalidInput(
+                "inspect.error.name_too_long",
+                field="inspectors",
+                label=label("inspectors"),
+                name=name[:20],
+                limit=LIMITS["inspector"],
+            )
     return team
 
 
@@ -67,14 +82,22 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
     if started_at is None:
         raise InvalidInput("inspect.error.required", field="started_at", label=label("started_at"))
     if started_at > now + CLOCK_SKEW:
-        raise InvalidInput("inspect.error.future", field="started_at", label=label("started_at"),
-                           now=now.strftime("%Y-%m-%d %H:%M"))
+        raise InvalidInput(
+            "inspect.error.future", field="started_at", label=label("started_at"), now=now.strftime("%Y-%m-%d %H:%M")
+        )
     return started_at.replace(second=0, microsecond=0)
 
 
-def start_inspection(database: Database, user: User, *, site_id: str | None, checklist_id: str | None,
-                     inspectors: list[str], started_at: datetime | None,
-                     now: datetime | None = None) -> Inspection:
+def start_inspection(
+    database: Database,
+    user: User,
+    *,
+    site_id: str | None,
+    checklist_id: str | None,
+    inspectors: list[str],
+    started_at: datetime | None,
+    now: datetime | None = None,
+) -> Inspection:
     user = inspecting(user, database)
     if not site_id:
         raise InvalidInput("inspect.error.choose", field="site", label=label("site"))
@@ -91,12 +114,26 @@ def start_inspection(database: Database, user: User, *, site_id: str | None, che
         if checklist is None or not checklist.applies_to(site.kind):
             raise InvalidInput("inspect.error.not_for_site", field="checklist")
         inspection = Inspection(
-            id=new_id(), site_id=site.id, checklist_id=checklist.id, checklist_version=checklist.version,
-            checklist_hash=checklist.content_hash, inspectors=team, started_at=when, status=DRAFT,
-            created_by=user.id, updated_at=now or datetime.now(), updated_by=user.username,
+            id=new_id(),
+            site_id=site.id,
+            checklist_id=checklist.id,
+            checklist_version=checklist.version,
+            checklist_hash=checklist.content_hash,
+            inspectors=team,
+            started_at=when,
+            status=DRAFT,
+            created_by=user.id,
+            updated_at=now or datetime.now(),
+            updated_by=user.username,
             self_reported=self_inspection,
         )
         store.insert_inspection(cursor, inspection)
-        audit_log.append(cursor, actor=user.username, action="inspection.started", entity="inspection",
-                         entity_id=inspection.id, after=inspection_record(inspection))
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="inspection.started",
+            entity="inspection",
+            entity_id=inspection.id,
+            after=inspection_record(inspection),
+        )
     return inspection

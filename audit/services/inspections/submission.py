@@ -38,8 +38,15 @@ def submit_problems(sheet: Sheet) -> list[InvalidInput]:
     if sheet.unanswered:
         ids = ", ".join(item.id for item in sheet.unanswered[:8])
         more = len(sheet.unanswered) - 8
-        problems.append(InvalidInput("inspect.error.unanswered", field="items", label=label("items"),
-                                     count=len(sheet.unanswered), items=ids + (f" (+{more})" if more > 0 else "")))
+        problems.append(
+            InvalidInput(
+                "inspect.error.unanswered",
+                field="items",
+                label=label("items"),
+                count=len(sheet.unanswered),
+                items=ids + (f" (+{more})" if more > 0 else ""),
+            )
+        )
     for draft in sheet.active_drafts:
         item = sheet.checklist.item(draft.item_id) if draft.item_id else None
         name = draft.item_id or draft.description[:30] or "—"
@@ -49,8 +56,7 @@ def submit_problems(sheet: Sheet) -> list[InvalidInput]:
         try:
             check_finding(draft, sheet.inspection, item)
         except InvalidInput as problem:
-            problems.append(InvalidInput("inspect.error.finding_invalid", field="findings", item=name,
-                                         problem=problem))
+            problems.append(InvalidInput("inspect.error.finding_invalid", field="findings", item=name, problem=problem))
     return problems
 
 
@@ -60,8 +66,7 @@ class Submitted:
     findings: list[Finding]
 
 
-def submit_inspection(database: Database, user: User, inspection_id: str, *,
-                      now: datetime | None = None) -> Submitted:
+def submit_inspection(database: Database, user: User, inspection_id: str, *, now: datetime | None = None) -> Submitted:
     """Number the findings, open them and close the draft, all in one transaction."""
     user = inspecting(user, database)
     now = now or datetime.now()
@@ -72,13 +77,26 @@ def submit_inspection(database: Database, user: User, inspection_id: str, *,
         if problems:
             raise problems[0]
         findings = [_open_finding(cursor, sheet, draft, user, now) for draft in sheet.active_drafts]
-        submitted = replace(sheet.inspection, status=SUBMITTED, submitted_at=now, score=sheet.score,
-                            version=sheet.inspection.version + 1, updated_at=now, updated_by=user.username)
+        submitted = replace(
+            sheet.inspection,
+            status=SUBMITTED,
+            submitted_at=now,
+            score=sheet.score,
+            version=sheet.inspection.version + 1,
+            updated_at=now,
+            updated_by=user.username,
+        )
         store.update_inspection(cursor, submitted)
         store.delete_drafts_of(cursor, submitted.id)
-        audit_log.append(cursor, actor=user.username, action="inspection.submitted", entity="inspection",
-                         entity_id=submitted.id, before=inspection_record(sheet.inspection),
-                         after={**inspection_record(submitted), "findings": [f.number for f in findings]})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="inspection.submitted",
+            entity="inspection",
+            entity_id=submitted.id,
+            before=inspection_record(sheet.inspection),
+            after={**inspection_record(submitted), "findings": [f.number for f in findings]},
+        )
     return Submitted(submitted, findings)
 
 
@@ -86,35 +104,61 @@ def _open_finding(cursor, sheet: Sheet, draft: FindingDraft, user: User, now: da
     inspection = sheet.inspection
     earlier = earlier_of(cursor, inspection, draft.item_id) if draft.item_id else []
     finding = Finding(
-        id=new_id(), number="", site_id=inspection.site_id,
-        description=draft.description, severity=draft.severity, responsible_unit=draft.responsible_unit.strip(),
-        deadline=effective_deadline(draft, inspection), found_at=inspection.started_at,
-        inspector="、".join(inspection.inspectors), status=Status.OPEN,
-        checklist_id=inspection.checklist_id if draft.item_id else None, item_id=draft.item_id,
-        inspection_id=inspection.id, immediate_measure=draft.immediate_measure, self_reported=inspection.self_reported,
-        responsible_person=draft.responsible_person.strip(), requirement=draft.requirement,
-        repeat_of=[earlier[0].id] if earlier else [], updated_at=now, updated_by=user.username,
+        id=new_id(),
+        number="",
+        site_id=inspection.site_id,
+        description=draft.description,
+        severity=draft.severity,
+        responsible_unit=draft.responsible_unit.strip(),
+        deadline=effective_deadline(draft, inspection),
+        found_at=inspection.started_at,
+        inspector="、".join(inspection.inspectors),
+        status=Status.OPEN,
+        checklist_id=inspection.checklist_id if draft.item_id else None,
+        item_id=draft.item_id,
+        inspection_id=inspection.id,
+        immediate_measure=draft.immediate_measure,
+        self_reported=inspection.self_reported,
+        responsible_person=draft.responsible_person.strip(),
+        requirement=draft.requirement,
+        repeat_of=[earlier[0].id] if earlier else [],
+        updated_at=now,
+        updated_by=user.username,
     )
     return open_finding(cursor, finding, user, now, record=draft_record(draft), photos=draft.photos)
 
 
-def open_finding(cursor, finding: Finding, user: User, now: datetime, *, record: dict,
-                 photos: list[str] = ()) -> Finding:
+def open_finding(
+    cursor, finding: Finding, user: User, now: datetime, *, record: dict, photos: list[str] = ()
+) -> Finding:
     """Number a new finding, store it with its photos and log it: every way a finding opens comes here."""
     finding = replace(finding, number=allocate_number(cursor, finding.found_at.year))
     insert_finding(cursor, finding)
     for sha256 in photos:
         photo_store.attach_photo(cursor, finding.id, sha256, stage="found", added_by=user.username, now=now)
-    audit_log.append(cursor, actor=user.username, action="finding.recorded", entity="finding",
-                     entity_id=finding.id, after={**record, "number": finding.number,
-                                                  "status": finding.status.value, "repeat_of": finding.repeat_of},
-                     rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in photos]})
+    audit_log.append(
+        cursor,
+        actor=user.username,
+        action="finding.recorded",
+        entity="finding",
+        entity_id=finding.id,
+        after={**record, "number": finding.number, "status": finding.status.value, "repeat_of": finding.repeat_of},
+        rows={"finding_photos": [(finding.id, "found", sha256, None) for sha256 in photos]},
+    )
     return finding
 
 
-def correct_inspection(database: Database, user: User, inspection_id: str, *, reason: str,
-                       answer: Answer | None = None, inspectors: list[str] | None = None,
-                       started_at: datetime | None = None, now: datetime | None = None) -> Inspection:
+def correct_inspection(
+    database: Database,
+    user: User,
+    inspection_id: str,
+    *,
+    reason: str,
+    answer: Answer | None = None,
+    inspectors: list[str] | None = None,
+    started_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Inspection:
     """Change a submitted inspection; the reason and the values before and after go into the audit log."""
     user = require(user, Permission.RUN_INSPECTION, database)
     now = now or datetime.now()
@@ -135,9 +179,16 @@ def correct_inspection(database: Database, user: User, inspection_id: str, *, re
         if answer is not None:
             before["answer"], after["answer"], corrected = _correct_answer(cursor, corrected, answer, user, now)
         store.update_inspection(cursor, corrected)
-        audit_log.append(cursor, actor=user.username, action="inspection.corrected", entity="inspection",
-                         entity_id=inspection.id, before=before, after={**after, "reason": reason},
-                         rows={"responses": [(inspection.id, answer.item_id)] if answer is not None else []})
+        audit_log.append(
+            cursor,
+            actor=user.username,
+            action="inspection.corrected",
+            entity="inspection",
+            entity_id=inspection.id,
+            before=before,
+            after={**after, "reason": reason},
+            rows={"responses": [(inspection.id, answer.item_id)] if answer is not None else []},
+        )
     return corrected
 
 
@@ -161,8 +212,9 @@ def my_inspections(database: Database, user: User, *, limit: int = 30) -> MyInsp
     """Drafts to resume and the latest submitted inspections, with their findings."""
     user = inspecting(user, database)
     with database.read() as cursor:
-        lines = {status: store.inspections_of(cursor, user_id=user.id, name=user.display_name,
-                                              status=status, limit=limit)
-                 for status in (DRAFT, SUBMITTED)}
+        lines = {
+            status: store.inspections_of(cursor, user_id=user.id, name=user.display_name, status=status, limit=limit)
+            for status in (DRAFT, SUBMITTED)
+        }
         findings = findings_of_inspections(cursor, [line.id for line in lines[SUBMITTED]])
     return MyInspections(lines[DRAFT], lines[SUBMITTED], findings)
