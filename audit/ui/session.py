@@ -6,6 +6,7 @@ import functools
 import secrets
 import time
 from datetime import datetime
+from html import escape
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -163,7 +164,7 @@ def cookie_exchange() -> None:
     if time.time() > until:
         st.session_state.pop(COOKIE_REQUEST_KEY, None)
         return
-    st.html(f'<img src="{address}" alt="" width="1" height="1" hidden>')
+    st.html(f'<img src="{escape(address)}" alt="" width="1" height="1" hidden>')
 
 
 def sign_out_everywhere() -> None:
