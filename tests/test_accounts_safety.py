@@ -30,7 +30,7 @@ def html_offenders(source: str, name: str) -> list[str]:
                 offenders.append(f"{name}:{node.lineno}")
         if isinstance(node.func, ast.Attribute) and node.func.attr == "html" and node.args:
             argument = node.args[0]
-            static_sheet = "style.css" in ast.unparse(argument)
+            static_sheet = "style.css" in ast.unparse(argument) or ast.unparse(argument).startswith("pixel(")
             if not (isinstance(argument, ast.Constant) or static_sheet):
                 offenders.append(f"{name}:{node.lineno}")
     return offenders
