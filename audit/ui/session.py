@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
+import html
 import secrets
 import time
 from datetime import datetime
-from html import escape
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -164,7 +164,12 @@ def cookie_exchange() -> None:
     if time.time() > until:
         st.session_state.pop(COOKIE_REQUEST_KEY, None)
         return
-    st.html(f'<img src="{escape(address)}" alt="" width="1" height="1" hidden>')
+    st.html(pixel(address))
+
+
+def pixel(address: str) -> str:
+    """A hidden image that makes the browser call one of the app's own routes; the address is escaped."""
+    return f'<img src="{html.escape(address, quote=True)}" alt="" width="1" height="1" hidden>'
 
 
 def sign_out_everywhere() -> None:

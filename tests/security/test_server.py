@@ -175,7 +175,11 @@ def test_make_run_and_the_browser_tests_start_the_same_server():
     from tests.e2e.conftest import server_command
 
     dry = subprocess.run(
-        ["make", "-n", "run", "DB=x.duckdb", "PORT=9"], cwd=ROOT, capture_output=True, text=True, check=False
+        ["make", "--no-print-directory", "-n", "run", "DB=x.duckdb", "PORT=9"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     command = dry.stdout.strip().splitlines()[-1]
     assert "-m uvicorn audit.ui.server:app" in command
