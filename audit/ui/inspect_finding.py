@@ -196,7 +196,7 @@ def _photos(draft: FindingDraft, item: Item | None) -> None:
     label = t("inspect.field.photos") + (
         " · " + t("inspect.item.photo_required") if item and item.photo_required else ""
     )
-    st.markdown(f"**{label}**")
+    st.markdown(f"**{plain(label)}**")
     if draft.photos:
         columns = st.columns(3)
         for index, sha256 in enumerate(draft.photos):
