@@ -4,6 +4,7 @@ sign-out on all devices, disabling and idle time end it in every tab at the next
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from audit.store import open_database
 from tests.e2e.conftest import account, sign_in, wait_for_app
@@ -43,6 +44,22 @@ def signed_in(page) -> bool:
 def shows_sign_in(page, message: str) -> None:
     page.get_by_test_id("stBaseButton-primaryFormSubmit").wait_for(timeout=30_000)
     page.get_by_text(message).wait_for(timeout=30_000)
+
+
+def choose(page, box, value: str) -> None:
+    """Pick an option of a select box by typing it; the list can redraw under the finger, so try again."""
+    field = box.locator("input")
+    for _ in range(5):
+        field.click()
+        field.fill(value)
+        try:
+            page.get_by_role("option", name=value, exact=True).click(timeout=5_000)
+        except PlaywrightTimeout:
+            field.press("Escape")
+            continue
+        wait_for_app(page)
+        return
+    raise AssertionError(f"the option {value} could not be chosen")
 
 
 def open_tab(context, url: str):
@@ -114,11 +131,7 @@ def test_sign_out_on_all_devices_and_disabling_end_every_tab(seeded, start_serve
     sign_in(device, f"{server.url}/admin", *admin)
     editor = device.get_by_test_id("stExpander").filter(has_text="修改账号")
     editor.get_by_text("修改账号").first.click()
-    choice = editor.get_by_test_id("stSelectbox").first.locator("input")
-    choice.click()
-    choice.fill(supervisor[0])
-    choice.press("Enter")
-    wait_for_app(device)
+    choose(device, editor.get_by_test_id("stSelectbox").first, supervisor[0])
     device.get_by_role("button", name="停用此账号").click()
     device.get_by_text(f"已停用账号“{supervisor[0]}”。").wait_for(timeout=30_000)
 

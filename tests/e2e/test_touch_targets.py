@@ -69,8 +69,9 @@ def visit(page, url_path: str) -> None:
 def open_first_finding(page) -> None:
     table = page.get_by_test_id("stDataFrame").first
     table.wait_for()
-    box = table.bounding_box()
     for _ in range(5):  # the grid takes taps once it has drawn its rows, a moment after it appears
+        table.scroll_into_view_if_needed()  # the opened filters push it below the fold
+        box = table.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + MINIMUM + MINIMUM / 2)
         try:
             page.wait_for_url(re.compile(r"/finding\?id="), wait_until="commit", timeout=6_000)
