@@ -6,6 +6,7 @@ import streamlit as st
 
 from audit.errors import AuditError
 from audit.services.permissions import Permission, can
+from audit.ui.connection import connection_watch
 from audit.ui.errors import show_error
 from audit.ui.session import check_settings, cookie_exchange, keep_session, sso_sign_in, t, top_bar
 
@@ -61,6 +62,8 @@ if user is None:
     ]
     run(st.navigation(login, position="hidden"))
     st.stop()
+
+connection_watch()
 
 # Along the top: a portrait tablet keeps its whole width for the page.
 sections: dict[str, list] = {"": [], t("nav.supervision"): []}

@@ -1,9 +1,10 @@
-"""The app's own HTTP routes beside Streamlit's: evidence photos and the health check."""
+"""The app's own HTTP routes beside Streamlit's: evidence photos, the health check, the connection script."""
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -15,6 +16,7 @@ from audit.services.database import Database
 from audit.services.health import health
 from audit.services.photo_links import KINDS, ROUTE, SIZES, PhotoRequest, evidence_photo, signed_requester
 from audit.settings import settings
+from audit.ui.connection import SCRIPT
 from audit.ui.session_routes import session_token
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
@@ -77,3 +79,13 @@ def health_route(database_of) -> Route:
         )
 
     return Route("/healthz", healthz, methods=["GET"])
+
+
+def connection_script_route() -> Route:
+    """The page's one script of the app's own (audit/ui/connection.js), from this origin as the CSP asks."""
+    body = (Path(__file__).with_name("connection.js")).read_bytes()
+
+    def script(_request: Request) -> Response:
+        return Response(body, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    return Route(SCRIPT, script, methods=["GET"])

@@ -22,7 +22,7 @@ from audit.errors import AuditError
 from audit.services.backup_schedule import seconds_until_due, take_backup
 from audit.settings import settings
 from audit.ui.operations_listener import OperationsListener
-from audit.ui.routes import health_route, photo_route
+from audit.ui.routes import connection_script_route, health_route, photo_route
 from audit.ui.security_headers import SecurityHeaders
 from audit.ui.session import database
 from audit.ui.session_routes import session_routes
@@ -62,7 +62,7 @@ async def lifespan(_app):
 
 app = st.App(
     SCRIPT,
-    routes=[photo_route(database), health_route(database), *session_routes(database)],
+    routes=[photo_route(database), health_route(database), connection_script_route(), *session_routes(database)],
     middleware=[Middleware(SecurityHeaders)],
     lifespan=lifespan,
 )
