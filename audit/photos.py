@@ -112,7 +112,9 @@ def prepare_photo(data: bytes, name: str | None = None) -> PreparedPhoto:
     image = _decoded(data, name)
     if image.mode != "RGB":  # the one full-size copy; alpha would double the work of shrinking
         image = _rgb(image)
-    image.thumbnail((STORED_EDGE, STORED_EDGE), Image.Resampling.LANCZOS)  # in place
+    # In place. Bicubic: at the halving a 12-megapixel camera photo needs it looks the same as Lanczos
+    # and takes about half the time, most of the time an inspector waits for a photo (bench/tablet.py).
+    image.thumbnail((STORED_EDGE, STORED_EDGE), Image.Resampling.BICUBIC)
     upright = ImageOps.exif_transpose(image)
     del image
     stored = _encode(upright, STORED_EDGE, 85)
