@@ -20,7 +20,6 @@ import argparse
 import io
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from audit.services.accounts import add_user, generate_password  # noqa: E402
-from audit.services.backup_schedule import seconds_until_due  # noqa: E402
+from audit.services.backup_schedule import seconds_until_due, take_backup  # noqa: E402
 from audit.store import open_database  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, Server  # noqa: E402
 from tests.e2e.test_inspect_browser import SITE  # noqa: E402
@@ -74,22 +73,16 @@ def ledger(findings: int) -> Path:
     if not built.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
-        audit("demo", "--findings", str(findings), "--db", str(path))
+        command = [sys.executable, "-m", "audit", "demo", "--findings", str(findings), "--db", str(path)]
+        subprocess.run(command, cwd=ROOT, check=True)
         built.touch()
     database = open_database(path)
     try:
-        due_in = seconds_until_due(database)
+        if seconds_until_due(database) < 3600:
+            take_backup(database, trigger="scheduled", by="bench")  # into backups/ beside it, pruned as usual
     finally:
         database.close()
-    if due_in < 3600:
-        backup = OUT / f"tablet-{findings}-backup"
-        shutil.rmtree(backup, ignore_errors=True)
-        audit("backup", "--out", str(backup), "--db", str(path))
     return path
-
-
-def audit(*arguments: str) -> None:
-    subprocess.run([sys.executable, "-m", "audit", *arguments], cwd=ROOT, check=True)
 
 
 def camera_photo(path: Path) -> Path:

@@ -70,6 +70,7 @@ def test_every_response_carries_the_security_headers(running):
         lower(get(server.url + asset)[1]),
         lower(get(server.url + "/healthz")[1]),
         lower(get(server.url + "/photos/finding/x/y")[1]),
+        lower(get(server.url + "/_app/connection.js")[1]),
     ]
     for headers in responses:
         for name, value in EXPECTED.items():
@@ -79,6 +80,13 @@ def test_every_response_carries_the_security_headers(running):
         assert "default-src 'self'" in policy
         assert "unsafe-eval" not in policy and "script-src 'self' 'sha256-" in policy
         assert "*" not in policy and "http" not in policy  # nothing from another site
+
+
+def test_the_pages_own_script_comes_from_this_server_as_javascript(running):
+    status, headers, body = get(running[0].url + "/_app/connection.js")
+    assert status == 200
+    assert lower(headers)["content-type"].startswith("text/javascript")
+    assert b".st-key-connection-resend" in body
 
 
 def test_health_says_the_database_answers(running):
