@@ -83,7 +83,7 @@ def health_route(database_of) -> Route:
 
 def connection_script_route() -> Route:
     """The page's one script of the app's own (audit/ui/connection.js), from this origin as the CSP asks."""
-    body = (Path(__file__).with_name("connection.js")).read_bytes()
+    body = Path(__file__).with_name("connection.js").read_bytes()
 
     def script(_request: Request) -> Response:
         return Response(body, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
