@@ -27,18 +27,21 @@ def _resent() -> None:
 
 
 def connection_watch() -> None:
-    """The banner's texts in the page's language, hidden until the script shows them, and its button."""
+    """The banner's texts in the page's language, hidden until the script shows them, and its button.
+
+    Captions, drawn after the top bar's, so the lines and Markdown a page draws itself come as before.
+    """
     with st.container(key="connection"):
         st.html('<script src="/_app/connection.js"></script>', unsafe_allow_javascript=True)
         with st.container(key="connection-offline"):
-            st.markdown(f":material/cloud_off: **{t('connection.offline.title')}**  \n{t('connection.offline.body')}")
+            st.caption(f":material/cloud_off: **{t('connection.offline.title')}**  \n{t('connection.offline.body')}")
         with st.container(key="connection-sending"):
-            st.markdown(f":material/sync: {t('connection.sending')}")
+            st.caption(f":material/sync: {t('connection.sending')}")
         count, when, failed = st.session_state.get(RESENT, (0, None, 0))
         if count:
             with st.container(key=f"connection-back-{count}"):
                 if failed:
-                    st.markdown(f":material/error: {t('connection.back.errors', count=failed)}")
+                    st.caption(f":material/error: {t('connection.back.errors', count=failed)}")
                 else:
-                    st.markdown(f":material/cloud_done: {t('connection.back.saved', time=f'{when:%H:%M:%S}')}")
+                    st.caption(f":material/cloud_done: {t('connection.back.saved', time=f'{when:%H:%M:%S}')}")
         st.button(t("connection.resend"), key="connection-resend", on_click=guarded(_resent))

@@ -12,7 +12,7 @@ def test_the_offline_banner_says_in_the_pages_language_that_taps_are_not_saved_y
     app = make_app(language)
     signed_in(app)
     app.run()
-    shown = " ".join(block.value for block in app.markdown)
+    shown = " ".join(block.value for block in app.caption)
     assert t("connection.offline.title", language) in shown
     assert t("connection.offline.body", language) in shown
     assert t("connection.sending", language) in shown
@@ -23,10 +23,10 @@ def test_sending_again_confirms_with_the_time_or_counts_what_could_not_be_saved(
     app = make_app("en")
     signed_in(app)
     app.run()
-    assert not any("is saved" in block.value for block in app.markdown)
+    assert not any("is saved" in block.value for block in app.caption)
     app.button(key="connection-resend").click().run()
-    assert any("Everything you tapped or typed offline is saved" in block.value for block in app.markdown)
+    assert any("Everything you tapped or typed offline is saved" in block.value for block in app.caption)
 
     app.session_state["inspect.errors"] = {"inspect:x:QT-04:result": "kept error", "inspect:x:QT-05:result": None}
     app.button(key="connection-resend").click().run()
-    assert any("1 of your changes could not be saved" in block.value for block in app.markdown)
+    assert any("1 of your changes could not be saved" in block.value for block in app.caption)
