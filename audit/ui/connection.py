@@ -14,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.ui.session import guarded, now, t
+from audit.ui.text import plain
 
 SCRIPT = "/_app/connection.js"
 RESENT = "connection.resent"
@@ -34,14 +35,14 @@ def connection_watch() -> None:
     with st.container(key="connection"):
         st.html('<script src="/_app/connection.js"></script>', unsafe_allow_javascript=True)
         with st.container(key="connection-offline"):
-            st.caption(f":material/cloud_off: **{t('connection.offline.title')}**  \n{t('connection.offline.body')}")
+            st.caption(f"**{t('connection.offline.title')}**  \n{t('connection.offline.body')}")
         with st.container(key="connection-sending"):
-            st.caption(f":material/sync: {t('connection.sending')}")
+            st.caption(t("connection.sending"))
         count, when, failed = st.session_state.get(RESENT, (0, None, 0))
         if count:
             with st.container(key=f"connection-back-{count}"):
                 if failed:
-                    st.caption(f":material/error: {t('connection.back.errors', count=failed)}")
+                    st.caption(t("connection.back.errors", count=failed))
                 else:
-                    st.caption(f":material/cloud_done: {t('connection.back.saved', time=f'{when:%H:%M:%S}')}")
+                    st.caption(t("connection.back.saved", time=plain(f"{when:%H:%M:%S}")))
         st.button(t("connection.resend"), key="connection-resend", on_click=guarded(_resent))
