@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import duckdb
+import pandas as pd
 
-from audit.model import Plan, parse_recurrence
+from audit.model import FindingFilter, Plan, parse_recurrence
+from audit.store.filters import checklist_condition, site_conditions
 
 _COLUMNS = (
     "id",
@@ -232,6 +234,80 @@ def coverage(
         """,
         {"start": start, "end": end},
     ).fetchall()
+
+
+def _task_conditions(flt: FindingFilter) -> tuple[str, dict]:
+    """Tasks `t` at the filter's places, kind and site, of its checklist; findings' own filters do not apply."""
+    conditions, params = site_conditions(flt, "t.site_id")
+    if flt.checklist:
+        conditions.append(checklist_condition("t.checklist_id"))
+        params["checklist"] = flt.checklist
+    return " AND ".join(["true", *conditions]), params
+
+
+def coverage_periods(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, start: date, split: date, end: date
+) -> pd.DataFrame:
+    """period ('current' from `split`, 'previous' before it), self_inspection, due, done over tasks due in the range."""
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        SELECT CASE WHEN t.due >= $split THEN 'current' ELSE 'previous' END AS period, t.self_inspection,
+               count(*) AS due, count(i.site_id) AS done
+        FROM tasks t {_DONE}
+        WHERE t.due BETWEEN $start AND $end AND {where}
+        GROUP BY ALL
+        """,
+        params | {"start": start, "split": split, "end": end},
+    ).df()
+
+
+def coverage_over_time(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, start: date, end: date, grain: str
+) -> pd.DataFrame:
+    """period (day, week or month), due, done over the supervision tasks (not self-inspections) due in the range."""
+    if grain not in ("day", "week", "month"):
+        raise ValueError(f"no time grain {grain!r}")
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        SELECT date_trunc('{grain}', t.due)::DATE AS period, count(*) AS due, count(i.site_id) AS done
+        FROM tasks t {_DONE}
+        WHERE t.due BETWEEN $start AND $end AND NOT t.self_inspection AND {where}
+        GROUP BY ALL ORDER BY period
+        """,
+        params | {"start": start, "end": end},
+    ).df()
+
+
+def missed_sites(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    start: date,
+    end: date,
+    *,
+    self_inspection: bool,
+    language: str,
+    top: int,
+) -> pd.DataFrame:
+    """site_id, site, due, missed for the `top` sites with the most tasks not done in the range, supervision
+    tasks or units' self-inspections."""
+    lang = "en" if language == "en" else "zh"
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        WITH missed AS (
+            SELECT t.site_id, count(*) AS due, count(*) - count(i.site_id) AS missed
+            FROM tasks t {_DONE}
+            WHERE t.due BETWEEN $start AND $end AND t.self_inspection = $self AND {where}
+            GROUP BY ALL HAVING count(*) > count(i.site_id)
+            ORDER BY missed DESC, t.site_id LIMIT $top)
+        SELECT m.site_id, s.name_{lang} AS site, m.due, m.missed
+        FROM missed m JOIN sites s ON s.id = m.site_id
+        ORDER BY m.missed DESC, s.name_{lang}
+        """,
+        params | {"start": start, "end": end, "self": self_inspection, "top": top},
+    ).df()
 
 
 def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):
