@@ -8,15 +8,18 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from audit.errors import InvalidInput, PermissionDenied
-from audit.model import FindingFilter
+from audit.model import FindingFilter, Status
 from audit.services import plans as service
+from audit.services import worklist
 from audit.services.accounts import add_user, generate_password
 from audit.services.administration import set_site_active
 from audit.services.checklists import sync_checklists
 from audit.services.sites import import_sites_csv
+from audit.store.findings import insert_finding
 from audit.store.inspections import Inspection, insert_inspection
 from audit.store.sites import list_sites
 from tests.conftest import ROOT
+from tests.factories import make_finding
 
 MARCH = date(2026, 3, 1)
 NOW = datetime(2026, 3, 1, 8, 0)
@@ -238,6 +241,44 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     todays = next(t for t in tasks if t.due == today and t.site_name == "光明商务酒店集中隔离点")
     inspection = service.start_task(db, office["li.na"], todays, now=datetime(2026, 3, 10, 9, 0))
     assert (inspection.site_id, inspection.checklist_id) == (todays.site_id, "isolation_point")
+
+
+def test_an_inspectors_home_reads_their_drafts_and_the_fixes_on_their_own_findings(db, office):
+    add(db, office)
+    li, wang = office["li.na"], office["wang.qiang"]
+    [task, *_] = service.my_tasks(db, li, today=date(2026, 3, 2), now=NOW, language="zh-CN")
+    draft = service.start_task(db, li, task, now=datetime(2026, 3, 2, 9, 0))
+    site = office["sites"]["CC-ISO-002"].id
+    with db.write() as cursor:
+        for n, (author, status) in enumerate(((li, "submitted"), (wang, "submitted"), (li, "draft"))):
+            insert_inspection(
+                cursor,
+                Inspection(
+                    id=f"by-{author.username}-{n}",
+                    site_id=site,
+                    checklist_id="isolation_point",
+                    checklist_version=1,
+                    checklist_hash="h",
+                    inspectors=[author.display_name],
+                    started_at=datetime(2026, 3, 1, 9, n),
+                    status=status,
+                    created_by=author.id,
+                ),
+            )
+        for n, (inspection, status) in enumerate(
+            (
+                ("by-li.na-0", Status.AWAITING_VERIFICATION),
+                ("by-wang.qiang-1", Status.AWAITING_VERIFICATION),
+                ("by-li.na-0", Status.OPEN),
+            )
+        ):
+            insert_finding(
+                cursor, make_finding(f"2026-{n + 1:04d}", site_id=site, inspection_id=inspection, status=status)
+            )
+    assert [line.id for line in worklist.drafts_to_finish(db, li)] == [draft.id, "by-li.na-2"]  # newest first
+    assert [line.number for line in worklist.fixes_to_verify(db, li, language="zh-CN")] == ["2026-0001"]
+    assert [line.number for line in worklist.fixes_to_verify(db, wang, language="en")] == ["2026-0002"]
+    assert worklist.drafts_to_finish(db, wang) == []
 
 
 @pytest.mark.parametrize(
