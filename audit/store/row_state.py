@@ -204,8 +204,7 @@ def record_from(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, source:
     """
     spec = AUDITED[table]
     cursor.execute(
-        f"INSERT INTO audit_log_rows SELECT ?, ?, {spec.key_sql()}, {spec.hash_sql(table)} FROM {source}",
-        [seq, table],
+        f"INSERT INTO audit_log_rows SELECT ?, ?, {spec.key_sql()}, {spec.hash_sql(table)} FROM {source}", [seq, table]
     )
 
 
