@@ -100,7 +100,8 @@ def dashboard_figures(database, today: date) -> tuple[float, float]:
 
 def ledger_figures(database, today: date) -> tuple[float, float, float]:
     """First page in the default order, the worst first page with one filter, and page 10,000 over page 1."""
-    page = functools.partial(ledger.ledger_page, database, SUPERVISOR, today=today)
+    # The ledger page's default order: most overdue first.
+    page = functools.partial(ledger.ledger_page, database, SUPERVISOR, today=today, sort="overdue", descending=True)
     first, _ = best_ms(lambda: page(FindingFilter()))
     filtered = [
         FindingFilter(statuses=(Status.OPEN,)),

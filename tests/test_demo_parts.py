@@ -161,3 +161,23 @@ def _sites(tmp_path):
             return list_sites(cursor)
     finally:
         database.close()
+
+
+def test_progress_is_reported_part_by_part_and_only_forward(tmp_path):
+    reports = []
+    database = open_database(tmp_path / "progress.duckdb")
+    try:
+        generate(
+            database,
+            CHECKLISTS,
+            findings=900,
+            seed=4,
+            now=NOW,
+            part_findings=300,
+            progress=lambda stage, done: reports.append((stage, done)),
+        )
+    finally:
+        database.close()
+    done = [fraction for _, fraction in reports]
+    assert done == sorted(done) and done[-1] == 1.0
+    assert sum(stage == "saving findings" for stage, _ in reports) == 3
