@@ -37,10 +37,8 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from audit.model import DEFAULT_DAYS, FindingFilter, Overdue, Role, Severity, Status, User  # noqa: E402
+from audit.model import DEFAULT_DAYS, FindingFilter, Overdue, Severity, Status, User  # noqa: E402
 from audit.services import ledger  # noqa: E402
-
-SUPERVISOR = User("bench", "bench", "bench", Role.SUPERVISOR)
 
 
 def build(findings: int, sites: int) -> dict:
@@ -87,7 +85,10 @@ def start_seconds(path: Path) -> float:
 
 def dashboard_figures(database, today: date) -> tuple[float, float]:
     """The default view's data (ms) and its ratio to the same SQL run raw, taken turn about."""
+    import dashboard
     from dashboard import RecordingDatabase, alternating, dashboard_functions, raw_sql
+
+    dashboard.SUPERVISOR = supervisor(database)
 
     default = FindingFilter.last_days(today, DEFAULT_DAYS)
     recorder = RecordingDatabase(database)
@@ -101,7 +102,8 @@ def dashboard_figures(database, today: date) -> tuple[float, float]:
 def ledger_figures(database, today: date) -> tuple[float, float, float]:
     """First page in the default order, the worst first page with one filter, and page 10,000 over page 1."""
     # The ledger page's default order: most overdue first.
-    page = functools.partial(ledger.ledger_page, database, SUPERVISOR, today=today, sort="overdue", descending=True)
+    actor = supervisor(database)
+    page = functools.partial(ledger.ledger_page, database, actor, today=today, sort="overdue", descending=True)
     first, _ = best_ms(lambda: page(FindingFilter()))
     filtered = [
         FindingFilter(statuses=(Status.OPEN,)),
@@ -115,39 +117,47 @@ def ledger_figures(database, today: date) -> tuple[float, float, float]:
     return max(first, worst), first, deep
 
 
-def finding_ms(database) -> float:
-    with database.read() as cursor:
-        (finding_id,) = cursor.execute(
-            "SELECT id FROM findings WHERE is_repeat AND status = 'closed' ORDER BY found_at DESC LIMIT 1"
-        ).fetchone()
-    return best_ms(lambda: ledger.finding_detail(database, SUPERVISOR, finding_id))[0]
+def finding_ms(database, today: date) -> float:
+    """A closed repeat's page: the longest timeline, with its earlier finding."""
+    flt = FindingFilter(statuses=(Status.CLOSED,), repeats_only=True)
+    finding_id = ledger.ledger_page(database, supervisor(database), flt, page_size=1, today=today).rows[0].id
+    return best_ms(lambda: ledger.finding_detail(database, supervisor(database), finding_id))[0]
 
 
 def unit_export_ms(database, today: date) -> tuple[float, int]:
-    """A unit's own XLSX export, for a unit with a few hundred findings."""
-    with database.read() as cursor:
-        (unit,) = cursor.execute(
-            "SELECT responsible_unit FROM findings GROUP BY 1 HAVING count(*) BETWEEN 200 AND 600 "
-            "ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
+    """A unit's own XLSX export: the unit with the most findings, up to a thousand, among the first page's."""
+    actor = supervisor(database)
+    units = {row.responsible_unit for row in ledger.ledger_page(database, actor, FindingFilter(), today=today).rows}
+    totals = {unit: ledger.ledger_page(database, actor, FindingFilter(unit=unit), page_size=1).total for unit in units}
+    unit = max((unit for unit in totals if totals[unit] <= 1000), key=totals.get)
     flt = FindingFilter(unit=unit)
-    ms, rows = best_ms(lambda: ledger.export_ledger(database, SUPERVISOR, flt, "xlsx", io.BytesIO(), today=today), 3)
+    ms, rows = best_ms(lambda: ledger.export_ledger(database, actor, flt, "xlsx", io.BytesIO(), today=today), 3)
     return ms, rows
+
+
+@functools.cache
+def supervisor(database) -> User:
+    """A supervisor's account in the database (every service checks the actor against the accounts)."""
+    from audit.services import accounts
+
+    passwords = {name: password for name, _, password in accounts.create_demo_accounts(database)}
+    return accounts.authenticate(database, "demo-supervisor", passwords["demo-supervisor"])
 
 
 EXPORT = """
 import io, sys, time
 from datetime import date
 sys.path.insert(0, sys.argv[1])
-from audit.model import FindingFilter, Role, User
-from audit.services import ledger
-from audit.store import open_database
-database = open_database(sys.argv[2], read_only=True)
+from audit.model import FindingFilter
+from audit.services import accounts, ledger
+from audit.services.database import open_database
+database = open_database(sys.argv[2])
+passwords = {name: password for name, _, password in accounts.create_demo_accounts(database)}
+actor = accounts.authenticate(database, "demo-supervisor", passwords["demo-supervisor"])
 flt = FindingFilter(found_from=date.fromisoformat(sys.argv[3]))
 started = time.perf_counter()
 ticks = []
-rows = ledger.export_ledger(database, User("bench", "bench", "bench", Role.SUPERVISOR), flt, "xlsx", sys.argv[4],
-                            progress=lambda done, total: ticks.append(done))
+rows = ledger.export_ledger(database, actor, flt, "xlsx", sys.argv[4], progress=lambda done, total: ticks.append(done))
 seconds = time.perf_counter() - started
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
 print(rows, seconds, peak, len(ticks))
@@ -156,11 +166,13 @@ print(rows, seconds, peak, len(ticks))
 
 def xlsx_figures(database, path: Path) -> tuple[float, float, int]:
     """The full-ledger XLSX export of the newest 1,000,000 findings, in a fresh process: seconds, peak MB."""
-    with database.read() as cursor:
-        count = cursor.execute("SELECT count(*) FROM findings").fetchone()[0]
-        (since,) = cursor.execute(
-            "SELECT found_at::DATE FROM findings ORDER BY found_at DESC LIMIT 1 OFFSET ?", [min(count, 1_000_000) - 1]
-        ).fetchone()
+    actor = supervisor(database)
+    total = ledger.ledger_page(database, actor, FindingFilter(), page_size=1).total
+    row = min(total, 1_000_000)
+    newest_first = ledger.ledger_page(
+        database, actor, FindingFilter(), page=row, page_size=1, sort="found_at", descending=True
+    )
+    since = newest_first.rows[0].found_at.date()
     database.close()
     out = OUT / "scale-export.xlsx"
     run = subprocess.run(
@@ -177,40 +189,53 @@ def xlsx_figures(database, path: Path) -> tuple[float, float, int]:
 
 def inspect_ratio(path: Path) -> float:
     """The inspection page's rerun on this database against the same on a fresh 1,000-finding one."""
+    import inspect_page
     from inspect_page import open_page, rerun_ms
-    from inspect_page import prepare as prepare_small
+
+    from audit.checklists import load_checklists
+    from audit.demo import generate_file
+    from audit.services.checklists import checklists_directory
 
     with tempfile.TemporaryDirectory() as folder:
         small = Path(folder) / "small.duckdb"
-        ids = {small: prepare_small(small, 1_000), path: draft_inspection(path)}
-        median = rerun_ms({p: open_page(p, ids[p]) for p in ids}, 9)
+        generate_file(small, load_checklists(checklists_directory()).checklists, findings=1_000, seed=2020)
+        pages = {}
+        for each in (small, path):
+            inspection_id, inspect_page.INSPECTOR = draft_inspection(each)
+            pages[each] = open_page(each, inspection_id)
+        median = rerun_ms(pages, 9)
     print(f"inspect: rerun {median[small]:.0f} ms at 1,000 findings, {median[path]:.0f} ms here")
     return median[path] / median[small]
 
 
-def draft_inspection(path: Path) -> str:
-    """A draft at an isolation point with the transfer items failed, as bench/inspect_page.py makes."""
-    from inspect_page import FAILED, INSPECTOR, PASSED
+def draft_inspection(path: Path) -> tuple[str, User]:
+    """A draft at an isolation point with the transfer items failed, as bench/inspect_page.py makes,
+    by the database's demo inspector."""
+    from inspect_page import FAILED, PASSED
 
     from audit.model import Result, SiteKind
-    from audit.services import inspections
+    from audit.services import accounts, inspections
+    from audit.services.checklists import checklists_directory, sync_checklists
     from audit.services.database import open_database
 
     database = open_database(path)
     try:
-        site = inspections.find_sites(database, INSPECTOR, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
+        sync_checklists(database, checklists_directory())
+        passwords = {name: password for name, _, password in accounts.create_demo_accounts(database)}
+        inspector = accounts.authenticate(database, "demo-inspector", passwords["demo-inspector"])
+        site = inspections.find_sites(database, inspector, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
         draft = inspections.start_inspection(
             database,
-            INSPECTOR,
+            inspector,
             site_id=site.id,
             checklist_id="quarantine_transfer",
-            inspectors=[INSPECTOR.display_name],
+            inspectors=[inspector.display_name],
             started_at=datetime.now(),
         )
         for item_id in PASSED + FAILED:
             result = Result.FAIL if item_id in FAILED else Result.PASS
-            inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)
-        return draft.id
+            inspections.record_response(database, inspector, draft.id, item_id, result=result)
+        return draft.id, inspector
     finally:
         database.close()
 
@@ -233,7 +258,7 @@ def main() -> None:
     database = open_database(path)
     dashboard_ms, dashboard_vs_sql = dashboard_figures(database, today)
     ledger_ms, first_ms, deep_ms = ledger_figures(database, today)
-    one_finding_ms = finding_ms(database)
+    one_finding_ms = finding_ms(database, today)
     unit_ms, unit_rows = unit_export_ms(database, today)
     print(f"unit export: {unit_rows} rows in {unit_ms:.0f} ms; finding page {one_finding_ms:.0f} ms")
     xlsx_s, xlsx_peak, _ = xlsx_figures(database, path)  # closes the database
