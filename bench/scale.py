@@ -35,7 +35,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 from audit.model import DEFAULT_DAYS, FindingFilter, Overdue, Severity, Status, User  # noqa: E402
 from audit.services import ledger  # noqa: E402
@@ -85,8 +84,8 @@ def start_seconds(path: Path) -> float:
 
 def dashboard_figures(database, today: date) -> tuple[float, float]:
     """The default view's data (ms) and its ratio to the same SQL run raw, taken turn about."""
-    import dashboard
-    from dashboard import RecordingDatabase, alternating, dashboard_functions, raw_sql
+    from bench import dashboard
+    from bench.dashboard import RecordingDatabase, alternating, dashboard_functions, raw_sql
 
     dashboard.SUPERVISOR = supervisor(database)
 
@@ -145,7 +144,7 @@ def supervisor(database) -> User:
 
 
 EXPORT = """
-import io, sys, time
+import io, resource, sys, time
 from datetime import date
 sys.path.insert(0, sys.argv[1])
 from audit.model import FindingFilter
@@ -159,8 +158,9 @@ started = time.perf_counter()
 ticks = []
 rows = ledger.export_ledger(database, actor, flt, "xlsx", sys.argv[4], progress=lambda done, total: ticks.append(done))
 seconds = time.perf_counter() - started
+cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
-print(rows, seconds, peak, len(ticks))
+print(rows, seconds, peak, len(ticks), cpu)
 """
 
 
@@ -182,19 +182,21 @@ def xlsx_figures(database, path: Path) -> tuple[float, float, int]:
         text=True,
     )
     out.unlink(missing_ok=True)
-    rows, seconds, peak, ticks = run.stdout.split()
-    print(f"xlsx: {int(rows):,} rows in {float(seconds):.0f} s, peak {float(peak):.0f} MB, {ticks} progress reports")
+    rows, seconds, peak, ticks, cpu = run.stdout.split()
+    print(
+        f"xlsx: {int(rows):,} rows in {float(seconds):.0f} s ({float(cpu):.0f} s of CPU, the database opened "
+        f"included), peak {float(peak):.0f} MB, {ticks} progress reports"
+    )
     return float(seconds), float(peak), int(rows)
 
 
 def inspect_ratio(path: Path) -> float:
     """The inspection page's rerun on this database against the same on a fresh 1,000-finding one."""
-    import inspect_page
-    from inspect_page import open_page, rerun_ms
-
     from audit.checklists import load_checklists
     from audit.demo import generate_file
     from audit.services.checklists import checklists_directory
+    from bench import inspect_page
+    from bench.inspect_page import open_page, rerun_ms
 
     with tempfile.TemporaryDirectory() as folder:
         small = Path(folder) / "small.duckdb"
@@ -211,12 +213,11 @@ def inspect_ratio(path: Path) -> float:
 def draft_inspection(path: Path) -> tuple[str, User]:
     """A draft at an isolation point with the transfer items failed, as bench/inspect_page.py makes,
     by the database's demo inspector."""
-    from inspect_page import FAILED, PASSED
-
     from audit.model import Result, SiteKind
     from audit.services import accounts, inspections
     from audit.services.checklists import checklists_directory, sync_checklists
     from audit.services.database import open_database
+    from bench.inspect_page import FAILED, PASSED
 
     database = open_database(path)
     try:
