@@ -343,3 +343,13 @@ def audit_rows_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
             after={"rows": counts},
             rows_where=row_state.every_row(),
         )
+
+
+@migration(70)
+def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
+    """A finding's page reads its steps by finding id: with tens of millions of steps, by index, not a scan.
+
+    A plain ART index, not a constraint, as those of migration 3; DuckLake has no indexes, so a DuckLake
+    setup leaves it out and reads the steps by scan, its files pruned by their finding_id ranges.
+    """
+    cursor.execute("CREATE INDEX finding_events_by_finding ON finding_events (finding_id)")
