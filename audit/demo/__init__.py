@@ -37,6 +37,7 @@ from audit.demo.tables import finding_tables, inspection_table, response_table
 from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.errors import InvalidInput
 from audit.model import Checklist, Site
+from audit.services.database import unit_of_work
 from audit.services.sites import parse_sites
 from audit.store import demo as store
 from audit.store import open_database
@@ -118,6 +119,7 @@ def import_demo_sites(cursor: duckdb.DuckDBPyConnection, seed: int) -> None:
     import_sites(cursor, rows, actor=ACTOR, make_id=ids.__next__)
 
 
+@unit_of_work
 def generate(
     database: Database,
     checklists: list[Checklist],
