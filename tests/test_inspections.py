@@ -266,7 +266,7 @@ def test_photos_are_checked_by_content_and_stored_once(db, site):
     service.add_finding_photo(db, INSPECTOR, draft.id, jpeg(), "a.jpg", now=NOW)
     kept = service.add_finding_photo(db, INSPECTOR, draft.id, jpeg(), "same-again.jpg", now=NOW)
     assert len(kept.photos) == 1
-    assert service.photo(db, INSPECTOR, kept.photos[0]) is not None
+    assert service.draft_photo(db, INSPECTOR, draft.id, kept.photos[0], thumbnail=True)
     removed = service.remove_finding_photo(db, INSPECTOR, draft.id, kept.photos[0], now=NOW)
     assert removed.photos == []
 

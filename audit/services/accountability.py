@@ -186,6 +186,10 @@ def record_measure(
             entity=ENTITY,
             entity_id=measure.id,
             after=_log_view(measure, digests),
+            rows={
+                "measure_documents": [(measure.id, digest) for _, digest in digests],
+                "suggestion_answers": [suggestion] if suggestion is not None else [],
+            },
         )
     return measure
 

@@ -164,6 +164,7 @@ def start_campaign(
             entity="recheck_campaign",
             entity_id=campaign.id,
             after=_log_view(campaign, [finding_id for finding_id, _ in drawn]),
+            rows_where={"recheck_items": ("campaign_id = ?", [campaign.id])},
         )
     return campaign
 
@@ -300,6 +301,7 @@ def record_recheck(
                 "note": note,
                 "new_finding": opened.number if opened else None,
             },
+            rows={"recheck_items": [(campaign_id, finding_id)]},
         )
     return opened
 

@@ -250,26 +250,13 @@ def plans_and_tasks(cursor: duckdb.DuckDBPyConnection) -> None:
 def audit_log_rows(cursor: duckdb.DuckDBPyConnection) -> None:
     """The content hash of each audited row, recorded with the log entry that changed it.
 
-    A database made before this records every row it holds under one entry, so from here on
-    any row changed outside the application shows.
+    The rows a database already holds are recorded by migration 55, once every audited column exists.
     """
-    from audit.store import audit_log, row_state
-
     cursor.execute(
         "CREATE TABLE audit_log_rows (seq BIGINT NOT NULL, table_name VARCHAR NOT NULL, "
         "row_key VARCHAR NOT NULL, row_hash VARCHAR)"
     )
     cursor.execute("ALTER TABLE audit_log ADD COLUMN rows_digest VARCHAR")
-    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in row_state.AUDITED}
-    if any(counts.values()):
-        audit_log.append(
-            cursor,
-            actor="migration",
-            action="audit.rows_recorded",
-            entity="database",
-            after={"rows": counts},
-            rows_where=row_state.every_row(),
-        )
 
 
 @migration(31)
@@ -339,6 +326,28 @@ def sign_in_limits_and_sso_binding(cursor: duckdb.DuckDBPyConnection) -> None:
         );
         """
     )
+
+
+@migration(55)
+def audit_rows_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Record every audited row as it is, under one entry, with the hash of today's audited columns.
+
+    Bulletins, accountability measures and re-checks became audited here, and sign-in bindings and the
+    self-reported mark joined the hashes of users and findings: from this entry on, any of them changed
+    outside the application shows in `verify-log`.
+    """
+    from audit.store import audit_log, row_state
+
+    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in row_state.AUDITED}
+    if any(counts.values()):
+        audit_log.append(
+            cursor,
+            actor="migration",
+            action="audit.rows_recorded",
+            entity="database",
+            after={"rows": counts},
+            rows_where=row_state.every_row(),
+        )
 
 
 @migration(60)

@@ -83,6 +83,9 @@ AUDITED: dict[str, Audited] = {
             "version",
             "updated_at",
             "updated_by",
+            "email",
+            "sso_issuer",
+            "sso_subject",
         ),
     ),
     "inspections": Audited(
@@ -141,6 +144,7 @@ AUDITED: dict[str, Audited] = {
             "updated_by",
             "checklist_text",
             "item_text",
+            "self_reported",
         ),
     ),
     "finding_events": Audited(
@@ -156,11 +160,106 @@ AUDITED: dict[str, Audited] = {
         ("finding_id", "sha256", "stage", "event_id", "added_at", "added_by"),
         nullable_key=("event_id",),
     ),
+    "bulletins": Audited(
+        ("id",),
+        (
+            "id",
+            "kind",
+            "status",
+            "year",
+            "number",
+            "period_from",
+            "period_to",
+            "subdistrict",
+            "language",
+            "content",
+            "content_hash",
+            "units",
+            "corrects",
+            "created_by",
+            "created_at",
+            "issued_by",
+            "issued_at",
+            "version",
+            "updated_at",
+            "updated_by",
+        ),
+        lists=("units",),
+    ),
+    "measures": Audited(
+        ("id",),
+        (
+            "id",
+            "kind",
+            "unit",
+            "person",
+            "decided_on",
+            "decided_by",
+            "basis",
+            "note",
+            "finding_ids",
+            "suggestion",
+            "recorded_by",
+            "recorded_at",
+            "version",
+            "updated_at",
+            "updated_by",
+        ),
+        lists=("finding_ids",),
+    ),
+    "measure_documents": Audited(
+        ("measure_id", "sha256"),
+        ("measure_id", "sha256", "name", "mime", "data", "added_at", "added_by"),
+        blobs=("data",),
+    ),
+    "suggestion_answers": Audited(
+        ("key",), ("key", "rule", "unit", "answer", "reason", "measure_id", "answered_by", "answered_at")
+    ),
+    "recheck_campaigns": Audited(
+        ("id",),
+        (
+            "id",
+            "name",
+            "closed_from",
+            "closed_to",
+            "site_kind",
+            "severity",
+            "unit",
+            "sample_size",
+            "sample_share",
+            "seed",
+            "population",
+            "drawn",
+            "team",
+            "due",
+            "created_by",
+            "created_at",
+        ),
+        lists=("team",),
+    ),
+    "recheck_items": Audited(
+        ("campaign_id", "finding_id"),
+        ("campaign_id", "finding_id", "site_id", "outcome", "note", "new_finding_id", "checked_by", "checked_at"),
+    ),
 }
 """Every table whose rows are evidence, by name."""
 
+# Columns left out of a row's hash, each with its reason.
+UNHASHED = {
+    ("users", "attempt_window"): "sign-in throttling's clock; changing it only moves when failed attempts stop counting"
+}
+
 # The entity an audit-log entry names, when it is one row of an audited table.
-ENTITY_TABLES = {"site": "sites", "user": "users", "inspection": "inspections", "finding": "findings"}
+ENTITY_TABLES = {
+    "site": "sites",
+    "user": "users",
+    "inspection": "inspections",
+    "finding": "findings",
+    "bulletin": "bulletins",
+    "measure": "measures",
+    "suggestion": "suggestion_answers",
+    "recheck_campaign": "recheck_campaigns",
+}
 
 Key = str | Sequence[str | None]
 

@@ -9,13 +9,14 @@ import pytest
 
 from audit.store import open_database
 from audit.store.findings import insert_finding
-from audit.ui.dashboard import SELECTED_SITE
 from audit.ui.session import database
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
 from tests.factories import HOSPITAL_ACCOUNT as UNIT
 from tests.factories import HOSPITAL_UNIT, build_district, make_finding
 
 PAGE = "audit/ui/dashboard.py"
+# the session key of the tapped site; the page module is a script, so importing it would run the page
+SELECTED_SITE = "dashboard.selected_site"
 
 
 def seed(db_path, extra: int = 0) -> dict[str, str]:

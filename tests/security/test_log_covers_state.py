@@ -8,7 +8,7 @@ name the table, the row and the entry, and exit non-zero.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -18,10 +18,11 @@ from PIL import Image
 from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.demo import generate
-from audit.services import accounts, rectification
+from audit.model import CampaignFilter
+from audit.services import accountability, accounts, bulletins, rechecks, rectification, sso
 from audit.store import audit_log, open_database
 from audit.store.migrations import MIGRATIONS
-from audit.store.row_state import AUDITED
+from audit.store.row_state import AUDITED, UNHASHED
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 3, 20, 9, 30)
@@ -52,6 +53,42 @@ def built(tmp_path_factory):
     rectification.report_fix(
         database, unit_user, finding_id, version=reopened.version, fix_report="已整改", photos=[picture()], now=NOW
     )
+    sso.link(database, admin, "unit1", "https://idp.example", "person-1")
+    accountability.record_measure(
+        database,
+        supervisor,
+        kind="reminder_talk",
+        unit=unit,
+        person="张三",
+        decided_on=NOW.date(),
+        decided_by="区纪委监委",
+        basis="第五条",
+        finding_ids=[finding_id],
+        documents=[("决定.jpg", picture())],
+        today=NOW.date(),
+        now=NOW,
+    )
+    draft = bulletins.draft_bulletin(
+        database, supervisor, kind="daily", period_from=date(2026, 3, 1), period_to=date(2026, 3, 19), today=NOW.date()
+    )
+    saved = bulletins.save_draft(
+        database, supervisor, draft, case_ids=[], summary="概况", requirements="要求", signature="督查组", now=NOW
+    )
+    bulletins.issue_bulletin(database, supervisor, saved.id, saved.version, now=NOW)
+    inspector = accounts.add_user(database, admin, username="insp1", role="inspector", password="a long password 4")
+    campaign = rechecks.start_campaign(
+        database,
+        supervisor,
+        name="回头看",
+        scope=CampaignFilter(date(2025, 1, 1), NOW.date()),
+        team=[inspector.username],
+        due=NOW.date(),
+        sample_size=3,
+        seed=7,
+        now=NOW,
+    )
+    first = rechecks.campaign_report(database, supervisor, campaign.id, language="zh-CN").items[0]
+    rechecks.record_recheck(database, inspector, campaign.id, first.finding_id, outcome="held", now=NOW)
     database.close()
     return path, finding_id
 
@@ -153,14 +190,49 @@ def test_an_exact_copy_of_a_row_is_named(copy):
         ("sites", "name_zh"),
         ("photos", "mime"),
         ("finding_photos", "added_by"),
+        ("users", "sso_subject"),
+        ("findings", "self_reported"),
+        ("bulletins", "content_hash"),
+        ("measures", "person"),
+        ("measure_documents", "name"),
+        ("recheck_campaigns", "name"),
+        ("recheck_items", "outcome"),
     ],
 )
 def test_every_audited_table_is_checked(copy, table, column):
     path, _ = copy
     spec = AUDITED[table]
     key = sql(path, f"SELECT {spec.key_sql()} FROM {table} ORDER BY 1 LIMIT 1")[0][0]
-    sql(path, f"UPDATE {table} SET {column} = 'tampered' WHERE {spec.key_sql()} = ?", [key])
+    value = "true" if column == "self_reported" else "'tampered'"
+    sql(path, f"UPDATE {table} SET {column} = {value} WHERE {spec.key_sql()} = ?", [key])
     assert_names(verify_log(path), f"{table} row {key}", "differs")
+
+
+def test_every_column_of_an_audited_table_is_in_its_hash(built):
+    """A column added to an evidence table must join the hash, or be named in UNHASHED with its reason."""
+    path, _ = built
+    for table, spec in AUDITED.items():
+        columns = [
+            row[0]
+            for row in sql(path, "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
+        ]
+        left_out = [c for c in columns if c not in spec.columns and (table, c) not in UNHASHED]
+        assert not left_out, f"{table}: {left_out} are in no row hash"
+
+
+def test_binding_a_sign_in_identity_by_sql_is_named(copy):
+    """Someone with the file binding their own identity-provider account to the administrator."""
+    path, _ = copy
+    admin_id = sql(path, "SELECT id FROM users WHERE username = 'admin1'")[0][0]
+    sql(path, "UPDATE users SET sso_issuer = 'https://idp.example', sso_subject = 'intruder' WHERE id = ?", [admin_id])
+    assert_names(verify_log(path), "users row", admin_id, "differs")
+
+
+def test_a_deleted_recheck_outcome_is_named(copy):
+    path, _ = copy
+    campaign, finding = sql(path, "SELECT campaign_id, finding_id FROM recheck_items WHERE outcome IS NOT NULL")[0]
+    sql(path, "DELETE FROM recheck_items WHERE outcome IS NOT NULL")
+    assert_names(verify_log(path), f"recheck_items row {campaign}/{finding}", "is gone")
 
 
 def test_a_recorded_row_hash_changed_in_the_log_is_named(copy):

@@ -239,12 +239,6 @@ def remove_finding_photo(
     return updated
 
 
-def photo(database: Database, user: User, sha256: str, *, thumbnail: bool = True) -> bytes | None:
-    user = inspecting(user, database)
-    with database.read() as cursor:
-        return photo_store.photo_bytes(cursor, sha256, thumbnail=thumbnail)
-
-
 def draft_photo(database: Database, user: User, draft_id: str, sha256: str, *, thumbnail: bool) -> bytes:
     """A photo of a finding form, to whoever may work on that form (the inspection still a draft)."""
     user = inspecting(user, database)
