@@ -214,6 +214,15 @@ class Database:
                     finally:
                         cursor.close()
 
+    def housekeeping(self, step: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        """Run `step` outside a transaction (a lake's maintenance functions refuse one), in this process's turn."""
+        with self._write_lock, self._turn(), self._storage_faults():
+            cursor = self._cursor()
+            try:
+                step(cursor)
+            finally:
+                cursor.close()
+
     def checkpoint(self) -> None:
         with self._write_lock, self._turn(), self._storage_faults():
             cursor = self._cursor()

@@ -367,3 +367,14 @@ def many_writers(cursor: duckdb.DuckDBPyConnection) -> None:
         cursor.execute(
             "INSERT INTO meta VALUES (?, ?)", [audit_log.HEAD, "{}:{}".format(*(last or (0, audit_log.GENESIS)))]
         )
+
+
+@migration(61)
+def leases(cursor: duckdb.DuckDBPyConnection) -> None:
+    """One row per job that one server at a time does (a lake's maintenance), made now so taking it
+    is always an update, which two servers cannot both win."""
+    cursor.execute(
+        "CREATE TABLE _leases (name VARCHAR NOT NULL, holder VARCHAR NOT NULL, until TIMESTAMP NOT NULL, "
+        "last_run TIMESTAMP, last_result VARCHAR)"
+    )
+    cursor.execute("INSERT INTO _leases VALUES ('lake.maintenance', '', TIMESTAMP '2000-01-01', NULL, NULL)")
