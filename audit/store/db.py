@@ -143,8 +143,13 @@ class Database:
         with self._storage_faults():
             cursor = self._cursor()
             try:
+                if self.lake:  # one snapshot for the block: a lake looks its snapshot up in the catalog per transaction
+                    cursor.begin()
                 yield cursor
             finally:
+                if self.lake:
+                    with suppress(duckdb.Error):
+                        cursor.rollback()
                 cursor.close()
 
     @contextmanager
