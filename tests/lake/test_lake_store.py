@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from audit import secret_key
 from audit.errors import InvalidInput
 from audit.store import audit_log, backend, open_database, unit_of_work
 from audit.store.findings import insert_finding
@@ -127,3 +128,22 @@ def test_check_names_a_finding_number_given_twice(any_db):
         insert_finding(cursor, make_finding("2026-0007"))
     with any_db.read() as cursor:
         assert problems(cursor) == ["finding number 2026-0007 occurs 2 times"]
+
+
+def test_a_lake_is_backed_up_and_restored_as_a_file(lake_target, tmp_path):
+    from audit.services import backup
+
+    database = open_database(lake_target)
+    with database.write() as cursor:
+        _record(cursor, "2026-0001")
+    manifest = backup.backup(database, tmp_path / "backup")
+    key = secret_key.key_path(database.path)  # in the lake's data folder, shared by its servers
+    database.close()
+    assert key.parent == tmp_path / "lake-data"
+    assert manifest.rows("findings") == 1
+    backup.restore(tmp_path / "backup", tmp_path / "restored.duckdb", key_file=key)
+    restored = open_database(tmp_path / "restored.duckdb")
+    with restored.read() as cursor:
+        assert cursor.execute("SELECT number FROM findings").fetchall() == [("2026-0001",)]
+        assert audit_log.verify(cursor).ok
+    restored.close()
