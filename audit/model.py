@@ -793,6 +793,23 @@ class CoverageRow:
         return self.done / self.due if self.due else None
 
 
+@dataclass(frozen=True)
+class CoverageBoard:
+    """The dashboard's coverage of plans: figures against the period before, supervision tasks done and
+    missed over time, and the sites missed this week, units' self-reports (每日一查一报) apart."""
+
+    headline: tuple[Figure, ...]
+    over_time: pd.DataFrame  # period, state, state_label, tasks
+    missed_sites: pd.DataFrame  # site_id, site, due, missed: supervision tasks this week
+    missed_self_reports: pd.DataFrame  # the same for units' daily self-reports
+    week_start: date
+    due: int  # tasks of either kind due in the period
+    selected_site: str | None = None
+
+    def figure(self, key: str) -> Figure:
+        return next(figure for figure in self.headline if figure.key == key)
+
+
 # --- Re-checks of closed findings (回头看) ---------------------------------------------------
 
 

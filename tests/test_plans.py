@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from audit.errors import InvalidInput, PermissionDenied
+from audit.model import FindingFilter, Status
 from audit.services import plans as service
+from audit.services import worklist
 from audit.services.accounts import add_user, generate_password
 from audit.services.administration import set_site_active
 from audit.services.checklists import sync_checklists
 from audit.services.sites import import_sites_csv
+from audit.store.findings import insert_finding
 from audit.store.inspections import Inspection, insert_inspection
 from audit.store.sites import list_sites
 from tests.conftest import ROOT
+from tests.factories import make_finding
 
 MARCH = date(2026, 3, 1)
 NOW = datetime(2026, 3, 1, 8, 0)
@@ -54,13 +59,22 @@ def add(db, office, **changes):
     return service.add_plan(db, office["zhou.lan"], **(options | changes))
 
 
-def inspected(db, office, code: str, day: date, *, status: str = "submitted", checklist: str = "isolation_point"):
+def inspected(
+    db,
+    office,
+    code: str,
+    day: date,
+    *,
+    status: str = "submitted",
+    checklist: str = "isolation_point",
+    self_reported: bool = False,
+):
     site = office["sites"][code]
     with db.write() as cursor:
         insert_inspection(
             cursor,
             Inspection(
-                id=f"i-{code}-{day}-{status}",
+                id=f"i-{code}-{day}-{status}-{self_reported}",
                 site_id=site.id,
                 checklist_id=checklist,
                 checklist_version=1,
@@ -70,6 +84,7 @@ def inspected(db, office, code: str, day: date, *, status: str = "submitted", ch
                 status=status,
                 created_by="test",
                 submitted_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=22),
+                self_reported=self_reported,
             ),
         )
 
@@ -156,6 +171,59 @@ def test_coverage_agrees_with_a_hand_count(db, office):
         service.coverage(db, office["li.na"], start=MARCH, end=MARCH, by="site", today=MARCH, now=NOW)
 
 
+def test_the_dashboards_coverage_agrees_with_a_hand_count(db, office):
+    add(db, office)  # 光明 (CC-ISO-001) and 虹桥宾馆 (CC-ISO-002), every day from 1 March
+    add(
+        db,
+        office,
+        name="光明每日一查一报",
+        site_kind=None,
+        subdistrict=None,
+        site_codes=["CC-ISO-001"],
+        team=[],
+        self_inspection=True,
+    )
+    for day in (2, 5, 6, 9, 10):
+        inspected(db, office, "CC-ISO-001", date(2026, 3, day))
+    inspected(db, office, "CC-ISO-002", date(2026, 3, 9))
+    inspected(db, office, "CC-ISO-001", date(2026, 3, 11), self_reported=True)  # the unit's, not supervision
+    inspected(db, office, "CC-ISO-001", date(2026, 3, 10), self_reported=True)
+    today = date(2026, 3, 11)  # a Wednesday: this week is 9 to 11 March
+    week = FindingFilter(found_from=date(2026, 3, 5), found_to=today)  # the week before: 26 Feb to 4 March
+    board = service.dashboard_coverage(db, office["zhou.lan"], week, today=today, now=NOW, language="zh-CN")
+    # Supervision: 2 sites x 7 days due, done 5; before: 2 x 4 days (from 1 March), done 1.
+    figures = {f.key: (f.current, f.previous) for f in board.headline}
+    assert figures == {
+        "coverage_rate": (5 / 14, 1 / 8),
+        "visits_missed": (9, 7),
+        "self_reports_missed": (5, 4),  # 7 due, done 10 and 11 March; 4 due before, none done
+    }
+    assert board.due == 14 + 7 and board.week_start == date(2026, 3, 9)
+    done = board.over_time[board.over_time["state"] == "done"]
+    assert dict(zip(done["period"].dt.day, done["tasks"])) == {5: 1, 6: 1, 7: 0, 8: 0, 9: 2, 10: 1, 11: 0}
+    assert set(board.over_time["state_label"]) == {"已完成", "漏查"}
+    assert list(zip(board.missed_sites["site"], board.missed_sites["missed"])) == [
+        ("虹桥宾馆集中隔离点", 2),
+        ("光明商务酒店集中隔离点", 1),
+    ]
+    assert list(zip(board.missed_self_reports["site"], board.missed_self_reports["missed"])) == [
+        ("光明商务酒店集中隔离点", 1)
+    ]
+    # A tapped site narrows the figures and the chart over time, not the missed-site charts.
+    hongqiao = office["sites"]["CC-ISO-002"].id
+    narrowed = service.dashboard_coverage(
+        db, office["zhou.lan"], week, selected_site=hongqiao, today=today, now=NOW, language="en"
+    )
+    assert narrowed.figure("visits_missed").current == 6
+    assert narrowed.figure("self_reports_missed").current is None  # no self-report is planned there
+    assert narrowed.over_time["tasks"].sum() == 7
+    assert len(narrowed.missed_sites) == 2 and set(narrowed.over_time["state_label"]) == {"Done", "Missed"}
+    elsewhere = replace(week, subdistrict="钟秀街道")
+    assert service.dashboard_coverage(db, office["zhou.lan"], elsewhere, today=today, now=NOW).due == 0
+    with pytest.raises(PermissionDenied):
+        service.dashboard_coverage(db, office["li.na"], week, today=today, now=NOW)
+
+
 def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap(db, office):
     add(db, office)
     inspected(db, office, "CC-ISO-001", date(2026, 3, 9))
@@ -173,6 +241,44 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     todays = next(t for t in tasks if t.due == today and t.site_name == "光明商务酒店集中隔离点")
     inspection = service.start_task(db, office["li.na"], todays, now=datetime(2026, 3, 10, 9, 0))
     assert (inspection.site_id, inspection.checklist_id) == (todays.site_id, "isolation_point")
+
+
+def test_an_inspectors_home_reads_their_drafts_and_the_fixes_on_their_own_findings(db, office):
+    add(db, office)
+    li, wang = office["li.na"], office["wang.qiang"]
+    [task, *_] = service.my_tasks(db, li, today=date(2026, 3, 2), now=NOW, language="zh-CN")
+    draft = service.start_task(db, li, task, now=datetime(2026, 3, 2, 9, 0))
+    site = office["sites"]["CC-ISO-002"].id
+    with db.write() as cursor:
+        for n, (author, status) in enumerate(((li, "submitted"), (wang, "submitted"), (li, "draft"))):
+            insert_inspection(
+                cursor,
+                Inspection(
+                    id=f"by-{author.username}-{n}",
+                    site_id=site,
+                    checklist_id="isolation_point",
+                    checklist_version=1,
+                    checklist_hash="h",
+                    inspectors=[author.display_name],
+                    started_at=datetime(2026, 3, 1, 9, n),
+                    status=status,
+                    created_by=author.id,
+                ),
+            )
+        for n, (inspection, status) in enumerate(
+            (
+                ("by-li.na-0", Status.AWAITING_VERIFICATION),
+                ("by-wang.qiang-1", Status.AWAITING_VERIFICATION),
+                ("by-li.na-0", Status.OPEN),
+            )
+        ):
+            insert_finding(
+                cursor, make_finding(f"2026-{n + 1:04d}", site_id=site, inspection_id=inspection, status=status)
+            )
+    assert [line.id for line in worklist.drafts_to_finish(db, li)] == [draft.id, "by-li.na-2"]  # newest first
+    assert [line.number for line in worklist.fixes_to_verify(db, li, language="zh-CN")] == ["2026-0001"]
+    assert [line.number for line in worklist.fixes_to_verify(db, wang, language="en")] == ["2026-0002"]
+    assert worklist.drafts_to_finish(db, wang) == []
 
 
 @pytest.mark.parametrize(

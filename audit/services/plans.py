@@ -10,12 +10,27 @@ submitted on its day, made from the task or not, so coverage counts inspections,
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+
+import pandas as pd
 
 from audit import i18n
 from audit.errors import Conflict, InvalidInput, NotFound
 from audit.exports.csv_export import write_csv
-from audit.model import CoverageRow, Plan, Role, SiteKind, Task, User, new_id, parse_recurrence
+from audit.model import (
+    CoverageBoard,
+    CoverageRow,
+    Figure,
+    FindingFilter,
+    Plan,
+    Role,
+    SiteKind,
+    Task,
+    User,
+    new_id,
+    parse_recurrence,
+)
 from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database, audit_log
@@ -256,6 +271,78 @@ def coverage(
         return [
             CoverageRow(group or "", due, done) for group, due, done in store.coverage(cursor, start, end, by, language)
         ]
+
+
+TOP_MISSED = 15
+
+
+def _coverage_figures(periods: pd.DataFrame) -> tuple[Figure, ...]:
+    def total(period: str, self_inspection: bool, column: str) -> float | None:
+        rows = periods[(periods["period"] == period) & (periods["self_inspection"] == self_inspection)]
+        return float(rows[column].sum()) if len(rows) else None
+
+    def figure(key: str, value, higher_is_better: bool, unit: str = "count") -> Figure:
+        return Figure(key, value("current"), value("previous"), higher_is_better, unit)
+
+    def rate(period: str) -> float | None:
+        due = total(period, False, "due")
+        return total(period, False, "done") / due if due else None
+
+    def missed(self_inspection: bool):
+        def value(period: str) -> float | None:
+            due = total(period, self_inspection, "due")
+            return None if due is None else due - total(period, self_inspection, "done")
+
+        return value
+
+    return (
+        figure("coverage_rate", rate, True, "rate"),
+        figure("visits_missed", missed(False), False),
+        figure("self_reports_missed", missed(True), False),
+    )
+
+
+def dashboard_coverage(
+    database: Database,
+    actor: User,
+    filters: FindingFilter,
+    *,
+    selected_site: str | None = None,
+    today: date,
+    now: datetime,
+    language: str = i18n.DEFAULT_LANGUAGE,
+) -> CoverageBoard:
+    """Coverage for the dashboard's period and places: figures against the period before, supervision tasks
+    done and missed per day, week or month, and the sites missed this week (Monday to today). Units' daily
+    self-reports are counted apart. A tapped site narrows everything but the missed-site charts, which keep
+    every site to tap."""
+    actor = require(actor, Permission.VIEW_COVERAGE, database)
+    ensure_tasks(database, today, now=now)
+    scope = replace(filters, site=selected_site) if selected_site else filters
+    end, week = min(filters.found_to, today), today - timedelta(days=today.weekday())
+    with database.read() as cursor:
+        periods = store.coverage_periods(cursor, scope, filters.previous_start, filters.found_from, end)
+        over_time = store.coverage_over_time(cursor, scope, filters.found_from, end, filters.grain)
+        missed = {
+            self_inspection: store.missed_sites(
+                cursor, filters, week, today, self_inspection=self_inspection, language=language, top=TOP_MISSED
+            )
+            for self_inspection in (False, True)
+        }
+    over_time = over_time.assign(missed=over_time["due"] - over_time["done"]).melt(
+        id_vars=["period", "due"], value_vars=["done", "missed"], var_name="state", value_name="tasks"
+    )
+    over_time["state_label"] = [i18n.t(f"dashboard.coverage.{state}", language) for state in over_time["state"]]
+    current = periods[periods["period"] == "current"]
+    return CoverageBoard(
+        headline=_coverage_figures(periods),
+        over_time=over_time.sort_values(["period", "state"], ignore_index=True),
+        missed_sites=missed[False],
+        missed_self_reports=missed[True],
+        week_start=week,
+        due=int(current["due"].sum()),
+        selected_site=selected_site,
+    )
 
 
 def self_reports_missed(database: Database, actor: User, *, start: date, end: date, today: date, now: datetime) -> int:

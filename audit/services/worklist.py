@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from audit.checklists import load_checklists
-from audit.model import Overdue, Status, User, overdue_colour
+from audit.model import DRAFT, InspectionLine, Overdue, Status, User, overdue_colour
 from audit.services.checklists import checklists_directory
-from audit.services.permissions import Permission, require
+from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database
 from audit.store import worklist as store
+from audit.store.inspections import inspections_of
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ def unit_findings(database: Database, actor: User, *, today: date, language: str
             )
         )
     return lines
+
+
+def drafts_to_finish(database: Database, actor: User, *, limit: int = 30) -> list[InspectionLine]:
+    """The actor's inspections still in draft, latest first: the home reads only these, not the submitted ones."""
+    actor = inspecting(actor, database)
+    with database.read() as cursor:
+        return inspections_of(cursor, user_id=actor.id, name=actor.display_name, status=DRAFT, limit=limit)
 
 
 def fixes_to_verify(database: Database, actor: User, *, language: str) -> list[FindingLine]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import duckdb
+import pandas as pd
 
-from audit.model import Plan, parse_recurrence
+from audit.model import FindingFilter, Plan, parse_recurrence
+from audit.store.filters import checklist_condition, site_conditions
 
 _COLUMNS = (
     "id",
@@ -192,15 +194,27 @@ def tasks_of(
     """(id, plan id, plan name, site id, site name, checklist id, checklist title, due, self, done) in the
     range: a team member's (by username) or a unit's self-inspections; undone first, then by day."""
     lang = "en" if language == "en" else "zh"
+    # The person's tasks first (a few of a day's thousands), then only their sites' inspections: the list costs
+    # the same whether the province has a hundred sites or ten thousand.
     return cursor.execute(
         f"""
+        WITH mine AS MATERIALIZED (
+            SELECT t.* FROM tasks t
+            WHERE t.due BETWEEN $start AND $end
+              AND ($username IS NULL OR (NOT t.self_inspection AND list_contains(t.team, $username)))
+              AND ($unit IS NULL OR (t.self_inspection AND t.site_id IN
+                   (SELECT id FROM sites WHERE unit_zh = $unit OR unit_en = $unit)))),
+        made AS MATERIALIZED (
+            SELECT DISTINCT site_id, checklist_id, CAST(started_at AS DATE) AS day,
+                   coalesce(self_reported, false) AS self_reported
+            FROM inspections WHERE status = 'submitted' AND started_at >= $start AND started_at < $end + 1
+              AND site_id IN (SELECT site_id FROM mine))
         SELECT t.id, t.plan_id, p.name, t.site_id, s.name_{lang}, t.checklist_id,
                (SELECT c.title_{lang} FROM checklists c WHERE c.id = t.checklist_id ORDER BY c.version DESC LIMIT 1),
                t.due, t.self_inspection, i.site_id IS NOT NULL AS done
-        FROM tasks t JOIN plans p ON p.id = t.plan_id JOIN sites s ON s.id = t.site_id {_DONE}
-        WHERE t.due BETWEEN $start AND $end
-          AND ($username IS NULL OR (NOT t.self_inspection AND list_contains(t.team, $username)))
-          AND ($unit IS NULL OR (t.self_inspection AND (s.unit_zh = $unit OR s.unit_en = $unit)))
+        FROM mine t JOIN plans p ON p.id = t.plan_id JOIN sites s ON s.id = t.site_id
+        LEFT JOIN made i ON i.site_id = t.site_id AND i.checklist_id = t.checklist_id AND i.day = t.due
+             AND i.self_reported = t.self_inspection
         ORDER BY done, t.due, s.name_{lang}, t.checklist_id
         """,
         {"start": start, "end": end, "username": username, "unit": unit},
@@ -232,6 +246,80 @@ def coverage(
         """,
         {"start": start, "end": end},
     ).fetchall()
+
+
+def _task_conditions(flt: FindingFilter) -> tuple[str, dict]:
+    """Tasks `t` at the filter's places, kind and site, of its checklist; findings' own filters do not apply."""
+    conditions, params = site_conditions(flt, "t.site_id")
+    if flt.checklist:
+        conditions.append(checklist_condition("t.checklist_id"))
+        params["checklist"] = flt.checklist
+    return " AND ".join(["true", *conditions]), params
+
+
+def coverage_periods(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, start: date, split: date, end: date
+) -> pd.DataFrame:
+    """period ('current' from `split`, 'previous' before it), self_inspection, due, done over tasks due in the range."""
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        SELECT CASE WHEN t.due >= $split THEN 'current' ELSE 'previous' END AS period, t.self_inspection,
+               count(*) AS due, count(i.site_id) AS done
+        FROM tasks t {_DONE}
+        WHERE t.due BETWEEN $start AND $end AND {where}
+        GROUP BY ALL
+        """,
+        params | {"start": start, "split": split, "end": end},
+    ).df()
+
+
+def coverage_over_time(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, start: date, end: date, grain: str
+) -> pd.DataFrame:
+    """period (day, week or month), due, done over the supervision tasks (not self-inspections) due in the range."""
+    if grain not in ("day", "week", "month"):
+        raise ValueError(f"no time grain {grain!r}")
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        SELECT date_trunc('{grain}', t.due)::DATE AS period, count(*) AS due, count(i.site_id) AS done
+        FROM tasks t {_DONE}
+        WHERE t.due BETWEEN $start AND $end AND NOT t.self_inspection AND {where}
+        GROUP BY ALL ORDER BY period
+        """,
+        params | {"start": start, "end": end},
+    ).df()
+
+
+def missed_sites(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    start: date,
+    end: date,
+    *,
+    self_inspection: bool,
+    language: str,
+    top: int,
+) -> pd.DataFrame:
+    """site_id, site, due, missed for the `top` sites with the most tasks not done in the range, supervision
+    tasks or units' self-inspections."""
+    lang = "en" if language == "en" else "zh"
+    where, params = _task_conditions(flt)
+    return cursor.execute(
+        f"""
+        WITH missed AS (
+            SELECT t.site_id, count(*) AS due, count(*) - count(i.site_id) AS missed
+            FROM tasks t {_DONE}
+            WHERE t.due BETWEEN $start AND $end AND t.self_inspection = $self AND {where}
+            GROUP BY ALL HAVING count(*) > count(i.site_id)
+            ORDER BY missed DESC, t.site_id LIMIT $top)
+        SELECT m.site_id, s.name_{lang} AS site, m.due, m.missed
+        FROM missed m JOIN sites s ON s.id = m.site_id
+        ORDER BY m.missed DESC, s.name_{lang}
+        """,
+        params | {"start": start, "end": end, "self": self_inspection, "top": top},
+    ).df()
 
 
 def coverage_rows(cursor: duckdb.DuckDBPyConnection, start: date, end: date):

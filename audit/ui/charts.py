@@ -288,3 +288,67 @@ def repeat_offenders(frame: pd.DataFrame, language: str) -> alt.Chart:
         ),
         _height(len(frame)) * 2,
     )
+
+
+COVERAGE_COLOURS = {"done": "#66bb6a", "missed": "#d32f2f"}
+
+
+def coverage_over_time(frame: pd.DataFrame, language: str, grain: str) -> alt.Chart:
+    """Planned supervision tasks per period, done and missed stacked: each bar is the tasks due."""
+    order = {code: rank for rank, code in enumerate(COVERAGE_COLOURS)}
+    data = frame.assign(
+        period_label=pd.to_datetime(frame["period"]).dt.strftime(_TIME_FORMATS[grain]),
+        state_order=frame["state"].map(order),
+    )
+    grain_name = i18n.t(f"dashboard.grain.{grain}", language)
+    return _sized(
+        alt.Chart(data, title=_title("coverage", language, grain=grain_name))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "period_label:O",
+                title=None,
+                sort=alt.EncodingSortField("period"),
+                axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+            ),
+            y=alt.Y("tasks:Q", title=_axis_title("tasks", language), stack="zero", axis=COUNTS),
+            color=alt.Color(
+                "state_label:N", scale=_scale(COVERAGE_COLOURS, "dashboard.coverage", language), legend=_legend()
+            ),
+            order=alt.Order("state_order:Q"),
+            tooltip=[
+                alt.Tooltip("period_label:O", title=_axis_title("period", language)),
+                alt.Tooltip("state_label:N", title=_axis_title("state", language)),
+                alt.Tooltip("tasks:Q", title=_axis_title("tasks", language)),
+                alt.Tooltip("due:Q", title=_axis_title("due", language)),
+            ],
+        ),
+        220,
+    )
+
+
+def missed_sites(frame: pd.DataFrame, language: str, title: str, selected_site: str | None = None, **values):
+    """Sites by planned tasks missed; tapping a bar selects its site (the point selection SITE_SELECTION)."""
+    chosen = {"value": [{"site_id": selected_site}]} if selected_site else {}
+    pick = alt.selection_point(name=SITE_SELECTION, fields=["site_id"], toggle=False, **chosen)
+    return _sized(
+        alt.Chart(frame, title=_title(title, language, **values))
+        .mark_bar(color=COVERAGE_COLOURS["missed"], cursor="pointer")
+        .encode(
+            y=alt.Y(
+                "site:N",
+                sort=alt.EncodingSortField("missed", order="descending"),
+                title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=13),
+            ),
+            x=alt.X("missed:Q", title=_axis_title("missed", language), axis=COUNTS),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)) if selected_site else alt.value(1.0),
+            tooltip=[
+                alt.Tooltip("site:N", title=_axis_title("site", language)),
+                alt.Tooltip("missed:Q", title=_axis_title("missed", language)),
+                alt.Tooltip("due:Q", title=_axis_title("due", language)),
+            ],
+        )
+        .add_params(pick),
+        _height(len(frame)),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.model import (
     DEFAULT_DAYS,
+    CoverageBoard,
     Dashboard,
     Figure,
     FilterChoices,
@@ -26,15 +28,17 @@ from audit.model import (
     User,
 )
 from audit.services import dashboard as service
-from audit.services.permissions import unit_scope
+from audit.services import plans
+from audit.services.permissions import Permission, can, unit_scope
 from audit.ui import charts
 from audit.ui.errors import show_error
-from audit.ui.session import current_user, database, guarded, language, t
+from audit.ui.session import current_user, database, guarded, language, now, t
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
 PAGE = "dashboard.page"
 SITE_CHART = "dashboard.site_chart"
+MISSED_CHARTS = {"missed_sites": "dashboard.missed_chart", "missed_self_reports": "dashboard.self_missed_chart"}
 METRIC_WIDTH = 152
 ROW_PIXELS = 35
 PERIODS = ("30", "90", "365", "custom")
@@ -62,6 +66,15 @@ def _findings_page(
 ) -> FindingsPage:
     return service.findings_page(
         database(), user, filters, selected_site=selected, page=page, language=lang, today=today
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _coverage(
+    path: str, version: str, user: User, filters: FindingFilter, selected: str | None, lang: str, today: date
+) -> CoverageBoard:
+    return plans.dashboard_coverage(
+        database(), user, filters, selected_site=selected, today=today, now=now(), language=lang
     )
 
 
@@ -155,9 +168,15 @@ def _format(figure: Figure, value: float | None, signed: bool = False) -> str:
 
 
 def _headline(board: Dashboard) -> None:
+    _figures(board.headline)
+    before = board.filters.previous_start
+    st.caption(t("dashboard.compared", start=before, end=board.filters.found_from - timedelta(days=1)))
+
+
+def _figures(figures: tuple[Figure, ...]) -> None:
     # A wrapping row: four figures a line on a wide screen, two on a tablet held upright.
     row = st.container(horizontal=True, gap="small")
-    for figure in board.headline:
+    for figure in figures:
         change = figure.change
         colour = "off" if not change else "normal" if figure.higher_is_better else "inverse"
         row.metric(
@@ -170,8 +189,6 @@ def _headline(board: Dashboard) -> None:
             border=True,
             width=METRIC_WIDTH,
         )
-    before = board.filters.previous_start
-    st.caption(t("dashboard.compared", start=before, end=board.filters.found_from - timedelta(days=1)))
 
 
 def _chart(name: str, frame, build, **options) -> None:
@@ -192,8 +209,8 @@ def _chart(name: str, frame, build, **options) -> None:
     )
 
 
-def _on_site_tap() -> None:
-    points = st.session_state[SITE_CHART].selection.get(charts.SITE_SELECTION) or []
+def _on_site_tap(chart: str = SITE_CHART) -> None:
+    points = st.session_state[chart].selection.get(charts.SITE_SELECTION) or []
     st.session_state[SELECTED_SITE] = points[0].get("site_id") if points else None
     st.session_state[PAGE] = 1
 
@@ -227,6 +244,29 @@ def _charts(board: Dashboard) -> None:
     _chart("time_to_close", board.time_to_close, charts.time_to_close)
     _chart("failing_items", board.failing_items, charts.failing_items)
     _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
+
+
+def _coverage_section(board: CoverageBoard, grain: str, today: date) -> None:
+    """Planned visits done and missed, and the sites missed this week; units' self-reports apart."""
+    st.subheader(t("dashboard.coverage.title"))
+    if not board.due:
+        st.info(t("dashboard.coverage.empty"), icon=":material/event_busy:")
+    else:
+        _figures(board.headline)
+        _chart("coverage", board.over_time, lambda frame, lang: charts.coverage_over_time(frame, lang, grain))
+    week = {"start": f"{board.week_start:%m-%d}", "end": f"{today:%m-%d}"}
+    for name, frame in (("missed_sites", board.missed_sites), ("missed_self_reports", board.missed_self_reports)):
+        if frame.empty:
+            st.caption(t(f"dashboard.coverage.{name}.none", **week))
+            continue
+        _chart(
+            name,
+            frame,
+            lambda frame, lang, name=name: charts.missed_sites(frame, lang, name, board.selected_site, **week),
+            key=MISSED_CHARTS[name],
+            on_select=guarded(partial(_on_site_tap, MISSED_CHARTS[name])),
+            selection_mode=charts.SITE_SELECTION,
+        )
 
 
 def _turn_to(page: int) -> None:
@@ -310,8 +350,12 @@ def show() -> None:
     _selection_chip(selected, choices)
     if board.empty:
         st.info(t("dashboard.empty"))
+    else:
+        _headline(board)
+    if can(user, Permission.VIEW_COVERAGE):
+        _coverage_section(_coverage(path, version, user, filters, selected, lang, today), filters.grain, today)
+    if board.empty:
         return
-    _headline(board)
     _charts(board)
     _drilldown(lambda page: _findings_page(path, version, user, filters, selected, page, lang, today))
 

@@ -94,23 +94,22 @@ def campaign_section(shown: list[Campaign]) -> None:
         t("recheck.page.rate"), f"{report.relapsed / report.checked:.0%}" if report.checked else "—", border=True
     )
     st.progress(report.checked / len(report.items) if report.items else 0.0)
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{t('recheck.page.by_unit')}**")
-        rate_table(report.by_unit, t("recheck.column.unit"))
-    with right:
-        st.markdown(f"**{t('recheck.page.by_site_kind')}**")
-        rate_table(report.by_site_kind, t("recheck.column.site_kind"), kind_name)
+    # One table under the other: side by side, a tablet held upright cut off their rate columns.
+    st.markdown(f"**{t('recheck.page.by_unit')}**")
+    rate_table(report.by_unit, t("recheck.column.unit"))
+    st.markdown(f"**{t('recheck.page.by_site_kind')}**")
+    rate_table(report.by_site_kind, t("recheck.column.site_kind"), kind_name)
+    # The outcome before the long texts, so it shows without scrolling the table sideways.
     st.dataframe(
         [
             {
                 t("recheck.column.number"): item.number,
                 t("recheck.column.site"): item.site_name,
-                t("recheck.column.unit"): item.unit,
-                t("recheck.column.description"): item.description,
                 t("recheck.column.outcome"): t(f"recheck.outcome.{item.outcome.value}") if item.outcome else "",
                 t("recheck.column.new_number"): item.new_number or "",
                 t("recheck.column.checked_by"): item.checked_by or "",
+                t("recheck.column.unit"): item.unit,
+                t("recheck.column.description"): item.description,
             }
             for item in report.items
         ],
@@ -182,7 +181,12 @@ def new_campaign_form() -> None:
             format_func=lambda u: t("recheck.form.any") if u is None else u,
         )
         seed = st.text_input(t("recheck.form.seed"), help=t("recheck.form.seed_help"))
-        team = st.multiselect(t("recheck.form.team"), list(team_options), format_func=team_options.get)
+        team = st.multiselect(
+            t("recheck.form.team"),
+            list(team_options),
+            format_func=team_options.get,
+            placeholder=t("recheck.form.team_placeholder"),
+        )
         due = st.date_input(t("recheck.form.due"), value=today + timedelta(days=7), format="YYYY-MM-DD")
         if st.form_submit_button(t("recheck.form.start"), type="primary", icon=":material/replay:", width="stretch"):
             chosen = list(period) if isinstance(period, (tuple, list)) else [period]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
+import pyarrow as pa
 import pytest
 
+from audit.services import plans
 from audit.store import open_database
 from audit.store.findings import insert_finding
+from audit.store.inspections import Inspection, insert_inspection
 from audit.ui.session import database
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
 from tests.factories import HOSPITAL_ACCOUNT as UNIT
@@ -166,3 +169,84 @@ def test_accounts_without_the_dashboard_do_not_get_the_page(make_app, app_db, si
     app.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)
+
+
+def seed_plans(db_path) -> dict[str, str]:
+    """The district with two planned daily visits (A and C) and B's daily self-report, over the last ten
+    days and beyond; one visit was made, to A yesterday."""
+    ids = seed(db_path)
+    district = open_database(db_path)
+    today, now = date.today(), datetime.now()
+    common = dict(
+        checklist_ids=["ppe"], every="daily", start=today - timedelta(days=9), end=today + timedelta(days=10), now=now
+    )
+    plans.add_plan(district, SUPERVISOR, name="每日督查", site_codes=["A", "C"], team=["zuzhang"], **common)
+    plans.add_plan(district, SUPERVISOR, name="每日一查一报", site_codes=["B"], self_inspection=True, **common)
+    yesterday = datetime.combine(today - timedelta(days=1), time(10))
+    with district.write() as cursor:
+        insert_inspection(
+            cursor,
+            Inspection(
+                id="visit",
+                site_id=ids["A"],
+                checklist_id="ppe",
+                checklist_version=1,
+                checklist_hash="h",
+                inspectors=["督查组长"],
+                started_at=yesterday,
+                status="submitted",
+                created_by="zuzhang",
+                submitted_at=yesterday,
+            ),
+        )
+    district.close()
+    return ids
+
+
+def chart_rows(app, title: str) -> list[dict]:
+    """The rows the page sent to the browser for the chart with this title."""
+    [chart] = [
+        chart
+        for chart in app.get("vega_lite_chart")
+        if json.loads(chart.proto.spec).get("title", {}).get("text") == title
+    ]
+    return [row for data in chart.proto.datasets for row in pa.ipc.open_stream(data.data.data).read_all().to_pylist()]
+
+
+def test_coverage_figures_and_charts_agree_with_a_hand_count(make_app, app_db, signed_in):
+    ids = seed_plans(app_db)
+    today = date.today()
+    monday = today - timedelta(days=min(today.weekday(), 9))  # this week, from the plans' first day
+    week_days = (today - monday).days + 1
+    app = open_dashboard(make_app, signed_in)
+    assert "督查计划覆盖率" in [header.value for header in app.subheader]
+    figures = metrics(app)
+    # 2 sites x 10 days due, 1 done; B's self-report: 10 due, none made, and counted apart.
+    assert figures["覆盖率"][0] == "5.0%"
+    assert figures["漏查次数"][0] == "19"
+    assert figures["漏报自查"][0] == "10"
+    assert figures["发现问题"] == ("7", "+5")  # the findings' figures are untouched
+    assert len(charts(app)) == 7 + 3
+    over_time = chart_rows(app, "计划督查完成情况")
+    done = sum(row["tasks"] for row in over_time if row["state"] == "done")
+    assert (done, sum(row["tasks"] for row in over_time if row["state"] == "missed")) == (1, 19)
+    missed = {row["site"]: row["missed"] for row in chart_rows(app, "本周漏查地点")}
+    made_this_week = 1 if today - timedelta(days=1) >= monday else 0
+    assert missed == {"虹桥宾馆集中隔离点": week_days - made_this_week, "=光明社区居委会": week_days}
+    self_missed = {row["site"]: row["missed"] for row in chart_rows(app, "本周漏报自查")}
+    assert self_missed == {"市中医院发热门诊": week_days}
+    # A tapped missed site narrows the figures like a tapped findings bar; its chart keeps every site.
+    app.session_state[SELECTED_SITE] = ids["C"]
+    app.run()
+    assert metrics(app)["漏查次数"][0] == "10"
+    assert metrics(app)["漏报自查"][0] == "—"  # B's self-reports are not C's
+    assert len(chart_rows(app, "本周漏查地点")) == 2
+
+
+def test_coverage_says_so_when_nothing_is_planned_and_stays_off_a_units_dashboard(make_app, app_db, signed_in):
+    seed(app_db)
+    app = open_dashboard(make_app, signed_in, "en")
+    assert "No planned visit falls in this period" in app.info[0].value
+    assert any("No planned visit was missed this week" in caption.value for caption in app.caption)
+    seed_plans_app = open_dashboard(make_app, signed_in, role="unit")
+    assert "督查计划覆盖率" not in [header.value for header in seed_plans_app.subheader]

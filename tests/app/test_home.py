@@ -145,6 +145,7 @@ def test_an_inspector_home_lists_tasks_drafts_and_fixes_to_verify(make_app, app_
         "待你验收的整改（0）",
     ]
     assert "今天没有排给你的督查任务。" in [i.value for i in app.info]
+    assert len(app.metric) == 0  # a work list, not the office's counts
 
 
 def test_an_admin_home_names_backups_and_checklist_problems(make_app, app_db, signed_in):

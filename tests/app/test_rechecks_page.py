@@ -79,9 +79,13 @@ def test_a_supervisor_starts_a_campaign_and_sees_its_seed_and_progress(make_app,
     assert "还没有回头看活动，可在下方发起。" in [i.value for i in app.info]
     next(t for t in app.text_input if t.label == "活动名称").input("隔离点回头看")
     next(t for t in app.text_input if t.label == "随机种子（可不填）").input("42")
-    next(m for m in app.multiselect if m.label == "复查人员").select("t-inspector")
+    team = next(m for m in app.multiselect if m.label == "复查人员")
+    assert team.placeholder == "选择一名或多名复查人员"  # not the widget's English default
+    team.select("t-inspector")
     button(app, "发起活动").click().run()
     assert not app.exception
+    # On a tablet held upright the outcome shows without scrolling the items' table sideways.
+    assert list(app.dataframe[-1].value.columns[:3]) == ["问题编号", "站点", "复查结果"]
     assert "回头看活动“隔离点回头看”已发起：以随机种子 42 抽取 3 个问题。" in [s.value for s in app.success]
     assert [c.value for c in app.code] == ["42"]
     metrics = {m.label: m.value for m in app.metric}

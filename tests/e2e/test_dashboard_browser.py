@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from audit.store import open_database
+from tests.app.test_dashboard import seed_plans
 from tests.e2e.conftest import account, no_horizontal_scroll, screenshot, sign_in, wait_for_app
 from tests.factories import build_district
 
@@ -35,4 +36,32 @@ def test_dashboard_in_chromium_at_tablet_size(tmp_path, start_server, tablet):
     bar.click()
     tablet.get_by_text("已选地点：市中医院发热门诊").wait_for()
     tablet.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[1]?.innerText === '3'")
+    assert no_horizontal_scroll(tablet)
+
+
+def test_tapping_a_missed_site_narrows_the_dashboard(tmp_path, start_server, tablet):
+    db_path = tmp_path / "audit.duckdb"
+    open_database(db_path).close()
+    seed_plans(db_path)  # A and C planned daily, one visit made; B's daily self-report never made
+    credentials = account(db_path, "supervisor")
+    server = start_server(db_path)
+    sign_in(tablet, f"{server.url}/dashboard", *credentials)
+    wait_for_app(tablet)
+    tablet.get_by_text("督查计划覆盖率").wait_for(timeout=30_000)
+    missed = tablet.locator(".vega-embed").nth(1)  # after the chart over time: the sites missed this week
+    bar = missed.locator("path[aria-label*='=光明社区居委会']").first
+    bar.wait_for(timeout=30_000)
+    bar.scroll_into_view_if_needed()
+    assert no_horizontal_scroll(tablet)
+    screenshot(tablet, "dashboard-coverage")
+    bar.click()
+    tablet.get_by_text("已选地点：=光明社区居委会").wait_for(timeout=30_000)
+    # C alone: its 10 planned visits, none made.
+    tablet.get_by_text("已选地点：=光明社区居委会").scroll_into_view_if_needed()
+    tablet.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('漏查次数')
+                        && m.querySelector('[data-testid="stMetricValue"]').innerText === '10')""",
+        timeout=30_000,
+    )
     assert no_horizontal_scroll(tablet)
