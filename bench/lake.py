@@ -37,6 +37,7 @@ from audit.services.checklists import checklists_directory, sync_checklists  # n
 from audit.services.dashboard import filter_choices  # noqa: E402
 from audit.store import audit_log, open_database, unit_of_work  # noqa: E402
 from audit.store.findings import allocate_number, insert_finding  # noqa: E402
+from audit.store.invariants import finding_numbers  # noqa: E402
 from audit.store.users import insert_user  # noqa: E402
 from bench.dashboard import SUPERVISOR, alternating, dashboard_functions  # noqa: E402
 from bench.inspect_page import FAILED, INSPECTOR, PASSED, open_page, rerun_ms  # noqa: E402
@@ -93,7 +94,7 @@ def writers(target: str, seconds: float, folder: Path) -> tuple[float, int]:
     )
     database = open_database(target)
     with database.read() as cursor:
-        present = dict(cursor.execute("SELECT id, number FROM findings").fetchall())
+        present = finding_numbers(cursor)
     database.close()
     lost = sum(present.get(id_) != number for id_, number in acknowledged.items())
     return len(acknowledged) / seconds, lost

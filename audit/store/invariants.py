@@ -48,3 +48,8 @@ def problems(cursor: duckdb.DuckDBPyConnection) -> list[str]:
         f"guard row {name} is at {value} but finding number {highest} was given" for name, value, highest in behind
     ]
     return found
+
+
+def finding_numbers(cursor: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every finding's number by id: what a check of acknowledged writes compares against."""
+    return dict(cursor.execute("SELECT id, number FROM findings").fetchall())
