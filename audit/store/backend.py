@@ -132,11 +132,12 @@ def _quoted(text: str) -> str:
     return text.replace("'", "''")
 
 
-def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool) -> duckdb.DuckDBPyConnection:
+def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool):
     """A cursor starts in DuckDB's in-memory catalog: point it at the lake."""
-    if lake:
-        cursor.execute(f"USE {LAKE}")
-    return cursor
+    if not lake:
+        return cursor
+    cursor.execute(f"USE {LAKE}")
+    return LakeCursor(cursor)
 
 
 def lake_ddl(sql: str) -> str:
@@ -151,17 +152,51 @@ def lake_ddl(sql: str) -> str:
     return _BOOLEAN_DEFAULT.sub(r"DEFAULT '\1'", _LIST_DEFAULT.sub("", _INDEX.sub("", sql)))
 
 
+_UPDATE_RETURNING = re.compile(
+    r"^\s*UPDATE\s+(?P<table>\w+)\s+SET\s+(?P<set>.*?)\s+WHERE\s+(?P<where>.*?)\s+RETURNING\s+(?P<returning>.*?)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 class LakeCursor:
-    """A migration's cursor on a lake: DDL goes through `lake_ddl`, everything else as it is."""
+    """A cursor on a lake: what a lake does not take is done another way, the rest passes through.
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+    `UPDATE ... RETURNING` (not yet supported by DuckLake) becomes: the matching rows' rowids, the
+    update, then the returned columns of those rows, all in the caller's transaction. Migrations
+    (`ddl=True`) also go through `lake_ddl`.
+    """
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, *, ddl: bool = False):
         self._cursor = cursor
+        self._ddl = ddl
 
-    def execute(self, sql: str, *args, **kwargs):
-        return self._cursor.execute(lake_ddl(sql), *args, **kwargs)
+    def execute(self, sql: str, parameters=None):
+        if self._ddl:
+            sql = lake_ddl(sql)
+        match = _UPDATE_RETURNING.match(sql)
+        if match is None:
+            return self._cursor.execute(sql) if parameters is None else self._cursor.execute(sql, parameters)
+        table, assignments, where, returning = match["table"], match["set"], match["where"], match["returning"]
+        found = self._cursor.execute(f"SELECT rowid FROM {table} WHERE {where}", _used(parameters, where, assignments))
+        rows = [row[0] for row in found.fetchall()]
+        self._cursor.execute(f"UPDATE {table} SET {assignments} WHERE {where}", _used(parameters, assignments + where))
+        if isinstance(parameters, dict):
+            chosen = {**_used(parameters, returning), "returned_rows": rows}
+            return self._cursor.execute(
+                f"SELECT {returning} FROM {table} WHERE list_contains($returned_rows::BIGINT[], rowid)", chosen
+            )
+        return self._cursor.execute(f"SELECT {returning} FROM {table} WHERE list_contains(?::BIGINT[], rowid)", [rows])
 
     def __getattr__(self, name: str):
         return getattr(self._cursor, name)
+
+
+def _used(parameters, part: str, before: str = ""):
+    """The parameters `part` uses: named ones by name; positional ones from after those `before` took."""
+    if isinstance(parameters, dict):
+        names = set(re.findall(r"\$(\w+)", part))
+        return {name: value for name, value in parameters.items() if name in names}
+    return list(parameters or [])[before.count("?") :]
 
 
 def conflict(error: BaseException) -> bool:

@@ -54,7 +54,7 @@ def migrate(database: Database, *, only: Collection[int] | None = None) -> list[
         return []
     with database.write() as cursor:
         if database.lake:
-            cursor = backend.LakeCursor(cursor)
+            cursor = backend.LakeCursor(cursor, ddl=True)
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS _migrations "
             "(number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"

@@ -147,3 +147,20 @@ def test_a_lake_is_backed_up_and_restored_as_a_file(lake_target, tmp_path):
         assert cursor.execute("SELECT number FROM findings").fetchall() == [("2026-0001",)]
         assert audit_log.verify(cursor).ok
     restored.close()
+
+
+def test_counting_sign_in_attempts_by_update_returning_gives_the_same_on_both_backends(any_db):
+    """DuckLake refuses UPDATE ... RETURNING; the lake's cursor does it in three steps with the same result."""
+    from datetime import datetime, timedelta
+
+    from audit.store.users import reserve_address
+
+    now = datetime(2026, 3, 1, 9, 0)
+    with any_db.write() as cursor:
+        counts = [
+            reserve_address(cursor, "10.0.0.1", now=now, window_from=now - timedelta(minutes=15), limit=3)
+            for _ in range(4)
+        ]
+        other = reserve_address(cursor, "10.0.0.2", now=now, window_from=now - timedelta(minutes=15), limit=3)
+    assert counts == [1, 2, 3, None]
+    assert other == 1
