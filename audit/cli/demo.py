@@ -43,6 +43,12 @@ def create_demo_accounts(db_path: str) -> None:
     show_default=True,
     help="How many findings to make (about a third as many inspections).",
 )
+@click.option(
+    "--sites",
+    type=click.IntRange(min=0),
+    default=0,
+    help="At least this many sites: beyond the shipped registry, sites are generated over the province.",
+)
 @click.option("--seed", type=int, default=2020, show_default=True, help="Same seed, same data.")
 @click.option("--accounts", is_flag=True, help="Also create demo accounts and print their passwords.")
 @click.option(
@@ -52,7 +58,7 @@ def create_demo_accounts(db_path: str) -> None:
     help="Folder of checklist YAML files [default: the AUDIT_CHECKLISTS setting].",
 )
 @db_option
-def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path | None, db_path: str) -> None:
+def demo(findings: int, sites: int, seed: int, accounts: bool, checklists_dir: Path | None, db_path: str) -> None:
     """Add demo sites, inspections and findings to the database (created if missing)."""
     from audit.demo import generate_file  # numpy and Arrow load only for this command
 
@@ -68,7 +74,13 @@ def demo(findings: int, seed: int, accounts: bool, checklists_dir: Path | None, 
             bar.update(int(done * 1000) - bar.pos)
 
         report = generate_file(
-            db_path, checklists, findings=findings, seed=seed, progress=progress, actor=command_line_actor()
+            db_path,
+            checklists,
+            findings=findings,
+            sites=sites,
+            seed=seed,
+            progress=progress,
+            actor=command_line_actor(),
         )
     click.echo(
         f"{db_path}: {report.findings} findings from {report.inspections} inspections at "

@@ -129,8 +129,12 @@ def finding_tables(
     inspection_ids: pa.Array,
     site_ids: pa.Array,
     now: int,
+    case_unit: str | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The findings as they stand at `now`, and the rectification events that brought them there."""
+    """The findings as they stand at `now`, and the rectification events that brought them there.
+
+    `case_unit` answers for the worked case (its community's committee, which may be among other sites).
+    """
     n, case = len(findings.found), findings.worked
     ids = uuid_strings(rng, n)
     days = catalogue.severity_days[findings.item].copy()
@@ -159,7 +163,9 @@ def finding_tables(
             "immediate_measure": wording.measures(),
             "responsible_unit": texts(
                 np.where(case, -1, findings.site),
-                lambda c: units[c] if c >= 0 else community_committee(sites, sites[findings.site[case][0]]),
+                lambda c: (
+                    units[c] if c >= 0 else case_unit or community_committee(sites, sites[findings.site[case][0]])
+                ),
             ),
             "responsible_person": names(staff),
             "requirement": wording.requirements(),

@@ -64,12 +64,14 @@ def append(
     after=None,
     rows: Mapping[str, Iterable[Key]] | None = None,
     rows_where: Mapping[str, tuple[str, Sequence]] | None = None,
+    rows_from: Mapping[str, str] | None = None,
 ) -> int:
     """Add one entry in the current transaction, with the new state of the rows it changed.
 
     The row the entry names (`entity` "finding", "user", "site" or "inspection" and its id) is
     recorded by itself; `rows` names other changed rows by table and key, `rows_where` selects
-    many rows of a table at once (`{"findings": ("inspection_id = ?", [id])}`). Call it after
+    many rows of a table at once (`{"findings": ("inspection_id = ?", [id])}`), `rows_from` names a
+    relation holding rows just bulk-loaded into a table (`row_state.record_from`). Call it after
     the change, so the rows are recorded as they now are; a named row that is gone is recorded
     as deleted. Returns the entry's sequence number.
 
@@ -85,6 +87,8 @@ def append(
         row_state.record(cursor, seq, table, keys)
     for table, (where, params) in (rows_where or {}).items():
         row_state.record_where(cursor, seq, table, where, params)
+    for table, source in (rows_from or {}).items():
+        row_state.record_from(cursor, seq, table, source)
     rows_digest = row_state.digest(cursor, seq)
     # Stored as TIMESTAMP and read back with the same six-digit format, so the hash input round-trips.
     logged_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")

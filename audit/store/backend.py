@@ -173,6 +173,8 @@ class LakeCursor:
     def execute(self, sql: str, parameters=None):
         if self._ddl:
             sql = lake_ddl(sql)
+            if not sql.strip(" \n;"):  # a migration of indexes only: nothing for a lake
+                return self._cursor
         match = _UPDATE_RETURNING.match(sql)
         if match is None:
             return self._cursor.execute(sql) if parameters is None else self._cursor.execute(sql, parameters)

@@ -15,8 +15,15 @@ import pyarrow as pa
 from audit.checklists import checklist_to_dict
 from audit.model import Checklist
 from audit.store import audit_log
+from audit.store.db import Database
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
+
+
+def limit_memory(database: Database, megabytes: int) -> None:
+    """Cap what DuckDB holds in memory for this open database; past it, it spills to a temp file."""
+    with database.read() as cursor:
+        cursor.execute(f"SET memory_limit = '{int(megabytes)}MB'")
 
 
 def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
@@ -49,15 +56,37 @@ def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checkl
 
 
 def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
-    """Append an Arrow table whose column names are columns of `table`."""
+    """Append an Arrow table whose column names are columns of `table`.
+
+    The rows stay readable as `staged(table)`, every column typed as the table types it and the
+    columns not given at their defaults, until `log_generated` has hashed them from there.
+    """
     if table not in BULK_TABLES:
         raise ValueError(f"not a bulk-loaded table: {table}")
-    columns = ", ".join(rows.column_names)
-    cursor.register("demo_rows", rows)
-    try:
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM demo_rows")
-    finally:
-        cursor.unregister("demo_rows")
+    given = set(rows.column_names)
+    columns = cursor.execute(
+        "SELECT column_name, data_type, column_default FROM duckdb_columns() "
+        "WHERE table_name = ? AND schema_name = current_schema() AND database_name = current_database() "
+        "ORDER BY column_index",
+        [table],
+    ).fetchall()
+    projection = ", ".join(
+        f"CAST({name} AS {kind}) AS {name}" if name in given else f"CAST({default or 'NULL'} AS {kind}) AS {name}"
+        for name, kind, default in columns
+    )
+    cursor.register(f"demo_rows_{table}", rows)
+    cursor.execute(f"CREATE OR REPLACE TEMP VIEW {staged(table)} AS SELECT {projection} FROM demo_rows_{table}")
+    cursor.execute(f"INSERT INTO {table} SELECT * FROM {staged(table)}")
+
+
+def staged(table: str) -> str:
+    return f"demo_staged_{table}"
+
+
+def drop_staged(cursor: duckdb.DuckDBPyConnection, tables) -> None:
+    for table in tables:
+        cursor.execute(f"DROP VIEW IF EXISTS {staged(table)}")
+        cursor.unregister(f"demo_rows_{table}")
 
 
 def finding_sequences(cursor: duckdb.DuckDBPyConnection) -> dict[int, int]:
@@ -74,26 +103,21 @@ def set_finding_sequences(cursor: duckdb.DuckDBPyConnection, last: dict[int, int
 
 
 def log_generated(
-    cursor: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], *, actor: str, after: dict, sites_added: bool
+    cursor: duckdb.DuckDBPyConnection, tables, *, actor: str, after: dict, sites_where: tuple[str, list] | None
 ) -> int:
-    """The demo's one log entry, recording the hash of every row it added, set by set."""
-    inspections = tables.get("inspections", pa.table({"id": pa.array([], pa.string())})).select(["id"])
-    findings = tables.get("findings", pa.table({"id": pa.array([], pa.string())})).select(["id"])
-    cursor.register("demo_inspection_ids", inspections)
-    cursor.register("demo_finding_ids", findings)
-    new_inspections, new_findings = "SELECT id FROM demo_inspection_ids", "SELECT id FROM demo_finding_ids"
-    rows = {
-        "inspections": (f"id IN ({new_inspections})", []),
-        "responses": (f"inspection_id IN ({new_inspections})", []),
-        "findings": (f"id IN ({new_findings})", []),
-        "finding_events": (f"finding_id IN ({new_findings})", []),
-    }
-    if sites_added:
-        rows["sites"] = ("true", [])
+    """One log entry for one load, recording the hash of every row it added, hashed as staged.
+
+    `tables` are the tables `insert_table` loaded; `sites_where` selects the sites added, if any.
+    """
     try:
         return audit_log.append(
-            cursor, actor=actor, action="demo.generated", entity="database", after=after, rows_where=rows
+            cursor,
+            actor=actor,
+            action="demo.generated",
+            entity="database",
+            after=after,
+            rows_where={"sites": sites_where} if sites_where else None,
+            rows_from={table: staged(table) for table in tables},
         )
     finally:
-        cursor.unregister("demo_inspection_ids")
-        cursor.unregister("demo_finding_ids")
+        drop_staged(cursor, tables)

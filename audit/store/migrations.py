@@ -378,3 +378,13 @@ def leases(cursor: duckdb.DuckDBPyConnection) -> None:
         "last_run TIMESTAMP, last_result VARCHAR)"
     )
     cursor.execute("INSERT INTO _leases VALUES ('lake.maintenance', '', TIMESTAMP '2000-01-01', NULL, NULL)")
+
+
+@migration(70)
+def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
+    """A finding's page reads its steps by finding id: with tens of millions of steps, by index, not a scan.
+
+    A plain ART index, not a constraint, as those of migration 3; DuckLake has no indexes, so a DuckLake
+    setup leaves it out and reads the steps by scan, its files pruned by their finding_id ranges.
+    """
+    cursor.execute("CREATE INDEX finding_events_by_finding ON finding_events (finding_id)")

@@ -295,6 +295,18 @@ def record_where(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, where:
     )
 
 
+def record_from(cursor: duckdb.DuckDBPyConnection, seq: int, table: str, source: str) -> None:
+    """Record the rows of `source`, a relation with the columns of `table` holding rows just added to it.
+
+    A bulk load hashes the rows it adds as it adds them, rather than finding them again in a table
+    of millions: the result is the same as `record_where` on those rows.
+    """
+    spec = AUDITED[table]
+    cursor.execute(
+        f"INSERT INTO audit_log_rows SELECT ?, ?, {spec.key_sql()}, {spec.hash_sql(table)} FROM {source}", [seq, table]
+    )
+
+
 def every_row() -> dict[str, tuple[str, list]]:
     """`rows_where` for an entry that records every audited row (an upgrade, a fixture)."""
     return {table: ("true", []) for table in AUDITED}
