@@ -43,7 +43,6 @@ from audit.demo.vectors import epoch_seconds, measured_values, uuid_strings
 from audit.demo.wording import WORKED_CASE, community_committee
 from audit.errors import InvalidInput
 from audit.model import Checklist, Site
-from audit.services.database import unit_of_work
 from audit.services.sites import parse_sites
 from audit.store import demo as store
 from audit.store import open_database
@@ -199,9 +198,6 @@ def import_demo_sites(cursor: duckdb.DuckDBPyConnection, seed: int) -> None:
     import_sites(cursor, rows, actor=ACTOR, make_id=ids.__next__)
 
 
-<<<<<<< HEAD
-@unit_of_work
-=======
 def add_sites(cursor: duckdb.DuckDBPyConnection, seed: int, at_least: int) -> tuple[str, list] | None:
     """The registry when the database has no sites, then generated sites up to `at_least` in all.
 
@@ -235,7 +231,6 @@ def transactions(database: Database, atomic: bool):
     return whole()
 
 
->>>>>>> main
 def generate(
     database: Database,
     checklists: list[Checklist],
