@@ -24,7 +24,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AUDIT_", extra="ignore", frozen=True)
 
-    db: str = Field(str(DEFAULT_DATABASE), description="the database: a DuckDB file path")
+    db: str = Field(
+        str(DEFAULT_DATABASE), description="the database: a DuckDB file path, or a lake as ducklake:postgres:..."
+    )
     checklists: Path = Field(ROOT / "checklists", description="folder of checklist files loaded at start")
     idle_minutes: float = Field(30, ge=1, description="idle minutes before a session is signed out")
     pdf_font: Path | None = Field(None, description="a TrueType/OpenType CJK font for PDF documents")
@@ -39,7 +41,10 @@ class Settings(BaseSettings):
     accountability: Path = Field(
         ROOT / "data" / "accountability.yaml", description="file of accountability measures and escalation rules"
     )
-    lake_data: Path | None = Field(None, description="data folder of a DuckLake store")
+    lake_retention_days: float = Field(
+        7, ge=0, description="days a lake keeps old snapshots (and the files only they read) for time travel"
+    )
+    lake_data: Path | None = Field(None, description="data folder of a DuckLake store, shared by its servers")
 
     @property
     def database_path(self) -> Path:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,33 @@ def quick_password_hashes(monkeypatch):
     hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     monkeypatch.setattr(accounts, "_HASHER", hasher)
     monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """PostgreSQL for the lake tests, started once per run and stopped at its end; skipped when missing."""
+    from tests import postgres as server
+
+    running = server.start()
+    if running is None:
+        pytest.skip(server.INSTALL)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def lake_target(postgres, tmp_path: Path, monkeypatch) -> str:
+    """AUDIT_DB of a new, empty lake: its catalog a new PostgreSQL database, its data folder in tmp_path."""
+    target = postgres.create_database(f"lake_{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("AUDIT_LAKE_DATA", str(tmp_path / "lake-data"))
+    settings.reload()
+    return target
+
+
+@pytest.fixture(params=["file", "lake"])
+def any_db(request, tmp_path: Path):
+    """The same store on each backend: an embedded file, and a lake with a PostgreSQL catalog."""
+    target = request.getfixturevalue("lake_target") if request.param == "lake" else tmp_path / "audit.duckdb"
+    database = open_database(target)
+    yield database
+    database.close()

@@ -30,6 +30,12 @@ from tests.factories import (
 NOW = datetime(2026, 3, 5, 14, 0)
 
 
+@pytest.fixture
+def db(any_db):
+    """Every step of the life cycle holds on both backends (`any_db`)."""
+    return any_db
+
+
 @pytest.fixture(autouse=True)
 def stored_accounts(db):
     store_accounts(db, UNIT, OTHER_UNIT, INSPECTOR, SECOND_INSPECTOR, SUPERVISOR, ADMIN)

@@ -11,12 +11,12 @@ from audit.cli.group import cli, db_option
 from audit.errors import StoreUnavailable
 from audit.leftovers import RESTORING, remove_abandoned
 from audit.services import backup as service
-from audit.services.database import open_database
+from audit.services.database import is_lake, open_database
 
 
 def open_for_backup(db_path: str):
     """The database read-only; while the app holds it, say where the backup button is instead."""
-    if not Path(db_path).is_file():
+    if not is_lake(db_path) and not Path(db_path).is_file():
         raise click.ClickException(f"There is no database at {db_path}. Check --db or AUDIT_DB.")
     try:
         return open_database(db_path, read_only=True)

@@ -67,7 +67,7 @@ def db_option(command):
         "db_path",
         type=click.Path(dir_okay=False),
         default=None,
-        help=f"DuckDB file to use [default: AUDIT_DB, else {settings.DEFAULT_DATABASE}].",
+        help=f"DuckDB file, or a lake as ducklake:postgres:... [default: AUDIT_DB, else {settings.DEFAULT_DATABASE}].",
     )
     @functools.wraps(command)
     def wrapper(*args, db_path: str | None, **kwargs):

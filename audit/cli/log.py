@@ -8,13 +8,13 @@ import click
 
 from audit.cli.group import cli, db_option, operator
 from audit.model import Role
-from audit.services.administration import check_audit_log
-from audit.services.database import Database, open_database
+from audit.services.administration import check_audit_log, check_invariants
+from audit.services.database import Database, is_lake, open_database
 
 
 def open_existing(db_path: str) -> Database:
     """Open for reading only, saying plainly when there is no database at that path."""
-    if not Path(db_path).exists():
+    if not is_lake(db_path) and not Path(db_path).exists():
         raise click.ClickException(
             f"There is no database at {db_path}. Create it with: python -m audit init --db {db_path}"
         )
@@ -65,3 +65,20 @@ def verify_log(db_path: str, anchors: dict[int, str]) -> None:
     )
     if result.checked:
         click.echo(f"Head: {result.checked}:{result.last_hash}  (keep it; check later with --anchor)")
+
+
+@cli.command("check")
+@db_option
+def check(db_path: str) -> None:
+    """Check what must hold however many servers write: one account per username, one finding per
+    number, one audit-log entry per seq and none missing, one task per visit."""
+    database = open_existing(db_path)
+    try:
+        problems = check_invariants(database, operator(Role.ADMIN))
+    finally:
+        database.close()
+    for problem in problems:
+        click.echo(f"Broken: {problem}.", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Invariants hold: usernames, finding numbers, audit-log entries and tasks are each unique.")

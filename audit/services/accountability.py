@@ -22,6 +22,7 @@ from audit.errors import Conflict, InvalidInput, NotFound
 from audit.exports.csv_export import write_csv
 from audit.model import EscalationRule, Measure, MeasureKind, Role, Suggestion, User, new_id
 from audit.photos import prepare_photo
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.settings import settings
 from audit.store import Database, audit_log
@@ -106,6 +107,7 @@ def _log_view(measure: Measure, documents: list[tuple[str, str]] | None = None) 
     return view
 
 
+@unit_of_work
 def record_measure(
     database: Database,
     actor: User,
@@ -192,6 +194,7 @@ def record_measure(
     return measure
 
 
+@unit_of_work
 def change_measure(
     database: Database, actor: User, measure: Measure, *, now: datetime, today: date, **changes
 ) -> Measure:
@@ -250,6 +253,7 @@ def suggestions(database: Database, actor: User, *, today: date) -> list[Suggest
         return _suggestions(cursor, today)
 
 
+@unit_of_work
 def dismiss_suggestion(database: Database, actor: User, key: str, *, reason: str, today: date, now: datetime) -> None:
     actor = require(actor, Permission.RECORD_MEASURE, database)
     reason = _text(reason.strip(), "reason", required=True)

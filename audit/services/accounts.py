@@ -32,6 +32,7 @@ from audit.services.credentials import (
     normal_username,
 )
 from audit.services.credentials import check_password as _check_password
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import sessions as browser_sessions
@@ -115,6 +116,7 @@ def acting(database: Database, actor: User | None, permission: Permission) -> Us
     return None if actor is None else require(actor, permission, database)
 
 
+@unit_of_work
 def add_user(
     database: Database,
     actor: User | None,
@@ -160,6 +162,7 @@ def client_address(address: str | None) -> str:
     return (address or "").strip() or LOCAL_ADDRESS
 
 
+@unit_of_work
 def authenticate(
     database: Database, username: str, password: str, now: datetime | None = None, address: str | None = None
 ) -> User:
@@ -260,6 +263,7 @@ def record_sign_in(cursor, account: store.Account, now: datetime, *, via: str, a
     )
 
 
+@unit_of_work
 def unlock(database: Database, actor: User | None, username: str) -> User:
     """Lift an account's lock and forget its counted attempts; the password stays."""
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
@@ -299,6 +303,7 @@ def list_users(database: Database, actor: User | None) -> list[User]:
         return [account.user for account in store.all_accounts(cursor)]
 
 
+@unit_of_work
 def _change(database: Database, actor: User | None, username: str, action: str, check=None, **changes) -> User:
     """Apply changes to one account and log before and after, in one transaction."""
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
@@ -413,6 +418,7 @@ def is_demo(database: Database) -> bool:
         return store.is_demo(cursor)
 
 
+@unit_of_work
 def create_demo_accounts(database: Database) -> list[tuple[str, str, str]]:
     """One account per role with a fresh random password: (username, role, password), to print once.
 

@@ -11,9 +11,10 @@ from audit.checklists import LoadResult
 from audit.errors import InvalidInput, NotFound
 from audit.model import Site, User
 from audit.services.checklists import checklists_directory, sync_checklists
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.services.sites import SiteRow
-from audit.store import Database, audit_log
+from audit.store import Database, audit_log, invariants
 from audit.store import sites as site_store
 
 
@@ -25,6 +26,14 @@ def check_audit_log(
     actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.read() as cursor:
         return audit_log.verify(cursor, anchors)
+
+
+def check_invariants(database: Database, actor: User) -> list[str]:
+    """What must hold however many processes write (one username per account, one number per finding,
+    one audit-log entry per seq, one task per visit), in words; empty when all hold."""
+    actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
+    with database.read() as cursor:
+        return invariants.problems(cursor)
 
 
 def checklist_state(database: Database, actor: User) -> LoadResult:
@@ -57,6 +66,7 @@ def _valid_site(values: Mapping[str, str]) -> dict[str, str]:
         ) from None
 
 
+@unit_of_work
 def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Site:
     """Add a site, or change the one with the same code (its id, which findings point to, stays)."""
     actor = require(actor, Permission.MANAGE_SITES, database)
@@ -77,6 +87,7 @@ def save_site(database: Database, actor: User, values: Mapping[str, str]) -> Sit
     return after
 
 
+@unit_of_work
 def set_site_active(database: Database, actor: User, site_id: str, active: bool) -> Site:
     actor = require(actor, Permission.MANAGE_SITES, database)
     with database.write() as cursor:

@@ -18,6 +18,7 @@ from pathlib import Path
 from audit.errors import AuditError
 from audit.model import User
 from audit.services.backup import backup
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.settings import settings
 from audit.store import audit_log
@@ -124,6 +125,7 @@ def record_admin_backup(
     )
 
 
+@unit_of_work
 def _record(database: Database, run: BackupRun) -> BackupRun:
     if run.ok:
         log.info("backup %s by %s written to %s", run.trigger, run.by, run.folder)

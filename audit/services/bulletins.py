@@ -31,6 +31,7 @@ from audit.model import (
     new_id,
 )
 from audit.services.accountability import kind_name
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import bulletins as store
@@ -243,6 +244,7 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@unit_of_work
 def save_draft(
     database: Database,
     actor: User,
@@ -329,6 +331,7 @@ def _log_view(bulletin: Bulletin) -> dict:
     }
 
 
+@unit_of_work
 def issue_bulletin(database: Database, actor: User, bulletin_id: str, version: int, *, now: datetime) -> Bulletin:
     """Take the next number of the year and kind, freeze the content and log its hash."""
     actor = require(actor, Permission.DRAFT_BULLETIN, database)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.checklists import LoadResult, load_checklists
+from audit.services.database import unit_of_work
 from audit.settings import settings
 from audit.store import audit_log
 from audit.store import checklists as checklist_store
@@ -16,6 +17,7 @@ def checklists_directory() -> Path:
     return settings().checklists
 
 
+@unit_of_work
 def sync_checklists(database: Database, directory: str | Path, *, actor: str = "system") -> LoadResult:
     """Load every file and register each new version in one transaction; broken files are only reported."""
     result = load_checklists(directory)

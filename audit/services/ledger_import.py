@@ -27,6 +27,7 @@ from audit import i18n
 from audit.errors import AuditError
 from audit.exports.columns import FIELDS
 from audit.model import Finding, Severity, Site, SiteKind, Status, new_id
+from audit.services.database import unit_of_work
 from audit.services.limits import LIMITS
 from audit.store import audit_log
 from audit.store import ledger as store
@@ -719,6 +720,7 @@ def arrival(finding: Finding) -> dict:
     return {name: getattr(value, "value", value) for name, value in state.items()}
 
 
+@unit_of_work
 def save_ledger(
     database: Database, ledger: list[SheetFinding], *, actor: str, source: str, dry_run: bool = False
 ) -> ImportReport:

@@ -31,6 +31,7 @@ from audit.model import (
     new_id,
     parse_recurrence,
 )
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, inspecting, require
 from audit.store import Database, audit_log
 from audit.store import plans as store
@@ -45,6 +46,7 @@ def _field(key: str, field: str, **values) -> InvalidInput:
     return InvalidInput(f"plan.error.{key}", field=field, **values)
 
 
+@unit_of_work
 def add_plan(
     database: Database,
     actor: User,
@@ -146,6 +148,7 @@ def _log_view(plan: Plan) -> dict:
     }
 
 
+@unit_of_work
 def set_plan_active(database: Database, actor: User, plan: Plan, active: bool, *, now: datetime) -> None:
     actor = require(actor, Permission.MANAGE_PLANS, database)
     with database.write() as cursor:
@@ -187,6 +190,7 @@ def plan_warnings(database: Database, actor: User, plan: Plan, language: str) ->
     return warnings
 
 
+@unit_of_work
 def ensure_tasks(database: Database, upto: date, *, now: datetime) -> int:
     """Make every active plan's tasks up to `upto` that are not made yet; returns how many were added.
 
@@ -369,6 +373,7 @@ def coverage_csv(database: Database, actor: User, *, start: date, end: date, tod
     return write_csv(strings, headings, out, total=sum(batch.num_rows for batch in strings))
 
 
+@unit_of_work
 def retire_checklist(database: Database, actor: User, checklist_id: str, *, today: date) -> None:
     """From today on, plans stop yielding tasks for this checklist; inspections made with it stay."""
     actor = require(actor, Permission.MANAGE_CHECKLISTS, database)

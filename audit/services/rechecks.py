@@ -35,6 +35,7 @@ from audit.model import (
     default_deadline,
     new_id,
 )
+from audit.services.database import unit_of_work
 from audit.services.inspections.submission import open_finding
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
@@ -104,6 +105,7 @@ def _check_scope(scope: CampaignFilter) -> None:
         raise _field("severity", "severity", severity=scope.severity)
 
 
+@unit_of_work
 def start_campaign(
     database: Database,
     actor: User,
@@ -240,6 +242,7 @@ def open_items(database: Database, actor: User) -> int:
         return store.open_count(cursor)
 
 
+@unit_of_work
 def record_recheck(
     database: Database,
     actor: User,

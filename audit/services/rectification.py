@@ -18,6 +18,7 @@ from datetime import date, datetime
 from audit.errors import Conflict, IllegalTransition, InvalidInput, Key, NotFound, PermissionDenied
 from audit.model import Finding, Status, User, new_id
 from audit.photos import prepare_photo
+from audit.services.database import unit_of_work
 from audit.services.limits import LIMITS, MAX_PHOTOS
 from audit.services.permissions import Permission, can, require, unit_scope
 from audit.store import audit_log
@@ -99,6 +100,7 @@ def _check_version(cursor, finding: Finding, version: int) -> None:
     raise Conflict("ledger.error.conflict", field="version", number=finding.number, who=who, when=when)
 
 
+@unit_of_work
 def _take_step(
     database: Database,
     actor: User,

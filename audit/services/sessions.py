@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from audit.command_line import command_line_actor
 from audit.errors import NotFound
 from audit.model import User, new_id
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.store import Database, audit_log
 from audit.store import sessions as store
@@ -59,6 +60,7 @@ class Outcome:
     ended: str | None = None
 
 
+@unit_of_work
 def start(database: Database, user: User, *, client: str | None = None, now: datetime | None = None) -> Started:
     """A new session for an account that has just signed in."""
     now = now or datetime.now()
@@ -76,6 +78,7 @@ def start(database: Database, user: User, *, client: str | None = None, now: dat
     return Started(session_id, code)
 
 
+@unit_of_work
 def redeem(database: Database, code: str, *, now: datetime | None = None) -> str | None:
     """The cookie token for a one-time code, or None for an unknown, spent or expired code."""
     now = now or datetime.now()
@@ -93,6 +96,7 @@ def redeem(database: Database, code: str, *, now: datetime | None = None) -> str
     return token
 
 
+@unit_of_work
 def _checked(
     database: Database, session: store.BrowserSession | None, *, idle_minutes: float, now: datetime
 ) -> Outcome:
@@ -135,11 +139,13 @@ def resume(database: Database, token: str | None, *, idle_minutes: float, now: d
     return _checked(database, session, idle_minutes=idle_minutes, now=now or datetime.now())
 
 
+@unit_of_work
 def end(database: Database, session_id: str, reason: str = SIGNED_OUT, now: datetime | None = None) -> None:
     with database.write() as cursor:
         store.end(cursor, session_id, now=now or datetime.now(), reason=reason)
 
 
+@unit_of_work
 def end_by_token(database: Database, token: str | None, reason: str = SIGNED_OUT) -> None:
     if not token:
         return
@@ -149,6 +155,7 @@ def end_by_token(database: Database, token: str | None, reason: str = SIGNED_OUT
             store.end(cursor, session.id, now=datetime.now(), reason=reason)
 
 
+@unit_of_work
 def sign_out_everywhere(database: Database, user: User, now: datetime | None = None) -> int:
     """The user's own "sign out on all devices": every session of the account ends."""
     with database.write() as cursor:
@@ -164,6 +171,7 @@ def sign_out_everywhere(database: Database, user: User, now: datetime | None = N
     return ended
 
 
+@unit_of_work
 def end_sessions(database: Database, actor: User | None, username: str, now: datetime | None = None) -> int:
     """An administrator (or the command line, actor None) ends every session of an account."""
     if actor is not None:

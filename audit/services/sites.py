@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from audit.errors import InvalidInput
 from audit.model import SiteKind, new_id
+from audit.services.database import unit_of_work
 from audit.store import audit_log
 from audit.store.db import Database
 from audit.store.sites import COLUMNS, import_sites, site_rows
@@ -139,12 +140,18 @@ def import_sites_csv(
     database: Database, source: str | os.PathLike | IO, actor: str, *, make_id: Callable[[], str] = new_id
 ) -> ImportReport:
     """Check the whole file first, then import every row in one transaction, or nothing."""
-    rows = parse_sites(source)
+    return _store_sites(database, parse_sites(source), actor, _source_name(source), make_id)
+
+
+@unit_of_work  # the file is read once, before: a unit run again has the rows, not a spent stream
+def _store_sites(
+    database: Database, rows: list[dict[str, str]], actor: str, source: str, make_id: Callable[[], str]
+) -> ImportReport:
     codes = [row["code"] for row in rows]
     with database.write() as cursor:
         before = site_rows(cursor, codes)
         counts = import_sites(cursor, rows, actor=actor, make_id=make_id)
-        log_site_changes(cursor, codes, before, site_rows(cursor, codes), actor=actor, source=_source_name(source))
+        log_site_changes(cursor, codes, before, site_rows(cursor, codes), actor=actor, source=source)
         report = ImportReport(len(rows), counts.inserted, counts.updated, counts.unchanged)
         audit_log.append(cursor, actor=actor, action="sites.imported", entity="site", after=asdict(report))
     return report

@@ -26,6 +26,7 @@ from audit.services.accounts import (
     record_sign_in,
     unit_for,
 )
+from audit.services.database import unit_of_work
 from audit.services.permissions import Permission
 from audit.store import Database, audit_log
 from audit.store import users as store
@@ -62,6 +63,7 @@ def verified_email(claims: Mapping) -> str | None:
     return email if email and (verified is True or str(verified).lower() == "true") else None
 
 
+@unit_of_work
 def sso_sign_in(
     database: Database, claims: Mapping, roles: SsoRoles | None = None, now: datetime | None = None
 ) -> User:
@@ -112,6 +114,7 @@ def _bind(
     )
 
 
+@unit_of_work
 def link(database: Database, actor: User | None, username: str, issuer: str, subject: str) -> User:
     """An administrator binds an account to a provider's user (issuer and subject as the provider gives them)."""
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
@@ -127,6 +130,7 @@ def link(database: Database, actor: User | None, username: str, issuer: str, sub
     return account.user
 
 
+@unit_of_work
 def unlink(database: Database, actor: User | None, username: str) -> User:
     actor = acting(database, actor, Permission.MANAGE_ACCOUNTS)
     with database.write() as cursor:

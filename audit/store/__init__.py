@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from audit.store.db import Database, database_path
+from audit.store.db import Database, database_path, unit_of_work
 from audit.store.migrations import migrate
 
-__all__ = ["Database", "database_path", "open_database"]
+__all__ = ["Database", "database_path", "open_database", "unit_of_work"]
 
 
 def open_database(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Database:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,8 @@ def _identifier(name: str) -> str:
 @contextmanager
 def snapshot(cursor: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One read transaction: everything read inside sees the same moment, whatever others write."""
+    with suppress(duckdb.TransactionException):
+        cursor.rollback()  # a lake's reads come in a transaction already (Database.read): this one replaces it
     cursor.begin()
     try:
         yield cursor

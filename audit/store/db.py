@@ -2,7 +2,9 @@
 
 DuckDB allows one writing process per file, so the server process owns it. Each unit
 of work gets its own cursor (its own transaction); writes are serialised by a lock so
-that sessions never fight over the same rows, while reads go on in parallel.
+that sessions never fight over the same rows, while reads go on in parallel. On a lake
+(`backend`) many processes write at once: a service call that writes is a `unit_of_work`,
+run again when another process committed to the same table first.
 
 Storage faults (file held by another program, read-only, disk full) become one
 `StoreUnavailable` with a plain message, and a failed write leaves nothing behind. When
@@ -13,17 +15,23 @@ itself once the fault is gone.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from audit.errors import StoreUnavailable
 from audit.settings import settings
+from audit.store import backend
 
 # Words of the operating system's error as DuckDB passes them on, by the fault they mean.
 _FAULT_WORDS = (
@@ -35,9 +43,10 @@ _FAULT_WORDS = (
 _STORAGE_ERRORS = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
 
 
-def database_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`--db` wins, then the AUDIT_DB setting (default data/audit.duckdb)."""
-    return Path(explicit) if explicit else settings().database_path
+def database_path(explicit: str | os.PathLike | None = None) -> Path | str:
+    """`--db` wins, then the AUDIT_DB setting (default data/audit.duckdb); a lake's connection string as it is."""
+    target = str(explicit) if explicit else settings().db
+    return target if backend.is_lake(target) else Path(target)
 
 
 def storage_fault(error: BaseException) -> str | None:
@@ -77,7 +86,10 @@ class Database:
     """Owns the connection; hands out cursors for reads and locked transactions for writes."""
 
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False):
-        self.path = Path(path)
+        self.target = str(path)
+        self.lake = backend.is_lake(self.target)
+        # Files kept beside the database (key, backups) go beside this path: in a lake's data folder.
+        self.path = backend.home(self.target, settings().lake_data)
         self.read_only = read_only
         self._write_lock = threading.RLock()
         self._reopen_lock = threading.Lock()
@@ -85,13 +97,14 @@ class Database:
         self._one_thread_lock = threading.Lock()
         self._one_thread_users = 0
         self._threads = 0
-        if not read_only:
+        if not read_only and not self.lake:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = self._connect()
+        self._turn = backend.writers_turn(self.target, settings().lake_data)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(self.path), read_only=self.read_only)
+            return backend.connect(self.target, read_only=self.read_only, data=settings().lake_data)
         except duckdb.Error as error:
             raise _unavailable(self.path, error, storage_fault(error) or "failed") from error
 
@@ -103,7 +116,7 @@ class Database:
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
-            return self._connection.cursor()
+            return backend.prepare(self._connection.cursor(), self.lake)
 
     @contextmanager
     def _storage_faults(self) -> Iterator[None]:
@@ -114,7 +127,7 @@ class Database:
             reason = storage_fault(error)
             if reason is None:
                 raise
-            if isinstance(error, duckdb.FatalException):
+            if isinstance(error, duckdb.FatalException) or backend.lost_connection(error):
                 self._broken = True
             raise _unavailable(self.path, error, reason) from error
 
@@ -130,8 +143,13 @@ class Database:
         with self._storage_faults():
             cursor = self._cursor()
             try:
+                if self.lake:  # one snapshot for the block: a lake looks its snapshot up in the catalog per transaction
+                    cursor.begin()
                 yield cursor
             finally:
+                if self.lake:
+                    with suppress(duckdb.Error):
+                        cursor.rollback()
                 cursor.close()
 
     @contextmanager
@@ -139,18 +157,36 @@ class Database:
         """One transaction, committed when the block ends and rolled back on any error."""
         if self.read_only:
             raise StoreUnavailable("store.error.opened_read_only", reason="read_only", path=str(self.path))
-        with self._write_lock, self._storage_faults():
+        with self._write_lock, self._turn(), self._storage_faults():
             cursor = self._cursor()
+            unit = uuid.uuid4().hex if self.lake else None
+            committing = False
             try:
                 cursor.begin()
                 yield cursor
+                if unit:
+                    cursor.execute("INSERT INTO _write_units VALUES (?, now()::TIMESTAMP)", [unit])
+                committing = True
                 cursor.commit()
-            except BaseException:
+            except BaseException as error:
                 with suppress(duckdb.Error):
                     cursor.rollback()
-                raise
+                if not (committing and unit and backend.lost_connection(error) and self._landed(unit)):
+                    raise
             finally:
                 cursor.close()
+            commits = _unit_commits.get()
+            if commits is not None:
+                commits.append(unit)
+
+    def _landed(self, unit: str) -> bool:
+        """Whether a commit whose answer was lost made it: looked up by its id on a new connection."""
+        self._broken = True
+        cursor = self._cursor()
+        try:
+            return cursor.execute("SELECT count(*) FROM _write_units WHERE id = ?", [unit]).fetchone()[0] > 0
+        finally:
+            cursor.close()
 
     @contextmanager
     def one_thread(self) -> Iterator[None]:
@@ -183,10 +219,62 @@ class Database:
                     finally:
                         cursor.close()
 
+    def housekeeping(self, step: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        """Run `step` outside a transaction (a lake's maintenance functions refuse one), in this process's turn."""
+        with self._write_lock, self._turn(), self._storage_faults():
+            cursor = self._cursor()
+            try:
+                step(cursor)
+            finally:
+                cursor.close()
+
     def checkpoint(self) -> None:
-        with self._write_lock, self._storage_faults():
+        with self._write_lock, self._turn(), self._storage_faults():
             cursor = self._cursor()
             try:
                 cursor.execute("CHECKPOINT")
             finally:
                 cursor.close()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# Commits made by the unit of work running in this context; None outside one.
+_unit_commits: ContextVar[list | None] = ContextVar("unit_commits", default=None)
+
+
+def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
+    """A service call that writes, run again whole when another process committed to the same table first.
+
+    Only on a lake can that happen (a file has one writing process, and its writes queue on a lock).
+    The whole call runs again, reading afresh, so version checks and guard rows see the other commit.
+    A call that already committed a write of its own is not run again: the conflict is raised. A unit
+    called inside another runs as part of it, and the outer one decides.
+    """
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _unit_commits.get() is not None:
+            return function(*args, **kwargs)
+        commits: list = []
+
+        def again(error: BaseException) -> bool:
+            return backend.conflict(error) and not commits
+
+        retrying = Retrying(
+            retry=retry_if_exception(again),
+            wait=wait_random_exponential(multiplier=backend.BACKOFF_FIRST, max=backend.BACKOFF_MAX),
+            stop=stop_after_attempt(backend.CONFLICT_ATTEMPTS),
+            reraise=True,
+        )
+        token = _unit_commits.set(commits)
+        try:
+            return retrying(function, *args, **kwargs)
+        except duckdb.TransactionException as error:
+            if backend.conflict(error) and not commits:
+                raise StoreUnavailable("store.error.busy", reason="busy") from error
+            raise
+        finally:
+            _unit_commits.reset(token)
+
+    return run

@@ -11,7 +11,8 @@ from collections.abc import Callable, Collection
 
 import duckdb
 
-from audit.store.db import Database
+from audit.store import backend
+from audit.store.db import Database, unit_of_work
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = []
@@ -39,17 +40,21 @@ def applied(database: Database) -> list[int]:
         return [row[0] for row in rows]
 
 
+@unit_of_work
 def migrate(database: Database, *, only: Collection[int] | None = None) -> list[int]:
     """Apply what is pending (of `only`, when given); return the numbers applied.
 
     A restore builds the schema a backup was made with (`only` its migrations), loads it, and
-    applies the rest afterwards, as an upgrade of the original file would.
+    applies the rest afterwards, as an upgrade of the original file would. On a lake the SQL goes
+    through `backend.lake_ddl`; servers starting together conflict, and the later one finds nothing left.
     """
     done = set(applied(database))
     pending = [entry for entry in MIGRATIONS if entry[0] not in done and (only is None or entry[0] in only)]
     if not pending:
         return []
     with database.write() as cursor:
+        if database.lake:
+            cursor = backend.LakeCursor(cursor, ddl=True)
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS _migrations "
             "(number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
@@ -343,6 +348,36 @@ def audit_rows_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
             after={"rows": counts},
             rows_where=row_state.every_row(),
         )
+
+
+@migration(60)
+def many_writers(cursor: duckdb.DuckDBPyConnection) -> None:
+    """What lets several processes write one lake.
+
+    `_write_units` holds the id of every write committed on a lake, so a commit whose answer was
+    lost with the connection can be looked up before it is run again. The audit log's head row is
+    made now, so every audited write updates it (and two processes' writes conflict on it and run
+    one after the other) rather than two first writes each inserting one.
+    """
+    from audit.store import audit_log
+
+    cursor.execute("CREATE TABLE IF NOT EXISTS _write_units (id VARCHAR NOT NULL, committed_at TIMESTAMP NOT NULL)")
+    if not cursor.execute("SELECT count(*) FROM meta WHERE name = ?", [audit_log.HEAD]).fetchone()[0]:
+        last = cursor.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        cursor.execute(
+            "INSERT INTO meta VALUES (?, ?)", [audit_log.HEAD, "{}:{}".format(*(last or (0, audit_log.GENESIS)))]
+        )
+
+
+@migration(61)
+def leases(cursor: duckdb.DuckDBPyConnection) -> None:
+    """One row per job that one server at a time does (a lake's maintenance), made now so taking it
+    is always an update, which two servers cannot both win."""
+    cursor.execute(
+        "CREATE TABLE _leases (name VARCHAR NOT NULL, holder VARCHAR NOT NULL, until TIMESTAMP NOT NULL, "
+        "last_run TIMESTAMP, last_result VARCHAR)"
+    )
+    cursor.execute("INSERT INTO _leases VALUES ('lake.maintenance', '', TIMESTAMP '2000-01-01', NULL, NULL)")
 
 
 @migration(70)

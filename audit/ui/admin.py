@@ -6,6 +6,7 @@ import streamlit as st
 
 from audit.i18n import short
 from audit.services.administration import check_audit_log, checklist_state
+from audit.services.maintenance import last_maintenance
 from audit.ui.admin_accounts import accounts_tab
 from audit.ui.admin_sites import sites_tab
 from audit.ui.backup_panel import render_backup_panel
@@ -86,3 +87,13 @@ with log:
 
 with backups:
     render_backup_panel()
+    maintained = last_maintenance(database(), admin)
+    if maintained is not None:  # a lake: when one of its servers last maintained it
+        st.subheader(t("maintenance.title"))
+        if maintained.at is None:
+            st.caption(t("maintenance.never"))
+        else:
+            st.caption(t("maintenance.last", at=f"{maintained.at:%Y-%m-%d %H:%M}"))
+            st.text(maintained.result or "")  # a step's error comes from DuckDB: shown as it is
+        if maintained.held_by:
+            st.caption(t("maintenance.running"))

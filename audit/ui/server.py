@@ -5,7 +5,8 @@ Served by uvicorn (`make run` starts it):
     AUDIT_DB=data/audit.duckdb .venv/bin/python -m uvicorn audit.ui.server:app --host 0.0.0.0 --port 8501
 
 At start the server opens the database (it holds the file from then on), begins taking
-scheduled backups and opens the local operations route the command line uses meanwhile.
+scheduled backups (and, on a lake, its maintenance) and opens the local operations route the
+command line uses meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.middleware import Middleware
 
 from audit.errors import AuditError
 from audit.services.backup_schedule import seconds_until_due, take_backup
+from audit.services.maintenance import maintain_lake, maintenance_due
 from audit.settings import settings
 from audit.ui.operations_listener import OperationsListener
 from audit.ui.routes import connection_script_route, health_route, photo_route
@@ -48,15 +50,30 @@ async def scheduled_backups() -> None:
         await asyncio.sleep(min(wait, RECHECK_SECONDS))
 
 
+async def lake_maintenance() -> None:
+    """On a lake, maintain it when a day has passed or files pile up; the lease row lets one server do it."""
+    while True:
+        try:
+            if await asyncio.to_thread(maintenance_due, database()):
+                result = await asyncio.to_thread(maintain_lake, database())
+                if result not in (None, "ok"):
+                    log.warning("lake maintenance stopped at %s", result)
+        except AuditError:
+            log.exception("lake maintenance")
+        await asyncio.sleep(RECHECK_SECONDS)
+
+
 @asynccontextmanager
 async def lifespan(_app):
     listener = OperationsListener(await asyncio.to_thread(database))
     await listener.start()
     schedule = asyncio.create_task(scheduled_backups(), name="scheduled-backups")
+    maintenance = asyncio.create_task(lake_maintenance(), name="lake-maintenance")
     try:
         yield {"operations_port": listener.port}
     finally:
         schedule.cancel()
+        maintenance.cancel()
         await asyncio.to_thread(listener.stop)
 
 

@@ -33,7 +33,8 @@ def _open(path: str) -> Database:
 
 
 def database() -> Database:
-    return _open(str(database_path().resolve()))
+    target = database_path()
+    return _open(target if isinstance(target, str) else str(target.resolve()))
 
 
 def check_settings() -> None:

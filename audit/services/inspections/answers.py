@@ -9,6 +9,7 @@ from datetime import datetime
 from audit import i18n
 from audit.errors import InvalidInput
 from audit.model import FindingDraft, Inspection, Item, Response, ResponseType, Result, User, new_id
+from audit.services.database import unit_of_work
 from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import LIMITS, label
 from audit.services.inspections.sheet import (
@@ -63,6 +64,7 @@ def store_answer(cursor, inspection: Inspection, answer: Answer, user: User, now
     return response
 
 
+@unit_of_work
 def record_response(
     database: Database,
     user: User,

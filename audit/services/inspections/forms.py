@@ -8,6 +8,7 @@ from datetime import date, datetime
 from audit.errors import IllegalTransition, InvalidInput, NotFound
 from audit.model import Finding, FindingDraft, Inspection, Item, Severity, User, default_deadline, new_id
 from audit.photos import prepare_photo
+from audit.services.database import unit_of_work
 from audit.services.inspections.access import check_draft_access, refusals_logged
 from audit.services.inspections.problems import FORM_FIELDS, MAX_PHOTOS, check_text, label
 from audit.services.inspections.sheet import (
@@ -40,6 +41,7 @@ def _form_value(name: str, value):
     return "" if value is None else str(value)
 
 
+@unit_of_work
 def save_finding_draft(
     database: Database, user: User, draft_id: str, *, now: datetime | None = None, **changes
 ) -> FindingDraft:
@@ -95,6 +97,7 @@ def check_finding(draft: FindingDraft, inspection: Inspection, item: Item | None
         raise InvalidInput("inspect.error.photo_required", field="photos", label=label("photos"))
 
 
+@unit_of_work
 def record_finding(database: Database, user: User, draft_id: str, *, now: datetime | None = None) -> FindingDraft:
     """Check the finding form and mark it done; it becomes a numbered finding on submission."""
     user = inspecting(user, database)
@@ -128,6 +131,7 @@ def reopen_finding(database: Database, user: User, draft_id: str, *, now: dateti
     return save_finding_draft(database, user, draft_id, now=now)
 
 
+@unit_of_work
 def add_adhoc_finding(
     database: Database, user: User, inspection_id: str, *, now: datetime | None = None
 ) -> FindingDraft:
@@ -159,6 +163,7 @@ def add_adhoc_finding(
     return draft
 
 
+@unit_of_work
 def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None:
     user = inspecting(user, database)
     with refusals_logged(database, user, "adhoc_finding"), database.write() as cursor:
@@ -176,6 +181,7 @@ def discard_adhoc_finding(database: Database, user: User, draft_id: str) -> None
         )
 
 
+@unit_of_work
 def add_finding_photo(
     database: Database, user: User, draft_id: str, data: bytes, name: str | None = None, *, now: datetime | None = None
 ) -> FindingDraft:
@@ -204,6 +210,7 @@ def add_finding_photo(
     return updated
 
 
+@unit_of_work
 def remove_finding_photo(
     database: Database, user: User, draft_id: str, sha256: str, *, now: datetime | None = None
 ) -> FindingDraft:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from audit.errors import InvalidInput, PermissionDenied
 from audit.model import DRAFT, Checklist, Inspection, Role, Site, User, new_id
+from audit.services.database import unit_of_work
 from audit.services.inspections.problems import CLOCK_SKEW, LIMITS, MAX_INSPECTORS, label
 from audit.services.inspections.sheet import inspection_record, own_site, site_of
 from audit.services.permissions import Permission, can, inspecting
@@ -88,6 +89,7 @@ def inspection_time(started_at: datetime | None, now: datetime) -> datetime:
     return started_at.replace(second=0, microsecond=0)
 
 
+@unit_of_work
 def start_inspection(
     database: Database,
     user: User,

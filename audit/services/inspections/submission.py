@@ -7,6 +7,7 @@ from datetime import datetime
 
 from audit.errors import IllegalTransition, InvalidInput
 from audit.model import DRAFT, SUBMITTED, Finding, FindingDraft, Inspection, InspectionLine, Status, User, new_id
+from audit.services.database import unit_of_work
 from audit.services.inspections.access import check_correction_access, check_draft_access, refusals_logged
 from audit.services.inspections.answers import Answer, resolve, store_answer
 from audit.services.inspections.forms import check_finding, effective_deadline
@@ -66,6 +67,7 @@ class Submitted:
     findings: list[Finding]
 
 
+@unit_of_work
 def submit_inspection(database: Database, user: User, inspection_id: str, *, now: datetime | None = None) -> Submitted:
     """Number the findings, open them and close the draft, all in one transaction."""
     user = inspecting(user, database)
@@ -148,6 +150,7 @@ def open_finding(
     return finding
 
 
+@unit_of_work
 def correct_inspection(
     database: Database,
     user: User,

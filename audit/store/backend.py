@@ -1,0 +1,222 @@
+"""What differs between the two backends: an embedded DuckDB file, or DuckLake with a PostgreSQL catalog.
+
+`AUDIT_DB` names a file (the default) or a lake (`ducklake:postgres:dbname=audit host=...`, its
+Parquet files in `AUDIT_LAKE_DATA`). Everything else in the store runs the same SQL on both; the
+differences live here:
+
+- connecting: a lake is attached to an in-memory DuckDB with the extensions of the pinned wheels
+  (nothing is downloaded), and every cursor must `USE lake`, since cursors start in memory;
+- schema: a lake has no indexes, constraints, sequences, ON CONFLICT or list defaults (`lake_ddl`);
+- writes: a lake has many writers, so a commit can meet another process's commit to the same table
+  (`conflict`), or lose its PostgreSQL connection without knowing whether the commit landed.
+  Writers take turns by a lock file in the shared data folder (`writers_turn`): a lake conflicts
+  per table, so writers that only retried would starve a long transaction (an import) for ever.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import os
+import random
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import duckdb
+
+from audit.errors import InvalidInput
+
+LAKE_PREFIX = "ducklake:"
+LAKE = "lake"
+# DuckLake retries snapshot-id collisions by itself; 100 gave no failures with four writers.
+SNAPSHOT_RETRIES = 100
+# Small writes stay in PostgreSQL (inlined) until maintenance flushes them, instead of one Parquet file each.
+INLINING_ROW_LIMIT = 1000
+# Retries of a unit of work that met another writer: jittered backoff, about a minute at most in all.
+CONFLICT_ATTEMPTS = 30
+BACKOFF_FIRST = 0.01
+BACKOFF_MAX = 2.0
+
+_INDEX = re.compile(r"CREATE\s+(UNIQUE\s+)?INDEX\b[^;]*;?", re.IGNORECASE)
+_LIST_DEFAULT = re.compile(r"\s+DEFAULT\s+\[\s*\]", re.IGNORECASE)
+_BOOLEAN_DEFAULT = re.compile(r"\bDEFAULT\s+(true|false)\b", re.IGNORECASE)
+
+
+def is_lake(target: str | os.PathLike) -> bool:
+    return str(target).startswith(LAKE_PREFIX)
+
+
+def lake_data(target: str, configured: Path | None) -> Path:
+    """The lake's data folder (AUDIT_LAKE_DATA); a lake without one is refused, naming the setting."""
+    if configured is None:
+        raise InvalidInput("store.error.lake_data_missing", field="AUDIT_LAKE_DATA", target=target)
+    return Path(configured).resolve()
+
+
+def home(target: str | os.PathLike, configured: Path | None) -> Path:
+    """Where files that live beside the database go (key, backups): the data folder of a lake,
+    shared by every server of it, so a link one server signs is good on the others."""
+    if is_lake(target):
+        return lake_data(str(target), configured) / "audit.lake"
+    return Path(target)
+
+
+def _extension(package: str, name: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise InvalidInput("store.error.lake_extension_missing", field="AUDIT_DB", package=package.replace("_", "-"))
+    return next(Path(spec.submodule_search_locations[0]).rglob(f"{name}.duckdb_extension"))
+
+
+def _postgres_extension() -> Path:
+    """The postgres extension loads only under its old name, so a link of that name points at the wheel's file."""
+    target = _extension("duckdb_extension_postgres", "postgres")
+    folder = Path(tempfile.gettempdir()) / f"audit-duckdb-extensions-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    link = folder / "postgres_scanner.duckdb_extension"
+    if not (link.is_symlink() and link.resolve() == target.resolve()):
+        spare = folder / f".link-{os.getpid()}-{random.getrandbits(32)}"
+        spare.symlink_to(target)
+        os.replace(spare, link)  # atomic: processes starting together all see a whole link
+    return link
+
+
+def connect(target: str | os.PathLike, *, read_only: bool, data: Path | None) -> duckdb.DuckDBPyConnection:
+    if not is_lake(target):
+        return duckdb.connect(str(target), read_only=read_only)
+    folder = lake_data(str(target), data)
+    if not read_only:
+        folder.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(
+        ":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    try:
+        connection.execute(f"LOAD '{_postgres_extension()}'")
+        connection.execute(f"LOAD '{_extension('duckdb_extension_ducklake', 'ducklake')}'")
+        options = f"DATA_PATH '{_quoted(str(folder) + os.sep)}'" + (", READ_ONLY" if read_only else "")
+        connection.execute(f"ATTACH '{_quoted(str(target))}' AS {LAKE} ({options})")
+        connection.execute(f"USE {LAKE}")
+        connection.execute(f"SET ducklake_max_retry_count = {SNAPSHOT_RETRIES}")
+        if not read_only:
+            connection.execute(f"CALL {LAKE}.set_option('data_inlining_row_limit', {INLINING_ROW_LIMIT})")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def writers_turn(target: str, data: Path | None):
+    """A context manager that waits for this process's turn to write; a file needs none (one writer)."""
+    if not is_lake(target):
+        return nullcontext
+    lock_path = lake_data(target, data) / ".writers.lock"
+
+    @contextmanager
+    def turn() -> Iterator[None]:
+        # Opened per turn: a lock file on a shared disk can be replaced, and a held descriptor would not see it.
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    return turn
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool):
+    """A cursor starts in DuckDB's in-memory catalog: point it at the lake."""
+    if not lake:
+        return cursor
+    cursor.execute(f"USE {LAKE}")
+    return LakeCursor(cursor)
+
+
+def lake_ddl(sql: str) -> str:
+    """A migration's SQL as a lake takes it.
+
+    Indexes are left out: a lake has none, and reads find rows through its file statistics (kept
+    sharp by maintenance merging small files). List defaults are left out: every insert of such
+    a column names its value. A boolean default is written as text, the only form ADD COLUMN takes.
+    The schema has no other constraint, sequence or ON CONFLICT: ids are made by the app and
+    uniqueness holds by guard rows (`audit_log` head in `meta`, `sequences`).
+    """
+    return _BOOLEAN_DEFAULT.sub(r"DEFAULT '\1'", _LIST_DEFAULT.sub("", _INDEX.sub("", sql)))
+
+
+_UPDATE_RETURNING = re.compile(
+    r"^\s*UPDATE\s+(?P<table>\w+)\s+SET\s+(?P<set>.*?)\s+WHERE\s+(?P<where>.*?)\s+RETURNING\s+(?P<returning>.*?)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class LakeCursor:
+    """A cursor on a lake: what a lake does not take is done another way, the rest passes through.
+
+    `UPDATE ... RETURNING` (not yet supported by DuckLake) becomes: the matching rows' rowids, the
+    update, then the returned columns of those rows, all in the caller's transaction. Migrations
+    (`ddl=True`) also go through `lake_ddl`.
+    """
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, *, ddl: bool = False):
+        self._cursor = cursor
+        self._ddl = ddl
+
+    def execute(self, sql: str, parameters=None):
+        if self._ddl:
+            sql = lake_ddl(sql)
+            if not sql.strip(" \n;"):  # a migration of indexes only: nothing for a lake
+                return self._cursor
+        match = _UPDATE_RETURNING.match(sql)
+        if match is None:
+            return self._cursor.execute(sql) if parameters is None else self._cursor.execute(sql, parameters)
+        table, assignments, where, returning = match["table"], match["set"], match["where"], match["returning"]
+        found = self._cursor.execute(f"SELECT rowid FROM {table} WHERE {where}", _used(parameters, where, assignments))
+        rows = [row[0] for row in found.fetchall()]
+        self._cursor.execute(f"UPDATE {table} SET {assignments} WHERE {where}", _used(parameters, assignments + where))
+        if isinstance(parameters, dict):
+            chosen = {**_used(parameters, returning), "returned_rows": rows}
+            return self._cursor.execute(
+                f"SELECT {returning} FROM {table} WHERE list_contains($returned_rows::BIGINT[], rowid)", chosen
+            )
+        return self._cursor.execute(f"SELECT {returning} FROM {table} WHERE list_contains(?::BIGINT[], rowid)", [rows])
+
+    def __getattr__(self, name: str):
+        return getattr(self._cursor, name)
+
+
+def _used(parameters, part: str, before: str = ""):
+    """The parameters `part` uses: named ones by name; positional ones from after those `before` took."""
+    if isinstance(parameters, dict):
+        names = set(re.findall(r"\$(\w+)", part))
+        return {name: value for name, value in parameters.items() if name in names}
+    return list(parameters or [])[before.count("?") :]
+
+
+def conflict(error: BaseException) -> bool:
+    """Another writer committed to the same table first: the transaction is gone, running it again is safe."""
+    return isinstance(error, duckdb.TransactionException) and not lost_connection(error)
+
+
+def lost_connection(error: BaseException) -> bool:
+    """The catalog could not be reached: a commit may or may not have landed."""
+    if not isinstance(error, duckdb.Error):
+        return False
+    text = str(error).lower()
+    return any(
+        words in text
+        for words in ("unable to connect", "server closed the connection", "connection refused", "no connection")
+    )
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before attempt `attempt` + 1: exponential with full jitter, so writers spread out."""
+    return random.uniform(0, min(BACKOFF_MAX, BACKOFF_FIRST * 2**attempt))
