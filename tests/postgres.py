@@ -84,7 +84,8 @@ def start() -> Postgres | None:
             "-w",
             "start",
         )
-    except (subprocess.CalledProcessError, OSError):
+    except (subprocess.CalledProcessError, OSError) as error:
         shutil.rmtree(folder, ignore_errors=True)
-        return None
+        output = getattr(error, "stderr", b"") or b""
+        raise RuntimeError(f"PostgreSQL is installed but did not start: {output.decode(errors='replace')}") from error
     return server
