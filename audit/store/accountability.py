@@ -8,7 +8,7 @@ import duckdb
 
 from audit.model import Measure
 
-_COLUMNS = (
+COLUMNS = (
     "id",
     "kind",
     "unit",
@@ -28,9 +28,9 @@ _COLUMNS = (
 
 
 def insert_measure(cursor: duckdb.DuckDBPyConnection, measure: Measure) -> None:
-    values = [getattr(measure, c) if c not in ("updated_at", "updated_by") else None for c in _COLUMNS]
-    values[_COLUMNS.index("finding_ids")] = list(measure.finding_ids)
-    cursor.execute(f"INSERT INTO measures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})", values)
+    values = [getattr(measure, c) if c not in ("updated_at", "updated_by") else None for c in COLUMNS]
+    values[COLUMNS.index("finding_ids")] = list(measure.finding_ids)
+    cursor.execute(f"INSERT INTO measures ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})", values)
 
 
 def update_measure(
@@ -75,7 +75,7 @@ def add_document(
 
 
 def _measure(row: tuple, documents: dict[str, list[str]]) -> Measure:
-    record = dict(zip(_COLUMNS, row, strict=True))
+    record = dict(zip(COLUMNS, row, strict=True))
     record.pop("updated_at")
     record.pop("updated_by")
     record["finding_ids"] = tuple(record["finding_ids"])
@@ -95,7 +95,7 @@ def measures(
     """Newest decision first; each argument narrows the list."""
     rows = cursor.execute(
         f"""
-        SELECT {", ".join(_COLUMNS)} FROM measures
+        SELECT {", ".join(COLUMNS)} FROM measures
         WHERE ($unit IS NULL OR unit = $unit) AND ($person IS NULL OR person = $person)
           AND ($finding IS NULL OR list_contains(finding_ids, $finding))
           AND ($start IS NULL OR decided_on >= $start) AND ($end IS NULL OR decided_on <= $end)

@@ -162,7 +162,7 @@ def case_details(cursor: duckdb.DuckDBPyConnection, finding_ids: list[str], lang
 
 # --- The bulletins themselves -------------------------------------------------------------
 
-_COLUMNS = (
+COLUMNS = (
     "id",
     "kind",
     "status",
@@ -188,8 +188,8 @@ _COLUMNS = (
 
 def insert_bulletin(cursor: duckdb.DuckDBPyConnection, row: dict) -> None:
     cursor.execute(
-        f"INSERT INTO bulletins ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",
-        [json.dumps(row[c], ensure_ascii=False) if c == "content" else row[c] for c in _COLUMNS],
+        f"INSERT INTO bulletins ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+        [json.dumps(row[c], ensure_ascii=False) if c == "content" else row[c] for c in COLUMNS],
     )
 
 
@@ -248,7 +248,7 @@ def next_number(cursor: duckdb.DuckDBPyConnection, year: int, kind: str) -> int:
 
 
 def get_bulletin(cursor: duckdb.DuckDBPyConnection, bulletin_id: str) -> dict | None:
-    row = cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM bulletins WHERE id = ?", [bulletin_id]).fetchone()
+    row = cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM bulletins WHERE id = ?", [bulletin_id]).fetchone()
     return _row(row) if row else None
 
 
@@ -256,7 +256,7 @@ def list_bulletins(cursor: duckdb.DuckDBPyConnection, *, unit: str | None, statu
     """Newest first; `unit` keeps those naming it, `status` one state."""
     rows = cursor.execute(
         f"""
-        SELECT {", ".join(_COLUMNS)} FROM bulletins
+        SELECT {", ".join(COLUMNS)} FROM bulletins
         WHERE ($unit IS NULL OR list_contains(units, $unit)) AND ($status IS NULL OR status = $status)
         ORDER BY coalesce(issued_at, created_at) DESC
         """,
@@ -266,7 +266,7 @@ def list_bulletins(cursor: duckdb.DuckDBPyConnection, *, unit: str | None, statu
 
 
 def _row(row: tuple) -> dict:
-    record = dict(zip(_COLUMNS, row, strict=True))
+    record = dict(zip(COLUMNS, row, strict=True))
     record["content"] = json.loads(record["content"])
     return record
 

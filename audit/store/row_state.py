@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from audit.store import accountability, bulletins
+
 
 @dataclass(frozen=True)
 class Audited:
@@ -160,53 +162,8 @@ AUDITED: dict[str, Audited] = {
         ("finding_id", "sha256", "stage", "event_id", "added_at", "added_by"),
         nullable_key=("event_id",),
     ),
-    "bulletins": Audited(
-        ("id",),
-        (
-            "id",
-            "kind",
-            "status",
-            "year",
-            "number",
-            "period_from",
-            "period_to",
-            "subdistrict",
-            "language",
-            "content",
-            "content_hash",
-            "units",
-            "corrects",
-            "created_by",
-            "created_at",
-            "issued_by",
-            "issued_at",
-            "version",
-            "updated_at",
-            "updated_by",
-        ),
-        lists=("units",),
-    ),
-    "measures": Audited(
-        ("id",),
-        (
-            "id",
-            "kind",
-            "unit",
-            "person",
-            "decided_on",
-            "decided_by",
-            "basis",
-            "note",
-            "finding_ids",
-            "suggestion",
-            "recorded_by",
-            "recorded_at",
-            "version",
-            "updated_at",
-            "updated_by",
-        ),
-        lists=("finding_ids",),
-    ),
+    "bulletins": Audited(("id",), bulletins.COLUMNS, lists=("units",)),
+    "measures": Audited(("id",), accountability.COLUMNS, lists=("finding_ids",)),
     "measure_documents": Audited(
         ("measure_id", "sha256"),
         ("measure_id", "sha256", "name", "mime", "data", "added_at", "added_by"),
