@@ -388,3 +388,16 @@ def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
     setup leaves it out and reads the steps by scan, its files pruned by their finding_id ranges.
     """
     cursor.execute("CREATE INDEX finding_events_by_finding ON finding_events (finding_id)")
+
+
+@migration(85)
+def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Fixes awaiting verification with who made their inspection (`store.verification_queue`), filled in
+    one statement from the findings: a few thousand rows, found by a scan of the findings' status."""
+    from audit.store import verification_queue
+
+    cursor.execute(
+        "CREATE TABLE verification_queue (finding_id VARCHAR NOT NULL, inspection_id VARCHAR, "
+        "reported_at TIMESTAMP, created_by VARCHAR, inspectors VARCHAR[])"
+    )
+    verification_queue.rebuild(cursor)
