@@ -401,3 +401,21 @@ def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
         "reported_at TIMESTAMP, created_by VARCHAR, inspectors VARCHAR[])"
     )
     verification_queue.rebuild(cursor)
+
+
+@migration(86)
+def plans_and_tasks_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Plans and their tasks join the audited tables: every row as it is, under one entry, hashed in SQL
+    (a year of a province's daily tasks is a few million rows: one statement each table)."""
+    from audit.store import audit_log
+
+    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("plans", "tasks")}
+    if any(counts.values()):
+        audit_log.append(
+            cursor,
+            actor="migration",
+            action="audit.rows_recorded",
+            entity="database",
+            after={"rows": counts},
+            rows_where={table: ("true", []) for table in counts},
+        )
