@@ -283,7 +283,9 @@ def _charts(board: Dashboard) -> None:
     _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
 
 
-def _coverage_section(board: CoverageBoard, whole: CoverageBoard, filters: FindingFilter, tapped, today: date) -> None:
+def _coverage_section(
+    board: CoverageBoard, whole: CoverageBoard, filters: FindingFilter, tapped: date | None, today: date
+) -> None:
     """Planned visits done and missed, and the sites missed this week; units' self-reports apart.
 
     `board` is narrowed to a tapped period; the chart over time draws `whole`, the filters' range, so
