@@ -101,6 +101,7 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = self._connect()
         self._turn = backend.writers_turn(self.target, settings().lake_data)
+        self._read_cache = backend.ReadCache() if self.lake else None
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -108,7 +109,7 @@ class Database:
         except duckdb.Error as error:
             raise _unavailable(self.path, error, storage_fault(error) or "failed") from error
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def _cursor(self, *, reading: bool = False) -> duckdb.DuckDBPyConnection:
         """A cursor on a working connection, reopening the file if DuckDB gave up on it."""
         with self._reopen_lock:
             if self._broken:
@@ -116,7 +117,7 @@ class Database:
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
-            return backend.prepare(self._connection.cursor(), self.lake)
+            return backend.prepare(self._connection.cursor(), self.lake, self._read_cache if reading else None)
 
     @contextmanager
     def _storage_faults(self) -> Iterator[None]:
@@ -141,7 +142,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._storage_faults():
-            cursor = self._cursor()
+            cursor = self._cursor(reading=True)
             try:
                 if self.lake:  # one snapshot for the block: a lake looks its snapshot up in the catalog per transaction
                     cursor.begin()
