@@ -223,13 +223,24 @@ def conflict(error: BaseException) -> bool:
 
 
 def lost_connection(error: BaseException) -> bool:
-    """The catalog could not be reached: a commit may or may not have landed."""
+    """The catalog could not be reached: a commit may or may not have landed.
+
+    A connection that dies as DuckLake commits can also come back as a failed commit whose own
+    rollback failed: its outcome is as unknown, and a conflict found that way is safely looked up too.
+    """
     if not isinstance(error, duckdb.Error):
         return False
     text = str(error).lower()
     return any(
         words in text
-        for words in ("unable to connect", "server closed the connection", "connection refused", "no connection")
+        for words in (
+            "unable to connect",
+            "server closed the connection",
+            "connection refused",
+            "no connection",
+            "terminating connection",
+            'failed to execute query "rollback"',
+        )
     )
 
 

@@ -172,22 +172,31 @@ class Database:
             except BaseException as error:
                 with suppress(duckdb.Error):
                     cursor.rollback()
-                if not (committing and unit and backend.lost_connection(error) and self._landed(unit)):
+                if not (unit and backend.lost_connection(error)):
                     raise
+                self._broken = True  # the next cursor comes from a new connection
+                if not (committing and self._landed(unit, error)):
+                    raise NotWritten("store.error.connection_lost", reason="failed", path=str(self.path)) from error
             finally:
                 cursor.close()
             commits = _unit_commits.get()
             if commits is not None:
                 commits.append(unit)
 
-    def _landed(self, unit: str) -> bool:
-        """Whether a commit whose answer was lost made it: looked up by its id on a new connection."""
-        self._broken = True
-        cursor = self._cursor()
+    def _landed(self, unit: str, lost: BaseException) -> bool:
+        """Whether a commit whose answer was lost with the connection made it: looked up by its id on a
+        new connection. When even that fails, nobody can say, and the caller must not simply save again."""
         try:
-            return cursor.execute("SELECT count(*) FROM _write_units WHERE id = ?", [unit]).fetchone()[0] > 0
-        finally:
-            cursor.close()
+            cursor = self._cursor()
+            try:
+                return cursor.execute("SELECT count(*) FROM _write_units WHERE id = ?", [unit]).fetchone()[0] > 0
+            finally:
+                cursor.close()
+        except (duckdb.Error, StoreUnavailable):
+            self._broken = True
+            raise StoreUnavailable(
+                "store.error.outcome_unknown", reason="failed", path=str(self.path), detail=str(lost).splitlines()[0]
+            ) from lost
 
     @contextmanager
     def one_thread(self) -> Iterator[None]:
@@ -238,6 +247,10 @@ class Database:
                 cursor.close()
 
 
+class NotWritten(StoreUnavailable):
+    """The connection to a lake's catalog was lost and the write is known not to have landed: it may run again."""
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 # Commits made by the unit of work running in this context; None outside one.
@@ -250,7 +263,8 @@ def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
     Only on a lake can that happen (a file has one writing process, and its writes queue on a lock).
     The whole call runs again, reading afresh, so version checks and guard rows see the other commit.
     A call that already committed a write of its own is not run again: the conflict is raised. A unit
-    called inside another runs as part of it, and the outer one decides.
+    called inside another runs as part of it, and the outer one decides. A write whose connection to
+    the catalog was lost runs again too, once its id was looked up and found not committed (`NotWritten`).
     """
 
     @functools.wraps(function)
@@ -260,7 +274,7 @@ def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
         commits: list = []
 
         def again(error: BaseException) -> bool:
-            return backend.conflict(error) and not commits
+            return (backend.conflict(error) or isinstance(error, NotWritten)) and not commits
 
         retrying = Retrying(
             retry=retry_if_exception(again),

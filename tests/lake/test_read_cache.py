@@ -143,4 +143,3 @@ def test_a_lake_keeps_its_tables_sorted_in_small_row_groups(lake_target):
     assert int(options["parquet_row_group_size"]) == backend.ROW_GROUP_ROWS
     assert {table: sorted_tables.get(table) for table in backend.SORT_ORDERS} == backend.SORT_ORDERS
     database.close()
-
