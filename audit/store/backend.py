@@ -115,8 +115,6 @@ def connect(target: str | os.PathLike, *, read_only: bool, data: Path | None) ->
         connection.execute(f"ATTACH '{_quoted(str(target))}' AS {LAKE} ({options})")
         connection.execute(f"USE {LAKE}")
         connection.execute(f"SET ducklake_max_retry_count = {SNAPSHOT_RETRIES}")
-        if not read_only:
-            connection.execute(f"CALL {LAKE}.set_option('data_inlining_row_limit', {INLINING_ROW_LIMIT})")
     except BaseException:
         connection.close()
         raise

@@ -384,6 +384,9 @@ def leases(cursor: duckdb.DuckDBPyConnection) -> None:
 def lake_file_layout(cursor: duckdb.DuckDBPyConnection) -> None:
     """On a lake, how rows lie in its Parquet files, in place of a file's indexes (nothing on a file).
 
+    Small writes stay inlined in the catalog up to `INLINING_ROW_LIMIT` rows. A lake keeps its options, so
+    they are set once, here, not on every connection: servers starting together would meet on them.
+
     A lake finds rows by the min/max of each row group, so each table is kept sorted by what it is
     read by: findings and inspections by time (the dashboard, the ledger and the repeat lookup read
     a window of days), an inspection's answers and drafts and a finding's steps by their parent. Small
@@ -392,6 +395,7 @@ def lake_file_layout(cursor: duckdb.DuckDBPyConnection) -> None:
     """
     if not isinstance(cursor, backend.LakeCursor):
         return
+    cursor.execute(f"CALL {backend.LAKE}.set_option('data_inlining_row_limit', {backend.INLINING_ROW_LIMIT})")
     cursor.execute(f"CALL {backend.LAKE}.set_option('parquet_row_group_size', {backend.ROW_GROUP_ROWS})")
     for table, order in backend.SORT_ORDERS.items():
         cursor.execute(f"ALTER TABLE {table} SET SORTED BY ({order})")

@@ -141,5 +141,6 @@ def test_a_lake_keeps_its_tables_sorted_in_small_row_groups(lake_target):
             ).fetchall()
         )
     assert int(options["parquet_row_group_size"]) == backend.ROW_GROUP_ROWS
+    assert int(options["data_inlining_row_limit"]) == backend.INLINING_ROW_LIMIT
     assert {table: sorted_tables.get(table) for table in backend.SORT_ORDERS} == backend.SORT_ORDERS
     database.close()
