@@ -401,6 +401,12 @@ def lake_file_layout(cursor: duckdb.DuckDBPyConnection) -> None:
         cursor.execute(f"ALTER TABLE {table} SET SORTED BY ({order})")
 
 
+@migration(63)
+def backup_lease(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Scheduled backups are taken by one server of a lake at a time, the one holding this lease row."""
+    cursor.execute("INSERT INTO _leases VALUES ('backup.scheduled', '', TIMESTAMP '2000-01-01', NULL, NULL)")
+
+
 @migration(70)
 def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
     """A finding's page reads its steps by finding id: with tens of millions of steps, by index, not a scan.
