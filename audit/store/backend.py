@@ -145,8 +145,11 @@ def _quoted(text: str) -> str:
     return text.replace("'", "''")
 
 
-def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool, cache: ReadCache | None = None):
-    """A cursor starts in DuckDB's in-memory catalog: point it at the lake."""
+def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool, cache: ReadCache | None = None, *, begin: bool = False):
+    """A cursor starts in DuckDB's in-memory catalog: point it at the lake. A transaction asked for is
+    begun first: `USE` outside one is a transaction of its own, with its own look-up of the snapshot."""
+    if begin:
+        cursor.begin()
     if not lake:
         return cursor
     cursor.execute(f"USE {LAKE}")

@@ -109,15 +109,18 @@ class Database:
         except duckdb.Error as error:
             raise _unavailable(self.path, error, storage_fault(error) or "failed") from error
 
-    def _cursor(self, *, reading: bool = False) -> duckdb.DuckDBPyConnection:
-        """A cursor on a working connection, reopening the file if DuckDB gave up on it."""
+    def _cursor(self, *, reading: bool = False, transaction: bool = False) -> duckdb.DuckDBPyConnection:
+        """A cursor on a working connection, reopening the file if DuckDB gave up on it; in a
+        transaction already when asked, so a lake looks its snapshot up once for the block."""
         with self._reopen_lock:
             if self._broken:
                 with suppress(duckdb.Error):
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
-            return backend.prepare(self._connection.cursor(), self.lake, self._read_cache if reading else None)
+            return backend.prepare(
+                self._connection.cursor(), self.lake, self._read_cache if reading else None, begin=transaction
+            )
 
     @contextmanager
     def _storage_faults(self) -> Iterator[None]:
@@ -142,10 +145,9 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._storage_faults():
-            cursor = self._cursor(reading=True)
+            # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
+            cursor = self._cursor(reading=True, transaction=self.lake)
             try:
-                if self.lake:  # one snapshot for the block: a lake looks its snapshot up in the catalog per transaction
-                    cursor.begin()
                 yield cursor
             finally:
                 if self.lake:
@@ -159,11 +161,10 @@ class Database:
         if self.read_only:
             raise StoreUnavailable("store.error.opened_read_only", reason="read_only", path=str(self.path))
         with self._write_lock, self._turn(), self._storage_faults():
-            cursor = self._cursor()
+            cursor = self._cursor(transaction=True)
             unit = uuid.uuid4().hex if self.lake else None
             committing = False
             try:
-                cursor.begin()
                 yield cursor
                 if unit:
                     cursor.execute("INSERT INTO _write_units VALUES (?, now()::TIMESTAMP)", [unit])
