@@ -251,6 +251,8 @@ class Database:
 class NotWritten(StoreUnavailable):
     """The connection to a lake's catalog was lost and the write is known not to have landed: it may run again."""
 
+    title_key = "error.title.connection_lost"
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
