@@ -245,6 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=10_000_000)
     parser.add_argument("--sites", type=int, default=100_000)
+    parser.add_argument("--build-only", action="store_true", help="Build (or reuse) the database and time the start.")
     args = parser.parse_args()
     built = build(args.findings, args.sites)
     path = Path(built["path"])
@@ -253,6 +254,12 @@ def main() -> None:
         f"at {built['demo_peak_mb']:.0f} MB peak"
     )
     start_s = start_seconds(path)
+    if args.build_only:
+        print(
+            f"scale findings={args.findings} demo_s={built['demo_s']:.0f} demo_peak_mb={built['demo_peak_mb']:.0f} "
+            f"size_mb={built['size_mb']:.0f} start_s={start_s:.1f}"
+        )
+        return
     from audit.services.database import open_database
 
     today = date.today()
