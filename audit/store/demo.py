@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from audit.checklists import checklist_to_dict
 from audit.model import Checklist
-from audit.store import audit_log
+from audit.store import audit_log, verification_queue
 from audit.store.db import Database
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
@@ -90,6 +90,8 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
     cursor.register(f"demo_rows_{table}", rows)
     cursor.execute(f"CREATE OR REPLACE TEMP VIEW {staged(table)} AS SELECT {projection} FROM demo_rows_{table}")
     cursor.execute(f"INSERT INTO {table} SELECT * FROM {staged(table)}")
+    if table == "findings":
+        verification_queue.add_loaded(cursor, staged(table))
 
 
 def staged(table: str) -> str:
