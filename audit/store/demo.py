@@ -26,6 +26,19 @@ def limit_memory(database: Database, megabytes: int) -> None:
         cursor.execute(f"SET memory_limit = '{int(megabytes)}MB'")
 
 
+def release_memory(database: Database, megabytes: int) -> None:
+    """Write what was committed to the file and open it afresh, with the memory limit set again.
+
+    DuckDB keeps the nodes an index gained in memory, beyond its memory limit, until a checkpoint
+    has written them and the file is opened again; after that they are read back only when needed.
+    Done between the parts of a large load, it keeps memory that of one part.
+    """
+    with database.read() as cursor:
+        cursor.execute("CHECKPOINT")
+    database.reconnect()
+    limit_memory(database, megabytes)
+
+
 def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
     """Record each checklist version the demo inspections were made against, unless already there."""
     added = 0
