@@ -65,8 +65,10 @@ def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_sta
                count(*) FILTER (WHERE f.status <> 'closed') AS open,
                count(*) FILTER (WHERE {overdue_condition()}) AS overdue,
                count(*) FILTER (WHERE f.status = 'closed') AS closed,
-               median(date_diff('second', f.found_at, f.closed_at) / 86400.0)
-                   FILTER (WHERE f.status = 'closed') AS median_days_to_close,
+               -- The median of whole seconds (the middle two averaged), then in days: dividing
+               -- every finding's seconds first makes the median sort doubles, about twice the work.
+               median(date_diff('second', f.found_at, f.closed_at))
+                   FILTER (WHERE f.status = 'closed') / 86400.0 AS median_days_to_close,
                count(*) FILTER (WHERE f.is_repeat) AS repeats
         FROM findings f WHERE {where} GROUP BY ALL
         """,
@@ -107,11 +109,12 @@ def findings_by_site(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, lang
     """Findings per site and severity for the `top` sites; the rest summed into site_id NULL."""
     where, params = _where(flt)
     params["top"] = top
+    # `grouped` is read twice (totals, then the join): MATERIALIZED groups the findings once, not twice.
     return _frame(
         cursor,
         f"""
         WITH {_names(language)},
-        grouped AS (SELECT f.site_id, f.severity, count(*) AS n FROM findings f WHERE {where} GROUP BY ALL),
+        grouped AS MATERIALIZED (SELECT f.site_id, f.severity, count(*) AS n FROM findings f WHERE {where} GROUP BY ALL),
         totals AS (SELECT *, sum(n) OVER (PARTITION BY site_id) AS total FROM grouped),
         ranked AS (SELECT *, dense_rank() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
         SELECT CASE WHEN rank <= $top THEN r.site_id END AS site_id,
@@ -151,11 +154,12 @@ def site_checklist_matrix(
     """Findings per site and checklist for the `top` sites with the most findings."""
     where, params = _where(flt)
     params["top"] = top
+    # As in findings_by_site: the findings are grouped once.
     return _frame(
         cursor,
         f"""
         WITH {_names(language)},
-        grouped AS (SELECT f.site_id, f.checklist_id, count(*) AS findings
+        grouped AS MATERIALIZED (SELECT f.site_id, f.checklist_id, count(*) AS findings
                     FROM findings f WHERE {where} GROUP BY ALL),
         totals AS (SELECT *, sum(findings) OVER (PARTITION BY site_id) AS total FROM grouped),
         ranked AS (SELECT *, dense_rank() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
