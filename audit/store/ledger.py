@@ -467,20 +467,42 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
     scope = "WHERE f.responsible_unit = $unit" if unit is not None else ""
     params = {"unit": unit} if unit is not None else {}
 
-    def pairs(value: str, label: str) -> list[tuple[str, str]]:
+    def pairs(value: str, label: str, source: str) -> str:
+        return (
+            f"SELECT DISTINCT {value} AS v, {label} AS l {source} "
+            "QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1"
+        )
+
+    # The places come from the sites the findings are at, found once: joining every finding to its
+    # site for each list read the whole ledger three times.
+    places = {
+        "subdistrict": ("subdistrict_zh", f"subdistrict_{lang}"),
+        "community": ("community_zh", f"community_{lang}"),
+        "site": ("id", f"name_{lang}"),
+    }
+    rows = _run(
+        cursor,
+        "WITH used AS MATERIALIZED (SELECT * FROM sites WHERE id IN (SELECT f.site_id FROM findings f "
+        f"{scope})) "
+        + " UNION ALL ".join(
+            f"SELECT '{name}' AS list, * FROM ({pairs(value, label, 'FROM used')})"
+            for name, (value, label) in places.items()
+        )
+        + " ORDER BY list, l",
+        params,
+    ).fetchall()
+    options: dict[str, list] = {name: [] for name in places}
+    for name, value, label in rows:
+        options[name].append((value, label))
+
+    def findings_pairs(value: str, label: str) -> list[tuple[str, str]]:
         return _run(
-            cursor,
-            f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
-            f"QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1 ORDER BY l",
-            params,
+            cursor, f"{_SOURCES} {pairs(value, label, f'{_from(value, label)} {scope}')} ORDER BY l", params
         ).fetchall()
 
-    return {
-        "subdistrict": pairs("s.subdistrict_zh", f"s.subdistrict_{lang}"),
-        "community": pairs("s.community_zh", f"s.community_{lang}"),
-        "site": pairs("s.id", f"s.name_{lang}"),
-        "unit": pairs("f.responsible_unit", "f.responsible_unit"),
-        "checklist": pairs(
+    return options | {
+        "unit": findings_pairs("f.responsible_unit", "f.responsible_unit"),
+        "checklist": findings_pairs(
             "coalesce(f.checklist_id, f.checklist_text)",
             f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)",
         ),
