@@ -115,3 +115,13 @@ def test_each_colour_condition_picks_the_findings_of_that_colour(ledger, shift):
             f"SELECT DISTINCT ({overdue_sql()}), {store.SORTS['overdue']} FROM findings f", {"today": today}
         ).fetchall()
     assert all(rank == store.OVERDUE_RANKS.get(Overdue(colour), 1) for colour, rank in ranks)
+
+
+def test_a_page_longer_than_one_lookup_batch_keeps_its_rows_and_order(ledger):
+    where, params = _where(FindingFilter(), TODAY)
+    with ledger.read() as cursor:
+        rows = store.ledger_page(
+            cursor, FindingFilter(), TODAY, language="en", sort="overdue", descending=True, limit=120
+        )
+        expected = store.offset_ids(cursor, where, params, "overdue", True, 120, 0)
+    assert 120 > store.LOOKUP_BATCH and [row.id for row in rows] == expected

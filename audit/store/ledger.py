@@ -50,6 +50,11 @@ def _sources_for(ids_param: str) -> str:
     )
 
 
+# Ids looked up at a time. DuckDB reads a list of at most 50 (its dynamic_or_filter_threshold) through
+# the index; a longer one is matched by scanning the whole id column, about half a second at 10 million.
+LOOKUP_BATCH = 50
+
+
 def _page_keys(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> dict:
     """The parameters of `_sources_for('ids')`: the ids, and the sites and inspections of those findings."""
     sites, inspections = cursor.execute(
@@ -344,11 +349,13 @@ def _rows(cursor: duckdb.DuckDBPyConnection, ids: list[str], today: date, langua
         f"coalesce(ci.item_{lang}, f.item_text, f.item_id), f.description, f.severity, f.responsible_unit, "
         f"f.responsible_person, f.deadline, f.status, {OVERDUE_SQL}, f.is_repeat"
     )
-    found = _run(
-        cursor,
-        f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
-        _page_keys(cursor, ids) | {"today": today},
-    ).fetchall()
+    found = []
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        found += _run(
+            cursor,
+            f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
+            _page_keys(cursor, ids[start : start + LOOKUP_BATCH]) | {"today": today},
+        ).fetchall()
     position = {finding_id: index for index, finding_id in enumerate(ids)}
     rows = sorted(found, key=lambda row: position[row[0]])
     return [
