@@ -106,11 +106,8 @@ def ledger_figures(database, today: date) -> tuple[float, float, float]:
     page = functools.partial(ledger.ledger_page, database, actor, today=today, sort="overdue", descending=True)
     first, top = best_ms(lambda: page(FindingFilter()))
     row = top.rows[0]
-    with database.read() as cursor:
-        subdistrict, checklist = cursor.execute(
-            "SELECT s.subdistrict_zh, f.checklist_id FROM findings f JOIN sites s ON s.id = f.site_id WHERE f.id = ?",
-            [row.id],
-        ).fetchone()
+    detail = ledger.finding_detail(database, actor, row.id)  # its place and checklist, as the filters take them
+    subdistrict, checklist = detail.site["subdistrict"], detail.finding.checklist_id
     filtered = {
         "status": FindingFilter(statuses=(Status.OPEN,)),
         "severity": FindingFilter(severities=(Severity.CRITICAL,)),
