@@ -205,9 +205,12 @@ class Database:
             if self._one_thread_users == 0:
                 cursor = self._cursor()
                 try:
-                    self._threads, self._memory = cursor.execute(
+                    self._threads, memory = cursor.execute(
                         "SELECT current_setting('threads'), current_setting('memory_limit')"
                     ).fetchone()
+                    # The setting reads back rounded (18.8 GiB): kept as first read, setting it back
+                    # again and again gives the same limit, where reading it each time would creep down.
+                    self._memory = self._memory or memory
                     cursor.execute("SET threads = 1")
                     with suppress(duckdb.Error):  # refused while more is in use: the export runs uncapped
                         cursor.execute(f"SET memory_limit = '{BULK_READ_MEMORY}'")
@@ -223,10 +226,8 @@ class Database:
                     cursor = self._cursor()
                     try:
                         cursor.execute(f"SET threads = {int(self._threads)}")
-                        # The setting reads back rounded (18.8 GiB): the default is restored exactly by RESET.
-                        cursor.execute("RESET memory_limit")
-                        if cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0] != self._memory:
-                            cursor.execute("SET memory_limit = $limit", {"limit": self._memory})
+                        # Not RESET: DuckDB then shows the default but keeps the buffer pool at the cap.
+                        cursor.execute("SET memory_limit = $limit", {"limit": self._memory})
                     finally:
                         cursor.close()
 
