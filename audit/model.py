@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -392,6 +392,17 @@ class FindingFilter:
     def grain(self) -> str:
         """Days for a month or less, weeks up to half a year, months beyond."""
         return "day" if self.days <= 31 else "week" if self.days <= 183 else "month"
+
+    def narrowed_to(self, start: date) -> FindingFilter:
+        """This filter narrowed to one bar of a chart over time: the day, week or month (by `grain`) that
+        starts on `start`, within this filter's range (a week or month at either end may stick out of it)."""
+        if self.grain == "day":
+            end = start
+        elif self.grain == "week":
+            end = start + timedelta(days=6)
+        else:
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return replace(self, found_from=max(start, self.found_from), found_to=min(end, self.found_to))
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,22 @@ def test_the_time_grain_follows_the_length_of_the_range(days, grain):
     assert FindingFilter(found_from=TODAY - timedelta(days=days - 1), found_to=TODAY).grain == grain
 
 
+@pytest.mark.parametrize(
+    "start, tapped, narrowed",
+    [
+        (date(2026, 3, 2), date(2026, 3, 10), (date(2026, 3, 10), date(2026, 3, 10))),  # days: that day
+        (date(2026, 1, 1), date(2026, 2, 2), (date(2026, 2, 2), date(2026, 2, 8))),  # weeks: Monday to Sunday
+        (date(2026, 1, 1), date(2025, 12, 29), (date(2026, 1, 1), date(2026, 1, 4))),  # the first week, cut
+        (date(2026, 1, 1), date(2026, 3, 30), (date(2026, 3, 30), date(2026, 3, 31))),  # this week, to today
+        (date(2025, 4, 1), date(2026, 2, 1), (date(2026, 2, 1), date(2026, 2, 28))),  # months: the whole month
+        (date(2025, 4, 1), date(2026, 3, 1), (date(2026, 3, 1), date(2026, 3, 31))),
+    ],
+)
+def test_a_tapped_period_narrows_the_filters_within_their_range(start, tapped, narrowed):
+    filters = FindingFilter(found_from=start, found_to=date(2026, 3, 31), site="A")
+    assert filters.narrowed_to(tapped) == replace(filters, found_from=narrowed[0], found_to=narrowed[1])
+
+
 def test_headline_figures_and_their_change(db, district):
     result = figures(board(db))
     assert result["inspections"] == (2, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 import numpy as np
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from audit.demo import Plan, generate, generate_file, split
 from audit.demo.inspections import Catalogue, applicable
 from audit.demo.province import DISTRICTS, province_sites
+from audit.demo.vectors import uuid_strings
 from audit.model import SiteKind
 from audit.store import audit_log, open_database
+from audit.store import demo as demo_store
 from tests.test_demo import CHECKLISTS, NOW, rows
 
 FINDINGS = 3000
@@ -181,3 +184,69 @@ def test_progress_is_reported_part_by_part_and_only_forward(tmp_path):
     done = [fraction for _, fraction in reports]
     assert done == sorted(done) and done[-1] == 1.0
     assert sum(stage == "saving findings" for stage, _ in reports) == 3
+
+
+def test_ids_made_with_a_stamp_are_version_7_of_that_time_and_draw_the_same_randomness():
+    stamp = 1_774_000_000_123
+    stamped = uuid_strings(np.random.default_rng(5), 50, stamp).to_pylist()
+    plain = uuid_strings(np.random.default_rng(5), 50).to_pylist()
+    assert {UUID(text).version for text in stamped} == {7} and {UUID(text).version for text in plain} == {4}
+    assert {UUID(text).int >> 80 for text in stamped} == {stamp}
+    assert [text[19:] for text in stamped] == [text[19:] for text in plain]  # the random tail is the same draw
+    later = uuid_strings(np.random.default_rng(6), 50, stamp + 1).to_pylist()
+    assert max(stamped) < min(later)
+
+
+def test_each_part_of_a_new_file_has_ids_after_the_part_before(tmp_path):
+    """Each part's keys go to the end of the indexes, so a load touches only their newest nodes."""
+    target = tmp_path / "ordered.duckdb"
+    generate_file(target, CHECKLISTS, findings=1500, seed=3, now=NOW, part_findings=500)
+    database = open_database(target)
+    try:
+        ranges = rows(
+            database,
+            "SELECT seq, min(row_key), max(row_key) FROM audit_log_rows "
+            "WHERE table_name IN ('inspections', 'findings') GROUP BY seq ORDER BY seq",
+        )
+    finally:
+        database.close()
+    assert len(ranges) >= 3
+    for (_, _, last), (_, first, _) in zip(ranges, ranges[1:]):
+        assert last < first
+
+
+def test_a_new_file_in_parts_gives_the_same_rows_for_the_same_seed(tmp_path):
+    made = []
+    for name in ("one", "two"):
+        generate_file(tmp_path / f"{name}.duckdb", CHECKLISTS, findings=1200, seed=9, now=NOW, part_findings=400)
+        database = open_database(tmp_path / f"{name}.duckdb")
+        try:
+            made.append(
+                {
+                    table: rows(database, f"SELECT * FROM {table} ORDER BY ALL")
+                    for table in ("inspections", "responses", "findings", "finding_events")
+                }
+            )
+        finally:
+            database.close()
+    assert made[0] == made[1] and len(made[0]["findings"]) == 1200
+
+
+def test_reopening_between_parts_gives_back_what_an_index_gained_and_keeps_the_memory_limit(tmp_path):
+    """DuckDB holds an index's new nodes in memory, past its limit, until written and reopened."""
+    database = open_database(tmp_path / "reopen.duckdb")
+    try:
+        demo_store.limit_memory(database, 300)
+        with database.write() as cursor:
+            cursor.execute(
+                "INSERT INTO finding_events (id, finding_id, happened_at, actor, action, to_status) "
+                "SELECT uuid()::VARCHAR, uuid()::VARCHAR, TIMESTAMP '2026-01-01', 'a', 'found', 'open' FROM range(200000)"
+            )
+        held = "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'ART_INDEX'"
+        assert rows(database, held)[0][0] > 0
+        demo_store.release_memory(database, 300)
+        assert rows(database, held) == [(0,)]
+        assert rows(database, "SELECT current_setting('memory_limit')") == [("286.1 MiB",)]  # 300 MB
+        assert rows(database, "SELECT count(*) FROM finding_events") == [(200_000,)]
+    finally:
+        database.close()

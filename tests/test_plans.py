@@ -11,7 +11,7 @@ from audit.errors import InvalidInput, PermissionDenied
 from audit.model import FindingFilter, Status
 from audit.services import plans as service
 from audit.services import worklist
-from audit.services.accounts import add_user, generate_password
+from audit.services.accounts import add_user, generate_password, set_role
 from audit.services.administration import set_site_active
 from audit.services.checklists import sync_checklists
 from audit.services.sites import import_sites_csv
@@ -241,6 +241,21 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     todays = next(t for t in tasks if t.due == today and t.site_name == "光明商务酒店集中隔离点")
     inspection = service.start_task(db, office["li.na"], todays, now=datetime(2026, 3, 10, 9, 0))
     assert (inspection.site_id, inspection.checklist_id) == (todays.site_id, "isolation_point")
+
+
+def test_a_team_is_kept_by_username_so_a_new_display_name_keeps_the_plan(db, office):
+    """The form and `--team` take usernames; a display name is what an administrator may change."""
+    set_role(db, office["admin.one"], "li.na", "inspector", display_name="李娜")
+    with pytest.raises(InvalidInput) as refused:
+        add(db, office, team=["李娜"])
+    assert refused.value.field == "team"
+    plan = add(db, office)
+    before = service.my_tasks(db, office["li.na"], today=date(2026, 3, 2), now=NOW, language="zh-CN")
+    assert before
+    renamed = set_role(db, office["admin.one"], "li.na", "inspector", display_name="李娜（督查一组）")
+    assert service.plans(db, office["zhou.lan"])[0].team == plan.team == ("li.na",)
+    after = service.my_tasks(db, renamed, today=date(2026, 3, 2), now=NOW, language="zh-CN")
+    assert [task.id for task in after] == [task.id for task in before]
 
 
 def test_an_inspectors_home_reads_their_drafts_and_the_fixes_on_their_own_findings(db, office):

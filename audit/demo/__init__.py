@@ -149,7 +149,10 @@ class Plan:
         results = response_results(rng, responses, catalogue)
         values = measured_values(rng, catalogue.items, responses.item, responses.failed)
         site_ids = pa.array([site.id for site in sites], pa.string())
-        inspection_rows, inspection_ids = inspection_table(rng, inspections, responses, results, catalogue, site_ids)
+        stamp = self.now * 1000 + number  # each part's ids sort after the last part's
+        inspection_rows, inspection_ids = inspection_table(
+            rng, inspections, responses, results, catalogue, site_ids, stamp
+        )
         response_rows = response_table(rng, responses, results, values, catalogue, inspections, inspection_ids)
         findings = collect_findings(responses, inspections, catalogue, {}, sequence)
         finding_rows, event_rows = finding_tables(
@@ -163,6 +166,7 @@ class Plan:
             site_ids,
             self.now,
             self.case_unit,
+            stamp,
         )
         tables = {
             "inspections": inspection_rows,
@@ -248,7 +252,8 @@ def generate(
     Sites come from the database, or from data/sites.csv when it has none; `sites` asks for at least
     that many, the rest generated over the province (`province`). The load goes in parts of about
     `part_findings` findings, one log entry each, all in one transaction when `atomic`, else one
-    transaction per part (for a new file built aside, where a failed load leaves nothing anyway).
+    transaction per part (for a new file built aside, where a failed load leaves nothing anyway), the
+    file reopened between parts so that memory stays that of one part (`store.release_memory`).
     """
     if findings < 0:
         raise InvalidInput("demo.error.negative_count", field="findings")
@@ -274,6 +279,8 @@ def generate(
             else:
                 report += save_part(cursor, plan, 0, sequences, seed, actor, sites_where, progress)
         for number in range(1, len(plan.parts)):
+            if not atomic:
+                store.release_memory(database, MEMORY_MB)
             with write() as cursor:
                 report += save_part(cursor, plan, number, sequences, seed, actor, None, progress)
         progress("committing", 0.97)

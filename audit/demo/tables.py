@@ -37,7 +37,9 @@ def status_names(codes: np.ndarray) -> pa.Array:
     return lookup(STATUSES, codes, codes < 0)
 
 
-def event_table(rng: np.random.Generator, stages: list[Stage], kept: np.ndarray, finding_ids: pa.Array) -> pa.Table:
+def event_table(
+    rng: np.random.Generator, stages: list[Stage], kept: np.ndarray, finding_ids: pa.Array, stamp: int | None
+) -> pa.Table:
     """The steps that happened, one row each, grouped by finding and in order."""
     rows = [np.flatnonzero(keep) for keep in kept]
     finding = np.concatenate(rows)
@@ -48,7 +50,7 @@ def event_table(rng: np.random.Generator, stages: list[Stage], kept: np.ndarray,
 
     return pa.table(
         {
-            "id": uuid_strings(rng, len(finding)),
+            "id": uuid_strings(rng, len(finding), stamp),
             "finding_id": finding_ids.take(pa.array(finding[order])),
             "happened_at": timestamps(column("time")),
             "actor": names(column("actor")),
@@ -61,10 +63,17 @@ def event_table(rng: np.random.Generator, stages: list[Stage], kept: np.ndarray,
 
 
 def inspection_table(
-    rng, inspections: Inspections, responses: Responses, results: np.ndarray, catalogue: Catalogue, site_ids: pa.Array
+    rng,
+    inspections: Inspections,
+    responses: Responses,
+    results: np.ndarray,
+    catalogue: Catalogue,
+    site_ids: pa.Array,
+    stamp: int | None = None,
 ) -> tuple[pa.Table, pa.Array]:
+    """`stamp`, when given, makes the ids version-7 UUIDs of that time (`uuid_strings`)."""
     n = len(inspections.site)
-    ids = uuid_strings(rng, n)
+    ids = uuid_strings(rng, n, stamp)
     passed = np.bincount(responses.inspection, weights=results == 0, minlength=n)
     failed = np.bincount(responses.inspection, weights=results == 1, minlength=n)
     submitted = inspections.started + catalogue.count[inspections.checklist] * SECONDS_PER_ITEM + 300
@@ -130,13 +139,15 @@ def finding_tables(
     site_ids: pa.Array,
     now: int,
     case_unit: str | None = None,
+    stamp: int | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The findings as they stand at `now`, and the rectification events that brought them there.
 
-    `case_unit` answers for the worked case (its community's committee, which may be among other sites).
+    `case_unit` answers for the worked case (its community's committee, which may be among other sites);
+    `stamp` makes the ids version-7 UUIDs of that time.
     """
     n, case = len(findings.found), findings.worked
-    ids = uuid_strings(rng, n)
+    ids = uuid_strings(rng, n, stamp)
     days = catalogue.severity_days[findings.item].copy()
     days[case] = WORKED_CASE.deadline_days
     staff = rng.integers(len(INSPECTORS), len(NAMES), len(sites))[findings.site]
@@ -185,4 +196,4 @@ def finding_tables(
             "updated_by": names(at(stages, "actor", last)),
         }
     )
-    return table, event_table(rng, stages, kept, ids)
+    return table, event_table(rng, stages, kept, ids, stamp)

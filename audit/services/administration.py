@@ -14,7 +14,7 @@ from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.services.sites import SiteRow
-from audit.store import Database, audit_log, invariants
+from audit.store import Database, audit_log, invariants, verification_queue
 from audit.store import sites as site_store
 
 
@@ -34,6 +34,24 @@ def check_invariants(database: Database, actor: User) -> list[str]:
     actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
     with database.read() as cursor:
         return invariants.problems(cursor)
+
+
+@unit_of_work
+def rebuild_verification_queue(database: Database, actor: User) -> int:
+    """Make the queue of fixes awaiting verification again from the findings; returns for how many findings it differed."""
+    actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
+    with database.write() as cursor:
+        differing, _ = verification_queue.drift(cursor)
+        if differing:
+            verification_queue.rebuild(cursor)
+            audit_log.append(
+                cursor,
+                actor=actor.username,
+                action="verification_queue.rebuilt",
+                entity="database",
+                after={"findings_differing": differing},
+            )
+    return differing
 
 
 def checklist_state(database: Database, actor: User) -> LoadResult:

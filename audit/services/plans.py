@@ -38,6 +38,7 @@ from audit.store import plans as store
 
 MAX_NAME = 100
 MAX_SPAN_DAYS = 2 * 366
+SYSTEM = "plans"  # the actor of the tasks the plans make by themselves, day by day
 OVERDUE_DAYS = 7  # an inspector's list keeps undone tasks of the last week above today's
 GROUPS = ("subdistrict", "site_kind", "team", "checklist", "day", "site")
 
@@ -197,7 +198,7 @@ def ensure_tasks(database: Database, upto: date, *, now: datetime) -> int:
     A database opened read-only (a command run beside the app) is read as the server last made it."""
     if database.read_only:
         return 0
-    added = 0
+    added, advanced, days = 0, [], []
     with database.write() as cursor:
         for plan in store.plans(cursor, active_only=True):
             made = store.made_through(cursor, plan.id)
@@ -207,6 +208,20 @@ def ensure_tasks(database: Database, upto: date, *, now: datetime) -> int:
                 continue
             added += store.make_tasks(cursor, plan, plan.recurrence.days(first, last), now)
             store.set_made_through(cursor, plan.id, last)
+            advanced.append(plan.id)
+            days += [first, last]
+        if advanced:
+            # The tasks made or joined are among those due in the days made, recorded in one statement; a
+            # row recorded again unchanged does no harm.
+            audit_log.append(
+                cursor,
+                actor=SYSTEM,
+                action="tasks.made",
+                entity="database",
+                after={"plans": advanced, "from": str(min(days)), "through": str(max(days)), "tasks_added": added},
+                rows={"plans": advanced},
+                rows_where={"tasks": ("due BETWEEN ? AND ?", [min(days), max(days)])},
+            )
     return added
 
 

@@ -132,6 +132,12 @@ class Database:
                 self._broken = True
             raise _unavailable(self.path, error, reason) from error
 
+    def reconnect(self) -> None:
+        """Close the file and open it again: DuckDB gives back all the memory it held for it."""
+        with self._write_lock, self._reopen_lock:
+            self._connection.close()
+            self._connection = self._connect()
+
     def close(self) -> None:
         try:
             self._connection.close()

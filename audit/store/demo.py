@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from audit.checklists import checklist_to_dict
 from audit.model import Checklist
-from audit.store import audit_log
+from audit.store import audit_log, verification_queue
 from audit.store.db import Database
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
@@ -24,6 +24,19 @@ def limit_memory(database: Database, megabytes: int) -> None:
     """Cap what DuckDB holds in memory for this open database; past it, it spills to a temp file."""
     with database.read() as cursor:
         cursor.execute(f"SET memory_limit = '{int(megabytes)}MB'")
+
+
+def release_memory(database: Database, megabytes: int) -> None:
+    """Write what was committed to the file and open it afresh, with the memory limit set again.
+
+    DuckDB keeps the nodes an index gained in memory, beyond its memory limit, until a checkpoint
+    has written them and the file is opened again; after that they are read back only when needed.
+    Done between the parts of a large load, it keeps memory that of one part.
+    """
+    with database.read() as cursor:
+        cursor.execute("CHECKPOINT")
+    database.reconnect()
+    limit_memory(database, megabytes)
 
 
 def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
@@ -77,6 +90,8 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
     cursor.register(f"demo_rows_{table}", rows)
     cursor.execute(f"CREATE OR REPLACE TEMP VIEW {staged(table)} AS SELECT {projection} FROM demo_rows_{table}")
     cursor.execute(f"INSERT INTO {table} SELECT * FROM {staged(table)}")
+    if table == "findings":
+        verification_queue.add_loaded(cursor, staged(table))
 
 
 def staged(table: str) -> str:

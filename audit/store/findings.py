@@ -7,6 +7,7 @@ from dataclasses import asdict, fields
 import duckdb
 
 from audit.model import Finding, Severity, Status, finding_number
+from audit.store import verification_queue
 
 COLUMNS = [
     "id",
@@ -60,6 +61,8 @@ def insert_finding(cursor: duckdb.DuckDBPyConnection, finding: Finding) -> None:
         f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat) VALUES ({placeholders}, ?, ?)",
         row + [repeat_of, repeat_of is not None],
     )
+    if finding.status is Status.AWAITING_VERIFICATION:  # an imported ledger's
+        verification_queue.finding_changed(cursor, finding.id)
 
 
 def _finding(row: tuple, names: list[str]) -> Finding:
@@ -134,6 +137,8 @@ def update_finding(
         "WHERE id = ? AND version = ?",
         values + [now, actor, finding_id, expected_version],
     ).fetchone()[0]
+    if updated == 1 and {"status", "reported_at"} & changes.keys():
+        verification_queue.finding_changed(cursor, finding_id)
     return updated == 1
 
 

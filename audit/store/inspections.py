@@ -13,6 +13,7 @@ from datetime import datetime
 import duckdb
 
 from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response, Result, Severity
+from audit.store import verification_queue
 
 _INSPECTION_COLUMNS = (
     "id, site_id, checklist_id, checklist_version, checklist_hash, inspectors, started_at, status, "
@@ -66,6 +67,7 @@ def update_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection)
             inspection.id,
         ],
     )
+    verification_queue.team_changed(cursor, inspection.id, inspection.inspectors)
 
 
 def touch_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str, at: datetime, by: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from audit.store import verification_queue
+
 # (what, the query giving one row per value that occurs more than once: value, count)
 _DUPLICATES = (
     ("account username", "SELECT lower(username), count(*) FROM users GROUP BY 1 HAVING count(*) > 1"),
@@ -47,6 +49,12 @@ def problems(cursor: duckdb.DuckDBPyConnection) -> list[str]:
     found += [
         f"guard row {name} is at {value} but finding number {highest} was given" for name, value, highest in behind
     ]
+    differing, examples = verification_queue.drift(cursor)
+    if differing:
+        found.append(
+            f"the queue of fixes awaiting verification differs for {differing} findings "
+            f"( {', '.join(examples)}); `python -m audit check --repair` makes it again from them"
+        )
     return found
 
 

@@ -388,3 +388,34 @@ def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
     setup leaves it out and reads the steps by scan, its files pruned by their finding_id ranges.
     """
     cursor.execute("CREATE INDEX finding_events_by_finding ON finding_events (finding_id)")
+
+
+@migration(85)
+def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Fixes awaiting verification with who made their inspection (`store.verification_queue`), filled in
+    one statement from the findings: a few thousand rows, found by a scan of the findings' status."""
+    from audit.store import verification_queue
+
+    cursor.execute(
+        "CREATE TABLE verification_queue (finding_id VARCHAR NOT NULL, inspection_id VARCHAR, "
+        "reported_at TIMESTAMP, created_by VARCHAR, inspectors VARCHAR[])"
+    )
+    verification_queue.rebuild(cursor)
+
+
+@migration(86)
+def plans_and_tasks_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Plans and their tasks join the audited tables: every row as it is, under one entry, hashed in SQL
+    (a year of a province's daily tasks is a few million rows: one statement each table)."""
+    from audit.store import audit_log
+
+    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("plans", "tasks")}
+    if any(counts.values()):
+        audit_log.append(
+            cursor,
+            actor="migration",
+            action="audit.rows_recorded",
+            entity="database",
+            after={"rows": counts},
+            rows_where={table: ("true", []) for table in counts},
+        )

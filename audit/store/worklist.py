@@ -6,6 +6,8 @@ from datetime import date
 
 import duckdb
 
+from audit.store import verification_queue
+
 
 def finding_counts(cursor: duckdb.DuckDBPyConnection, today: date, unit: str | None) -> dict[str, int]:
     """Fixes awaiting verification, findings overdue and overdue by more than 7 days (one unit's, or all)."""
@@ -41,19 +43,18 @@ def fixes_to_verify(
 ) -> list[tuple]:
     """(id, number, site, description) of fixes awaiting verification on findings from the user's inspections."""
     site = "name_en" if language == "en" else "name_zh"
-    # The few findings awaiting verification first, then only their inspections are asked who made them:
-    # testing every inspection's team list first cost a scan of them all on each rerun of the home page.
-    return cursor.execute(
+    # The user's few from the small queue, then only those findings by id: scanning the findings for those
+    # awaiting verification and asking their inspections who made them cost more the larger the province.
+    ids = verification_queue.fixes_of(cursor, user_id, name, limit)
+    if not ids:
+        return []
+    rows = cursor.execute(
         f"""
-        WITH waiting AS MATERIALIZED (
-            SELECT id, number, site_id, description, reported_at, inspection_id FROM findings
-            WHERE status = 'awaiting_verification'),
-        theirs AS MATERIALIZED (
-            SELECT id, created_by, inspectors FROM inspections WHERE id IN (SELECT inspection_id FROM waiting))
-        SELECT f.id, f.number, s.{site}, f.description FROM waiting f
-        JOIN theirs i ON i.id = f.inspection_id JOIN sites s ON s.id = f.site_id
-        WHERE i.created_by = $id OR list_contains(i.inspectors, $name)
-        ORDER BY f.reported_at LIMIT $limit
+        WITH chosen AS MATERIALIZED (
+            SELECT id, number, site_id, description FROM findings WHERE id IN (SELECT unnest($ids::VARCHAR[])))
+        SELECT f.id, f.number, s.{site}, f.description FROM chosen f JOIN sites s ON s.id = f.site_id
         """,
-        {"id": user_id, "name": name, "limit": limit},
+        {"ids": ids},
     ).fetchall()
+    order = {finding_id: place for place, finding_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row[0]])

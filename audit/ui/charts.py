@@ -6,12 +6,15 @@ yellow (overdue) and red (overdue more than 7 days); severity runs from pale to 
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 
 from audit import i18n
 
 SITE_SELECTION = "site"
+PERIOD_SELECTION = "period"
 """Name of the point selection on the site chart; the page reads the clicked site from it."""
 
 SEVERITY_COLOURS = {"critical": "#b71c1c", "major": "#ef6c00", "minor": "#ffb74d"}
@@ -293,17 +296,24 @@ def repeat_offenders(frame: pd.DataFrame, language: str) -> alt.Chart:
 COVERAGE_COLOURS = {"done": "#66bb6a", "missed": "#d32f2f"}
 
 
-def coverage_over_time(frame: pd.DataFrame, language: str, grain: str) -> alt.Chart:
-    """Planned supervision tasks per period, done and missed stacked: each bar is the tasks due."""
+def coverage_over_time(
+    frame: pd.DataFrame, language: str, grain: str, selected_period: date | None = None
+) -> alt.Chart:
+    """Planned supervision tasks per period, done and missed stacked: each bar is the tasks due. Tapping a bar
+    selects its period by its first day (the point selection PERIOD_SELECTION, field `period_start`)."""
     order = {code: rank for rank, code in enumerate(COVERAGE_COLOURS)}
+    periods = pd.to_datetime(frame["period"])
     data = frame.assign(
-        period_label=pd.to_datetime(frame["period"]).dt.strftime(_TIME_FORMATS[grain]),
+        period_label=periods.dt.strftime(_TIME_FORMATS[grain]),
+        period_start=periods.dt.strftime("%Y-%m-%d"),  # text: a date would come back from the browser as a number
         state_order=frame["state"].map(order),
     )
+    chosen = {"value": [{"period_start": f"{selected_period:%Y-%m-%d}"}]} if selected_period else {}
+    pick = alt.selection_point(name=PERIOD_SELECTION, fields=["period_start"], toggle=False, **chosen)
     grain_name = i18n.t(f"dashboard.grain.{grain}", language)
     return _sized(
         alt.Chart(data, title=_title("coverage", language, grain=grain_name))
-        .mark_bar()
+        .mark_bar(cursor="pointer")
         .encode(
             x=alt.X(
                 "period_label:O",
@@ -316,13 +326,15 @@ def coverage_over_time(frame: pd.DataFrame, language: str, grain: str) -> alt.Ch
                 "state_label:N", scale=_scale(COVERAGE_COLOURS, "dashboard.coverage", language), legend=_legend()
             ),
             order=alt.Order("state_order:Q"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)) if selected_period else alt.value(1.0),
             tooltip=[
                 alt.Tooltip("period_label:O", title=_axis_title("period", language)),
                 alt.Tooltip("state_label:N", title=_axis_title("state", language)),
                 alt.Tooltip("tasks:Q", title=_axis_title("tasks", language)),
                 alt.Tooltip("due:Q", title=_axis_title("due", language)),
             ],
-        ),
+        )
+        .add_params(pick),
         220,
     )
 

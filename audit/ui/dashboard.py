@@ -36,6 +36,9 @@ from audit.ui.session import current_user, database, guarded, language, now, t
 
 # The site picked by tapping a bar (a bare string here would be drawn on the page by Streamlit magic).
 SELECTED_SITE = "dashboard.selected_site"
+# The tapped bar of coverage over time: its first day, with the range (from, to) whose chart it was tapped on.
+SELECTED_PERIOD = "dashboard.selected_period"
+COVERAGE_CHART = "dashboard.coverage_chart"
 PAGE = "dashboard.page"
 SITE_CHART = "dashboard.site_chart"
 MISSED_CHARTS = {"missed_sites": "dashboard.missed_chart", "missed_self_reports": "dashboard.self_missed_chart"}
@@ -215,6 +218,40 @@ def _on_site_tap(chart: str = SITE_CHART) -> None:
     st.session_state[PAGE] = 1
 
 
+def _on_period_tap(whole: FindingFilter) -> None:
+    points = st.session_state[COVERAGE_CHART].selection.get(charts.PERIOD_SELECTION) or []
+    start = points[0].get("period_start") if points else None
+    st.session_state[SELECTED_PERIOD] = (
+        (date.fromisoformat(start), (whole.found_from, whole.found_to)) if start else None
+    )
+    st.session_state[PAGE] = 1
+
+
+def _tapped_period(filters: FindingFilter) -> date | None:
+    """The first day of the tapped period, while the filters' range is still the one it was tapped in."""
+    tapped = st.session_state.get(SELECTED_PERIOD)
+    if tapped and tapped[1] == (filters.found_from, filters.found_to):
+        return tapped[0]
+    st.session_state[SELECTED_PERIOD] = None  # another range was chosen since: it holds other bars
+    return None
+
+
+def _period_chip(narrowed: FindingFilter | None) -> None:
+    """The tapped period, with a way back to the whole range."""
+    if narrowed is None:
+        return
+    start, end = narrowed.found_from, narrowed.found_to
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.text(
+        t("dashboard.selected_day", day=f"{start}")
+        if start == end
+        else t("dashboard.selected_period", start=f"{start}", end=f"{end}")
+    )
+    if right.button(t("dashboard.clear_period"), icon=":material/close:", key="dashboard.clear_period"):
+        st.session_state[SELECTED_PERIOD] = None
+        st.rerun()
+
+
 def _selection_chip(selected: str | None, choices: FilterChoices) -> None:
     """The tapped site, with a way back to all sites (shown even when it leaves nothing to draw)."""
     if not selected:
@@ -246,14 +283,27 @@ def _charts(board: Dashboard) -> None:
     _chart("repeat_offenders", board.repeat_offenders, charts.repeat_offenders)
 
 
-def _coverage_section(board: CoverageBoard, grain: str, today: date) -> None:
-    """Planned visits done and missed, and the sites missed this week; units' self-reports apart."""
+def _coverage_section(
+    board: CoverageBoard, whole: CoverageBoard, filters: FindingFilter, tapped: date | None, today: date
+) -> None:
+    """Planned visits done and missed, and the sites missed this week; units' self-reports apart.
+
+    `board` is narrowed to a tapped period; the chart over time draws `whole`, the filters' range, so
+    every period stays there to tap, the tapped one highlighted, as the site charts keep every site."""
     st.subheader(t("dashboard.coverage.title"))
     if not board.due:
         st.info(t("dashboard.coverage.empty"), icon=":material/event_busy:")
     else:
         _figures(board.headline)
-        _chart("coverage", board.over_time, lambda frame, lang: charts.coverage_over_time(frame, lang, grain))
+    if whole.due:
+        _chart(
+            "coverage",
+            whole.over_time,
+            lambda frame, lang: charts.coverage_over_time(frame, lang, filters.grain, tapped),
+            key=COVERAGE_CHART,
+            on_select=guarded(partial(_on_period_tap, filters)),
+            selection_mode=charts.PERIOD_SELECTION,
+        )
     week = {"start": f"{board.week_start:%m-%d}", "end": f"{today:%m-%d}"}
     for name, frame in (("missed_sites", board.missed_sites), ("missed_self_reports", board.missed_self_reports)):
         if frame.empty:
@@ -345,15 +395,20 @@ def show() -> None:
     if filters is None:
         return
     selected = st.session_state.get(SELECTED_SITE)
+    tapped = _tapped_period(filters)
+    whole, filters = filters, filters.narrowed_to(tapped) if tapped else filters
     _restart_paging_on_change(filters, selected)
     board = _dashboard(path, version, user, filters, selected, lang, today)
     _selection_chip(selected, choices)
+    _period_chip(filters if tapped else None)
     if board.empty:
         st.info(t("dashboard.empty"))
     else:
         _headline(board)
     if can(user, Permission.VIEW_COVERAGE):
-        _coverage_section(_coverage(path, version, user, filters, selected, lang, today), filters.grain, today)
+        coverage = _coverage(path, version, user, filters, selected, lang, today)
+        over_time = _coverage(path, version, user, whole, selected, lang, today) if tapped else coverage
+        _coverage_section(coverage, over_time, whole, tapped, today)
     if board.empty:
         return
     _charts(board)

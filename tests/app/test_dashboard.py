@@ -20,6 +20,7 @@ from tests.factories import HOSPITAL_UNIT, build_district, make_finding
 PAGE = "audit/ui/dashboard.py"
 # the session key of the tapped site; the page module is a script, so importing it would run the page
 SELECTED_SITE = "dashboard.selected_site"
+SELECTED_PERIOD = "dashboard.selected_period"  # the tapped bar of coverage over time: its day, in which range
 
 
 def seed(db_path, extra: int = 0) -> dict[str, str]:
@@ -241,6 +242,45 @@ def test_coverage_figures_and_charts_agree_with_a_hand_count(make_app, app_db, s
     assert metrics(app)["漏查次数"][0] == "10"
     assert metrics(app)["漏报自查"][0] == "—"  # B's self-reports are not C's
     assert len(chart_rows(app, "本周漏查地点")) == 2
+
+
+def test_a_tapped_period_narrows_the_rest_of_the_page(make_app, app_db, signed_in):
+    seed_plans(app_db)
+    today = date.today()
+    yesterday = today - timedelta(days=1)
+    app = open_dashboard(make_app, signed_in)  # the last 30 days, a bar a day
+    whole = chart_rows(app, "计划督查完成情况")
+    [coverage] = [chart for chart in charts(app) if chart.get("title", {}).get("text") == "计划督查完成情况"]
+    assert [param["select"]["fields"] for param in coverage["params"]] == [["period_start"]]
+    assert f"{yesterday}" in {row["period_start"] for row in whole}
+    # What the chart's selection callback stores when yesterday's bar is tapped (AppTest cannot tap Vega charts).
+    app.session_state[SELECTED_PERIOD] = (yesterday, (today - timedelta(days=29), today))
+    app.run()
+    assert any(f"已选日期：{yesterday}" == m.value for m in app.text)
+    # Yesterday alone: A and C were due, A was visited; B's self-report was due and not made.
+    figures = metrics(app)
+    assert (figures["覆盖率"][0], figures["漏查次数"][0], figures["漏报自查"][0]) == ("50.0%", "1", "1")
+    found = {row.date() for row in app.dataframe[0].value["found_at"]} if app.dataframe else set()
+    assert found <= {yesterday}
+    # The chart over time keeps every day to tap, the tapped one highlighted.
+    assert chart_rows(app, "计划督查完成情况") == whole
+    [coverage] = [chart for chart in charts(app) if chart.get("title", {}).get("text") == "计划督查完成情况"]
+    assert [param.get("value") for param in coverage["params"]] == [[{"period_start": f"{yesterday}"}]]
+    app.button(key="dashboard.clear_period").click().run()
+    assert metrics(app)["漏查次数"][0] == "19"
+    assert not any(m.value.startswith("已选日期") for m in app.text)
+
+
+def test_another_range_drops_the_tapped_period(make_app, app_db, signed_in):
+    seed_plans(app_db)
+    today = date.today()
+    app = open_dashboard(make_app, signed_in)
+    app.session_state[SELECTED_PERIOD] = (today, (today - timedelta(days=29), today))
+    app.run()
+    assert metrics(app)["漏查次数"][0] == "2"  # today: A and C not visited yet
+    app.segmented_control(key="dashboard.period").set_value("90").run()
+    assert metrics(app)["漏查次数"][0] == "19"
+    assert app.session_state[SELECTED_PERIOD] is None
 
 
 def test_coverage_says_so_when_nothing_is_planned_and_stays_off_a_units_dashboard(make_app, app_db, signed_in):

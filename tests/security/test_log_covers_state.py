@@ -19,7 +19,7 @@ from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.demo import generate
 from audit.model import CampaignFilter
-from audit.services import accountability, accounts, bulletins, rechecks, rectification, sso
+from audit.services import accountability, accounts, bulletins, plans, rechecks, rectification, sso
 from audit.store import audit_log, open_database
 from audit.store.migrations import MIGRATIONS
 from audit.store.row_state import AUDITED, UNHASHED
@@ -89,6 +89,19 @@ def built(tmp_path_factory):
     )
     first = rechecks.campaign_report(database, supervisor, campaign.id, language="zh-CN").items[0]
     rechecks.record_recheck(database, inspector, campaign.id, first.finding_id, outcome="held", now=NOW)
+    plans.add_plan(
+        database,
+        supervisor,
+        name="隔离点每日督查",
+        checklist_ids=["isolation_point"],
+        site_kind="isolation_point",
+        team=[inspector.username],
+        every="daily",
+        start=date(2026, 3, 16),
+        end=date(2026, 3, 31),
+        now=NOW,
+    )
+    plans.ensure_tasks(database, NOW.date(), now=NOW)
     database.close()
     return path, finding_id
 
@@ -197,6 +210,8 @@ def test_an_exact_copy_of_a_row_is_named(copy):
         ("measure_documents", "name"),
         ("recheck_campaigns", "name"),
         ("recheck_items", "outcome"),
+        ("plans", "name"),
+        ("tasks", "checklist_id"),
     ],
 )
 def test_every_audited_table_is_checked(copy, table, column):
@@ -280,6 +295,37 @@ def test_a_database_made_before_row_hashes_verifies_after_the_upgrade(tmp_path):
     assert verify_log(path).exit_code == 0
     sql(path, "UPDATE users SET role = 'unit' WHERE id = 'u1'")
     assert_names(verify_log(path), "users row u1", "differs")
+
+
+def test_plans_and_tasks_made_before_they_were_audited_verify_after_the_upgrade(tmp_path):
+    """Upgrading records the plans and tasks it finds, in SQL; only later changes of them show."""
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.execute(
+        "CREATE TABLE _migrations (number INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    for number, name, function in MIGRATIONS:
+        if name == "plans_and_tasks_recorded":
+            break
+        function(connection)
+        connection.execute("INSERT INTO _migrations (number, name) VALUES (?, ?)", [number, name])
+    connection.execute(
+        "INSERT INTO plans VALUES ('p1', '每日督查', ['ppe'], ['A'], NULL, NULL, ['zuzhang'], false, 'daily', "
+        "DATE '2026-03-01', DATE '2026-03-31', true, DATE '2026-03-20', 'lead', now(), 1, NULL, NULL)"
+    )
+    connection.execute(
+        "INSERT INTO tasks SELECT md5(d::VARCHAR), 'p1', 'site-a', 'ppe', d, ['zuzhang'], false, now() "
+        "FROM range(DATE '2026-03-01', DATE '2026-03-21', INTERVAL 1 DAY) t(d)"
+    )
+    connection.close()
+    open_database(path).close()
+    assert verify_log(path).exit_code == 0
+    task = sql(path, "SELECT min(id) FROM tasks")[0][0]
+    sql(path, "UPDATE tasks SET team = ['someone'] WHERE id = ?", [task])
+    sql(path, "UPDATE plans SET made_through = DATE '2026-03-31'")
+    result = verify_log(path)
+    assert_names(result, "tasks row", task, "differs")
+    assert_names(result, "plans row p1", "differs")
 
 
 def test_the_admin_page_check_names_changed_rows(copy):
