@@ -124,4 +124,4 @@ def test_a_page_longer_than_one_lookup_batch_keeps_its_rows_and_order(ledger):
             cursor, FindingFilter(), TODAY, language="en", sort="overdue", descending=True, limit=120
         )
         expected = store.offset_ids(cursor, where, params, "overdue", True, 120, 0)
-    assert 120 > store.LOOKUP_BATCH and [row.id for row in rows] == expected
+    assert store.LOOKUP_BATCH < 120 and [row.id for row in rows] == expected
