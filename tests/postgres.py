@@ -39,6 +39,18 @@ class Postgres:
     def run(self, *command: str) -> None:
         subprocess.run([*self.as_user, *command], check=True, capture_output=True, cwd="/")
 
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        """Run one statement with psql as the superuser; its rows, unaligned, one a line."""
+        result = subprocess.run(
+            [*self.as_user, str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+            + ["-d", database, "-Atc", statement],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        return result.stdout.strip()
+
     def create_database(self, name: str) -> str:
         """A new empty database; returns the lake's AUDIT_DB for it."""
         self.run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)

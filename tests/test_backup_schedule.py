@@ -72,6 +72,13 @@ def test_the_next_backup_is_due_a_period_after_the_last_good_one(configured):
     assert schedule.seconds_until_due(configured, START + timedelta(hours=30)) == 0
 
 
+def test_a_file_takes_the_scheduled_backup_when_due_and_not_before(configured, tmp_path):
+    assert schedule.scheduled_backup(configured, now=START).ok
+    assert schedule.scheduled_backup(configured, now=START + timedelta(hours=1)) is None
+    assert schedule.scheduled_backup(configured, now=START + timedelta(hours=25)).ok
+    assert len(list((tmp_path / "kept").glob(f"{schedule.PREFIX}*"))) == 2
+
+
 def test_only_those_allowed_to_back_up_see_or_make_backups(configured):
     with pytest.raises(PermissionDenied):
         schedule.last_backup(configured, SUPERVISOR)

@@ -4,6 +4,7 @@ Whatever asks for a backup (the schedule, the admin page, the command line throu
 route), the outcome is recorded the same way: the time, the result and the folder, in the
 store and in the audit log. Scheduled backups go to `AUDIT_BACKUP_DIR` (default `backups/`
 beside the database), one dated folder each, and only the newest `AUDIT_BACKUP_KEEP` stay.
+On a lake every server runs the schedule, and the one holding a lease row takes the backup.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.settings import settings
 from audit.store import audit_log
+from audit.store import maintenance as leases
 from audit.store.backup_runs import last_backup_run, record_backup_run
 from audit.store.db import Database
 
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 PREFIX = "audit-backup-"
 STALE_AFTER = timedelta(days=2)
 RETRY_AFTER = timedelta(hours=1)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+# Longer than a backup of a big lake takes; a server that dies holding it frees it after this.
+BACKUP_LEASE = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -191,3 +197,43 @@ def seconds_until_due(database: Database, now: datetime | None = None) -> float:
     if not run.ok:
         due = min(due, retry)
     return max((due - moment).total_seconds(), 0.0)
+
+
+def scheduled_backup(database: Database, *, holder: str = HOLDER, now: datetime | None = None) -> BackupRun | None:
+    """The scheduled backup, when one is due and, on a lake, no other server is taking it; else None.
+
+    The due time is read again once the lease is held: another server may have finished one meanwhile.
+    """
+    if seconds_until_due(database, now) > 0:
+        return None
+    if not database.lake:
+        return take_backup(database, trigger="scheduled", by="server", now=now)
+    if not _take_lease(database, holder, now or datetime.now(UTC)):
+        return None
+    result = "failed"
+    try:
+        if seconds_until_due(database, now) > 0:
+            result = "done by another server"
+            return None
+        run = take_backup(database, trigger="scheduled", by="server", now=now)
+        result = "ok"
+        return run
+    finally:
+        _finish_lease(database, holder, now or datetime.now(UTC), result)
+
+
+def _naive(moment: datetime) -> datetime:
+    """Lease times are stored as the catalog's plain TIMESTAMP, in UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@unit_of_work
+def _take_lease(database: Database, holder: str, now: datetime) -> bool:
+    with database.write() as cursor:
+        return leases.take_lease(cursor, holder, _naive(now), _naive(now + BACKUP_LEASE), name=leases.BACKUP_LEASE)
+
+
+@unit_of_work
+def _finish_lease(database: Database, holder: str, now: datetime, result: str) -> None:
+    with database.write() as cursor:
+        leases.finish_lease(cursor, holder, _naive(now), result, name=leases.BACKUP_LEASE)

@@ -102,6 +102,7 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = self._connect()
         self._turn = backend.writers_turn(self.target, settings().lake_data)
+        self._read_cache = backend.ReadCache() if self.lake else None
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -109,15 +110,18 @@ class Database:
         except duckdb.Error as error:
             raise _unavailable(self.path, error, storage_fault(error) or "failed") from error
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor on a working connection, reopening the file if DuckDB gave up on it."""
+    def _cursor(self, *, reading: bool = False, transaction: bool = False) -> duckdb.DuckDBPyConnection:
+        """A cursor on a working connection, reopening the file if DuckDB gave up on it; in a
+        transaction already when asked, so a lake looks its snapshot up once for the block."""
         with self._reopen_lock:
             if self._broken:
                 with suppress(duckdb.Error):
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
-            return backend.prepare(self._connection.cursor(), self.lake)
+            return backend.prepare(
+                self._connection.cursor(), self.lake, self._read_cache if reading else None, begin=transaction
+            )
 
     @contextmanager
     def _storage_faults(self) -> Iterator[None]:
@@ -148,10 +152,9 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._storage_faults():
-            cursor = self._cursor()
+            # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
+            cursor = self._cursor(reading=True, transaction=self.lake)
             try:
-                if self.lake:  # one snapshot for the block: a lake looks its snapshot up in the catalog per transaction
-                    cursor.begin()
                 yield cursor
             finally:
                 if self.lake:
@@ -165,11 +168,10 @@ class Database:
         if self.read_only:
             raise StoreUnavailable("store.error.opened_read_only", reason="read_only", path=str(self.path))
         with self._write_lock, self._turn(), self._storage_faults():
-            cursor = self._cursor()
+            cursor = self._cursor(transaction=True)
             unit = uuid.uuid4().hex if self.lake else None
             committing = False
             try:
-                cursor.begin()
                 yield cursor
                 if unit:
                     cursor.execute("INSERT INTO _write_units VALUES (?, now()::TIMESTAMP)", [unit])
@@ -178,22 +180,31 @@ class Database:
             except BaseException as error:
                 with suppress(duckdb.Error):
                     cursor.rollback()
-                if not (committing and unit and backend.lost_connection(error) and self._landed(unit)):
+                if not (unit and backend.lost_connection(error)):
                     raise
+                self._broken = True  # the next cursor comes from a new connection
+                if not (committing and self._landed(unit, error)):
+                    raise NotWritten("store.error.connection_lost", reason="failed", path=str(self.path)) from error
             finally:
                 cursor.close()
             commits = _unit_commits.get()
             if commits is not None:
                 commits.append(unit)
 
-    def _landed(self, unit: str) -> bool:
-        """Whether a commit whose answer was lost made it: looked up by its id on a new connection."""
-        self._broken = True
-        cursor = self._cursor()
+    def _landed(self, unit: str, lost: BaseException) -> bool:
+        """Whether a commit whose answer was lost with the connection made it: looked up by its id on a
+        new connection. When even that fails, nobody can say, and the caller must not simply save again."""
         try:
-            return cursor.execute("SELECT count(*) FROM _write_units WHERE id = ?", [unit]).fetchone()[0] > 0
-        finally:
-            cursor.close()
+            cursor = self._cursor()
+            try:
+                return cursor.execute("SELECT count(*) FROM _write_units WHERE id = ?", [unit]).fetchone()[0] > 0
+            finally:
+                cursor.close()
+        except (duckdb.Error, StoreUnavailable):
+            self._broken = True
+            raise StoreUnavailable(
+                "store.error.outcome_unknown", reason="failed", path=str(self.path), detail=str(lost).splitlines()[0]
+            ) from lost
 
     @contextmanager
     def one_thread(self) -> Iterator[None]:
@@ -255,6 +266,12 @@ class Database:
                 cursor.close()
 
 
+class NotWritten(StoreUnavailable):
+    """The connection to a lake's catalog was lost and the write is known not to have landed: it may run again."""
+
+    title_key = "error.title.connection_lost"
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 # Commits made by the unit of work running in this context; None outside one.
@@ -267,7 +284,8 @@ def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
     Only on a lake can that happen (a file has one writing process, and its writes queue on a lock).
     The whole call runs again, reading afresh, so version checks and guard rows see the other commit.
     A call that already committed a write of its own is not run again: the conflict is raised. A unit
-    called inside another runs as part of it, and the outer one decides.
+    called inside another runs as part of it, and the outer one decides. A write whose connection to
+    the catalog was lost runs again too, once its id was looked up and found not committed (`NotWritten`).
     """
 
     @functools.wraps(function)
@@ -277,7 +295,7 @@ def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
         commits: list = []
 
         def again(error: BaseException) -> bool:
-            return backend.conflict(error) and not commits
+            return (backend.conflict(error) or isinstance(error, NotWritten)) and not commits
 
         retrying = Retrying(
             retry=retry_if_exception(again),

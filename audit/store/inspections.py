@@ -14,6 +14,7 @@ import duckdb
 
 from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response, Result, Severity
 from audit.store import verification_queue
+from audit.store.backend import cached
 
 _INSPECTION_COLUMNS = (
     "id, site_id, checklist_id, checklist_version, checklist_hash, inspectors, started_at, status, "
@@ -46,8 +47,11 @@ def insert_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection)
 
 
 def get_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> Inspection | None:
-    row = cursor.execute(f"SELECT {_INSPECTION_COLUMNS} FROM inspections WHERE id = ?", [inspection_id]).fetchone()
-    return Inspection(*row) if row else None
+    def read() -> Inspection | None:
+        row = cursor.execute(f"SELECT {_INSPECTION_COLUMNS} FROM inspections WHERE id = ?", [inspection_id]).fetchone()
+        return Inspection(*row) if row else None
+
+    return cached(cursor, ("inspection", inspection_id), ("inspections",), read)
 
 
 def update_inspection(cursor: duckdb.DuckDBPyConnection, inspection: Inspection) -> None:
@@ -75,12 +79,15 @@ def touch_inspection(cursor: duckdb.DuckDBPyConnection, inspection_id: str, at: 
 
 
 def responses_of(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> dict[str, Response]:
-    rows = cursor.execute(
-        "SELECT inspection_id, item_id, result, value, text, answered_at, answered_by "
-        "FROM responses WHERE inspection_id = ?",
-        [inspection_id],
-    ).fetchall()
-    return {row[1]: _response(row) for row in rows}
+    def read() -> dict[str, Response]:
+        rows = cursor.execute(
+            "SELECT inspection_id, item_id, result, value, text, answered_at, answered_by "
+            "FROM responses WHERE inspection_id = ?",
+            [inspection_id],
+        ).fetchall()
+        return {row[1]: _response(row) for row in rows}
+
+    return cached(cursor, ("responses", inspection_id), ("responses",), read)
 
 
 def _response(row: tuple) -> Response:
@@ -136,11 +143,14 @@ def get_draft(cursor: duckdb.DuckDBPyConnection, draft_id: str) -> FindingDraft 
 
 
 def drafts_of(cursor: duckdb.DuckDBPyConnection, inspection_id: str) -> list[FindingDraft]:
-    rows = cursor.execute(
-        f"SELECT {', '.join(_DRAFT_FIELDS)} FROM finding_drafts WHERE inspection_id = ? ORDER BY created_at, id",
-        [inspection_id],
-    ).fetchall()
-    return [_draft(row) for row in rows]
+    def read() -> list[FindingDraft]:
+        rows = cursor.execute(
+            f"SELECT {', '.join(_DRAFT_FIELDS)} FROM finding_drafts WHERE inspection_id = ? ORDER BY created_at, id",
+            [inspection_id],
+        ).fetchall()
+        return [_draft(row) for row in rows]
+
+    return cached(cursor, ("drafts", inspection_id), ("finding_drafts",), read)
 
 
 def _draft(row: tuple) -> FindingDraft:
@@ -176,15 +186,23 @@ def earlier_failures(
     return [EarlierFinding(*row) for row in rows]
 
 
-def findings_by_id(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> list[EarlierFinding]:
+def findings_by_id(
+    cursor: duckdb.DuckDBPyConnection, ids: list[str], since: datetime | None = None
+) -> list[EarlierFinding]:
+    """The findings of `ids`, newest first; `since`, when the caller knows none is older, spares reading older days."""
     if not ids:
         return []
-    rows = cursor.execute(
-        "SELECT id, number, found_at, description, status FROM findings "
-        "WHERE id IN (SELECT unnest(?)) ORDER BY found_at DESC",
-        [ids],
-    ).fetchall()
-    return [EarlierFinding(*row) for row in rows]
+
+    def read() -> list[EarlierFinding]:
+        bound = "" if since is None else " AND found_at >= ?"
+        rows = cursor.execute(
+            "SELECT id, number, found_at, description, status FROM findings "
+            f"WHERE id IN (SELECT unnest(?)){bound} ORDER BY found_at DESC",
+            [ids] if since is None else [ids, since],
+        ).fetchall()
+        return [EarlierFinding(*row) for row in rows]
+
+    return cached(cursor, ("findings", since, *ids), ("findings",), read)
 
 
 def inspections_of(

@@ -1,4 +1,4 @@
-"""A lake's housekeeping, and the lease row that lets one server at a time do it.
+"""A lake's housekeeping, and the lease rows that let one server at a time do a job (it, scheduled backups).
 
 Small writes stay inlined in the catalog and every commit adds a snapshot; left alone, reads slow
 down over many small files and the catalog grows. Each step runs as its own statement (DuckLake
@@ -14,6 +14,7 @@ import duckdb
 from audit.store.backend import LAKE
 
 LEASE = "lake.maintenance"
+BACKUP_LEASE = "backup.scheduled"
 
 # (step, statement): older_than is bound as the one parameter where a step takes it.
 STEPS = (
@@ -47,24 +48,28 @@ def data_files(cursor: duckdb.DuckDBPyConnection) -> int:
     )
 
 
-def lease(cursor: duckdb.DuckDBPyConnection) -> tuple[str, datetime, datetime | None, str | None] | None:
-    """(holder, until, last finished, last result) of the maintenance lease, or None before the first."""
-    row = cursor.execute("SELECT holder, until, last_run, last_result FROM _leases WHERE name = ?", [LEASE]).fetchone()
+def lease(
+    cursor: duckdb.DuckDBPyConnection, name: str = LEASE
+) -> tuple[str, datetime, datetime | None, str | None] | None:
+    """(holder, until, last finished, last result) of a lease (maintenance's unless named), or None before the first."""
+    row = cursor.execute("SELECT holder, until, last_run, last_result FROM _leases WHERE name = ?", [name]).fetchone()
     return tuple(row) if row else None
 
 
-def take_lease(cursor: duckdb.DuckDBPyConnection, holder: str, now: datetime, until: datetime) -> bool:
+def take_lease(
+    cursor: duckdb.DuckDBPyConnection, holder: str, now: datetime, until: datetime, name: str = LEASE
+) -> bool:
     """Hold the lease until `until`, unless another holder's lease runs yet. Updating the one row in the
     writing transaction makes two servers taking it at once conflict: one of them runs again and sees it held."""
-    current = lease(cursor)
+    current = lease(cursor, name)
     if current and current[0] != holder and current[1] > now:
         return False
-    cursor.execute("UPDATE _leases SET holder = ?, until = ? WHERE name = ?", [holder, until, LEASE])
+    cursor.execute("UPDATE _leases SET holder = ?, until = ? WHERE name = ?", [holder, until, name])
     return True
 
 
-def finish_lease(cursor: duckdb.DuckDBPyConnection, holder: str, now: datetime, result: str) -> None:
+def finish_lease(cursor: duckdb.DuckDBPyConnection, holder: str, now: datetime, result: str, name: str = LEASE) -> None:
     cursor.execute(
         "UPDATE _leases SET until = ?, last_run = ?, last_result = ? WHERE name = ? AND holder = ?",
-        [now, now, result, LEASE, holder],
+        [now, now, result, name, holder],
     )

@@ -380,6 +380,33 @@ def leases(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute("INSERT INTO _leases VALUES ('lake.maintenance', '', TIMESTAMP '2000-01-01', NULL, NULL)")
 
 
+@migration(62)
+def lake_file_layout(cursor: duckdb.DuckDBPyConnection) -> None:
+    """On a lake, how rows lie in its Parquet files, in place of a file's indexes (nothing on a file).
+
+    Small writes stay inlined in the catalog up to `INLINING_ROW_LIMIT` rows. A lake keeps its options, so
+    they are set once, here, not on every connection: servers starting together would meet on them.
+
+    A lake finds rows by the min/max of each row group, so each table is kept sorted by what it is
+    read by: findings and inspections by time (the dashboard, the ledger and the repeat lookup read
+    a window of days), an inspection's answers and drafts and a finding's steps by their parent. Small
+    row groups let a lookup read one of them. Files written from now on follow it (inserts, flushes
+    and merges sort), so maintenance's merge brings older files into line; nothing is rewritten here.
+    """
+    if not isinstance(cursor, backend.LakeCursor):
+        return
+    cursor.execute(f"CALL {backend.LAKE}.set_option('data_inlining_row_limit', {backend.INLINING_ROW_LIMIT})")
+    cursor.execute(f"CALL {backend.LAKE}.set_option('parquet_row_group_size', {backend.ROW_GROUP_ROWS})")
+    for table, order in backend.SORT_ORDERS.items():
+        cursor.execute(f"ALTER TABLE {table} SET SORTED BY ({order})")
+
+
+@migration(63)
+def backup_lease(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Scheduled backups are taken by one server of a lake at a time, the one holding this lease row."""
+    cursor.execute("INSERT INTO _leases VALUES ('backup.scheduled', '', TIMESTAMP '2000-01-01', NULL, NULL)")
+
+
 @migration(70)
 def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
     """A finding's page reads its steps by finding id: with tens of millions of steps, by index, not a scan.

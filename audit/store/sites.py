@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from audit.model import Site, SiteKind, Text, new_id
+from audit.store.backend import cached
 
 BILINGUAL = ("name", "district", "subdistrict", "community", "unit")
 COLUMNS = (
@@ -145,8 +146,11 @@ def list_sites(
 
 
 def get_site(cursor: duckdb.DuckDBPyConnection, site_id: str) -> Site | None:
-    row = cursor.execute(f"{_SELECT} WHERE id = ?", [site_id]).fetchone()
-    return _site(row) if row else None
+    def read() -> Site | None:
+        row = cursor.execute(f"{_SELECT} WHERE id = ?", [site_id]).fetchone()
+        return _site(row) if row else None
+
+    return cached(cursor, ("site", site_id), ("sites",), read)
 
 
 def hierarchy(cursor: duckdb.DuckDBPyConnection) -> list[Place]:

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 
 from audit.model import Role, User
+from audit.store.backend import cached
 
 _COLUMNS = (
     "id, username, display_name, role, unit, active, password_hash, failed_logins, locked_until, created_at, "
@@ -106,8 +107,14 @@ def find_by_email(cursor: duckdb.DuckDBPyConnection, email: str) -> list[Account
 
 
 def get_account(cursor: duckdb.DuckDBPyConnection, user_id: str) -> Account | None:
-    row = cursor.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", [user_id]).fetchone()
-    return _account(row) if row else None
+    """Read again on every call that acts (a disabled account acts no more); on a lake from a cache
+    that any change to the accounts makes read afresh."""
+
+    def read() -> Account | None:
+        row = cursor.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", [user_id]).fetchone()
+        return _account(row) if row else None
+
+    return cached(cursor, ("account", user_id), ("users",), read)
 
 
 def all_accounts(cursor: duckdb.DuckDBPyConnection) -> list[Account]:

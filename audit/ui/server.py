@@ -20,7 +20,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from audit.errors import AuditError
-from audit.services.backup_schedule import seconds_until_due, take_backup
+from audit.services.backup_schedule import scheduled_backup, seconds_until_due
 from audit.services.maintenance import maintain_lake, maintenance_due
 from audit.settings import settings
 from audit.ui.operations_listener import OperationsListener
@@ -36,16 +36,17 @@ RECHECK_SECONDS = 3600
 
 async def scheduled_backups() -> None:
     """Back up whenever one is due. The due time is read again at least hourly, so a backup made
-    meanwhile from the admin page or the command line moves the next one on."""
+    meanwhile from the admin page, the command line or another server of a lake moves the next one on."""
     while True:
         try:
             wait = await asyncio.to_thread(seconds_until_due, database())
-            if wait <= 0:
-                await asyncio.to_thread(take_backup, database(), trigger="scheduled", by="server")
+            if wait <= 0 and await asyncio.to_thread(scheduled_backup, database()):
                 # Not at once again even if the record could not be written: one period later.
                 wait = settings().backup_hours * 3600
+            elif wait <= 0:  # another server of the lake is taking it
+                wait = RECHECK_SECONDS
         except (AuditError, OSError):
-            log.exception("scheduled backup")  # take_backup has recorded it when it got that far
+            log.exception("scheduled backup")  # recorded already when the backup itself got that far
             wait = RECHECK_SECONDS
         await asyncio.sleep(min(wait, RECHECK_SECONDS))
 

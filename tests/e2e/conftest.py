@@ -45,7 +45,8 @@ def server_command(port: int) -> list[str]:
 
 
 class Server:
-    def __init__(self, db_path: Path, **environment: str):
+    def __init__(self, db_path: Path | str, log: Path | None = None, **environment: str):
+        """`db_path` is a file, or a lake's AUDIT_DB (then `log` says where the server's output goes)."""
         self.db_path = db_path
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,7 +57,7 @@ class Server:
             STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
             **environment,
         )
-        self.log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - open while the server runs
+        self.log = open(log or db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - open while the server runs
         self.process = subprocess.Popen(
             server_command(self.port), cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -87,8 +88,8 @@ def start_server(tmp_path):
     """Start the app on a database prepared by the test; the server holds the file from then on."""
     servers: list[Server] = []
 
-    def start(db_path: Path, **environment: str) -> Server:
-        server = Server(db_path, **environment)
+    def start(db_path: Path | str, log: Path | None = None, **environment: str) -> Server:
+        server = Server(db_path, log, **environment)
         servers.append(server)
         return server
 

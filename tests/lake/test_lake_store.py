@@ -6,6 +6,7 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -164,3 +165,38 @@ def test_counting_sign_in_attempts_by_update_returning_gives_the_same_on_both_ba
         other = reserve_address(cursor, "10.0.0.2", now=now, window_from=now - timedelta(minutes=15), limit=3)
     assert counts == [1, 2, 3, None]
     assert other == 1
+
+
+OPEN_AT_THE_GATE = """
+import sys, time
+from pathlib import Path
+from audit.store import open_database
+Path(sys.argv[1] + ".ready-" + sys.argv[3]).touch()
+while not Path(sys.argv[1]).exists():
+    time.sleep(0.005)
+open_database(sys.argv[2]).close()
+"""
+
+
+def test_processes_opening_a_lake_at_the_same_moment_all_open_it(lake_target, tmp_path):
+    """As servers, workers and cron jobs do when a host starts; opening a lake must write nothing."""
+    open_database(lake_target).close()
+    for round_ in range(2):
+        gate = tmp_path / f"gate-{round_}"
+        starting = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT_THE_GATE, str(gate), lake_target, str(n)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for n in range(5)
+        ]
+        while len(list(tmp_path.glob(f"{gate.name}.ready-*"))) < len(starting):
+            assert all(process.poll() is None for process in starting)
+            time.sleep(0.01)
+        gate.touch()
+        for process in starting:
+            output, _ = process.communicate(timeout=300)
+            assert process.returncode == 0, output

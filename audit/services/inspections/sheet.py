@@ -137,7 +137,7 @@ def read_sheet(cursor, inspection: Inspection) -> Sheet:
         checklist=checklist_version(cursor, inspection.checklist_id, inspection.checklist_hash),
         responses=store.responses_of(cursor, inspection.id),
         drafts=drafts,
-        earlier={found.id: found for found in store.findings_by_id(cursor, earlier_ids)},
+        earlier={found.id: found for found in store.findings_by_id(cursor, earlier_ids, since=earliest(inspection))},
         findings=[] if inspection.is_draft else findings_of_inspection(cursor, inspection.id),
     )
 
@@ -146,6 +146,13 @@ def inspection_sheet(database: Database, user: User, inspection_id: str) -> Shee
     user = inspecting(user, database)
     with refusals_logged(database, user, "open"), database.read() as cursor:
         return read_sheet(cursor, check_draft_access(user, inspection_of(cursor, inspection_id, user)))
+
+
+def earliest(inspection: Inspection):
+    """The oldest a finding shown beside a draft's failure can be: its forms' earlier findings were looked
+    up in the repeat window before its start, which does not move until it is submitted. On a lake the
+    bound lets the look-up read only the files of those days."""
+    return inspection.started_at - REPEAT_WINDOW if inspection.is_draft else None
 
 
 def still_draft(inspection: Inspection) -> Inspection:
