@@ -104,21 +104,33 @@ def dashboard_figures(database, today: date) -> tuple[float, float]:
 
 
 def ledger_figures(database, today: date) -> tuple[float, float, float]:
-    """First page in the default order, the worst first page with one filter, and page 10,000 over page 1."""
+    """First page in the default order, the worst first page with one filter of the ledger's filter bar,
+    and page 10,000 over page 1."""
     # The ledger page's default order: most overdue first.
     actor = supervisor(database)
     page = functools.partial(ledger.ledger_page, database, actor, today=today, sort="overdue", descending=True)
-    first, _ = best_ms(lambda: page(FindingFilter()))
-    filtered = [
-        FindingFilter(statuses=(Status.OPEN,)),
-        FindingFilter(severities=(Severity.CRITICAL,)),
-        FindingFilter(colours=(Overdue.RED,)),
-        FindingFilter(found_from=today - timedelta(days=89), found_to=today),
-    ]
-    worst = max(best_ms(lambda flt=flt: page(flt), 3)[0] for flt in filtered)
+    first, top = best_ms(lambda: page(FindingFilter()))
+    row = top.rows[0]
+    detail = ledger.finding_detail(database, actor, row.id)  # its place and checklist, as the filters take them
+    subdistrict, checklist = detail.site["subdistrict"], detail.finding.checklist_id
+    filtered = {
+        "status": FindingFilter(statuses=(Status.OPEN,)),
+        "severity": FindingFilter(severities=(Severity.CRITICAL,)),
+        "colour": FindingFilter(colours=(Overdue.RED,)),
+        "found": FindingFilter(found_from=today - timedelta(days=89), found_to=today),
+        "unit": FindingFilter(unit=row.responsible_unit),
+        "subdistrict": FindingFilter(subdistrict=subdistrict),
+        "checklist": FindingFilter(checklist=checklist),
+        "repeats": FindingFilter(repeats_only=True),
+        "search": FindingFilter(search=row.description[:2]),
+    }
+    times = {name: best_ms(lambda flt=flt: page(flt), 3)[0] for name, flt in filtered.items()}
     deep, _ = best_ms(lambda: page(FindingFilter(), page=10_000), 3)
-    print(f"ledger: first page {first:.0f} ms, worst one-filter first page {worst:.0f} ms, page 10,000 {deep:.0f} ms")
-    return max(first, worst), first, deep
+    print(
+        f"ledger: first page {first:.0f} ms, page 10,000 {deep:.0f} ms; first page with one filter: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in times.items())
+    )
+    return max(first, *times.values()), first, deep
 
 
 def finding_ms(database, today: date) -> float:

@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 from datetime import date, datetime
 
+import duckdb
 import openpyxl
 import pyarrow as pa
 import pytest
@@ -21,6 +22,7 @@ from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
 from audit.exports.xlsx_export import LedgerSheet, plain_rows
 from audit.model import FindingFilter, Status
 from audit.services.ledger import SORT_KEYS, export_ledger
+from audit.store.db import BULK_READ_MEMORY
 from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, make_finding, seed_ledger
 from tests.factories import LEDGER_TODAY as TODAY
 from tests.factories import ledger_numbers as page
@@ -130,6 +132,37 @@ def test_an_export_reads_on_one_thread_and_gives_the_others_back(ledger_db, tmp_
     export(ledger_db, fmt, tmp_path, progress=lambda done, total: during.append(threads(ledger_db)))
     assert during and set(during) == {1}
     assert threads(ledger_db) == 2
+
+
+def memory_limit(db) -> str:
+    with db.read() as cursor:
+        return cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_sorts_within_the_bulk_read_memory_and_gives_the_rest_back(ledger_db, tmp_path, fmt):
+    """A million-row export's sort spills to disk instead of taking a gigabyte; the cap ends with it."""
+    before = memory_limit(ledger_db)
+    with duckdb.connect() as other:  # how DuckDB shows the cap, and the limit set back as it was shown
+        other.execute(f"SET memory_limit = '{BULK_READ_MEMORY}'")
+        capped = other.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        other.execute(f"SET memory_limit = '{before}'")
+        restored = other.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    during = []
+    export(ledger_db, fmt, tmp_path, progress=lambda done, total: during.append(memory_limit(ledger_db)))
+    assert during and set(during) == {capped}
+    assert memory_limit(ledger_db) == restored
+    export(ledger_db, fmt, tmp_path)
+    assert memory_limit(ledger_db) == restored  # the same after each export, not creeping down
+
+
+def test_after_an_export_the_memory_is_there_again(ledger_db, tmp_path):
+    """DuckDB's RESET shows the default limit but leaves the buffer pool at the cap: a list of about
+    600 MB, which cannot spill to disk, fails after an export that ended that way."""
+    export(ledger_db, "csv", tmp_path)
+    with ledger_db.read() as cursor:
+        held = cursor.execute("SELECT len(list(repeat('x', 200) || i)) FROM range(3000000) t(i)").fetchone()[0]
+    assert held == 3_000_000
 
 
 def test_overlapping_one_thread_blocks_give_the_threads_back_when_the_last_ends(ledger_db):

@@ -39,6 +39,9 @@ def ledger_db(db):
         (FindingFilter(found_from=date(2026, 3, 3), found_to=date(2026, 3, 4)), ["2026-0003", "2026-0004"]),
         (FindingFilter(repeats_only=True), ["2026-0002", "2026-0006"]),
         (FindingFilter(search="0007"), ["2026-0007"]),
+        (FindingFilter(search="问题 2026-0003"), ["2026-0003"]),
+        # A typed wildcard still works as one (the term goes through ILIKE, not a plain substring test).
+        (FindingFilter(search="问题 2026-000_"), [f"2026-000{n}" for n in range(1, 9)]),
         (FindingFilter(checklist="no such checklist"), []),
     ],
 )

@@ -243,6 +243,43 @@ def test_an_inspectors_list_puts_what_is_late_first_and_a_task_starts_in_one_tap
     assert (inspection.site_id, inspection.checklist_id) == (todays.site_id, "isolation_point")
 
 
+def test_an_inspectors_list_marks_done_what_a_direct_count_finds(db, office):
+    """The list reads only the range's inspections at the person's sites; inspections written out of time
+    order, drafts, other checklists, self-reports, other sites and the days either side change nothing."""
+    add(db, office)
+    add(db, office, name="钟秀街道社区", site_kind="community", subdistrict="钟秀街道", checklist_ids=["ppe_use"])
+    start, end = date(2026, 3, 4), date(2026, 3, 10)
+    for code, day, options in (
+        ("CC-ISO-001", date(2026, 3, 9), {}),
+        ("CC-ISO-002", date(2026, 3, 3), {}),  # the day before the range
+        ("CC-ISO-001", date(2026, 3, 11), {}),  # the day after
+        ("CC-ISO-002", date(2026, 3, 4), {}),
+        ("CC-ISO-002", date(2026, 3, 5), {"status": "draft"}),
+        ("CC-ISO-002", date(2026, 3, 6), {"checklist": "fever_clinic"}),
+        ("CC-ISO-001", date(2026, 3, 7), {"self_reported": True}),
+        ("CC-ISO-001", date(2026, 3, 10), {}),
+        ("CC-ISO-001", date(2026, 3, 10), {"status": "draft"}),  # a second, unfinished, on a done day
+    ):
+        inspected(db, office, code, day, **options)
+    service.ensure_tasks(db, end, now=NOW)
+    rows = tasks_between(db, office, "li.na", start, end)
+    with db.read() as cursor:
+        expected = cursor.execute(
+            """
+            SELECT t.id, EXISTS (SELECT 1 FROM inspections i WHERE i.site_id = t.site_id
+                                 AND i.checklist_id = t.checklist_id AND CAST(i.started_at AS DATE) = t.due
+                                 AND i.status = 'submitted' AND coalesce(i.self_reported, false) = t.self_inspection)
+            FROM tasks t JOIN sites s ON s.id = t.site_id
+            WHERE t.due BETWEEN ? AND ? AND list_contains(t.team, 'li.na') AND NOT t.self_inspection
+            ORDER BY 2, t.due, s.name_zh, t.checklist_id
+            """,
+            [start, end],
+        ).fetchall()
+    assert [(row[0], row[9]) for row in rows] == expected  # the same tasks, done flags and order
+    assert len(rows) > 2 * 7 and sum(done for _, done in expected) == 3
+    assert {row[5] for row in rows} == {"isolation_point", "ppe_use"}
+
+
 def test_a_team_is_kept_by_username_so_a_new_display_name_keeps_the_plan(db, office):
     """The form and `--team` take usernames; a display name is what an administrator may change."""
     set_role(db, office["admin.one"], "li.na", "inspector", display_name="李娜")

@@ -52,20 +52,10 @@ def ledger_page(
     actor = require(actor, Permission.VIEW_LEDGER, database)
     flt, today = scoped(actor, flt), today or date.today()
     with database.read() as cursor:
-        total = store.count_findings(cursor, flt, today)
-        pages = max(1, math.ceil(total / page_size))
-        page = min(max(1, page), pages)
-        rows = store.ledger_page(
-            cursor,
-            flt,
-            today,
-            language=language,
-            sort=sort,
-            descending=descending,
-            limit=page_size,
-            offset=(page - 1) * page_size,
+        rows, total, page = store.ledger_slice(
+            cursor, flt, today, language=language, sort=sort, descending=descending, page=page, page_size=page_size
         )
-    return LedgerPage(rows, total, page, pages, page_size)
+    return LedgerPage(rows, total, page, max(1, math.ceil(total / page_size)), page_size)
 
 
 def filter_options(

@@ -65,8 +65,10 @@ def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_sta
                count(*) FILTER (WHERE f.status <> 'closed') AS open,
                count(*) FILTER (WHERE {overdue_condition()}) AS overdue,
                count(*) FILTER (WHERE f.status = 'closed') AS closed,
-               median(date_diff('second', f.found_at, f.closed_at) / 86400.0)
-                   FILTER (WHERE f.status = 'closed') AS median_days_to_close,
+               -- The median of whole seconds (the middle two averaged), then in days: dividing
+               -- every finding's seconds first makes the median sort doubles, about twice the work.
+               median(date_diff('second', f.found_at, f.closed_at))
+                   FILTER (WHERE f.status = 'closed') / 86400.0 AS median_days_to_close,
                count(*) FILTER (WHERE f.is_repeat) AS repeats
         FROM findings f WHERE {where} GROUP BY ALL
         """,
@@ -107,18 +109,23 @@ def findings_by_site(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, lang
     """Findings per site and severity for the `top` sites; the rest summed into site_id NULL."""
     where, params = _where(flt)
     params["top"] = top
+    # The top sites are picked by a top-N over one total per site and ranked among themselves: ranking
+    # every site and severity (a window over a whole district's worth of groups) cost more than the grouping.
     return _frame(
         cursor,
         f"""
         WITH {_names(language)},
-        grouped AS (SELECT f.site_id, f.severity, count(*) AS n FROM findings f WHERE {where} GROUP BY ALL),
-        totals AS (SELECT *, sum(n) OVER (PARTITION BY site_id) AS total FROM grouped),
-        ranked AS (SELECT *, dense_rank() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
-        SELECT CASE WHEN rank <= $top THEN r.site_id END AS site_id,
-               CASE WHEN rank <= $top THEN coalesce(s.site, r.site_id) END AS site,
-               r.severity, sum(r.n)::BIGINT AS findings, min(r.rank) AS rank
-        FROM ranked r LEFT JOIN site_names s USING (site_id)
-        GROUP BY ALL ORDER BY rank, r.severity
+        grouped AS MATERIALIZED (SELECT f.site_id, f.severity, count(*) AS n FROM findings f WHERE {where} GROUP BY ALL),
+        totals AS (SELECT site_id, sum(n) AS total FROM grouped GROUP BY site_id ORDER BY total DESC, site_id LIMIT $top),
+        ranked AS (SELECT site_id, row_number() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
+        SELECT r.site_id, coalesce(s.site, r.site_id) AS site, g.severity, g.n::BIGINT AS findings, r.rank
+        FROM ranked r JOIN grouped g ON g.site_id IS NOT DISTINCT FROM r.site_id
+             LEFT JOIN site_names s ON s.site_id = r.site_id
+        UNION ALL
+        SELECT NULL, NULL, g.severity, sum(g.n)::BIGINT, (SELECT count(*) FROM ranked) + 1
+        FROM grouped g WHERE NOT EXISTS (SELECT 1 FROM ranked r WHERE r.site_id IS NOT DISTINCT FROM g.site_id)
+        GROUP BY g.severity
+        ORDER BY rank, severity
         """,
         params,
     )
@@ -151,17 +158,20 @@ def site_checklist_matrix(
     """Findings per site and checklist for the `top` sites with the most findings."""
     where, params = _where(flt)
     params["top"] = top
+    # As in findings_by_site: a top-N of site totals, ranked among themselves.
     return _frame(
         cursor,
         f"""
         WITH {_names(language)},
-        grouped AS (SELECT f.site_id, f.checklist_id, count(*) AS findings
-                    FROM findings f WHERE {where} GROUP BY ALL),
-        totals AS (SELECT *, sum(findings) OVER (PARTITION BY site_id) AS total FROM grouped),
-        ranked AS (SELECT *, dense_rank() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
-        SELECT r.site_id, coalesce(s.site, r.site_id) AS site, r.checklist_id, c.checklist, r.findings, r.rank
-        FROM ranked r LEFT JOIN site_names s USING (site_id) LEFT JOIN checklist_names c USING (checklist_id)
-        WHERE r.rank <= $top ORDER BY r.rank, r.checklist_id
+        grouped AS MATERIALIZED (SELECT f.site_id, f.checklist_id, count(*) AS findings
+                                 FROM findings f WHERE {where} GROUP BY ALL),
+        totals AS (SELECT site_id, sum(findings) AS total FROM grouped GROUP BY site_id
+                   ORDER BY total DESC, site_id LIMIT $top),
+        ranked AS (SELECT site_id, row_number() OVER (ORDER BY total DESC, site_id) AS rank FROM totals)
+        SELECT r.site_id, coalesce(s.site, r.site_id) AS site, g.checklist_id, c.checklist, g.findings, r.rank
+        FROM ranked r JOIN grouped g ON g.site_id IS NOT DISTINCT FROM r.site_id
+             LEFT JOIN site_names s ON s.site_id = r.site_id LEFT JOIN checklist_names c ON c.checklist_id = g.checklist_id
+        ORDER BY r.rank, g.checklist_id
         """,
         params,
     )

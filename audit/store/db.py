@@ -41,6 +41,7 @@ _FAULT_WORDS = (
 )
 # Errors about the file itself rather than about the statement.
 _STORAGE_ERRORS = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
+BULK_READ_MEMORY = "512MB"  # DuckDB's memory in `Database.one_thread`: an export process peaks under 1 GB
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path | str:
@@ -96,7 +97,7 @@ class Database:
         self._broken = False
         self._one_thread_lock = threading.Lock()
         self._one_thread_users = 0
-        self._threads = 0
+        self._threads, self._memory = 0, ""
         if not read_only and not self.lake:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = self._connect()
@@ -207,20 +208,29 @@ class Database:
 
     @contextmanager
     def one_thread(self) -> Iterator[None]:
-        """DuckDB works on one thread while the block runs, for bulk reads such as exports.
+        """DuckDB works on one thread, within BULK_READ_MEMORY, while the block runs, for bulk reads such as exports.
 
         With more threads, the memory one export's sort gave back is not always reused by
         the next; it depends on how the threads were scheduled, and on a busy machine two
         exports in a row peaked a quarter higher. An export spends its time in the writer,
-        not in DuckDB, so one thread costs it little. Other sessions' queries run on one
-        thread too until the last such block ends.
+        not in DuckDB, so one thread costs it little. The memory cap makes the sort of a
+        whole ledger (a million findings with their texts: about 900 MB in memory) spill to
+        DuckDB's temporary files instead, a few seconds slower. Other sessions' queries run
+        on one thread, under the same cap, until the last such block ends.
         """
         with self._one_thread_lock, self._storage_faults():
             if self._one_thread_users == 0:
                 cursor = self._cursor()
                 try:
-                    self._threads = cursor.execute("SELECT current_setting('threads')").fetchone()[0]
+                    self._threads, memory = cursor.execute(
+                        "SELECT current_setting('threads'), current_setting('memory_limit')"
+                    ).fetchone()
+                    # The setting reads back rounded (18.8 GiB): kept as first read, setting it back
+                    # again and again gives the same limit, where reading it each time would creep down.
+                    self._memory = self._memory or memory
                     cursor.execute("SET threads = 1")
+                    with suppress(duckdb.Error):  # refused while more is in use: the export runs uncapped
+                        cursor.execute(f"SET memory_limit = '{BULK_READ_MEMORY}'")
                 finally:
                     cursor.close()
             self._one_thread_users += 1
@@ -233,6 +243,8 @@ class Database:
                     cursor = self._cursor()
                     try:
                         cursor.execute(f"SET threads = {int(self._threads)}")
+                        # Not RESET: DuckDB then shows the default but keeps the buffer pool at the cap.
+                        cursor.execute("SET memory_limit = $limit", {"limit": self._memory})
                     finally:
                         cursor.close()
 

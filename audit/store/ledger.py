@@ -14,8 +14,8 @@ from datetime import date
 import duckdb
 
 from audit.i18n import short
-from audit.model import FindingFilter, LedgerRow, Overdue, Severity, Status
-from audit.store.filters import finding_conditions, overdue_sql
+from audit.model import OVERDUE_BANDS, FindingFilter, LedgerRow, Overdue, Severity, Status
+from audit.store.filters import colour_condition, coloured_condition, deadline_at_most, finding_conditions, overdue_sql
 
 OVERDUE_SQL = overdue_sql()
 
@@ -36,17 +36,42 @@ _SOURCES = f"WITH {_CTES}"
 
 
 def _sources_for(ids_param: str) -> str:
-    """The sources with `page`: the findings named in a list parameter, read first (a few rows, not all)."""
-    return f"WITH page AS MATERIALIZED (SELECT * FROM findings WHERE id IN (SELECT unnest(${ids_param}))), {_CTES}"
+    """The sources with `page`: the findings named in a list parameter, with their own sites and inspections.
+
+    `_page_keys` gives the parameters. Each is read by its ids (an index lookup for findings and
+    inspections; the lake, which has no indexes, filters its scan on them), so a page never joins
+    the whole sites or inspections table for its 50 rows.
+    """
+    return (
+        f"WITH page AS MATERIALIZED (SELECT * FROM findings WHERE id = ANY(${ids_param})), "
+        "page_sites AS (SELECT * FROM sites WHERE id = ANY($page_site_ids)), "
+        "page_inspections AS (SELECT * FROM inspections WHERE id = ANY($page_inspection_ids)), "
+        f"{_CTES}"
+    )
+
+
+# Ids looked up at a time. DuckDB reads a list of at most 50 (its dynamic_or_filter_threshold) through
+# the index; a longer one is matched by scanning the whole id column, about half a second at 10 million.
+LOOKUP_BATCH = 50
+
+
+def _page_keys(cursor: duckdb.DuckDBPyConnection, ids: list[str]) -> dict:
+    """The parameters of `_sources_for('ids')`: the ids, and the sites and inspections of those findings."""
+    sites, inspections = cursor.execute(
+        "SELECT coalesce(list(DISTINCT site_id), []), coalesce(list(DISTINCT inspection_id), []) "
+        "FROM findings WHERE id = ANY($ids)",
+        {"ids": ids},
+    ).fetchone()
+    return {"ids": ids, "page_site_ids": sites, "page_inspection_ids": inspections}
 
 
 # Each join with the alias it brings; a query takes only those it refers to, so a count
 # or a page that needs no checklist words does not pay for them.
 _JOINS = (
-    ("s", "LEFT JOIN sites s ON s.id = f.site_id"),
+    ("s", "LEFT JOIN {sites} s ON s.id = f.site_id"),
     (
         "chk",
-        "LEFT JOIN inspections i ON i.id = f.inspection_id "
+        "LEFT JOIN {inspections} i ON i.id = f.inspection_id "
         "LEFT JOIN chk ON chk.id = f.checklist_id "
         "AND ((i.checklist_hash IS NOT NULL AND chk.content_hash = i.checklist_hash) "
         "OR (i.checklist_hash IS NULL AND chk.newest = 1))",
@@ -62,12 +87,43 @@ _JOINS = (
 
 
 def _from(*sql: str, findings: str = "findings f") -> str:
-    """FROM findings with the joins whose aliases the given SQL uses (items need their checklist)."""
+    """FROM findings with the joins whose aliases the given SQL uses (items need their checklist).
+
+    From `page f` (see `_sources_for`), sites and inspections are those of the page's findings.
+    """
     text = " ".join(sql)
     used = {alias for alias, _ in _JOINS if re.search(rf"\b{alias}\.", text)}
     if "ci" in used:
         used.add("chk")
-    return f"FROM {findings} " + " ".join(join for alias, join in _JOINS if alias in used)
+    page = findings.startswith("page ")
+    tables = {"sites": "page_sites" if page else "sites", "inspections": "page_inspections" if page else "inspections"}
+    return f"FROM {findings} " + " ".join(join.format(**tables) for alias, join in _JOINS if alias in used)
+
+
+# The ranks the severity and status sorts give each value; any other value takes the last one.
+RANKS = {
+    "severity": ("f.severity", {"critical": 3, "major": 2}, 1),
+    "status": ("f.status", {"open": 1, "reopened": 2, "awaiting_verification": 3}, 4),
+}
+# Deadline colours ranked from the worst (red) down; 'none' ranks 1.
+OVERDUE_RANKS = {colour: len(OVERDUE_BANDS) + 1 - index for index, (colour, _) in enumerate(OVERDUE_BANDS)}
+
+
+def _rank_sql(column: str, ranks: dict[str, int], other: int) -> str:
+    return (
+        f"CASE {column} "
+        + " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in ranks.items())
+        + f" ELSE {other} END"
+    )
+
+
+def _overdue_rank_sql() -> str:
+    """The colour's rank straight from the status and deadline, as `overdue_sql` decides the colour."""
+    bands = " ".join(
+        f"WHEN {deadline_at_most('$today::DATE', least)} THEN {OVERDUE_RANKS[colour]}"
+        for colour, least in OVERDUE_BANDS
+    )
+    return f"CASE WHEN f.status = 'closed' OR f.deadline IS NULL THEN 1 {bands} ELSE 1 END"
 
 
 # Sort keys as SQL; only the chosen one goes through the sort, with the tie-breakers.
@@ -77,9 +133,9 @@ SORTS = {
     "deadline": "f.deadline",
     "site": "s.name_zh",
     "unit": "f.responsible_unit",
-    "severity": "CASE f.severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 ELSE 1 END",
-    "status": "CASE f.status WHEN 'open' THEN 1 WHEN 'reopened' THEN 2 WHEN 'awaiting_verification' THEN 3 ELSE 4 END",
-    "overdue": f"CASE ({OVERDUE_SQL}) WHEN 'red' THEN 4 WHEN 'yellow' THEN 3 WHEN 'blue' THEN 2 ELSE 1 END",
+    "severity": _rank_sql(*RANKS["severity"]),
+    "status": _rank_sql(*RANKS["status"]),
+    "overdue": _overdue_rank_sql(),
 }
 
 
@@ -124,52 +180,107 @@ def count_findings(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, today:
     return _run(cursor, f"{_SOURCES} SELECT count(*) {_from(where)} WHERE {where}", params).fetchone()[0]
 
 
-# Sorts whose first key takes few values and whose next key is the deadline: a page is found from the
-# count of rows per (key, deadline) and then sorted among the rows of its own few (key, deadline)
-# groups, so page 10,000 costs what page 1 does instead of sorting half a million rows before it.
-# Plain DuckDB needs no index for this, so the DuckLake backend pages the same way.
-# Near the top a plain top-N sort is as quick, so the first pages are sorted as they always were.
+# Sorts whose first key takes few values and whose next key is the deadline. Rows of one (key, deadline)
+# group are ordered by number and id only, so a page is found from the count of rows per group and then
+# sorted among the rows of its own few groups: no page, the first or page 10,000, carries the number and
+# id of every finding through a sort. The counts read only plain columns (each colour is a range of
+# deadlines), and their sum is the page's total. Plain DuckDB needs no index for this, so the DuckLake
+# backend pages the same way.
 BUCKETED = ("overdue", "deadline", "severity", "status")
-DEEP = 1_000
+Bucket = tuple[str, dict, object, int]  # (condition, its parameters, deadline, rows), one group of the sort
+
+
+def buckets(
+    cursor: duckdb.DuckDBPyConnection, where: str, params: dict, sort: str, descending: bool, today: date
+) -> list[Bucket] | None:
+    """The groups of the sort in page order, with the condition picking each group's rows beside its
+    deadline; None when the sort is not one of BUCKETED or a group has no deadline or key."""
+    if sort not in BUCKETED:
+        return None
+    direction = -1 if descending else 1
+    groups: list[tuple[int, object, str, dict, int]] = []  # (rank, deadline, condition, parameters, rows)
+    if sort == "deadline":
+        counted = _run(cursor, f"SELECT f.deadline, count(*) FROM findings f WHERE {where} GROUP BY ALL", params)
+        groups = [(0, day, "true", {}, rows) for day, rows in counted.fetchall()]
+    elif sort == "overdue":
+        # The coloured findings of a day all have the colour of its deadline; the rest of the day has none.
+        # One scan counts both: a filter that is dear to test (a search, a place) is tested once.
+        counted = _run(
+            cursor,
+            f"SELECT f.deadline, count(*), count(*) FILTER (WHERE {coloured_condition()}) "
+            f"FROM findings f WHERE {where} GROUP BY ALL",
+            params,
+        ).fetchall()
+        for day, rows, coloured in counted:
+            if day is None:
+                return None
+            if coloured:
+                colour = next(c for c, least in OVERDUE_BANDS if (today - day).days >= least)
+                groups.append((OVERDUE_RANKS[colour], day, colour_condition(colour), {}, coloured))
+            if rows - coloured:
+                groups.append((1, day, colour_condition(Overdue.NONE), {}, rows - coloured))
+    else:
+        column, ranks, other = RANKS[sort]
+        counted = _run(
+            cursor, f"SELECT {column}, f.deadline, count(*) FROM findings f WHERE {where} GROUP BY ALL", params
+        ).fetchall()
+        if any(value is None for value, _, _ in counted):
+            return None
+        values: dict[int, set] = {}
+        merged: dict[tuple[int, object], int] = {}
+        for value, day, rows in counted:
+            rank = ranks.get(value, other)
+            values.setdefault(rank, set()).add(value)
+            merged[rank, day] = merged.get((rank, day), 0) + rows
+        condition = f"{column} IN (SELECT unnest($bucket_values))"
+        groups = [
+            (rank, day, condition, {"bucket_values": sorted(values[rank])}, rows)
+            for (rank, day), rows in merged.items()
+        ]
+    if any(day is None for _, day, _, _, _ in groups):
+        return None
+    if sort == "deadline":
+        groups.sort(key=lambda group: direction * group[1].toordinal())
+    else:
+        groups.sort(key=lambda group: (direction * group[0], group[1]))
+    return [(condition, values, day, rows) for _, day, condition, values, rows in groups]
 
 
 def page_ids(
-    cursor: duckdb.DuckDBPyConnection, where: str, params: dict, sort: str, descending: bool, limit: int, offset: int
+    cursor: duckdb.DuckDBPyConnection,
+    where: str,
+    params: dict,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+    groups: list[Bucket] | None = None,
 ) -> list[str]:
-    """The ids of one page in the sort's order: exactly those of `offset_ids`, found without sorting the rows
-    before the page when the sort is one of BUCKETED and the page lies DEEP or deeper."""
-    if sort not in BUCKETED or offset < DEEP:
+    """The ids of one page in the sort's order: exactly those of `offset_ids`, found from the sort's
+    `buckets` (given, or counted now) so that only the rows of the page's own groups are sorted."""
+    if groups is None:
+        groups = buckets(cursor, where, params, sort, descending, params["today"])
+    if groups is None:
         return offset_ids(cursor, where, params, sort, descending, limit, offset)
-    key, direction = SORTS[sort], "DESC" if descending else "ASC"
-    buckets = _run(
-        cursor,
-        f"{_SOURCES} SELECT {key} AS k, f.deadline AS d, count(*) {_from(key, where)} WHERE {where} "
-        f"GROUP BY ALL ORDER BY k {direction} NULLS LAST, d ASC NULLS LAST",
-        params,
-    ).fetchall()
-    before, covered, first, last, dates = 0, 0, None, None, []
-    for k, d, count in buckets:
-        if first is None and before + count <= offset:
-            before += count
+    # Runs of neighbouring groups with one condition: each run's rows are that condition over a range of deadlines.
+    runs: list[list] = []  # [condition, parameters, days, rows to skip in the run]
+    position = 0
+    for condition, values, day, rows in groups:
+        start, position = position, position + rows
+        if position <= offset:
             continue
-        first, last = first or (k, d), (k, d)
-        covered += count
-        dates.append(d)
-        if before + covered >= offset + limit:
+        if start >= offset + limit:
             break
-    if first is None or None in (*first, *last):
-        return offset_ids(cursor, where, params, sort, descending, limit, offset)
-    # The page's groups run from `first` to `last` in the sort's order: a range, whatever their number.
-    # The plain range of their deadlines comes first, so the scan drops most rows before the key is computed.
-    later, earlier = ("<", ">") if descending else (">", "<")
-    within = (
-        "f.deadline BETWEEN $low_d AND $high_d AND "
-        f"({key} {later} $first_k OR ({key} = $first_k AND f.deadline >= $first_d)) AND "
-        f"({key} {earlier} $last_k OR ({key} = $last_k AND f.deadline <= $last_d))"
-    )
-    bounds = {"first_k": first[0], "first_d": first[1], "last_k": last[0], "last_d": last[1]}
-    bounds |= {"low_d": min(dates), "high_d": max(dates)}
-    return offset_ids(cursor, f"{where} AND {within}", params | bounds, sort, descending, limit, offset - before)
+        if runs and runs[-1][0] == condition and runs[-1][1] == values:
+            runs[-1][2].append(day)
+        else:
+            runs.append([condition, values, [day], max(0, offset - start)])
+    ids: list[str] = []
+    for condition, values, days, skip in runs:
+        within = f"{where} AND {condition} AND f.deadline BETWEEN $low_d AND $high_d"
+        bounds = values | {"low_d": min(days), "high_d": max(days)}
+        ids += offset_ids(cursor, within, params | bounds, sort, descending, limit - len(ids), skip)
+    return ids
 
 
 def offset_ids(
@@ -198,21 +309,53 @@ def ledger_page(
     offset: int = 0,
 ) -> list[LedgerRow]:
     """One page of rows, sorted and cut in SQL: the whole ledger never leaves the database."""
-    lang = short(language)
     where, params = _where(flt, today)
+    return _rows(cursor, page_ids(cursor, where, params, sort, descending, limit, offset), today, language)
+
+
+def ledger_slice(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    *,
+    language: str,
+    sort: str = "deadline",
+    descending: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[LedgerRow], int, int]:
+    """Page `page` (kept within the pages there are), the rows in all, and the page shown.
+
+    For a BUCKETED sort the counts that find the page also give the total, so the filter is
+    counted once.
+    """
+    where, params = _where(flt, today)
+    groups = buckets(cursor, where, params, sort, descending, today)
+    total = sum(group[3] for group in groups) if groups is not None else count_findings(cursor, flt, today)
+    page = min(max(1, page), max(1, -(-total // page_size)))
+    offset = (page - 1) * page_size
+    ids = page_ids(cursor, where, params, sort, descending, page_size, offset, groups)
+    return _rows(cursor, ids, today, language), total, page
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection, ids: list[str], today: date, language: str) -> list[LedgerRow]:
+    """The ledger rows of these findings, in this order."""
+    if not ids:
+        return []
+    lang = short(language)
     select = (
         f"f.id, f.number, f.found_at, s.name_{lang}, s.unit_{lang}, "
         f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
         f"coalesce(ci.item_{lang}, f.item_text, f.item_id), f.description, f.severity, f.responsible_unit, "
         f"f.responsible_person, f.deadline, f.status, {OVERDUE_SQL}, f.is_repeat"
     )
-    # Sort and cut on the narrow key first, then read the wide columns of this page's rows only.
-    ids = page_ids(cursor, where, params, sort, descending, limit, offset)
-    found = _run(
-        cursor,
-        f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
-        {"ids": ids, "today": today},
-    ).fetchall()
+    found = []
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        found += _run(
+            cursor,
+            f"{_sources_for('ids')} SELECT {select} {_from(select, findings='page f')}",
+            _page_keys(cursor, ids[start : start + LOOKUP_BATCH]) | {"today": today},
+        ).fetchall()
     position = {finding_id: index for index, finding_id in enumerate(ids)}
     rows = sorted(found, key=lambda row: position[row[0]])
     return [
@@ -334,20 +477,42 @@ def filter_options(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
     scope = "WHERE f.responsible_unit = $unit" if unit is not None else ""
     params = {"unit": unit} if unit is not None else {}
 
-    def pairs(value: str, label: str) -> list[tuple[str, str]]:
+    def pairs(value: str, label: str, source: str) -> str:
+        return (
+            f"SELECT DISTINCT {value} AS v, {label} AS l {source} "
+            "QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1"
+        )
+
+    # The places come from the sites the findings are at, found once: joining every finding to its
+    # site for each list read the whole ledger three times.
+    places = {
+        "subdistrict": ("subdistrict_zh", f"subdistrict_{lang}"),
+        "community": ("community_zh", f"community_{lang}"),
+        "site": ("id", f"name_{lang}"),
+    }
+    rows = _run(
+        cursor,
+        "WITH used AS MATERIALIZED (SELECT * FROM sites WHERE id IN (SELECT f.site_id FROM findings f "
+        f"{scope})) "
+        + " UNION ALL ".join(
+            f"SELECT '{name}' AS list, * FROM ({pairs(value, label, 'FROM used')})"
+            for name, (value, label) in places.items()
+        )
+        + " ORDER BY list, l",
+        params,
+    ).fetchall()
+    options: dict[str, list] = {name: [] for name in places}
+    for name, value, label in rows:
+        options[name].append((value, label))
+
+    def findings_pairs(value: str, label: str) -> list[tuple[str, str]]:
         return _run(
-            cursor,
-            f"{_SOURCES} SELECT DISTINCT {value} AS v, {label} AS l {_from(value, label)} {scope} "
-            f"QUALIFY v IS NOT NULL AND row_number() OVER (PARTITION BY v ORDER BY l) = 1 ORDER BY l",
-            params,
+            cursor, f"{_SOURCES} {pairs(value, label, f'{_from(value, label)} {scope}')} ORDER BY l", params
         ).fetchall()
 
-    return {
-        "subdistrict": pairs("s.subdistrict_zh", f"s.subdistrict_{lang}"),
-        "community": pairs("s.community_zh", f"s.community_{lang}"),
-        "site": pairs("s.id", f"s.name_{lang}"),
-        "unit": pairs("f.responsible_unit", "f.responsible_unit"),
-        "checklist": pairs(
+    return options | {
+        "unit": findings_pairs("f.responsible_unit", "f.responsible_unit"),
+        "checklist": findings_pairs(
             "coalesce(f.checklist_id, f.checklist_text)",
             f"coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id)",
         ),
@@ -371,7 +536,7 @@ def checklist_words(cursor: duckdb.DuckDBPyConnection, finding_id: str, language
     row = cursor.execute(
         f"{_sources_for('ids')} SELECT coalesce(chk.title_{lang}, f.checklist_text, f.checklist_id), "
         f"coalesce(ci.item_{lang}, f.item_text, f.item_id) {_from('ci.', findings='page f')}",
-        {"ids": [finding_id]},
+        _page_keys(cursor, [finding_id]),
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
