@@ -14,8 +14,9 @@ import pandas as pd
 from audit import i18n
 
 SITE_SELECTION = "site"
-PERIOD_SELECTION = "period"
 """Name of the point selection on the site chart; the page reads the clicked site from it."""
+PERIOD_SELECTION = "period"
+"""Name of the point selection on coverage over time; the page reads the tapped period's first day from it."""
 
 SEVERITY_COLOURS = {"critical": "#b71c1c", "major": "#ef6c00", "minor": "#ffb74d"}
 AGEING_COLOURS = {"red": "#d32f2f", "yellow": "#fbc02d", "blue": "#1e88e5", "none": "#66bb6a", "closed": "#bdbdbd"}
