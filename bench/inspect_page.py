@@ -32,11 +32,29 @@ from audit.demo import generate_file  # noqa: E402
 from audit.model import Result, Role, SiteKind, User  # noqa: E402
 from audit.services import inspections  # noqa: E402
 from audit.services.checklists import checklists_directory, sync_checklists  # noqa: E402
-from audit.store import open_database  # noqa: E402
+from audit.store import audit_log, open_database  # noqa: E402
+from audit.store.users import insert_user  # noqa: E402
 
 INSPECTOR = User(id="bench-inspector", username="bench", display_name="陈明", role=Role.INSPECTOR)
 PASSED = ("QT-01", "QT-02")
 FAILED = ("QT-03", "QT-04")
+
+
+def start_draft(database):
+    """A draft inspection at an isolation point, with PASSED and FAILED answered, as the page is timed on."""
+    site = inspections.find_sites(database, INSPECTOR, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
+    draft = inspections.start_inspection(
+        database,
+        INSPECTOR,
+        site_id=site.id,
+        checklist_id="quarantine_transfer",
+        inspectors=[INSPECTOR.display_name],
+        started_at=datetime.now(),
+    )
+    for item_id in PASSED + FAILED:
+        result = Result.FAIL if item_id in FAILED else Result.PASS
+        inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)
+    return draft
 
 
 def prepare(path: Path, findings: int) -> str:
@@ -48,18 +66,10 @@ def prepare(path: Path, findings: int) -> str:
     generate_file(path, load_checklists(checklists_directory()).checklists, findings=findings, seed=2020)
     database = open_database(path)
     try:
-        site = inspections.find_sites(database, INSPECTOR, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
-        draft = inspections.start_inspection(
-            database,
-            INSPECTOR,
-            site_id=site.id,
-            checklist_id="quarantine_transfer",
-            inspectors=[INSPECTOR.display_name],
-            started_at=datetime.now(),
-        )
-        for item_id in PASSED + FAILED:
-            result = Result.FAIL if item_id in FAILED else Result.PASS
-            inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)
+        with database.write() as cursor:  # the services read the acting account on every call
+            insert_user(cursor, INSPECTOR, None, now=datetime.now(), by="bench")
+            audit_log.append(cursor, actor="bench", action="user.created", entity="user", entity_id=INSPECTOR.id)
+        draft = start_draft(database)
         sheet = inspections.inspection_sheet(database, INSPECTOR, draft.id)
         print(f"{findings:>9,} findings: {len(sheet.earlier)} earlier findings shown beside the failures")
     finally:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from audit import settings  # noqa: E402
 from audit.checklists import load_checklists  # noqa: E402
 from audit.demo import generate  # noqa: E402
-from audit.model import DEFAULT_DAYS, Finding, FindingFilter, Result, Severity, new_id  # noqa: E402
+from audit.model import DEFAULT_DAYS, Finding, FindingFilter, Severity, new_id  # noqa: E402
 from audit.services.checklists import checklists_directory, sync_checklists  # noqa: E402
 from audit.services.dashboard import filter_choices  # noqa: E402
 from audit.store import audit_log, open_database, unit_of_work  # noqa: E402
@@ -46,7 +46,7 @@ from audit.store.findings import allocate_number, insert_finding  # noqa: E402
 from audit.store.invariants import finding_numbers  # noqa: E402
 from audit.store.users import insert_user  # noqa: E402
 from bench.dashboard import SUPERVISOR, alternating, dashboard_functions  # noqa: E402
-from bench.inspect_page import FAILED, INSPECTOR, PASSED, open_page, rerun_ms  # noqa: E402
+from bench.inspect_page import INSPECTOR, open_page, rerun_ms, start_draft  # noqa: E402
 from tests import postgres  # noqa: E402
 
 WRITERS = 2
@@ -118,7 +118,6 @@ def writers(target: str, seconds: float, folder: Path) -> tuple[float, int]:
 def prepare(target: str, findings: int) -> str:
     """The demo ledger of `findings` findings plus a draft inspection with failed items; its id.
     A lake is then maintained, as every night: its small writes flushed and its files merged."""
-    from audit.services import inspections
     from audit.services.maintenance import maintain_lake
     from audit.store.maintenance import data_files
 
@@ -130,18 +129,7 @@ def prepare(target: str, findings: int) -> str:
             for user in (INSPECTOR, SUPERVISOR):
                 insert_user(cursor, user, None, now=datetime.now(), by="bench")
                 audit_log.append(cursor, actor="bench", action="user.created", entity="user", entity_id=user.id)
-        site = inspections.find_sites(database, INSPECTOR, kind="isolation_point", limit=1)[0]
-        draft = inspections.start_inspection(
-            database,
-            INSPECTOR,
-            site_id=site.id,
-            checklist_id="quarantine_transfer",
-            inspectors=[INSPECTOR.display_name],
-            started_at=datetime.now(),
-        )
-        for item_id in PASSED + FAILED:
-            result = Result.FAIL if item_id in FAILED else Result.PASS
-            inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)
+        draft = start_draft(database)
         if database.lake:
             with database.read() as cursor:
                 before = data_files(cursor)

@@ -336,9 +336,16 @@ def audit_rows_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
     self-reported mark joined the hashes of users and findings: from this entry on, any of them changed
     outside the application shows in `verify-log`.
     """
-    from audit.store import audit_log, row_state
+    from audit.store import row_state
 
-    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in row_state.AUDITED}
+    _record_rows(cursor, tuple(row_state.AUDITED))
+
+
+def _record_rows(cursor: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> None:
+    """One log entry recording every row of `tables` as it is (none when they are all empty)."""
+    from audit.store import audit_log
+
+    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
     if any(counts.values()):
         audit_log.append(
             cursor,
@@ -346,7 +353,7 @@ def audit_rows_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
             action="audit.rows_recorded",
             entity="database",
             after={"rows": counts},
-            rows_where=row_state.every_row(),
+            rows_where={table: ("true", []) for table in counts},
         )
 
 
@@ -434,15 +441,4 @@ def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
 def plans_and_tasks_recorded(cursor: duckdb.DuckDBPyConnection) -> None:
     """Plans and their tasks join the audited tables: every row as it is, under one entry, hashed in SQL
     (a year of a province's daily tasks is a few million rows: one statement each table)."""
-    from audit.store import audit_log
-
-    counts = {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("plans", "tasks")}
-    if any(counts.values()):
-        audit_log.append(
-            cursor,
-            actor="migration",
-            action="audit.rows_recorded",
-            entity="database",
-            after={"rows": counts},
-            rows_where={table: ("true", []) for table in counts},
-        )
+    _record_rows(cursor, ("plans", "tasks"))

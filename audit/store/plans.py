@@ -10,7 +10,7 @@ import pandas as pd
 from audit.model import FindingFilter, Plan, parse_recurrence
 from audit.store.filters import checklist_condition, site_conditions
 
-_COLUMNS = (
+COLUMNS = (
     "id",
     "name",
     "checklist_ids",
@@ -34,7 +34,7 @@ _COLUMNS = (
 
 def insert_plan(cursor: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> None:
     cursor.execute(
-        f"INSERT INTO plans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",
+        f"INSERT INTO plans ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
         [
             plan.id,
             plan.name,
@@ -59,7 +59,7 @@ def insert_plan(cursor: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) ->
 
 
 def _plan(row: tuple) -> Plan:
-    r = dict(zip(_COLUMNS, row, strict=True))
+    r = dict(zip(COLUMNS, row, strict=True))
     return Plan(
         id=r["id"],
         name=r["name"],
@@ -80,14 +80,14 @@ def _plan(row: tuple) -> Plan:
 
 def plans(cursor: duckdb.DuckDBPyConnection, *, active_only: bool = False) -> list[Plan]:
     rows = cursor.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE active OR NOT $active ORDER BY created_at DESC",
+        f"SELECT {', '.join(COLUMNS)} FROM plans WHERE active OR NOT $active ORDER BY created_at DESC",
         {"active": active_only},
     ).fetchall()
     return [_plan(row) for row in rows]
 
 
 def get_plan(cursor: duckdb.DuckDBPyConnection, plan_id: str) -> Plan | None:
-    row = cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM plans WHERE id = ?", [plan_id]).fetchone()
+    row = cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM plans WHERE id = ?", [plan_id]).fetchone()
     return _plan(row) if row else None
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from audit.store import accountability, bulletins
+from audit.store import accountability, bulletins, plans
 
 
 @dataclass(frozen=True)
@@ -198,30 +198,7 @@ AUDITED: dict[str, Audited] = {
         ("campaign_id", "finding_id"),
         ("campaign_id", "finding_id", "site_id", "outcome", "note", "new_finding_id", "checked_by", "checked_at"),
     ),
-    "plans": Audited(
-        ("id",),
-        (
-            "id",
-            "name",
-            "checklist_ids",
-            "site_codes",
-            "site_kind",
-            "subdistrict",
-            "team",
-            "self_inspection",
-            "recurrence",
-            "start_day",
-            "end_day",
-            "active",
-            "made_through",
-            "created_by",
-            "created_at",
-            "version",
-            "updated_at",
-            "updated_by",
-        ),
-        lists=("checklist_ids", "site_codes", "team"),
-    ),
+    "plans": Audited(("id",), plans.COLUMNS, lists=("checklist_ids", "site_codes", "team")),
     "tasks": Audited(
         ("id",),
         ("id", "plan_id", "site_id", "checklist_id", "due", "team", "self_inspection", "created_at"),
