@@ -40,20 +40,20 @@ PASSED = ("QT-01", "QT-02")
 FAILED = ("QT-03", "QT-04")
 
 
-def start_draft(database):
+def start_draft(database, inspector: User = INSPECTOR):
     """A draft inspection at an isolation point, with PASSED and FAILED answered, as the page is timed on."""
-    site = inspections.find_sites(database, INSPECTOR, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
+    site = inspections.find_sites(database, inspector, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
     draft = inspections.start_inspection(
         database,
-        INSPECTOR,
+        inspector,
         site_id=site.id,
         checklist_id="quarantine_transfer",
-        inspectors=[INSPECTOR.display_name],
+        inspectors=[inspector.display_name],
         started_at=datetime.now(),
     )
     for item_id in PASSED + FAILED:
         result = Result.FAIL if item_id in FAILED else Result.PASS
-        inspections.record_response(database, INSPECTOR, draft.id, item_id, result=result)
+        inspections.record_response(database, inspector, draft.id, item_id, result=result)
     return draft
 
 

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,30 +230,17 @@ def inspect_ratio(path: Path) -> float:
 def draft_inspection(path: Path) -> tuple[str, User]:
     """A draft at an isolation point with the transfer items failed, as bench/inspect_page.py makes,
     by the database's demo inspector."""
-    from audit.model import Result, SiteKind
-    from audit.services import accounts, inspections
+    from audit.services import accounts
     from audit.services.checklists import checklists_directory, sync_checklists
     from audit.services.database import open_database
-    from bench.inspect_page import FAILED, PASSED
+    from bench.inspect_page import start_draft
 
     database = open_database(path)
     try:
         sync_checklists(database, checklists_directory())
         passwords = {name: password for name, _, password in accounts.create_demo_accounts(database)}
         inspector = accounts.authenticate(database, "demo-inspector", passwords["demo-inspector"])
-        site = inspections.find_sites(database, inspector, kind=SiteKind.ISOLATION_POINT.value, limit=1)[0]
-        draft = inspections.start_inspection(
-            database,
-            inspector,
-            site_id=site.id,
-            checklist_id="quarantine_transfer",
-            inspectors=[inspector.display_name],
-            started_at=datetime.now(),
-        )
-        for item_id in PASSED + FAILED:
-            result = Result.FAIL if item_id in FAILED else Result.PASS
-            inspections.record_response(database, inspector, draft.id, item_id, result=result)
-        return draft.id, inspector
+        return start_draft(database, inspector).id, inspector
     finally:
         database.close()
 
