@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 import duckdb
 
 from audit.model import Finding, Severity, Status, finding_number
-from audit.store import verification_queue
+from audit.store import search_index, verification_queue
 
 COLUMNS = [
     "id",
@@ -57,9 +57,11 @@ def insert_finding(cursor: duckdb.DuckDBPyConnection, finding: Finding) -> None:
     repeat_of = finding.repeat_of[0] if finding.repeat_of else None
     row = [values[c].value if hasattr(values[c], "value") else values[c] for c in COLUMNS]
     placeholders = ", ".join("?" for _ in COLUMNS)
+    search_key = search_index.add_finding(cursor, finding.number, finding.description)
     cursor.execute(
-        f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat) VALUES ({placeholders}, ?, ?)",
-        row + [repeat_of, repeat_of is not None],
+        f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat, search_key) "
+        f"VALUES ({placeholders}, ?, ?, ?)",
+        row + [repeat_of, repeat_of is not None, search_key],
     )
     if finding.status is Status.AWAITING_VERIFICATION:  # an imported ledger's
         verification_queue.finding_changed(cursor, finding.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from audit.store import verification_queue
+from audit.store import search_index, verification_queue
 
 # (what, the query giving one row per value that occurs more than once: value, count)
 _DUPLICATES = (
@@ -54,6 +54,13 @@ def problems(cursor: duckdb.DuckDBPyConnection) -> list[str]:
         found.append(
             f"the queue of fixes awaiting verification differs for {differing} findings "
             f"( {', '.join(examples)}); `python -m audit check --repair` makes it again from them"
+        )
+    search = search_index.drift(cursor)
+    if any(search.values()):
+        found.append(
+            f"the search's distinct texts differ from the findings ({search['keys']} findings with a wrong "
+            f"key, {search['texts']} texts and {search['grams']} character pairs missing or extra); "
+            "`python -m audit check --repair` makes them again"
         )
     return found
 
