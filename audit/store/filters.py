@@ -74,6 +74,12 @@ def checklist_condition(column: str) -> str:
     )
 
 
+def one_of(column: str, name: str, values: list[str]) -> tuple[str, dict]:
+    """`column` is one of `values`, as a list of constants the scan filters on (a subquery would be a join)."""
+    params = {f"{name}_{index}": value for index, value in enumerate(dict.fromkeys(values))}
+    return f"{column} IN ({', '.join('$' + param for param in params)})", params
+
+
 def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[str, dict]:
     """WHERE clause over `findings f` and its parameters. Deadline colours count from `today`
     (the database's current date when not given)."""
@@ -84,7 +90,8 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
         params.update(values)
 
     if flt.statuses:
-        add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
+        clause, values = one_of("f.status", "status", [s.value for s in flt.statuses])
+        add(clause, **values)
     if flt.colours:
         day = "$today::DATE" if today else "current_date"
         # Fixed SQL for each colour asked for (there are four), so no colour is worked out per finding.
@@ -93,7 +100,8 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
             **({"today": today} if today else {}),
         )
     if flt.severities:
-        add("f.severity IN (SELECT unnest($severities))", severities=[s.value for s in flt.severities])
+        clause, values = one_of("f.severity", "severity", [s.value for s in flt.severities])
+        add(clause, **values)
     if flt.unit:
         add("f.responsible_unit = $unit", unit=flt.unit)
     if flt.checklist:

@@ -275,12 +275,19 @@ def page_ids(
             runs[-1][2].append(day)
         else:
             runs.append([condition, values, [day], max(0, offset - start)])
-    ids: list[str] = []
-    for condition, values, days, skip in runs:
-        within = f"{where} AND {condition} AND f.deadline BETWEEN $low_d AND $high_d"
-        bounds = values | {"low_d": min(days), "high_d": max(days)}
-        ids += offset_ids(cursor, within, params | bounds, sort, descending, limit - len(ids), skip)
-    return ids
+    if not runs:
+        return []
+    # All runs in one query, so a filter that is dear to test (a search, a place) is tested in one scan;
+    # the deadlines of all of them bound it first, which the scan filters on.
+    tests, bounds = [], {"low_d": min(min(run[2]) for run in runs), "high_d": max(max(run[2]) for run in runs)}
+    for index, (condition, values, days, _) in enumerate(runs):
+        for name, value in values.items():
+            condition = re.sub(rf"\${name}\b", f"${name}_{index}", condition)
+            bounds[f"{name}_{index}"] = value
+        tests.append(f"({condition} AND f.deadline BETWEEN $low_{index} AND $high_{index})")
+        bounds |= {f"low_{index}": min(days), f"high_{index}": max(days)}
+    within = f"{where} AND f.deadline BETWEEN $low_d AND $high_d AND ({' OR '.join(tests)})"
+    return offset_ids(cursor, within, params | bounds, sort, descending, limit, runs[0][3])
 
 
 def offset_ids(
