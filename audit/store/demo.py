@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from audit.checklists import checklist_to_dict
 from audit.model import Checklist
-from audit.store import audit_log, search_index, verification_queue
+from audit.store import audit_log, ledger_counts, search_index, verification_queue
 from audit.store.db import Database
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
@@ -97,6 +97,7 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
     if table == "findings":
         verification_queue.add_loaded(cursor, staged(table))
         search_index.add_loaded(cursor, staged(table))
+        ledger_counts.add_loaded(cursor, staged(table))
 
 
 def staged(table: str) -> str:

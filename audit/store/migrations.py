@@ -444,6 +444,19 @@ def search_index(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute("CREATE INDEX search_texts_by_key ON search_texts (key)")
 
 
+@migration(76)
+def ledger_counts(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Findings counted by deadline and the columns most ledger filters test (`store.ledger_counts`),
+    from one GROUP BY over the findings: some tens of thousands of rows at ten million findings."""
+    from audit.store import ledger_counts
+
+    cursor.execute(
+        "CREATE TABLE ledger_counts (deadline DATE, status VARCHAR, severity VARCHAR, checklist_id VARCHAR, "
+        "checklist_text VARCHAR, is_repeat BOOLEAN, self_reported BOOLEAN, findings BIGINT NOT NULL)"
+    )
+    ledger_counts.rebuild(cursor)
+
+
 @migration(85)
 def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fixes awaiting verification with who made their inspection (`store.verification_queue`), filled in
