@@ -30,6 +30,8 @@ COVERED = [
     FindingFilter(checklist="isolation_point"),
     FindingFilter(checklist="旧台账检查表"),
     FindingFilter(repeats_only=True),
+    FindingFilter(found_from=TODAY - timedelta(days=89), found_to=TODAY),
+    FindingFilter(found_to=TODAY - timedelta(days=200), severities=(Severity.CRITICAL,)),
     FindingFilter(origin="supervision"),
     FindingFilter(origin="self", statuses=(Status.CLOSED,), severities=(Severity.MAJOR, Severity.MINOR)),
 ]
@@ -66,7 +68,6 @@ def test_only_filters_on_counted_columns_are_counted():
     for flt in (
         FindingFilter(unit="国胜社区居委会"),
         FindingFilter(search="口罩"),
-        FindingFilter(found_from=TODAY),
         FindingFilter(subdistrict="凤凰街道"),
         FindingFilter(site="CC-ISO-001", statuses=(Status.OPEN,)),
     ):

@@ -451,7 +451,7 @@ def ledger_counts(cursor: duckdb.DuckDBPyConnection) -> None:
     from audit.store import ledger_counts
 
     cursor.execute(
-        "CREATE TABLE ledger_counts (deadline DATE, status VARCHAR, severity VARCHAR, checklist_id VARCHAR, "
+        "CREATE TABLE ledger_counts (deadline DATE, found_at DATE, status VARCHAR, severity VARCHAR, checklist_id VARCHAR, "
         "checklist_text VARCHAR, is_repeat BOOLEAN, self_reported BOOLEAN, findings BIGINT NOT NULL)"
     )
     ledger_counts.rebuild(cursor)
