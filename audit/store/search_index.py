@@ -132,11 +132,16 @@ def matching_keys(test: str, length: int) -> str:
     """
     term = "lower($search_term)"
     if length == 1:
-        candidates = f"SELECT key FROM search_grams WHERE starts_with(gram, {term})"
+        candidates = f"SELECT key, count(*) AS grams FROM search_grams WHERE starts_with(gram, {term}) GROUP BY key"
     else:
         pairs = f"SELECT DISTINCT substring({term}, unnest(range(1, length({term}))), 2) AS gram"
         candidates = (
-            f"SELECT key FROM search_grams WHERE gram IN (SELECT gram FROM ({pairs})) "
+            f"SELECT key, count(DISTINCT gram) AS grams FROM search_grams WHERE gram IN (SELECT gram FROM ({pairs})) "
             f"GROUP BY key HAVING count(DISTINCT gram) = (SELECT count(*) FROM ({pairs}))"
         )
-    return f"SELECT t.key FROM search_texts t WHERE t.key IN ({candidates}) AND {test}"
+    # The test names a column of the candidates, so it runs after the join, on them only: a test of the
+    # text alone DuckDB would move below the join, onto every text.
+    return (
+        f"SELECT t.key FROM search_texts t JOIN ({candidates}) c ON c.key = t.key "
+        f"WHERE CASE WHEN c.grams > 0 THEN {test} ELSE false END"
+    )
