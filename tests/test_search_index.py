@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from audit.checklists import load_checklists
 from audit.cli import cli
 from audit.demo import generate
-from audit.model import FindingFilter
-from audit.store import open_database, search_index
+from audit.model import FindingFilter, Status
+from audit.store import ledger_counts, open_database, search_index
 from audit.store.filters import search_condition
-from audit.store.findings import insert_finding, raise_sequence
+from audit.store.findings import insert_finding, raise_sequence, update_finding
 from audit.store.ledger import ledger_slice
 from tests.conftest import ROOT
 from tests.factories import LEDGER_TODAY, make_finding
@@ -206,3 +206,21 @@ def test_check_names_search_texts_that_drifted_and_repair_makes_them_again(demo_
         cursor = connection.cursor()
         assert search_index.drift(cursor) == {"keys": 0, "texts": 0, "grams": 0}
         assert found(cursor, "PPE") == found(cursor, "PPE", every_finding=True) != set()
+
+
+def test_single_writes_keep_the_search_and_the_counts_on_either_backend(any_db):
+    """On a lake too (no indexes, no unique keys): the same texts, grams and counts from the same writes."""
+    with any_db.write() as cursor:
+        for index, text in enumerate(AWKWARD):
+            insert_finding(cursor, make_finding(f"2026-{index + 1:04d}", description=text))
+        insert_finding(cursor, make_finding("旧台账-A17", description=AWKWARD[0]))
+        raise_sequence(cursor, 2026, len(AWKWARD))
+    with any_db.write() as cursor:
+        finding_id = cursor.execute("SELECT id FROM findings WHERE number = '2026-0001'").fetchone()[0]
+        update_finding(cursor, finding_id, 1, {"status": Status.CLOSED}, actor="t", now=NOW)
+    with any_db.read() as cursor:
+        for term in ("PPE", "ppe", "口罩", "口", "k", "QT-04", "2026-0002", "旧台账", "%", "无此问题"):
+            assert found(cursor, term) == found(cursor, term, every_finding=True), term
+        assert len(found(cursor, "ppe")) == 2
+        assert search_index.drift(cursor) == {"keys": 0, "texts": 0, "grams": 0}
+        assert ledger_counts.drift(cursor) == 0
