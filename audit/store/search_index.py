@@ -60,18 +60,15 @@ _NEW_TEXTS = """
 def add_finding(cursor: duckdb.DuckDBPyConnection, number: str, description: str) -> str:
     """The search key of a finding being recorded; its text and grams are added unless already there.
 
-    One look-up by key (an index on a file; a lake scans the table of distinct texts, sorted by key).
+    The key is looked up as a constant (an index on a file; a lake scans the distinct texts, sorted by key).
     """
     values = {"number": number, "description": description}
-    key, known = cursor.execute(
-        f"SELECT key, (SELECT count(*) FROM search_texts t WHERE t.key = k.key) "
-        f"FROM (SELECT {key_sql('$number', '$description')} AS key) k",
-        values,
-    ).fetchone()
-    if not known:
-        text = "(SELECT $key AS search_key, $number AS number, $description AS description)"
-        cursor.execute(f"CREATE OR REPLACE TEMP TABLE search_texts_new AS {_new_texts(text)}", values | {"key": key})
-        _add_new(cursor)
+    key = cursor.execute(f"SELECT {key_sql('$number', '$description')}", values).fetchone()[0]
+    if cursor.execute("SELECT count(*) FROM search_texts WHERE key = ?", [key]).fetchone()[0]:
+        return key
+    text = f"(SELECT $key::UUID AS key, {kept_number_sql('$number')} AS number, $description AS description)"
+    cursor.execute(f"INSERT INTO search_grams {_GRAMS.format(source=text)}", values | {"key": key})
+    cursor.execute(f"INSERT INTO search_texts SELECT * FROM {text}", values | {"key": key})
     return key
 
 
