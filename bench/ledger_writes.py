@@ -17,14 +17,14 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit.model import Status  # noqa: E402
-from audit.store import findings, ledger_counts, open_database, search_index  # noqa: E402
+from audit.model import FindingFilter, Status  # noqa: E402
+from audit.store import findings, ledger, ledger_counts, open_database, search_index  # noqa: E402
 from tests.factories import make_finding  # noqa: E402
 
 
@@ -60,13 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     database = open_database(args.db)
     with database.read() as cursor:
-        open_ids = [
-            row[0]
-            for row in cursor.execute(
-                "SELECT id FROM findings WHERE status = 'open' ORDER BY id LIMIT ?", [2 * args.writes]
-            ).fetchall()
-        ]
-        description = cursor.execute("SELECT any_value(description) FROM findings").fetchone()[0]
+        rows = ledger.ledger_page(
+            cursor, FindingFilter(statuses=(Status.OPEN,)), date.today(), language="zh-CN", limit=2 * args.writes
+        )
+    open_ids, description = [row.id for row in rows], rows[0].description
     times: dict[str, list[tuple[float, float]]] = {"insert": [], "insert_base": [], "status": [], "status_base": []}
     now = datetime.now()
     for turn in range(2 * args.writes):
