@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from audit.model import FindingFilter, Role, Severity, SiteKind, Status, User, o
 from audit.services import dashboard as analytics
 from audit.services import ledger
 from audit.store import analytics as store
+from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.factories import DISTRICT_MONTH as MONTH
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
@@ -277,7 +279,20 @@ def test_data_version_moves_with_every_change(db, district):
     assert second != first
     with db.write() as cursor:  # a bulk change that neither logs nor bumps versions
         cursor.execute("UPDATE findings SET status = 'closed' WHERE number = '2026-0100'")
-    assert analytics.data_version(db) != second
+    assert analytics.data_version(db) not in (first, second)
+
+
+def test_an_edit_made_while_the_app_was_stopped_shows_on_the_next_start(db_path, db, district):
+    before, version = board(db), analytics.data_version(db)
+    db.close()
+    with duckdb.connect(str(db_path)) as outside:  # behind the app's back: no log, no version bumped
+        outside.execute("UPDATE findings SET status = 'closed', closed_at = found_at WHERE status <> 'closed'")
+    again = open_database(db_path)
+    try:
+        assert analytics.data_version(again) != version
+        assert figures(board(again))["open"] == (0, 0) != figures(before)["open"]
+    finally:
+        again.close()
 
 
 def test_chart_csv_opens_in_excel(db, district):

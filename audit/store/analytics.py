@@ -301,21 +301,3 @@ def site_directory(cursor: duckdb.DuckDBPyConnection, language: str, unit: str |
 
 def checklist_titles(cursor: duckdb.DuckDBPyConnection, language: str) -> pd.DataFrame:
     return _frame(cursor, f"WITH {_names(language)} SELECT * FROM checklist_names ORDER BY checklist_id", {})
-
-
-def data_version(cursor: duckdb.DuckDBPyConnection) -> str:
-    """Changes whenever a finding, inspection, site or checklist is added or changed.
-
-    Edits through the services move the audit log and a finding's version; the hash over the
-    columns a change touches also catches bulk loads and updates that bypass both. It reads
-    only small, well-compressed columns: about 10 ms at a million findings.
-    """
-    row = cursor.execute("""
-        SELECT (SELECT coalesce(max(seq), 0) FROM audit_log),
-               (SELECT count(*) || ':' || coalesce(bit_xor(hash(status, version, updated_at, closed_at)), 0)
-                FROM findings),
-               (SELECT count(*) || ':' || coalesce(bit_xor(hash(id, status, version)), 0) FROM inspections),
-               (SELECT count(*) || ':' || coalesce(bit_xor(hash(id, version, name_zh, name_en)), 0) FROM sites),
-               (SELECT count(*) FROM checklists)
-        """).fetchone()
-    return "/".join(str(part) for part in row)
