@@ -126,7 +126,7 @@ def test_the_sql_ageing_rule_is_the_model_rule(db, late):
 
 def test_findings_by_site_folds_the_rest_into_others(db, district):
     with db.read() as cursor:
-        rows = store.findings_by_site(cursor, MONTH, "zh", top=1).fillna({"site": "rest"})
+        rows = store.findings_by_site(cursor, MONTH, "zh", store.top_sites(cursor, MONTH, 1)).fillna({"site": "rest"})
     table = {(r.site, r.severity): r.findings for r in rows.itertuples()}
     assert table == {
         ("虹桥宾馆集中隔离点", "critical"): 2,
@@ -136,6 +136,17 @@ def test_findings_by_site_folds_the_rest_into_others(db, district):
         ("rest", "major"): 1,
         ("rest", "minor"): 1,
     }
+
+
+def test_the_site_charts_rank_the_same_sites_most_findings_first_then_by_id(db, district):
+    majors = replace(MONTH, severities=(Severity.MAJOR,))  # one each at A and B
+    with db.read() as cursor:
+        assert store.top_sites(cursor, MONTH, 3) == [district["A"], district["B"], district["C"]]  # 4, 2, 1
+        assert store.top_sites(cursor, majors, 3) == sorted((district["A"], district["B"]))
+    for result in (board(db), board(db, majors)):
+        ranked = result.by_site.dropna(subset=["site_id"]).drop_duplicates("site_id")["site_id"].tolist()
+        assert result.site_checklist.drop_duplicates("site_id")["site_id"].tolist() == ranked
+    assert ranked == sorted((district["A"], district["B"]))
 
 
 def test_site_chart_names_others_in_the_ui_language(db, district):

@@ -95,9 +95,12 @@ def dashboard(
     with database.read() as cursor:
         findings = store.headline(cursor, scope, previous, today)
         visits = store.inspections(cursor, scope, previous)
-        by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
+        sites = store.top_sites(cursor, whole, TOP_SITES)
+        by_site = store.findings_by_site(cursor, whole, lang, sites)
         over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
-        matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
+        # The matrix ranks the same sites, unless a tapped site narrowed it to that one.
+        matrix_sites = sites if scope == whole else store.top_sites(cursor, scope, TOP_SITES)
+        matrix = store.site_checklist_matrix(cursor, scope, lang, matrix_sites)
         ageing = store.status_ageing(cursor, scope, today)
         closing = store.time_to_close(cursor, scope)
         items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
