@@ -302,6 +302,13 @@ class ReadCache:
                     self._results.popitem(last=False)
         return value
 
+    def last_change(self, cursor, tables: tuple[str, ...]) -> int:
+        """The latest snapshot, as far as this process knows, that changed any of `tables`."""
+        snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+        with self._lock:
+            self._catch_up(cursor, snapshot)
+            return max(self._everything_changed, *(self._changed.get(table, 0) for table in tables))
+
     def _unchanged_since(self, snapshot: int, tables: tuple[str, ...]) -> bool:
         return self._everything_changed <= snapshot and all(self._changed.get(t, 0) <= snapshot for t in tables)
 
