@@ -90,16 +90,18 @@ def dashboard(
     lang = i18n.short(language)
     whole, scope = _scoped(database, actor, filters), _scoped(database, actor, filters, selected_site)
     previous = filters.previous_start
-    with database.read() as cursor:
-        findings = store.headline(cursor, scope, previous, today)
+    with database.read() as cursor, store.names_read_once(cursor):
         visits = store.inspections(cursor, scope, previous)
-        by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
-        over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
-        matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
-        ageing = store.status_ageing(cursor, scope, today)
-        closing = store.time_to_close(cursor, scope)
-        items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
-        repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
+        # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
+        with store.findings_read_once(cursor, replace(whole, found_from=previous)):
+            findings = store.headline(cursor, scope, previous, today)
+            by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
+            over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
+            matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
+            ageing = store.status_ageing(cursor, scope, today)
+            closing = store.time_to_close(cursor, scope)
+            items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
+            repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
     return Dashboard(
         filters=filters,
         headline=_headline(findings, visits),
@@ -129,7 +131,11 @@ def findings_page(
 ) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
     scope = _scoped(database, actor, filters, selected_site)
-    with database.read() as cursor:
+    with (
+        database.read() as cursor,
+        store.names_read_once(cursor),
+        store.findings_read_once(cursor, scope, store.PAGE_COLUMNS),
+    ):
         total = store.count_findings(cursor, scope)
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
