@@ -80,6 +80,10 @@ class RecordingDatabase:
         with self.database.read() as cursor:
             yield _Recorder(cursor, self.statements)
 
+    def data_version(self, tables):
+        """Not replayed: on a file it reads nothing, on a lake the catalog's snapshots, never the findings."""
+        return self.database.data_version(tables)
+
 
 class _Recorder:
     def __init__(self, cursor, statements):

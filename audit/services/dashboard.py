@@ -22,6 +22,8 @@ from audit.store import analytics as store
 TOP_SITES = 15
 TOP_ITEMS = 10
 PAGE_SIZE = 25
+# Every table the page's cached reads use: figures, charts, filter choices, coverage, the account's check.
+READ_TABLES = ("findings", "inspections", "sites", "checklists", "checklist_retirements", "plans", "tasks", "users")
 
 
 def _scoped(
@@ -98,9 +100,12 @@ def dashboard(
             # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
             with store.findings_read_once(cursor, replace(whole, found_from=previous)):
                 findings = store.headline(cursor, scope, previous, today)
-                by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
+                sites = store.top_sites(cursor, whole, TOP_SITES)
+                by_site = store.findings_by_site(cursor, whole, lang, sites)
                 over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
-                matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
+                # The matrix ranks the same sites, unless a tapped site narrowed it to that one.
+                matrix_sites = sites if scope == whole else store.top_sites(cursor, scope, TOP_SITES)
+                matrix = store.site_checklist_matrix(cursor, scope, lang, matrix_sites)
                 ageing = store.status_ageing(cursor, scope, today)
                 closing = store.time_to_close(cursor, scope)
                 items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
@@ -168,8 +173,7 @@ def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT
 
 def data_version(database: Database) -> str:
     """A token that changes whenever the data behind the dashboard changes; caches key on it."""
-    with database.read() as cursor:
-        return store.data_version(cursor)
+    return database.data_version(READ_TABLES)
 
 
 def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:

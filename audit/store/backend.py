@@ -268,13 +268,6 @@ def cached(cursor, key: tuple, tables: tuple[str, ...], read: Callable[[], T]) -
     return read() if cache is None else cache.get(cursor, key, tables, read)
 
 
-def tables_version(cursor, tables: tuple[str, ...]) -> str | None:
-    """On a lake, a token that changes whenever a commit changes one of `tables` (the last snapshot
-    that did, as far as this process has followed them); None on a file and a writing cursor."""
-    cache = getattr(cursor, "cache", None)
-    return None if cache is None else cache.version(cursor, tables)
-
-
 class ReadCache:
     """Results of reads by the lake snapshot they were read at, and which tables changed after it.
 
@@ -309,11 +302,12 @@ class ReadCache:
                     self._results.popitem(last=False)
         return value
 
-    def version(self, cursor, tables: tuple[str, ...]) -> str:
+    def last_change(self, cursor, tables: tuple[str, ...]) -> int:
+        """The latest snapshot, as far as this process knows, that changed any of `tables`."""
         snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
         with self._lock:
             self._catch_up(cursor, snapshot)
-            return str(max(self._everything_changed, *(self._changed.get(table, 0) for table in tables)))
+            return max(self._everything_changed, *(self._changed.get(table, 0) for table in tables))
 
     def _unchanged_since(self, snapshot: int, tables: tuple[str, ...]) -> bool:
         return self._everything_changed <= snapshot and all(self._changed.get(t, 0) <= snapshot for t in tables)

@@ -16,6 +16,7 @@ itself once the fault is gone.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import threading
@@ -103,6 +104,9 @@ class Database:
         self._connection = self._connect()
         self._turn = backend.writers_turn(self.target, settings().lake_data)
         self._read_cache = backend.ReadCache() if self.lake else None
+        # A file's data version: a new number after each of this object's writes (see `data_version`).
+        self._instance, self._numbers = uuid.uuid4().hex, itertools.count()
+        self._written = next(self._numbers)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -119,6 +123,7 @@ class Database:
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
+                self._moved()  # the file was let go meanwhile: another process may have written
             return backend.prepare(
                 self._connection.cursor(), self.lake, self._read_cache if reading else None, begin=transaction
             )
@@ -141,6 +146,7 @@ class Database:
         with self._write_lock, self._reopen_lock:
             self._connection.close()
             self._connection = self._connect()
+            self._moved()
 
     def close(self) -> None:
         try:
@@ -206,9 +212,28 @@ class Database:
                     raise NotWritten("store.error.connection_lost", reason="failed", path=str(self.path)) from error
             finally:
                 cursor.close()
+                self._moved()  # after the commit: a version read since then finds its rows
             commits = _unit_commits.get()
             if commits is not None:
                 commits.append(unit)
+
+    def data_version(self, tables: tuple[str, ...]) -> str:
+        """A token that moves whenever a row of `tables` may have changed: caches of reads key on it.
+
+        A file is held by this process alone (DuckDB's lock), so its rows change only through this
+        object's writes, and their count says it without reading a row. A file edited while the app
+        was stopped meets a new `Database`, whose tokens are new. A lake has other writers: there the
+        catalog's record of which tables each snapshot changed says it (`ReadCache.last_change`).
+        """
+        if not self.lake:
+            return f"{self._instance}:{self._written}"
+        with self.read() as cursor:
+            return f"{self._instance}:{self._read_cache.last_change(cursor, tables)}"
+
+    def _moved(self) -> None:
+        # A number never given before, from a counter that threads share safely: whatever order two
+        # writers store theirs in, a token read after a commit is one no earlier read saw.
+        self._written = next(self._numbers)
 
     def _landed(self, unit: str, lost: BaseException) -> bool:
         """Whether a commit whose answer was lost with the connection made it: looked up by its id on a
@@ -275,6 +300,7 @@ class Database:
                 step(cursor)
             finally:
                 cursor.close()
+                self._moved()
 
     def checkpoint(self) -> None:
         with self._write_lock, self._turn(), self._storage_faults():
