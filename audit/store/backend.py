@@ -186,6 +186,7 @@ class LakeCursor:
         self._cursor = cursor
         self._ddl = ddl
         self.cache = cache
+        self.snapshot: int | None = None  # of a reading cursor's one transaction, once looked up
 
     def execute(self, sql: str, parameters=None):
         if self._ddl:
@@ -286,7 +287,7 @@ class ReadCache:
         self._results: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 
     def get(self, cursor, key: tuple, tables: tuple[str, ...], read: Callable[[], T]) -> T:
-        snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+        snapshot = _snapshot(cursor)
         with self._lock:
             self._catch_up(cursor, snapshot)
             found = self._results.get(key)
@@ -304,7 +305,7 @@ class ReadCache:
 
     def last_change(self, cursor, tables: tuple[str, ...]) -> int:
         """The latest snapshot, as far as this process knows, that changed any of `tables`."""
-        snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+        snapshot = _snapshot(cursor)
         with self._lock:
             self._catch_up(cursor, snapshot)
             return max(self._everything_changed, *(self._changed.get(table, 0) for table in tables))
@@ -391,6 +392,13 @@ def read_locally(
 def _whole(cursor, table: str):
     """Every row of a lake table, as an Arrow table: immutable, so one copy serves every session."""
     return cursor.execute(f"SELECT * FROM {LAKE}.main.{table}").to_arrow_table()
+
+
+def _snapshot(cursor) -> int:
+    """The lake snapshot a reading cursor reads: it stays in one transaction, so this is looked up once."""
+    if cursor.snapshot is None:
+        cursor.snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+    return cursor.snapshot
 
 
 def metadata_catalog() -> str:
