@@ -72,6 +72,9 @@ class RecordingDatabase:
     def __init__(self, database):
         self.database, self.statements = database, []
 
+    def one_snapshot(self):
+        return self.database.one_snapshot()
+
     @contextlib.contextmanager
     def read(self):
         with self.database.read() as cursor:

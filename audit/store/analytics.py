@@ -8,6 +8,7 @@ JSON (a few hundred rows), never by parsing JSON per finding.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date
 
@@ -16,11 +17,44 @@ import pandas as pd
 
 from audit.i18n import short
 from audit.model import FindingFilter
+from audit.store import backend
 from audit.store.filters import checklist_condition, finding_conditions, overdue_condition, overdue_sql, site_conditions
 
 GRAINS = ("day", "week", "month")
 CLOSE_DAY_BOUNDS = (1, 3, 7, 14, 30)
 """Upper bounds (days) of the time-to-close buckets; the last bucket is everything longer."""
+
+
+# What the charts read of a finding, and what a filter tests without a search term: the columns
+# `findings_read_once` copies on a lake. A chart reading another column fails there, loudly.
+CHART_COLUMNS = (
+    "site_id", "checklist_id", "item_id", "severity", "status", "found_at", "closed_at", "deadline",
+    "is_repeat", "responsible_unit", "checklist_text", "self_reported",
+)  # fmt: skip
+PAGE_COLUMNS = (*CHART_COLUMNS, "id", "number", "description")
+NAMED_TABLES = ("sites", "checklists")
+
+
+def names_read_once(cursor: duckdb.DuckDBPyConnection) -> AbstractContextManager:
+    """The block's queries name sites and checklists (and filter by them) from one read of each table:
+    on a lake, from the process's cache while no commit changed them. On a file, they read the tables."""
+    return backend.read_locally(cursor, NAMED_TABLES)
+
+
+def findings_read_once(
+    cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, columns: tuple[str, ...] = CHART_COLUMNS
+) -> AbstractContextManager:
+    """The block's queries read the findings `flt` matches, of `columns`, from one read of them.
+
+    On a lake they are copied once (each query there costs round trips to the catalog), and the
+    block's queries read the copy: each must ask for findings of `flt` only, narrowed further or not
+    (a site picked, the current period of two). On a file they read the table, as fast as a copy.
+    Within `names_read_once`, the filter's site and checklist tests read those copies.
+    """
+    where, params = _where(flt)
+    if flt.search.strip():  # a search term is tested against these as well
+        columns = tuple(dict.fromkeys((*columns, "number", "description")))
+    return backend.read_locally(cursor, (), {"findings": (", ".join(columns), where, params)})
 
 
 def _where(flt: FindingFilter) -> tuple[str, dict]:

@@ -156,7 +156,26 @@ class Database:
                 raise
 
     @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """Reads within the block (on this thread, this database) share one cursor: one transaction,
+        one snapshot. A lake looks its snapshot up in the catalog per transaction, so a service call
+        that reads in several steps (the account, then its data) pays that once."""
+        if _shared_read.get()[0] is self:
+            yield
+            return
+        with self.read() as cursor:
+            token = _shared_read.set((self, cursor))
+            try:
+                yield
+            finally:
+                _shared_read.reset(token)
+
+    @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        database, shared = _shared_read.get()
+        if database is self:
+            yield shared
+            return
         with self._storage_faults():
             # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
             cursor = self._cursor(reading=True, transaction=self.lake)
@@ -302,6 +321,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 # Commits made by the unit of work running in this context; None outside one.
 _unit_commits: ContextVar[list | None] = ContextVar("unit_commits", default=None)
+# The database and cursor of the `Database.one_snapshot` block running in this context, if any.
+_shared_read: ContextVar[tuple[Database | None, duckdb.DuckDBPyConnection | None]] = ContextVar(
+    "shared_read", default=(None, None)
+)
 
 
 def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
