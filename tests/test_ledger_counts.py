@@ -3,7 +3,7 @@ and they stay so through a bulk load, single writes, a migration and a repair.""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 import pytest
@@ -135,3 +135,27 @@ def test_check_names_counts_that_drifted_and_repair_makes_them_again(demo_copy, 
     assert repaired.exit_code == 0, repaired.output
     with duckdb.connect(str(demo_copy), read_only=True) as connection:
         assert ledger_counts.drift(connection.cursor()) == 0
+
+
+def test_a_new_findings_counted_columns_made_in_python_are_those_read_back(any_db):
+    """The insert counts a finding from the `Finding` itself: the same columns as reading its row back,
+    whatever its status, severity, deadline (overdue or not), time of day, checklist, repeat or origin."""
+    first = make_finding("2026-0001", found_at=datetime(2026, 3, 1, 0, 0))
+    varied = [
+        first,
+        make_finding(
+            "2026-0002", found_at=datetime(2026, 3, 1, 23, 59, 59, 999999), deadline=TODAY - timedelta(days=40)
+        ),
+        make_finding("2026-0003", status=Status.CLOSED, severity=Severity.CRITICAL, deadline=TODAY + timedelta(days=3)),
+        make_finding("2026-0004", status=Status.AWAITING_VERIFICATION, severity=Severity.MINOR, checklist_id="fire"),
+        make_finding("2026-0005", repeat_of=[first.id], self_reported=True, deadline=TODAY - timedelta(days=1)),
+        make_finding("2026-0006", found_at=datetime(2025, 12, 31, 23, 30), deadline=date(2026, 1, 10)),
+        # A time with a zone lands in the database's own zone, maybe another day: the row is read back.
+        make_finding("旧台账-7", found_at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone(timedelta(hours=-8)))),
+        make_finding("旧台账-8", found_at=datetime(2026, 3, 2, 0, 30, tzinfo=timezone(timedelta(hours=8)))),
+    ]
+    with any_db.write() as cursor:
+        for finding in varied:
+            insert_finding(cursor, finding)
+            assert ledger_counts.of_new(cursor, finding) == ledger_counts.of_finding(cursor, finding.id), finding.number
+        assert ledger_counts.drift(cursor) == 0

@@ -224,3 +224,55 @@ def test_single_writes_keep_the_search_and_the_counts_on_either_backend(any_db):
         assert len(found(cursor, "ppe")) == 2
         assert search_index.drift(cursor) == {"keys": 0, "texts": 0, "grams": 0}
         assert ledger_counts.drift(cursor) == 0
+
+
+NUMBERS = (
+    "2026-0001",
+    "2025-12345",
+    "旧台账-A17",
+    "IMP-7",
+    "",
+    "2026-12a",
+    "x2026-0001",
+    'A"1\\2',
+    "２０２６-０００１",
+)
+DESCRIPTIONS = AWKWARD + (
+    "整改不到位，消防通道堵塞；“灭火器”过期",
+    "Quote \" backslash \\ slash / <tag> & 'single'",
+    "controls \x00\x01\x07\x1f\x7f tab\t newline\n return\r back\b feed\f",
+    "\u2028\u2029 line separators, emoji 😀, combining é, ZWJ 👩‍🔧",
+    "\\u001F written out, not a control",
+    "ǈ ǋ Σς ΣΑΣ ÆØÅ ĲĳŁł",
+)
+
+
+def test_the_key_made_in_python_is_the_key_sql_makes():
+    """A finding's insert makes its key in Python: the same as `key_sql` for every kind of text and number."""
+    connection = duckdb.connect()
+    for number in NUMBERS:
+        for description in DESCRIPTIONS:
+            values = {"number": number, "description": description}
+            made = connection.execute(f"SELECT {search_index.key_sql('$number', '$description')}", values).fetchone()
+            assert search_index.key(number, description) == str(made[0]), (number, description)
+
+
+def test_the_grams_made_in_python_are_those_sql_makes():
+    """A new text's grams are made in Python: the same as `_GRAMS` for every kind of text and number."""
+    connection = duckdb.connect()
+    for number in NUMBERS:
+        kept = search_index.kept_number(number)
+        for description in DESCRIPTIONS:
+            source = "(SELECT NULL AS key, $number AS number, $description AS description)"
+            made = connection.execute(
+                f"SELECT list_sort(list(gram)) FROM ({search_index._GRAMS.format(source=source)})",
+                {"number": kept, "description": description},
+            ).fetchone()[0]
+            assert search_index.grams(kept, description) == (made or []), (number, description)
+
+
+def test_every_character_is_lowered_as_duckdb_lowers_it():
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    lowered = duckdb.sql("SELECT list_transform($c::VARCHAR[], x -> lower(x))", params={"c": characters}).fetchone()[0]
+    differing = [c for c, made in zip(characters, lowered) if search_index.lower(c) != made]
+    assert differing == []

@@ -63,7 +63,7 @@ def insert_finding(cursor: duckdb.DuckDBPyConnection, finding: Finding) -> None:
         f"VALUES ({placeholders}, ?, ?, ?)",
         row + [repeat_of, repeat_of is not None, search_key],
     )
-    ledger_counts.moved(cursor, None, ledger_counts.of_finding(cursor, finding.id))
+    ledger_counts.moved(cursor, None, ledger_counts.of_new(cursor, finding))
     if finding.status is Status.AWAITING_VERIFICATION:  # an imported ledger's
         verification_queue.finding_changed(cursor, finding.id)
 
