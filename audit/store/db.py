@@ -150,10 +150,12 @@ class Database:
                 raise
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def read(self, *, snapshot: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reading; with `snapshot`, every statement of the block sees the same data
+        (an export's count and its rows)."""
         with self._storage_faults():
             # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
-            cursor = self._cursor(reading=True, transaction=self.lake)
+            cursor = self._cursor(reading=True, transaction=self.lake or snapshot)
             try:
                 yield cursor
             finally:
