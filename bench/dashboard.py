@@ -72,10 +72,17 @@ class RecordingDatabase:
     def __init__(self, database):
         self.database, self.statements = database, []
 
+    def one_snapshot(self):
+        return self.database.one_snapshot()
+
     @contextlib.contextmanager
     def read(self):
         with self.database.read() as cursor:
             yield _Recorder(cursor, self.statements)
+
+    def data_version(self, tables):
+        """Not replayed: on a file it reads nothing, on a lake the catalog's snapshots, never the findings."""
+        return self.database.data_version(tables)
 
 
 class _Recorder:

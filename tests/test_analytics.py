@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from audit.model import FindingFilter, Role, Severity, SiteKind, Status, User, o
 from audit.services import dashboard as analytics
 from audit.services import ledger
 from audit.store import analytics as store
+from audit.store import open_database
 from audit.store.findings import insert_finding
 from tests.factories import DISTRICT_MONTH as MONTH
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
@@ -124,7 +126,7 @@ def test_the_sql_ageing_rule_is_the_model_rule(db, late):
 
 def test_findings_by_site_folds_the_rest_into_others(db, district):
     with db.read() as cursor:
-        rows = store.findings_by_site(cursor, MONTH, "zh", top=1).fillna({"site": "rest"})
+        rows = store.findings_by_site(cursor, MONTH, "zh", store.top_sites(cursor, MONTH, 1)).fillna({"site": "rest"})
     table = {(r.site, r.severity): r.findings for r in rows.itertuples()}
     assert table == {
         ("虹桥宾馆集中隔离点", "critical"): 2,
@@ -134,6 +136,17 @@ def test_findings_by_site_folds_the_rest_into_others(db, district):
         ("rest", "major"): 1,
         ("rest", "minor"): 1,
     }
+
+
+def test_the_site_charts_rank_the_same_sites_most_findings_first_then_by_id(db, district):
+    majors = replace(MONTH, severities=(Severity.MAJOR,))  # one each at A and B
+    with db.read() as cursor:
+        assert store.top_sites(cursor, MONTH, 3) == [district["A"], district["B"], district["C"]]  # 4, 2, 1
+        assert store.top_sites(cursor, majors, 3) == sorted((district["A"], district["B"]))
+    for result in (board(db), board(db, majors)):
+        ranked = result.by_site.dropna(subset=["site_id"]).drop_duplicates("site_id")["site_id"].tolist()
+        assert result.site_checklist.drop_duplicates("site_id")["site_id"].tolist() == ranked
+    assert ranked == sorted((district["A"], district["B"]))
 
 
 def test_site_chart_names_others_in_the_ui_language(db, district):
@@ -277,7 +290,20 @@ def test_data_version_moves_with_every_change(db, district):
     assert second != first
     with db.write() as cursor:  # a bulk change that neither logs nor bumps versions
         cursor.execute("UPDATE findings SET status = 'closed' WHERE number = '2026-0100'")
-    assert analytics.data_version(db) != second
+    assert analytics.data_version(db) not in (first, second)
+
+
+def test_an_edit_made_while_the_app_was_stopped_shows_on_the_next_start(db_path, db, district):
+    before, version = board(db), analytics.data_version(db)
+    db.close()
+    with duckdb.connect(str(db_path)) as outside:  # behind the app's back: no log, no version bumped
+        outside.execute("UPDATE findings SET status = 'closed', closed_at = found_at WHERE status <> 'closed'")
+    again = open_database(db_path)
+    try:
+        assert analytics.data_version(again) != version
+        assert figures(board(again))["open"] == (0, 0) != figures(before)["open"]
+    finally:
+        again.close()
 
 
 def test_chart_csv_opens_in_excel(db, district):

@@ -22,13 +22,17 @@ from audit.store import analytics as store
 TOP_SITES = 15
 TOP_ITEMS = 10
 PAGE_SIZE = 25
+# Every table the page's cached reads use: figures, charts, filter choices, coverage, the account's check.
+READ_TABLES = ("findings", "inspections", "sites", "checklists", "checklist_retirements", "plans", "tasks", "users")
 
 
-def _scoped(database: Database, actor: User, filters: FindingFilter, selected_site: str | None = None) -> FindingFilter:
-    """The filter as this person may run it; a site picked on the chart narrows the site filter further."""
+def _scoped(
+    database: Database, actor: User, filters: FindingFilter, selected_site: str | None = None
+) -> tuple[FindingFilter, FindingFilter]:
+    """The filter as this person may run it, and that narrowed further to a site picked on the chart."""
     actor = require(actor, Permission.VIEW_DASHBOARD, database)
     flt = scoped(actor, filters)
-    return replace(flt, site=selected_site) if selected_site else flt
+    return flt, (replace(flt, site=selected_site) if selected_site else flt)
 
 
 def _periods(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
@@ -88,18 +92,24 @@ def dashboard(
         filters, found_from=filters.found_from or default.found_from, found_to=filters.found_to or default.found_to
     )
     lang = i18n.short(language)
-    whole, scope = _scoped(database, actor, filters), _scoped(database, actor, filters, selected_site)
     previous = filters.previous_start
-    with database.read() as cursor:
-        findings = store.headline(cursor, scope, previous, today)
-        visits = store.inspections(cursor, scope, previous)
-        by_site = store.findings_by_site(cursor, whole, lang, TOP_SITES)
-        over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
-        matrix = store.site_checklist_matrix(cursor, scope, lang, TOP_SITES)
-        ageing = store.status_ageing(cursor, scope, today)
-        closing = store.time_to_close(cursor, scope)
-        items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
-        repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
+    with database.one_snapshot():
+        whole, scope = _scoped(database, actor, filters, selected_site)
+        with database.read() as cursor, store.names_read_once(cursor):
+            visits = store.inspections(cursor, scope, previous)
+            # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
+            with store.findings_read_once(cursor, replace(whole, found_from=previous)):
+                findings = store.headline(cursor, scope, previous, today)
+                sites = store.top_sites(cursor, whole, TOP_SITES)
+                by_site = store.findings_by_site(cursor, whole, lang, sites)
+                over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
+                # The matrix ranks the same sites, unless a tapped site narrowed it to that one.
+                matrix_sites = sites if scope == whole else store.top_sites(cursor, scope, TOP_SITES)
+                matrix = store.site_checklist_matrix(cursor, scope, lang, matrix_sites)
+                ageing = store.status_ageing(cursor, scope, today)
+                closing = store.time_to_close(cursor, scope)
+                items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
+                repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
     return Dashboard(
         filters=filters,
         headline=_headline(findings, visits),
@@ -128,14 +138,19 @@ def findings_page(
     page_size: int = PAGE_SIZE,
 ) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
-    scope = _scoped(database, actor, filters, selected_site)
-    with database.read() as cursor:
-        total = store.count_findings(cursor, scope)
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
-        rows = store.findings_page(
-            cursor, scope, i18n.short(language), today or date.today(), page_size, (page - 1) * page_size
-        )
+    with database.one_snapshot():
+        _, scope = _scoped(database, actor, filters, selected_site)
+        with (
+            database.read() as cursor,
+            store.names_read_once(cursor),
+            store.findings_read_once(cursor, scope, store.PAGE_COLUMNS),
+        ):
+            total = store.count_findings(cursor, scope)
+            pages = max(1, -(-total // page_size))
+            page = min(max(1, page), pages)
+            rows = store.findings_page(
+                cursor, scope, i18n.short(language), today or date.today(), page_size, (page - 1) * page_size
+            )
     rows = _label(
         _label(_label(rows, "severity", "dashboard.severity", language), "status", "dashboard.status", language),
         "ageing",
@@ -158,8 +173,7 @@ def filter_choices(database: Database, actor: User, language: str = i18n.DEFAULT
 
 def data_version(database: Database) -> str:
     """A token that changes whenever the data behind the dashboard changes; caches key on it."""
-    with database.read() as cursor:
-        return store.data_version(cursor)
+    return database.data_version(READ_TABLES)
 
 
 def csv_bytes(frame: pd.DataFrame, language: str = i18n.DEFAULT_LANGUAGE) -> bytes:

@@ -24,7 +24,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -186,6 +186,7 @@ class LakeCursor:
         self._cursor = cursor
         self._ddl = ddl
         self.cache = cache
+        self.snapshot: int | None = None  # of a reading cursor's one transaction, once looked up
 
     def execute(self, sql: str, parameters=None):
         if self._ddl:
@@ -286,7 +287,7 @@ class ReadCache:
         self._results: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 
     def get(self, cursor, key: tuple, tables: tuple[str, ...], read: Callable[[], T]) -> T:
-        snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+        snapshot = _snapshot(cursor)
         with self._lock:
             self._catch_up(cursor, snapshot)
             found = self._results.get(key)
@@ -301,6 +302,13 @@ class ReadCache:
                 while len(self._results) > CACHED_RESULTS:
                     self._results.popitem(last=False)
         return value
+
+    def last_change(self, cursor, tables: tuple[str, ...]) -> int:
+        """The latest snapshot, as far as this process knows, that changed any of `tables`."""
+        snapshot = _snapshot(cursor)
+        with self._lock:
+            self._catch_up(cursor, snapshot)
+            return max(self._everything_changed, *(self._changed.get(table, 0) for table in tables))
 
     def _unchanged_since(self, snapshot: int, tables: tuple[str, ...]) -> bool:
         return self._everything_changed <= snapshot and all(self._changed.get(t, 0) <= snapshot for t in tables)
@@ -336,6 +344,61 @@ class ReadCache:
                 ).fetchall()
             )
         return self._names.get(table_id)
+
+
+@contextmanager
+def read_locally(
+    cursor, whole: tuple[str, ...], subsets: dict[str, tuple[str, str, dict]] | None = None
+) -> Iterator[None]:
+    """On a lake, the block's unchanged SQL reads in-process copies of some tables instead of the lake.
+
+    Every table a lake query reads costs its catalog round trips (snapshot, files, statistics,
+    inlined rows), so a page that runs ten queries over the same tables pays them ten times over.
+    Here each table is read once: the `whole` tables (small ones, such as sites) from the process's
+    `ReadCache`, read afresh only when a commit changed them; each of `subsets` (name: columns, a
+    condition over the table as `f`, its parameters) once from the lake, as a temporary table.
+    DuckDB looks names up among a connection's temporary objects before the lake's, so the copies
+    stand in for the tables of the same name. A subset is all the block may read of that table:
+    every query in it must ask for no row outside the condition, nor a column not copied. The
+    whole tables are in place before the subsets are read, so a condition reads them too.
+    On a file, and on a cursor that writes, the block reads the tables themselves.
+    """
+    cache = getattr(cursor, "cache", None)
+    if cache is None:
+        yield
+        return
+    made: list[str] = []
+    try:
+        for table in whole:
+            copy = cache.get(cursor, ("whole table", table), (table,), lambda table=table: _whole(cursor, table))
+            cursor.register(table, copy)
+            made.append(table)
+        for table, (columns, condition, parameters) in (subsets or {}).items():
+            cursor.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT {columns} FROM {LAKE}.main.{table} f WHERE {condition}",
+                parameters,
+            )
+            made.append(table)
+        yield
+    finally:
+        with suppress(duckdb.Error):  # a failed transaction drops nothing; closing the cursor does
+            for table in reversed(made):
+                if table in whole:
+                    cursor.unregister(table)
+                else:
+                    cursor.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+
+
+def _whole(cursor, table: str):
+    """Every row of a lake table, as an Arrow table: immutable, so one copy serves every session."""
+    return cursor.execute(f"SELECT * FROM {LAKE}.main.{table}").to_arrow_table()
+
+
+def _snapshot(cursor) -> int:
+    """The lake snapshot a reading cursor reads: it stays in one transaction, so this is looked up once."""
+    if cursor.snapshot is None:
+        cursor.snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+    return cursor.snapshot
 
 
 def metadata_catalog() -> str:

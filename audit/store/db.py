@@ -16,6 +16,7 @@ itself once the fault is gone.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import threading
@@ -103,6 +104,9 @@ class Database:
         self._connection = self._connect()
         self._turn = backend.writers_turn(self.target, settings().lake_data)
         self._read_cache = backend.ReadCache() if self.lake else None
+        # A file's data version: a new number after each of this object's writes (see `data_version`).
+        self._instance, self._numbers = uuid.uuid4().hex, itertools.count()
+        self._written = next(self._numbers)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -119,6 +123,7 @@ class Database:
                     self._connection.close()
                 self._connection = self._connect()  # still failing: StoreUnavailable, stays broken
                 self._broken = False
+                self._moved()  # the file was let go meanwhile: another process may have written
             return backend.prepare(
                 self._connection.cursor(), self.lake, self._read_cache if reading else None, begin=transaction
             )
@@ -141,6 +146,7 @@ class Database:
         with self._write_lock, self._reopen_lock:
             self._connection.close()
             self._connection = self._connect()
+            self._moved()
 
     def close(self) -> None:
         try:
@@ -150,9 +156,28 @@ class Database:
                 raise
 
     @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """Reads within the block (on this thread, this database) share one cursor: one transaction,
+        one snapshot. A lake looks its snapshot up in the catalog per transaction, so a service call
+        that reads in several steps (the account, then its data) pays that once."""
+        if _shared_read.get()[0] is self:
+            yield
+            return
+        with self.read() as cursor:
+            token = _shared_read.set((self, cursor))
+            try:
+                yield
+            finally:
+                _shared_read.reset(token)
+
+    @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor for reading; with `snapshot`, every statement of the block sees the same data
-        (an export's count and its rows)."""
+        """A cursor for reading (within `one_snapshot`, its cursor); with `snapshot`, every statement
+        of the block sees the same data (an export's count and its rows)."""
+        database, shared = _shared_read.get()
+        if database is self:
+            yield shared
+            return
         with self._storage_faults():
             # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
             cursor = self._cursor(reading=True, transaction=self.lake or snapshot)
@@ -189,9 +214,28 @@ class Database:
                     raise NotWritten("store.error.connection_lost", reason="failed", path=str(self.path)) from error
             finally:
                 cursor.close()
+                self._moved()  # after the commit: a version read since then finds its rows
             commits = _unit_commits.get()
             if commits is not None:
                 commits.append(unit)
+
+    def data_version(self, tables: tuple[str, ...]) -> str:
+        """A token that moves whenever a row of `tables` may have changed: caches of reads key on it.
+
+        A file is held by this process alone (DuckDB's lock), so its rows change only through this
+        object's writes, and their count says it without reading a row. A file edited while the app
+        was stopped meets a new `Database`, whose tokens are new. A lake has other writers: there the
+        catalog's record of which tables each snapshot changed says it (`ReadCache.last_change`).
+        """
+        if not self.lake:
+            return f"{self._instance}:{self._written}"
+        with self.read() as cursor:
+            return f"{self._instance}:{self._read_cache.last_change(cursor, tables)}"
+
+    def _moved(self) -> None:
+        # A number never given before, from a counter that threads share safely: whatever order two
+        # writers store theirs in, a token read after a commit is one no earlier read saw.
+        self._written = next(self._numbers)
 
     def _landed(self, unit: str, lost: BaseException) -> bool:
         """Whether a commit whose answer was lost with the connection made it: looked up by its id on a
@@ -258,6 +302,7 @@ class Database:
                 step(cursor)
             finally:
                 cursor.close()
+                self._moved()
 
     def checkpoint(self) -> None:
         with self._write_lock, self._turn(), self._storage_faults():
@@ -278,6 +323,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 # Commits made by the unit of work running in this context; None outside one.
 _unit_commits: ContextVar[list | None] = ContextVar("unit_commits", default=None)
+# The database and cursor of the `Database.one_snapshot` block running in this context, if any.
+_shared_read: ContextVar[tuple[Database | None, duckdb.DuckDBPyConnection | None]] = ContextVar(
+    "shared_read", default=(None, None)
+)
 
 
 def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:

@@ -173,10 +173,13 @@ def make_tasks(cursor: duckdb.DuckDBPyConnection, plan: Plan, days: list[date], 
     return len(added)
 
 
+# The range's inspections made distinct, to match tasks by: only when some task is due in the range. Where
+# nothing is planned, DuckDB made a million inspections distinct for nothing (1.1 s at ten million findings).
 _DONE = """
     LEFT JOIN (SELECT DISTINCT site_id, checklist_id, CAST(started_at AS DATE) AS day,
                       coalesce(self_reported, false) AS self_reported
-               FROM inspections WHERE status = 'submitted' AND started_at >= $start AND started_at < $end + 1) i
+               FROM inspections WHERE status = 'submitted' AND started_at >= $start AND started_at < $end + 1
+                 AND EXISTS (SELECT 1 FROM tasks WHERE due BETWEEN $start AND $end)) i
       ON i.site_id = t.site_id AND i.checklist_id = t.checklist_id AND i.day = t.due
          AND i.self_reported = t.self_inspection
 """

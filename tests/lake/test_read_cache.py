@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import datetime
 
+from audit.services import dashboard
 from audit.store import backend, open_database
 from audit.store.inspections import findings_by_id
 from audit.store.users import get_account, update_account
@@ -75,6 +76,38 @@ def test_a_change_made_by_this_process_is_read_at_once(lake_target):
         update_account(cursor, UNIT_ACCOUNT.id, now=datetime(2026, 3, 1), by="admin", active=False)
         assert not get_account(cursor, UNIT_ACCOUNT.id).user.active  # a writing cursor reads its own change
     assert not _account(database, UNIT_ACCOUNT.id, []).user.active
+    database.close()
+
+
+def _close_elsewhere(target: str, finding_id: str) -> None:
+    """Another process changes a finding with plain SQL: neither the log nor its version moves."""
+    script = (
+        "import sys\nfrom audit.store import open_database\n"
+        "database = open_database(sys.argv[1])\n"
+        "with database.write() as cursor:\n"
+        "    cursor.execute(\"UPDATE findings SET status = 'closed' WHERE id = ?\", [sys.argv[2]])\n"
+        "database.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, target, finding_id], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_dashboards_data_version_moves_when_its_tables_change_in_any_process(lake_target):
+    database = open_database(lake_target)
+    finding = set_scene(database)
+    first = dashboard.data_version(database)
+    assert dashboard.data_version(database) == first
+    with database.write() as cursor:  # a table the dashboard does not read
+        cursor.execute("INSERT INTO _write_units VALUES ('elsewhere', now()::TIMESTAMP)")
+    assert dashboard.data_version(database) == first
+    _close_elsewhere(lake_target, finding)
+    second = dashboard.data_version(database)
+    assert second != first
+    with database.write() as cursor:  # this process's own change, by plain SQL too
+        cursor.execute("UPDATE findings SET status = 'open' WHERE id = ?", [finding])
+    assert dashboard.data_version(database) not in (first, second)
     database.close()
 
 
