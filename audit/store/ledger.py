@@ -8,10 +8,11 @@ into SQL from fixed pieces only; user values always travel as parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 import duckdb
+import pyarrow as pa
 
 from audit.i18n import short
 from audit.model import OVERDUE_BANDS, FindingFilter, LedgerRow, Overdue, Severity, Status
@@ -87,17 +88,21 @@ _JOINS = (
 )
 
 
-def _from(*sql: str, findings: str = "findings f") -> str:
+def _from(*sql: str, findings: str = "findings f", inspections: str | None = None) -> str:
     """FROM findings with the joins whose aliases the given SQL uses (items need their checklist).
 
-    From `page f` (see `_sources_for`), sites and inspections are those of the page's findings.
+    From `page f` (see `_sources_for`), sites and inspections are those of the page's findings;
+    `inspections` names another source of them.
     """
     text = " ".join(sql)
     used = {alias for alias, _ in _JOINS if re.search(rf"\b{alias}\.", text)}
     if "ci" in used:
         used.add("chk")
     page = findings.startswith("page ")
-    tables = {"sites": "page_sites" if page else "sites", "inspections": "page_inspections" if page else "inspections"}
+    tables = {
+        "sites": "page_sites" if page else "sites",
+        "inspections": inspections or ("page_inspections" if page else "inspections"),
+    }
     return f"FROM {findings} " + " ".join(join.format(**tables) for alias, join in _JOINS if alias in used)
 
 
@@ -150,7 +155,9 @@ def _where(flt: FindingFilter, today: date) -> tuple[str, dict]:
     return where, params | {"today": today}
 
 
-def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
+def _sorted(
+    select: str, where: str, sort: str, descending: bool, *, sources: str = _SOURCES, inspections: str | None = None
+) -> str:
     """`select` over the ledger sources, filtered by `where`, ordered by a key from SORTS.
 
     A sort expression the SELECT already has (`f.number AS "number"`) is ordered by its
@@ -171,7 +178,8 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
     outer = f"* EXCLUDE ({', '.join(hidden)})" if hidden else "*"
     inner = ", ".join(columns)
     return (
-        f"{_SOURCES} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort])} WHERE {where}) "
+        f"{sources} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort], inspections=inspections)} "
+        f"WHERE {where}) "
         f"ORDER BY {', '.join(order)}"
     )
 
@@ -465,6 +473,59 @@ def export_query(
     """
     sql, params = _export_sql(flt, today, language, fields, labels, sort, descending)
     return _run(cursor, sql, params)
+
+
+# An export of at most this many rows looks its findings' inspections up by id, LOOKUP_BATCH at a time,
+# instead of joining the whole inspections table (a scan of it, about a second at 10 million findings,
+# for a unit's few hundred rows).
+SMALL_EXPORT = 5_000
+
+
+def export_rows(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    *,
+    language: str,
+    fields: tuple[str, ...],
+    labels: Mapping[str, str],
+    sort: str = "number",
+    descending: bool = False,
+    batch_rows: int,
+) -> tuple[int, Iterator[pa.RecordBatch]]:
+    """How many rows the export has, and its rows as Arrow batches in the ledger's order.
+
+    Run both in one snapshot (`Database.read(snapshot=True)`) for the count to be that of the rows.
+    """
+    where, params = _where(flt, today)
+    total, inspection_ids = _run(
+        cursor,
+        "SELECT count(*), coalesce(list(DISTINCT inspection_id) FILTER (WHERE inspection_id IS NOT NULL), []) "
+        f"FROM (SELECT f.inspection_id FROM findings f WHERE {where} LIMIT {SMALL_EXPORT + 1})",
+        params,
+    ).fetchone()
+    if total > SMALL_EXPORT:
+        total = count_findings(cursor, flt, today)
+        result = export_query(
+            cursor, flt, today, language=language, fields=fields, labels=labels, sort=sort, descending=descending
+        )
+        return total, iter(result.to_arrow_reader(batch_rows))
+    hashes: dict[str, str] = {}
+    for start in range(0, len(inspection_ids), LOOKUP_BATCH):
+        hashes.update(
+            cursor.execute(
+                "SELECT id, checklist_hash FROM inspections WHERE id = ANY($ids)",
+                {"ids": inspection_ids[start : start + LOOKUP_BATCH]},
+            ).fetchall()
+        )
+    select, labelled = _export_select(language, fields, labels)
+    sources = (
+        "WITH listed_inspections AS (SELECT unnest($inspection_ids::VARCHAR[]) AS id, "
+        f"unnest($checklist_hashes::VARCHAR[]) AS checklist_hash), {_CTES}"
+    )
+    sql = _sorted(select, where, sort, descending, sources=sources, inspections="listed_inspections")
+    listed = {"inspection_ids": list(hashes), "checklist_hashes": list(hashes.values())}
+    return total, iter(_run(cursor, sql, params | labelled | listed).to_arrow_reader(batch_rows))
 
 
 def copy_export_to_csv(
