@@ -113,6 +113,7 @@ def add_finding(cursor: duckdb.DuckDBPyConnection, number: str, description: str
     EXISTS) still makes the grams and writes to both tables, and measured slower.
     """
     made = key(number, description)
+    # Compared as text, which DuckDB casts once: `?::UUID` here made it scan the texts instead of the index.
     if cursor.execute("SELECT count(*) FROM search_texts WHERE key = ?", [made]).fetchone()[0]:
         return made
     kept = kept_number(number)
