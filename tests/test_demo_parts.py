@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from uuid import UUID
 
 import numpy as np
@@ -232,11 +233,11 @@ def test_a_new_file_in_parts_gives_the_same_rows_for_the_same_seed(tmp_path):
     assert made[0] == made[1] and len(made[0]["findings"]) == 1200
 
 
-def test_reopening_between_parts_gives_back_what_an_index_gained_and_keeps_the_memory_limit(tmp_path):
+def test_reopening_between_parts_gives_back_what_an_index_gained_and_keeps_the_load_settings(tmp_path):
     """DuckDB holds an index's new nodes in memory, past its limit, until written and reopened."""
     database = open_database(tmp_path / "reopen.duckdb")
     try:
-        demo_store.limit_memory(database, 300)
+        demo_store.set_for_load(database, 300)
         with database.write() as cursor:
             cursor.execute(
                 "INSERT INTO finding_events (id, finding_id, happened_at, actor, action, to_status) "
@@ -247,6 +248,48 @@ def test_reopening_between_parts_gives_back_what_an_index_gained_and_keeps_the_m
         demo_store.release_memory(database, 300)
         assert rows(database, held) == [(0,)]
         assert rows(database, "SELECT current_setting('memory_limit')") == [("286.1 MiB",)]  # 300 MB
+        assert rows(database, "SELECT current_setting('threads')") == [(1,)]
         assert rows(database, "SELECT count(*) FROM finding_events") == [(200_000,)]
     finally:
         database.close()
+
+
+def test_the_next_part_is_drawn_on_a_second_thread_while_the_part_before_is_committed(tmp_path, monkeypatch):
+    """Drawing (numpy, Arrow) and committing (DuckDB) both leave the GIL: two cores where there are two.
+
+    Each part is drawn only after the part before was saved, so one part's tables are held at a time,
+    and the file is released between parts only once the next part's drawing has begun.
+    """
+    events, threads, begun = [], set(), {}
+    tables, logged, released = Plan.tables, demo_store.log_generated, demo_store.release_memory
+
+    def draw(plan, number, sequence):
+        threads.add(threading.current_thread())
+        events.append(("drawn", number))
+        begun.setdefault(number, threading.Event()).set()
+        return tables(plan, number, sequence)
+
+    def log(cursor, table_names, **options):
+        events.append(("saved", options["after"]["part"] - 1))
+        return logged(cursor, table_names, **options)
+
+    def release(database, megabytes):
+        number = sum(kind == "saved" for kind, _ in events)  # the part saved next
+        assert begun.setdefault(number, threading.Event()).wait(timeout=60), f"part {number} is not being drawn"
+        events.append(("released", number))
+        return released(database, megabytes)
+
+    monkeypatch.setattr(Plan, "tables", draw)
+    monkeypatch.setattr(demo_store, "log_generated", log)
+    monkeypatch.setattr(demo_store, "release_memory", release)
+    generate_file(tmp_path / "drawn.duckdb", CHECKLISTS, findings=1200, seed=5, now=NOW, part_findings=400)
+
+    parts = sum(kind == "drawn" for kind, _ in events)
+    assert parts >= 3 and threading.main_thread() not in threads
+    for number in range(1, parts):
+        steps = [
+            events.index(("saved", number - 1)),
+            events.index(("drawn", number)),
+            events.index(("released", number)),
+        ]
+        assert steps == sorted(steps), events

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -259,7 +260,7 @@ def generate(
         raise InvalidInput("demo.error.negative_count", field="findings")
     progress = progress or (lambda stage, done: None)
     now = (now or datetime.now()).replace(microsecond=0)
-    with transactions(database, atomic) as write:
+    with transactions(database, atomic) as write, ThreadPoolExecutor(1, thread_name_prefix="demo-draw") as drawer:
         with write() as cursor:
             sites_where = add_sites(cursor, seed, sites)
             site_list = list_sites(cursor)
@@ -273,35 +274,63 @@ def generate(
             del found
             store.set_finding_sequences(cursor, last_numbers)
             report = DemoReport(len(site_list), 0, 0, 0, 0, False)
+            draw = Drawing(plan, sequences, drawer)
             if not plan.parts:
                 after = {"seed": seed, **asdict(report)}
                 store.log_generated(cursor, (), actor=actor, after=after, sites_where=sites_where)
             else:
-                report += save_part(cursor, plan, 0, sequences, seed, actor, sites_where, progress)
+                report += save_part(cursor, plan, 0, draw.take(0), seed, actor, sites_where, progress)
+                draw.ahead(1)
         for number in range(1, len(plan.parts)):
             if not atomic:
                 store.release_memory(database, MEMORY_MB)
             with write() as cursor:
-                report += save_part(cursor, plan, number, sequences, seed, actor, None, progress)
+                report += save_part(cursor, plan, number, draw.take(number), seed, actor, None, progress)
+                draw.ahead(number + 1)
         progress("committing", 0.97)
     progress("done", 1.0)
     return report
+
+
+class Drawing:
+    """Each part's tables, the next part drawn on a second thread while the store commits this one.
+
+    numpy, Arrow and DuckDB leave the GIL while they work, so the drawing takes a second core
+    where there is one. A part is drawn only once the part before has been saved, so the tables of
+    one part at a time are held, as when drawing and saving take turns.
+    """
+
+    def __init__(self, plan: Plan, sequences: list[np.ndarray], drawer: ThreadPoolExecutor):
+        self._plan, self._sequences, self._drawer = plan, sequences, drawer
+        self._pending: tuple[int, Future] | None = None
+
+    def ahead(self, number: int) -> None:
+        """Start drawing part `number`, if there is one."""
+        if number < len(self._plan.parts):
+            sequence, self._sequences[number] = self._sequences[number], None
+            self._pending = (number, self._drawer.submit(self._plan.tables, number, sequence))
+
+    def take(self, number: int) -> tuple[dict[str, pa.Table], bool]:
+        """Part `number`'s tables and whether the worked case is in it, drawn now unless started ahead."""
+        if self._pending is None or self._pending[0] != number:
+            self.ahead(number)
+        pending, self._pending = self._pending[1], None
+        return pending.result()
 
 
 def save_part(
     cursor: duckdb.DuckDBPyConnection,
     plan: Plan,
     number: int,
-    sequences: list[np.ndarray],
+    drawn: tuple[dict[str, pa.Table], bool],
     seed: int,
     actor: str,
     sites_where: tuple[str, list] | None,
     progress: Progress,
 ) -> DemoReport:
-    """Draw, save and log one part; its arrays are gone once it returns."""
+    """Save and log one part, drawn by `Plan.tables`; its arrays are gone once it returns."""
     parts = len(plan.parts)
-    tables, worked_case = plan.tables(number, sequences[number])
-    sequences[number] = None
+    tables, worked_case = drawn
     for done, (table, rows) in enumerate(tables.items(), start=1):
         progress(f"saving {table}", 0.1 + 0.85 * (number + done / (len(tables) + 1)) / parts)
         store.insert_table(cursor, table, rows)
@@ -332,7 +361,7 @@ def generate_file(path: str | os.PathLike, checklists: list[Checklist], **option
     if path.exists():
         database = open_database(path)
         try:
-            store.limit_memory(database, MEMORY_MB)
+            store.set_for_load(database, MEMORY_MB)
             return generate(database, checklists, **options)
         finally:
             database.close()
@@ -342,7 +371,7 @@ def generate_file(path: str | os.PathLike, checklists: list[Checklist], **option
     try:
         database = open_database(partial)
         try:
-            store.limit_memory(database, MEMORY_MB)
+            store.set_for_load(database, MEMORY_MB)
             report = generate(database, checklists, atomic=False, **options)
         finally:
             database.close()

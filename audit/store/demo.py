@@ -20,14 +20,22 @@ from audit.store.db import Database
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
 
 
-def limit_memory(database: Database, megabytes: int) -> None:
-    """Cap what DuckDB holds in memory for this open database; past it, it spills to a temp file."""
+def set_for_load(database: Database, megabytes: int) -> None:
+    """Cap what DuckDB holds in memory for this open database (past it, it spills to a temp file),
+    and have it work on the calling thread.
+
+    A load's statements mostly run as one task (a scan of one Arrow table); with
+    more threads, Python's DuckDB client spins on the GIL while a worker runs that task, a core
+    busy for nothing and on a shared machine taken from the work. The second core is left to
+    the drawing of the next part (`audit.demo.Drawing`).
+    """
     with database.read() as cursor:
         cursor.execute(f"SET memory_limit = '{int(megabytes)}MB'")
+        cursor.execute("SET threads = 1")
 
 
 def release_memory(database: Database, megabytes: int) -> None:
-    """Write what was committed to the file and open it afresh, with the memory limit set again.
+    """Write what was committed to the file and open it afresh, with the settings of `set_for_load` again.
 
     DuckDB keeps the nodes an index gained in memory, beyond its memory limit, until a checkpoint
     has written them and the file is opened again; after that they are read back only when needed.
@@ -36,7 +44,7 @@ def release_memory(database: Database, megabytes: int) -> None:
     with database.read() as cursor:
         cursor.execute("CHECKPOINT")
     database.reconnect()
-    limit_memory(database, megabytes)
+    set_for_load(database, megabytes)
 
 
 def ensure_checklists(cursor: duckdb.DuckDBPyConnection, checklists: list[Checklist], now: datetime) -> int:
