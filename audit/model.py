@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -423,6 +424,17 @@ class LedgerRow:
     overdue: Overdue
     is_repeat: bool
 
+
+class ExportStage(str, enum.Enum):
+    """Where an export is, as its progress reports say: a bar reaches its end only at DONE."""
+
+    WRITING = "writing"  # rows (or notices) going into the file; done of total counts them
+    FINISHING = "finishing"  # the rows are in; the file is being completed (the zip closed, the PDF laid out)
+    DONE = "done"  # the file is complete
+
+
+ExportProgress = Callable[[int, int, ExportStage], None]
+"""Called with (done, total, stage) as an export goes on; the last call, DONE, comes when the file is complete."""
 
 # --- what the dashboard shows ----------------------------------------------------------------
 

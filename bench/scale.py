@@ -173,7 +173,7 @@ actor = accounts.authenticate(database, "demo-supervisor", passwords["demo-super
 flt = FindingFilter(found_from=date.fromisoformat(sys.argv[3]))
 started = time.perf_counter()
 ticks = []
-rows = ledger.export_ledger(database, actor, flt, "xlsx", sys.argv[4], progress=lambda done, total: ticks.append(done))
+rows = ledger.export_ledger(database, actor, flt, "xlsx", sys.argv[4], progress=lambda done, total, stage: ticks.append(done))
 seconds = time.perf_counter() - started
 cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024

@@ -7,21 +7,24 @@ import io
 import re
 import subprocess
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import openpyxl
 import pyarrow as pa
 import pytest
 import xlsxwriter
+from xlsxwriter.utility import _datetime_to_excel_datetime
 
 from audit import settings
 from audit.errors import InvalidInput, PermissionDenied
 from audit.exports import cjk_font
 from audit.exports.columns import FIELDS, LEDGER_COLUMNS, headings
-from audit.exports.xlsx_export import LedgerSheet, plain_rows
-from audit.model import FindingFilter, Status
-from audit.services.ledger import SORT_KEYS, export_ledger
+from audit.exports.xlsx_export import LedgerSheet, excel_serials, plain_rows
+from audit.model import ExportStage, FindingFilter, Status
+from audit.services import ledger as ledger_service
+from audit.services.ledger import SORT_KEYS, export_ledger, export_progress
+from audit.store import ledger as ledger_store
 from audit.store.db import BULK_READ_MEMORY
 from tests.factories import GUANGMING, GUOSHENG, INSPECTOR, SUPERVISOR, UNIT, make_finding, seed_ledger
 from tests.factories import LEDGER_TODAY as TODAY
@@ -119,6 +122,50 @@ def test_exports_keep_the_order_the_ledger_shows(ledger_db, tmp_path, sort, desc
     ] == shown
 
 
+@pytest.mark.parametrize("sort,descending", [("number", False), ("overdue", True), ("site", False)])
+def test_a_small_export_holds_what_the_one_pass_query_gives(ledger_db, tmp_path, monkeypatch, sort, descending):
+    small = xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending))
+    monkeypatch.setattr(ledger_store, "SMALL_EXPORT", 3)  # of the 8 findings: read in one pass
+    (tmp_path / "ledger.xlsx").unlink()
+    assert xlsx_rows(export(ledger_db, "xlsx", tmp_path, sort=sort, descending=descending)) == small
+    assert [row[0] for row in small[1:]] == page(ledger_db, sort=sort, descending=descending)
+
+
+def test_a_small_export_words_each_item_as_the_checklist_version_of_its_inspection(db, tmp_path, monkeypatch):
+    from audit.checklists import load_checklists
+    from audit.demo import generate
+    from audit.services.checklists import checklists_directory
+    from tests.factories import store_accounts
+
+    generate(db, load_checklists(checklists_directory()).checklists, findings=60, seed=7, now=datetime(2026, 3, 20))
+    store_accounts(db, SUPERVISOR)
+    with db.write() as cursor:  # a newer version of every checklist, worded otherwise
+        cursor.execute(
+            "INSERT INTO checklists SELECT * REPLACE (version + 1 AS version, content_hash || '+' AS content_hash, "
+            "title_zh || '（新版）' AS title_zh) FROM checklists"
+        )
+    small = xlsx_rows(export(db, "xlsx", tmp_path))
+    monkeypatch.setattr(ledger_store, "SMALL_EXPORT", 0)  # the one pass, joining every inspection
+    (tmp_path / "ledger.xlsx").unlink()
+    assert xlsx_rows(export(db, "xlsx", tmp_path)) == small
+    with db.read() as cursor:
+        ids = {
+            row[0]
+            for row in cursor.execute("SELECT checklist_id FROM findings UNION SELECT item_id FROM findings").fetchall()
+        }
+    words = [(row[FIELDS.index("checklist")], row[FIELDS.index("item")]) for row in small[1:]]
+    assert len(words) == 60 and not ids & {word for pair in words for word in pair}  # titles, not ids
+    assert not any("新版" in checklist for checklist, _ in words)  # the version the inspection used
+
+
+def test_more_findings_than_a_sheet_holds_are_refused_before_any_is_written(ledger_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(ledger_service, "XLSX_ROWS", 7)
+    with pytest.raises(InvalidInput) as refused:
+        export(ledger_db, "xlsx", tmp_path)
+    assert refused.value.field == "format" and not (tmp_path / "ledger.xlsx").exists()
+    assert len(csv_rows(export(ledger_db, "csv", tmp_path))) == 9
+
+
 def threads(db) -> int:
     with db.read() as cursor:
         return cursor.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -129,7 +176,7 @@ def test_an_export_reads_on_one_thread_and_gives_the_others_back(ledger_db, tmp_
     with ledger_db.write() as cursor:
         cursor.execute("SET threads = 2")
     during = []
-    export(ledger_db, fmt, tmp_path, progress=lambda done, total: during.append(threads(ledger_db)))
+    export(ledger_db, fmt, tmp_path, progress=lambda done, total, stage: during.append(threads(ledger_db)))
     assert during and set(during) == {1}
     assert threads(ledger_db) == 2
 
@@ -149,7 +196,7 @@ def test_an_export_sorts_within_the_bulk_read_memory_and_gives_the_rest_back(led
         other.execute(f"SET memory_limit = '{before}'")
         restored = other.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     during = []
-    export(ledger_db, fmt, tmp_path, progress=lambda done, total: during.append(memory_limit(ledger_db)))
+    export(ledger_db, fmt, tmp_path, progress=lambda done, total, stage: during.append(memory_limit(ledger_db)))
     assert during and set(during) == {capped}
     assert memory_limit(ledger_db) == restored
     export(ledger_db, fmt, tmp_path)
@@ -195,10 +242,39 @@ def test_inspectors_may_not_export(ledger_db, tmp_path):
         export(ledger_db, "csv", tmp_path, actor=INSPECTOR)
 
 
-def test_progress_is_reported_up_to_the_total(ledger_db, tmp_path):
-    calls = []
-    export(ledger_db, "xlsx", tmp_path, progress=lambda done, total: calls.append((done, total)))
-    assert calls[-1] == (8, 8)
+def complete(path, fmt) -> bool:
+    """Whether the file on disk is the whole export: a workbook or notices that open, a CSV with every row."""
+    if not path.exists():
+        return False
+    if fmt == "xlsx":
+        return zipfile.is_zipfile(path) and len(xlsx_rows(path)) == 9
+    if fmt == "csv":
+        return len(list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))) == 9
+    return path.read_bytes().rstrip().endswith(b"%%EOF")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "pdf"])
+def test_the_progress_bar_is_full_only_once_the_file_is_complete(ledger_db, tmp_path, fmt):
+    path, seen = tmp_path / f"ledger.{fmt}", []
+
+    def progress(done, total, stage):
+        seen.append((stage, *export_progress(done, total, stage, "en"), complete(path, fmt)))
+
+    export(ledger_db, fmt, tmp_path, progress=progress)
+    *before, last = seen
+    assert last[0] is ExportStage.DONE and last[1] == 1.0 and last[3], last
+    assert before and all(bar < 1.0 and stage is not ExportStage.DONE for stage, bar, _, _ in before), before
+    assert [stage for stage, *_ in before] == sorted((stage for stage, *_ in before), key=list(ExportStage).index)
+    if fmt != "csv":  # the rows are in; the zip's close or the PDF's layout is still to come, and says so
+        stage, bar, words, done = before[-1]
+        assert stage is ExportStage.FINISHING and not done and words.startswith("Finishing the file")
+
+
+def test_each_stage_of_an_export_has_its_own_words_in_both_languages():
+    for language in ("zh-CN", "en"):
+        words = [export_progress(8, 8, stage, language)[1] for stage in ExportStage]
+        assert len(set(words)) == len(words) and all("8" in text for text in words), words
+    assert export_progress(8, 8, ExportStage.WRITING, "en")[0] < 1.0  # all rows written: the file is not yet
 
 
 def test_an_empty_export_still_has_its_headings(ledger_db, tmp_path):
@@ -304,7 +380,22 @@ def test_the_fast_row_writer_writes_what_xlsxwriter_itself_writes(tmp_path):
         book.close()
         return _sheet_xml(path)
 
-    assert write(tmp_path / "fast.xlsx", True) == write(tmp_path / "stock.xlsx", False)
+    fast, stock = write(tmp_path / "fast.xlsx", True), write(tmp_path / "stock.xlsx", False)
+    assert _as_read(fast) == _as_read(stock)
+
+
+def _as_read(xml: str) -> str:
+    """The sheet XML with each number as a spreadsheet reads it (a double, here to the microsecond of a day):
+    the fast writer gives the shortest text of XlsxWriter's very double, XlsxWriter rounds it to 16 digits."""
+    return re.sub(r"<v>([^<]*)</v>", lambda number: f"<v>{float(number.group(1)):.11f}</v>", xml)
+
+
+def test_day_numbers_are_the_doubles_xlsxwriter_works_out():
+    times = [datetime(2026, 3, 1, 23, 5) + timedelta(minutes=7 * step, microseconds=step) for step in range(20_000)]
+    days = [moment.date() for moment in times[::50]] + [date(1900, 2, 28), date(1900, 3, 1), date(1969, 12, 31)]
+    for values, kind in ((times, pa.timestamp("us")), (days, pa.date32())):
+        serials = excel_serials(pa.array(values, kind)).to_pylist()
+        assert [float(text) for text in serials] == [_datetime_to_excel_datetime(v, False, False) for v in values]
 
 
 # What XlsxWriter writes other than as it is (beyond escaping &, < and >): control characters,

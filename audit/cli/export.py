@@ -8,9 +8,11 @@ import click
 
 from audit.cli.group import cli, db_option, operator
 from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from audit.model import FindingFilter, Overdue, Severity, Status
+from audit.model import ExportStage, FindingFilter, Overdue, Severity, Status
 from audit.services.database import open_database
-from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger
+from audit.services.ledger import FORMATS, SORT_KEYS, export_ledger, export_progress
+
+STEPS = 1000  # of the progress bar: its fill comes as a fraction
 
 
 def _choice(enum) -> click.Choice:
@@ -79,11 +81,11 @@ def export_command(
         raise click.BadParameter(f"dates are written YYYY-MM-DD ({error})", param_hint="--from/--to") from error
     database = open_database(db_path)
     try:
-        with click.progressbar(length=1, label=f"Exporting {fmt}", show_eta=True) as bar:
+        with click.progressbar(length=STEPS, label=export_progress(0, 1, ExportStage.WRITING, lang)[1]) as bar:
 
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
+            def progress(done: int, total: int, stage: ExportStage) -> None:
+                fraction, bar.label = export_progress(done, total, stage, lang)
+                bar.update(round(fraction * STEPS) - bar.pos)
 
             written = export_ledger(
                 database, operator(), flt, fmt, out, language=lang, sort=sort, descending=descending, progress=progress

@@ -8,7 +8,12 @@ import click
 
 from audit.cli.group import cli, db_option, operator
 from audit.model import Role
-from audit.services.administration import check_audit_log, check_invariants, rebuild_verification_queue
+from audit.services.administration import (
+    check_audit_log,
+    check_invariants,
+    rebuild_ledger_tables,
+    rebuild_verification_queue,
+)
 from audit.services.database import Database, is_lake, open_database
 
 
@@ -69,18 +74,22 @@ def verify_log(db_path: str, anchors: dict[int, str]) -> None:
 
 @cli.command("check")
 @db_option
-@click.option("--repair", is_flag=True, help="Make derived tables (the queue of fixes to verify) again first.")
+@click.option(
+    "--repair", is_flag=True, help="Make derived tables (fixes to verify, search texts, ledger counts) again first."
+)
 def check(db_path: str, repair: bool) -> None:
     """Check what must hold however many servers write: one account per username, one finding per
     number, one audit-log entry per seq and none missing, one task per visit, and the queue of fixes
-    awaiting verification as the findings say."""
+    awaiting verification, the search texts and the ledger's counts as the findings say."""
     if repair:
         database = open_database(db_path)
         try:
             differing = rebuild_verification_queue(database, operator(Role.ADMIN))
+            search = rebuild_ledger_tables(database, operator(Role.ADMIN))
         finally:
             database.close()
         click.echo(f"Queue of fixes awaiting verification made again: it differed for {differing} findings.")
+        click.echo(f"Search texts and ledger counts made again from the findings: {search} rows of them differed.")
     database = open_existing(db_path)
     try:
         problems = check_invariants(database, operator(Role.ADMIN))
@@ -92,5 +101,5 @@ def check(db_path: str, repair: bool) -> None:
         raise SystemExit(1)
     click.echo(
         "Invariants hold: usernames, finding numbers, audit-log entries and tasks are each unique; "
-        "the queue of fixes awaiting verification agrees with the findings."
+        "the queue of fixes awaiting verification, the search texts and the ledger's counts agree with the findings."
     )

@@ -9,7 +9,7 @@ Arrow, without a Python object per cell, which keeps a 100,000-row export close 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -17,10 +17,9 @@ import pyarrow.compute as pc
 from pyarrow import csv
 
 from audit.exports.formulas import neutralise_column
+from audit.model import ExportProgress, ExportStage
 
 BOM = "\ufeff".encode("utf-8")
-
-Progress = Callable[[int, int], None]
 
 
 def _inert(column: pa.Array) -> pa.Array:
@@ -38,12 +37,22 @@ def write_csv(
     out: BinaryIO | str | os.PathLike,
     *,
     total: int,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> int:
     """Write Arrow batches of the export columns to `out`, under the headings; returns the rows written."""
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as file:
-            return write_csv(batches, headings, file, total=total, progress=progress)
+            written = _write(batches, headings, file, total, progress)
+    else:
+        written = _write(batches, headings, out, total, progress)
+    if progress:
+        progress(written, total, ExportStage.DONE)
+    return written
+
+
+def _write(
+    batches: Iterable[pa.RecordBatch], headings: list[str], out: BinaryIO, total: int, progress: ExportProgress | None
+) -> int:
     out.write(BOM)
     written, writer = 0, None
     for batch in batches:
@@ -53,7 +62,7 @@ def write_csv(
         writer.write_batch(batch)
         written += batch.num_rows
         if progress:
-            progress(written, total)
+            progress(written, total, ExportStage.WRITING)
     if writer is None:  # no rows: the headings alone
         out.write((",".join(_quoted(h) for h in headings) + "\n").encode("utf-8"))
     else:

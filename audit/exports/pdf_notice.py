@@ -7,7 +7,7 @@ with an embedded font (see cjk_font), never a font the reader's machine may lack
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -23,9 +23,9 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemp
 
 from audit import i18n
 from audit.exports.cjk_font import register_font
+from audit.model import ExportProgress, ExportStage
 
 NOTICE_FIELDS = ("responsible_unit", "number", "site", "description", "requirement", "deadline")
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _characters(lines: list[NoticeLine], language: str) -> str:
 
 
 def write_notices(
-    lines: Iterable[NoticeLine], out: BinaryIO | str, *, language: str, progress: Progress | None = None
+    lines: Iterable[NoticeLine], out: BinaryIO | str, *, language: str, progress: ExportProgress | None = None
 ) -> int:
     """One notice per responsible unit, in the order given (grouped by unit); returns the units."""
     lines = list(lines)
@@ -139,7 +139,7 @@ def write_notices(
             story.append(PageBreak())
         story += _notice(unit, group, styles, t)
         if progress:
-            progress(done, len(units))
+            progress(done, len(units), ExportStage.WRITING)
 
     def footer(canvas, doc) -> None:
         canvas.setFont(font, 9)
@@ -157,5 +157,9 @@ def write_notices(
         creator="",
         initialFontName=font,
     )
+    if progress:
+        progress(len(units), len(units), ExportStage.FINISHING)  # laying out the pages takes most of the time
     document.build(story, onFirstPage=footer, onLaterPages=footer)
+    if progress:
+        progress(len(units), len(units), ExportStage.DONE)
     return len(units)

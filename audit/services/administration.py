@@ -14,7 +14,7 @@ from audit.services.checklists import checklists_directory, sync_checklists
 from audit.services.database import unit_of_work
 from audit.services.permissions import Permission, require
 from audit.services.sites import SiteRow
-from audit.store import Database, audit_log, invariants, verification_queue
+from audit.store import Database, audit_log, invariants, ledger_counts, search_index, verification_queue
 from audit.store import sites as site_store
 
 
@@ -50,6 +50,26 @@ def rebuild_verification_queue(database: Database, actor: User) -> int:
                 action="verification_queue.rebuilt",
                 entity="database",
                 after={"findings_differing": differing},
+            )
+    return differing
+
+
+@unit_of_work
+def rebuild_ledger_tables(database: Database, actor: User) -> int:
+    """Make what the ledger reads in place of the findings again from them (the search's distinct texts
+    and their character pairs, the counts of findings); returns how many rows of them disagreed."""
+    actor = require(actor, Permission.MANAGE_ACCOUNTS, database)
+    with database.write() as cursor:
+        differing = sum(search_index.drift(cursor).values()) + ledger_counts.drift(cursor)
+        if differing:
+            search_index.rebuild(cursor)
+            ledger_counts.rebuild(cursor)
+            audit_log.append(
+                cursor,
+                actor=actor.username,
+                action="ledger_tables.rebuilt",
+                entity="database",
+                after={"rows_differing": differing},
             )
     return differing
 

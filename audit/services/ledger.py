@@ -7,7 +7,6 @@ every read, whatever filter the page sent.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import BinaryIO
@@ -15,7 +14,7 @@ from typing import BinaryIO
 from audit import i18n
 from audit.errors import InvalidInput, NotFound
 from audit.exports import columns
-from audit.model import Finding, FindingFilter, LedgerRow, Status, User
+from audit.model import ExportProgress, ExportStage, Finding, FindingFilter, LedgerRow, Status, User
 from audit.services.permissions import Permission, can, require, scoped, unit_scope
 from audit.services.rectification import Step, allowed_steps, check_scope, in_scope
 from audit.store import audit_log
@@ -206,8 +205,22 @@ def photo(database: Database, actor: User, finding_id: str, sha256: str, *, thum
 # --- exports: exactly what the filters show --------------------------------------------
 
 FORMATS = ("xlsx", "csv", "pdf")
-EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time
-Progress = Callable[[int, int], None]
+EXPORT_BATCH = 2_000  # rows handed from DuckDB to a writer at a time (10,000 cost 100 MB more at the peak, no time)
+XLSX_ROWS = 1_048_575  # an Excel sheet's rows, less the heading row
+
+
+def export_progress(done: int, total: int, stage: ExportStage, language: str) -> tuple[float, str]:
+    """How full an export's progress bar is and what it says, in the app and on the command line.
+
+    The bar is full only once the file is complete (DONE); while the file is being finished it
+    stays just short, saying so, however long the finishing takes.
+    """
+    if stage is ExportStage.DONE:
+        return 1.0, i18n.t("ledger.export.done", language, total=f"{total:,}")
+    if stage is ExportStage.FINISHING:
+        return 0.99, i18n.t("ledger.export.finishing", language, total=f"{done:,}")
+    fraction = min(done / max(total, 1), 0.99)
+    return fraction, i18n.t("ledger.export.progress", language, done=f"{done:,}", total=f"{total:,}")
 
 
 def export_ledger(
@@ -221,7 +234,7 @@ def export_ledger(
     sort: str = "number",
     descending: bool = False,
     today: date | None = None,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> int:
     """Write the filtered ledger as xlsx or csv (returns rows), or notices as pdf (returns units)."""
     actor = require(actor, Permission.EXPORT, database)
@@ -246,12 +259,11 @@ def _export_rows(
     sort: str,
     descending: bool,
     today: date,
-    progress: Progress | None,
+    progress: ExportProgress | None,
 ) -> int:
     headings = columns.headings(language)
-    with database.read() as cursor:
-        total = store.count_findings(cursor, flt, today)
-        result = store.export_query(
+    with database.read(snapshot=True) as cursor:  # the workbook's extent is the count: of the same rows
+        total, batches = store.export_rows(
             cursor,
             flt,
             today,
@@ -260,26 +272,24 @@ def _export_rows(
             labels=columns.labels(language),
             sort=sort,
             descending=descending,
+            batch_rows=EXPORT_BATCH,
         )
         # Each writer's library is loaded when it is used: a CSV needs neither Excel's nor the PDF's.
         if fmt == "csv":
             from audit.exports.csv_export import write_csv
 
-            return write_csv(result.to_arrow_reader(EXPORT_BATCH), headings, out, total=total, progress=progress)
+            return write_csv(batches, headings, out, total=total, progress=progress)
+        if total > XLSX_ROWS:
+            raise InvalidInput("ledger.error.xlsx_rows", field="format", count=f"{total:,}", limit=f"{XLSX_ROWS:,}")
         from audit.exports.xlsx_export import write_xlsx
 
         return write_xlsx(
-            result.to_arrow_reader(EXPORT_BATCH),
-            headings,
-            out,
-            sheet_name=i18n.t("ledger.sheet", language),
-            total=total,
-            progress=progress,
+            batches, headings, out, sheet_name=i18n.t("ledger.sheet", language), total=total, progress=progress
         )
 
 
 def _export_notices(
-    database: Database, flt: FindingFilter, out, *, language: str, today: date, progress: Progress | None
+    database: Database, flt: FindingFilter, out, *, language: str, today: date, progress: ExportProgress | None
 ) -> int:
     from audit.exports.pdf_notice import NOTICE_FIELDS, NoticeLine, write_notices
 

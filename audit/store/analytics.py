@@ -52,8 +52,8 @@ def findings_read_once(
     Within `names_read_once`, the filter's site and checklist tests read those copies.
     """
     where, params = _where(flt)
-    if flt.search.strip():  # a search term is tested against these as well
-        columns = tuple(dict.fromkeys((*columns, "number", "description")))
+    if flt.search.strip():  # a search term is tested against these as well (`filters.search_condition`)
+        columns = tuple(dict.fromkeys((*columns, "number", "description", "search_key")))
     return backend.read_locally(cursor, (), {"findings": (", ".join(columns), where, params)})
 
 

@@ -171,14 +171,16 @@ class Database:
                 _shared_read.reset(token)
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def read(self, *, snapshot: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reading (within `one_snapshot`, its cursor); with `snapshot`, every statement
+        of the block sees the same data (an export's count and its rows)."""
         database, shared = _shared_read.get()
         if database is self:
             yield shared
             return
         with self._storage_faults():
             # One snapshot for the block: a lake looks its snapshot up in the catalog per transaction.
-            cursor = self._cursor(reading=True, transaction=self.lake)
+            cursor = self._cursor(reading=True, transaction=self.lake or snapshot)
             try:
                 yield cursor
             finally:

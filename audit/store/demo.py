@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from audit.checklists import checklist_to_dict
 from audit.model import Checklist
-from audit.store import audit_log, verification_queue
+from audit.store import audit_log, ledger_counts, search_index, verification_queue
 from audit.store.db import Database
 
 BULK_TABLES = ("inspections", "responses", "findings", "finding_events")
@@ -91,8 +91,12 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
         "ORDER BY column_index",
         [table],
     ).fetchall()
+    # Columns the store derives from others: a finding's search key.
+    derived = {"search_key": search_index.key_sql("number", "description")} if table == "findings" else {}
     projection = ", ".join(
-        f"CAST({name} AS {kind}) AS {name}" if name in given else f"CAST({default or 'NULL'} AS {kind}) AS {name}"
+        f"CAST({name} AS {kind}) AS {name}"
+        if name in given
+        else f"CAST({derived.get(name) or default or 'NULL'} AS {kind}) AS {name}"
         for name, kind, default in columns
     )
     cursor.register(f"demo_rows_{table}", rows)
@@ -100,6 +104,8 @@ def insert_table(cursor: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) 
     cursor.execute(f"INSERT INTO {table} SELECT * FROM {staged(table)}")
     if table == "findings":
         verification_queue.add_loaded(cursor, staged(table))
+        search_index.add_loaded(cursor, staged(table))
+        ledger_counts.add_loaded(cursor, staged(table))
 
 
 def staged(table: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from audit.model import OVERDUE_BANDS, FindingFilter, Overdue
+from audit.store.search_index import matching_keys, needs_numbers
 
 
 def overdue_sql(today: str = "$today::DATE") -> str:
@@ -73,6 +74,12 @@ def checklist_condition(column: str) -> str:
     )
 
 
+def one_of(column: str, name: str, values: list[str]) -> tuple[str, dict]:
+    """`column` is one of `values`, as a list of constants the scan filters on (a subquery would be a join)."""
+    params = {f"{name}_{index}": value for index, value in enumerate(dict.fromkeys(values))}
+    return f"{column} IN ({', '.join('$' + param for param in params)})", params
+
+
 def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[str, dict]:
     """WHERE clause over `findings f` and its parameters. Deadline colours count from `today`
     (the database's current date when not given)."""
@@ -83,7 +90,8 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
         params.update(values)
 
     if flt.statuses:
-        add("f.status IN (SELECT unnest($statuses))", statuses=[s.value for s in flt.statuses])
+        clause, values = one_of("f.status", "status", [s.value for s in flt.statuses])
+        add(clause, **values)
     if flt.colours:
         day = "$today::DATE" if today else "current_date"
         # Fixed SQL for each colour asked for (there are four), so no colour is worked out per finding.
@@ -92,7 +100,8 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
             **({"today": today} if today else {}),
         )
     if flt.severities:
-        add("f.severity IN (SELECT unnest($severities))", severities=[s.value for s in flt.severities])
+        clause, values = one_of("f.severity", "severity", [s.value for s in flt.severities])
+        add(clause, **values)
     if flt.unit:
         add("f.responsible_unit = $unit", unit=flt.unit)
     if flt.checklist:
@@ -106,12 +115,29 @@ def finding_conditions(flt: FindingFilter, today: date | None = None) -> tuple[s
     if flt.origin in ("supervision", "self"):
         clauses.append("NOT f.self_reported" if flt.origin == "supervision" else "f.self_reported")
     if flt.search.strip():
-        term = flt.search.strip()
-        if term.lower() == term.upper() and not any(mark in term for mark in "%_\\"):
-            # Words with no upper and lower case (Chinese, numbers) match the same way with or without
-            # case; a plain substring test skips lowering every description, which ILIKE does for text
-            # beyond ASCII: about seven times quicker over a whole ledger.
-            add("(contains(f.number, $search) OR contains(f.description, $search))", search=term)
-        else:
-            add("(f.number ILIKE $search OR f.description ILIKE $search)", search=f"%{term}%")
+        clause, values = search_condition(flt.search.strip())
+        add(clause, **values)
     return " AND ".join(clauses or ["true"]), params
+
+
+def search_condition(term: str, *, every_finding: bool = False) -> tuple[str, dict]:
+    """`f`'s number or description holds `term`: the test and its parameters.
+
+    The findings' texts are read through `search_index` (the distinct texts that pass the test);
+    `every_finding` runs the test over every finding's own number and description instead, as the
+    search did before, and so does a term with LIKE's wildcards, which character pairs cannot narrow.
+    """
+    wildcards = any(mark in term for mark in "%_\\")
+    if term.lower() == term.upper() and not wildcards:
+        # Words with no upper and lower case (Chinese, numbers) match the same way with or without
+        # case; a plain substring test skips lowering every text, which ILIKE does beyond ASCII.
+        test, params = "contains({column}, $search)", {"search": term}
+    else:
+        test, params = "{column} ILIKE $search", {"search": f"%{term}%"}
+    if every_finding or wildcards:
+        return f"({test.format(column='f.number')} OR {test.format(column='f.description')})", params
+    texts = test.format(column="t.number") + " OR " + test.format(column="t.description")
+    clauses = [f"f.search_key IN ({matching_keys(f'({texts})', len(term))})"]
+    if needs_numbers(term):
+        clauses.insert(0, test.format(column="f.number"))
+    return f"({' OR '.join(clauses)})", params | {"search_term": term}

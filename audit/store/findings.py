@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 import duckdb
 
 from audit.model import Finding, Severity, Status, finding_number
-from audit.store import verification_queue
+from audit.store import ledger_counts, search_index, verification_queue
 
 COLUMNS = [
     "id",
@@ -57,10 +57,13 @@ def insert_finding(cursor: duckdb.DuckDBPyConnection, finding: Finding) -> None:
     repeat_of = finding.repeat_of[0] if finding.repeat_of else None
     row = [values[c].value if hasattr(values[c], "value") else values[c] for c in COLUMNS]
     placeholders = ", ".join("?" for _ in COLUMNS)
+    search_key = search_index.add_finding(cursor, finding.number, finding.description)
     cursor.execute(
-        f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat) VALUES ({placeholders}, ?, ?)",
-        row + [repeat_of, repeat_of is not None],
+        f"INSERT INTO findings ({', '.join(COLUMNS)}, repeat_of, is_repeat, search_key) "
+        f"VALUES ({placeholders}, ?, ?, ?)",
+        row + [repeat_of, repeat_of is not None, search_key],
     )
+    ledger_counts.moved(cursor, None, ledger_counts.of_finding(cursor, finding.id))
     if finding.status is Status.AWAITING_VERIFICATION:  # an imported ledger's
         verification_queue.finding_changed(cursor, finding.id)
 
@@ -129,6 +132,8 @@ def update_finding(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"findings cannot be updated in {sorted(unknown)}")
+    counted = {"status", "deadline"} & changes.keys()
+    before = ledger_counts.of_finding(cursor, finding_id) if counted else None
     names = sorted(changes)
     assignments = ", ".join(f"{name} = ?" for name in names)
     values = [getattr(changes[n], "value", changes[n]) for n in names]
@@ -139,6 +144,8 @@ def update_finding(
     ).fetchone()[0]
     if updated == 1 and {"status", "reported_at"} & changes.keys():
         verification_queue.finding_changed(cursor, finding_id)
+    if updated == 1 and counted:
+        ledger_counts.moved(cursor, before, ledger_counts.of_finding(cursor, finding_id))
     return updated == 1
 
 

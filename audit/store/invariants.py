@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from audit.store import verification_queue
+from audit.store import ledger_counts, search_index, verification_queue
 
 # (what, the query giving one row per value that occurs more than once: value, count)
 _DUPLICATES = (
@@ -54,6 +54,19 @@ def problems(cursor: duckdb.DuckDBPyConnection) -> list[str]:
         found.append(
             f"the queue of fixes awaiting verification differs for {differing} findings "
             f"( {', '.join(examples)}); `python -m audit check --repair` makes it again from them"
+        )
+    search = search_index.drift(cursor)
+    if any(search.values()):
+        found.append(
+            f"the search's distinct texts differ from the findings ({search['keys']} findings with a wrong "
+            f"key, {search['texts']} texts and {search['grams']} character pairs missing or extra); "
+            "`python -m audit check --repair` makes them again"
+        )
+    counts = ledger_counts.drift(cursor)
+    if counts:
+        found.append(
+            f"the ledger's counts of findings differ from the findings for {counts} combinations of deadline, "
+            "status, severity, checklist, repeat and origin; `python -m audit check --repair` makes them again"
         )
     return found
 

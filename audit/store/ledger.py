@@ -8,13 +8,15 @@ into SQL from fixed pieces only; user values always travel as parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 import duckdb
+import pyarrow as pa
 
 from audit.i18n import short
 from audit.model import OVERDUE_BANDS, FindingFilter, LedgerRow, Overdue, Severity, Status
+from audit.store import ledger_counts
 from audit.store.filters import colour_condition, coloured_condition, deadline_at_most, finding_conditions, overdue_sql
 
 OVERDUE_SQL = overdue_sql()
@@ -86,17 +88,21 @@ _JOINS = (
 )
 
 
-def _from(*sql: str, findings: str = "findings f") -> str:
+def _from(*sql: str, findings: str = "findings f", inspections: str | None = None) -> str:
     """FROM findings with the joins whose aliases the given SQL uses (items need their checklist).
 
-    From `page f` (see `_sources_for`), sites and inspections are those of the page's findings.
+    From `page f` (see `_sources_for`), sites and inspections are those of the page's findings;
+    `inspections` names another source of them.
     """
     text = " ".join(sql)
     used = {alias for alias, _ in _JOINS if re.search(rf"\b{alias}\.", text)}
     if "ci" in used:
         used.add("chk")
     page = findings.startswith("page ")
-    tables = {"sites": "page_sites" if page else "sites", "inspections": "page_inspections" if page else "inspections"}
+    tables = {
+        "sites": "page_sites" if page else "sites",
+        "inspections": inspections or ("page_inspections" if page else "inspections"),
+    }
     return f"FROM {findings} " + " ".join(join.format(**tables) for alias, join in _JOINS if alias in used)
 
 
@@ -149,7 +155,9 @@ def _where(flt: FindingFilter, today: date) -> tuple[str, dict]:
     return where, params | {"today": today}
 
 
-def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
+def _sorted(
+    select: str, where: str, sort: str, descending: bool, *, sources: str = _SOURCES, inspections: str | None = None
+) -> str:
     """`select` over the ledger sources, filtered by `where`, ordered by a key from SORTS.
 
     A sort expression the SELECT already has (`f.number AS "number"`) is ordered by its
@@ -170,7 +178,8 @@ def _sorted(select: str, where: str, sort: str, descending: bool) -> str:
     outer = f"* EXCLUDE ({', '.join(hidden)})" if hidden else "*"
     inner = ", ".join(columns)
     return (
-        f"{_SOURCES} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort])} WHERE {where}) "
+        f"{sources} SELECT {outer} FROM (SELECT {inner} {_from(select, where, SORTS[sort], inspections=inspections)} "
+        f"WHERE {where}) "
         f"ORDER BY {', '.join(order)}"
     )
 
@@ -191,24 +200,39 @@ Bucket = tuple[str, dict, object, int]  # (condition, its parameters, deadline, 
 
 
 def buckets(
-    cursor: duckdb.DuckDBPyConnection, where: str, params: dict, sort: str, descending: bool, today: date
+    cursor: duckdb.DuckDBPyConnection,
+    where: str,
+    params: dict,
+    sort: str,
+    descending: bool,
+    today: date,
+    *,
+    from_counts: bool = False,
 ) -> list[Bucket] | None:
     """The groups of the sort in page order, with the condition picking each group's rows beside its
-    deadline; None when the sort is not one of BUCKETED or a group has no deadline or key."""
+    deadline; None when the sort is not one of BUCKETED or a group has no deadline or key.
+
+    `from_counts`: `where` tests only columns that `ledger_counts` keeps, so its rows are counted instead.
+    """
     if sort not in BUCKETED:
         return None
     direction = -1 if descending else 1
+    source, rows_sql, having = "findings f", "count(*)", ""
+    if from_counts:
+        source, rows_sql, having = "ledger_counts f", "sum(f.findings)", " HAVING sum(f.findings) > 0"
     groups: list[tuple[int, object, str, dict, int]] = []  # (rank, deadline, condition, parameters, rows)
     if sort == "deadline":
-        counted = _run(cursor, f"SELECT f.deadline, count(*) FROM findings f WHERE {where} GROUP BY ALL", params)
+        counted = _run(
+            cursor, f"SELECT f.deadline, {rows_sql} FROM {source} WHERE {where} GROUP BY ALL{having}", params
+        )
         groups = [(0, day, "true", {}, rows) for day, rows in counted.fetchall()]
     elif sort == "overdue":
         # The coloured findings of a day all have the colour of its deadline; the rest of the day has none.
         # One scan counts both: a filter that is dear to test (a search, a place) is tested once.
         counted = _run(
             cursor,
-            f"SELECT f.deadline, count(*), count(*) FILTER (WHERE {coloured_condition()}) "
-            f"FROM findings f WHERE {where} GROUP BY ALL",
+            f"SELECT f.deadline, {rows_sql}, coalesce({rows_sql} FILTER (WHERE {coloured_condition()}), 0) "
+            f"FROM {source} WHERE {where} GROUP BY ALL{having}",
             params,
         ).fetchall()
         for day, rows, coloured in counted:
@@ -222,7 +246,7 @@ def buckets(
     else:
         column, ranks, other = RANKS[sort]
         counted = _run(
-            cursor, f"SELECT {column}, f.deadline, count(*) FROM findings f WHERE {where} GROUP BY ALL", params
+            cursor, f"SELECT {column}, f.deadline, {rows_sql} FROM {source} WHERE {where} GROUP BY ALL{having}", params
         ).fetchall()
         if any(value is None for value, _, _ in counted):
             return None
@@ -255,11 +279,12 @@ def page_ids(
     limit: int,
     offset: int,
     groups: list[Bucket] | None = None,
+    from_counts: bool = False,
 ) -> list[str]:
     """The ids of one page in the sort's order: exactly those of `offset_ids`, found from the sort's
     `buckets` (given, or counted now) so that only the rows of the page's own groups are sorted."""
     if groups is None:
-        groups = buckets(cursor, where, params, sort, descending, params["today"])
+        groups = buckets(cursor, where, params, sort, descending, params["today"], from_counts=from_counts)
     if groups is None:
         return offset_ids(cursor, where, params, sort, descending, limit, offset)
     # Runs of neighbouring groups with one condition: each run's rows are that condition over a range of deadlines.
@@ -275,12 +300,19 @@ def page_ids(
             runs[-1][2].append(day)
         else:
             runs.append([condition, values, [day], max(0, offset - start)])
-    ids: list[str] = []
-    for condition, values, days, skip in runs:
-        within = f"{where} AND {condition} AND f.deadline BETWEEN $low_d AND $high_d"
-        bounds = values | {"low_d": min(days), "high_d": max(days)}
-        ids += offset_ids(cursor, within, params | bounds, sort, descending, limit - len(ids), skip)
-    return ids
+    if not runs:
+        return []
+    # All runs in one query, so a filter that is dear to test (a search, a place) is tested in one scan;
+    # the deadlines of all of them bound it first, which the scan filters on.
+    tests, bounds = [], {"low_d": min(min(run[2]) for run in runs), "high_d": max(max(run[2]) for run in runs)}
+    for index, (condition, values, days, _) in enumerate(runs):
+        for name, value in values.items():
+            condition = re.sub(rf"\${name}\b", f"${name}_{index}", condition)
+            bounds[f"{name}_{index}"] = value
+        tests.append(f"({condition} AND f.deadline BETWEEN $low_{index} AND $high_{index})")
+        bounds |= {f"low_{index}": min(days), f"high_{index}": max(days)}
+    within = f"{where} AND f.deadline BETWEEN $low_d AND $high_d AND ({' OR '.join(tests)})"
+    return offset_ids(cursor, within, params | bounds, sort, descending, limit, runs[0][3])
 
 
 def offset_ids(
@@ -310,7 +342,8 @@ def ledger_page(
 ) -> list[LedgerRow]:
     """One page of rows, sorted and cut in SQL: the whole ledger never leaves the database."""
     where, params = _where(flt, today)
-    return _rows(cursor, page_ids(cursor, where, params, sort, descending, limit, offset), today, language)
+    ids = page_ids(cursor, where, params, sort, descending, limit, offset, from_counts=ledger_counts.covers(flt))
+    return _rows(cursor, ids, today, language)
 
 
 def ledger_slice(
@@ -330,7 +363,7 @@ def ledger_slice(
     counted once.
     """
     where, params = _where(flt, today)
-    groups = buckets(cursor, where, params, sort, descending, today)
+    groups = buckets(cursor, where, params, sort, descending, today, from_counts=ledger_counts.covers(flt))
     total = sum(group[3] for group in groups) if groups is not None else count_findings(cursor, flt, today)
     page = min(max(1, page), max(1, -(-total // page_size)))
     offset = (page - 1) * page_size
@@ -440,6 +473,59 @@ def export_query(
     """
     sql, params = _export_sql(flt, today, language, fields, labels, sort, descending)
     return _run(cursor, sql, params)
+
+
+# An export of at most this many rows looks its findings' inspections up by id, LOOKUP_BATCH at a time,
+# instead of joining the whole inspections table (a scan of it, about a second at 10 million findings,
+# for a unit's few hundred rows).
+SMALL_EXPORT = 5_000
+
+
+def export_rows(
+    cursor: duckdb.DuckDBPyConnection,
+    flt: FindingFilter,
+    today: date,
+    *,
+    language: str,
+    fields: tuple[str, ...],
+    labels: Mapping[str, str],
+    sort: str = "number",
+    descending: bool = False,
+    batch_rows: int,
+) -> tuple[int, Iterator[pa.RecordBatch]]:
+    """How many rows the export has, and its rows as Arrow batches in the ledger's order.
+
+    Run both in one snapshot (`Database.read(snapshot=True)`) for the count to be that of the rows.
+    """
+    where, params = _where(flt, today)
+    total, inspection_ids = _run(
+        cursor,
+        "SELECT count(*), coalesce(list(DISTINCT inspection_id) FILTER (WHERE inspection_id IS NOT NULL), []) "
+        f"FROM (SELECT f.inspection_id FROM findings f WHERE {where} LIMIT {SMALL_EXPORT + 1})",
+        params,
+    ).fetchone()
+    if total > SMALL_EXPORT:
+        total = count_findings(cursor, flt, today)
+        result = export_query(
+            cursor, flt, today, language=language, fields=fields, labels=labels, sort=sort, descending=descending
+        )
+        return total, iter(result.to_arrow_reader(batch_rows))
+    hashes: dict[str, str] = {}
+    for start in range(0, len(inspection_ids), LOOKUP_BATCH):
+        hashes.update(
+            cursor.execute(
+                "SELECT id, checklist_hash FROM inspections WHERE id = ANY($ids)",
+                {"ids": inspection_ids[start : start + LOOKUP_BATCH]},
+            ).fetchall()
+        )
+    select, labelled = _export_select(language, fields, labels)
+    sources = (
+        "WITH listed_inspections AS (SELECT unnest($inspection_ids::VARCHAR[]) AS id, "
+        f"unnest($checklist_hashes::VARCHAR[]) AS checklist_hash), {_CTES}"
+    )
+    sql = _sorted(select, where, sort, descending, sources=sources, inspections="listed_inspections")
+    listed = {"inspection_ids": list(hashes), "checklist_hashes": list(hashes.values())}
+    return total, iter(_run(cursor, sql, params | labelled | listed).to_arrow_reader(batch_rows))
 
 
 def copy_export_to_csv(
@@ -575,4 +661,6 @@ def checklist_words_index(cursor: duckdb.DuckDBPyConnection) -> dict[tuple, tupl
 def set_source_words(
     cursor: duckdb.DuckDBPyConnection, finding_id: str, checklist: str | None, item: str | None
 ) -> None:
+    before = ledger_counts.of_finding(cursor, finding_id)
     cursor.execute("UPDATE findings SET checklist_text = ?, item_text = ? WHERE id = ?", [checklist, item, finding_id])
+    ledger_counts.moved(cursor, before, ledger_counts.of_finding(cursor, finding_id))

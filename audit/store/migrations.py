@@ -424,6 +424,39 @@ def finding_events_by_finding(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute("CREATE INDEX finding_events_by_finding ON finding_events (finding_id)")
 
 
+@migration(75)
+def search_index(cursor: duckdb.DuckDBPyConnection) -> None:
+    """The ledger's search reads distinct texts by their character pairs (`store.search_index`): each
+    finding's key, then the texts and their grams, in a few statements over the whole table.
+
+    Texts are found by key (an index on a file), grams by a range of grams (kept in order: a file's zone
+    maps). A lake has no indexes: it sorts both tables' files by those columns and prunes them by range.
+    """
+    from audit.store import search_index
+
+    cursor.execute("ALTER TABLE findings ADD COLUMN search_key UUID")
+    cursor.execute("CREATE TABLE search_texts (key UUID NOT NULL, number VARCHAR, description VARCHAR NOT NULL)")
+    cursor.execute("CREATE TABLE search_grams (gram VARCHAR NOT NULL, key UUID NOT NULL)")
+    if isinstance(cursor, backend.LakeCursor):
+        for table, order in (("search_texts", "key"), ("search_grams", "gram")):
+            cursor.execute(f"ALTER TABLE {table} SET SORTED BY ({order})")
+    search_index.rebuild(cursor)
+    cursor.execute("CREATE INDEX search_texts_by_key ON search_texts (key)")
+
+
+@migration(76)
+def ledger_counts(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Findings counted by deadline and the columns most ledger filters test (`store.ledger_counts`),
+    from one GROUP BY over the findings: some tens of thousands of rows at ten million findings."""
+    from audit.store import ledger_counts
+
+    cursor.execute(
+        "CREATE TABLE ledger_counts (deadline DATE, found_at DATE, status VARCHAR, severity VARCHAR, checklist_id VARCHAR, "
+        "checklist_text VARCHAR, is_repeat BOOLEAN, self_reported BOOLEAN, findings BIGINT NOT NULL)"
+    )
+    ledger_counts.rebuild(cursor)
+
+
 @migration(85)
 def verification_queue(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fixes awaiting verification with who made their inspection (`store.verification_queue`), filled in

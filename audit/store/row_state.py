@@ -209,7 +209,11 @@ AUDITED: dict[str, Audited] = {
 
 # Columns left out of a row's hash, each with its reason.
 UNHASHED = {
-    ("users", "attempt_window"): "sign-in throttling's clock; changing it only moves when failed attempts stop counting"
+    (
+        "users",
+        "attempt_window",
+    ): "sign-in throttling's clock; changing it only moves when failed attempts stop counting",
+    ("findings", "search_key"): "derived from the number and description (both hashed); `check` names a wrong one",
 }
 
 # The entity an audit-log entry names, when it is one row of an audited table.

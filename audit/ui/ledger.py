@@ -9,8 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from audit.errors import AuditError
-from audit.model import FindingFilter, Overdue, Severity, Status
-from audit.services.ledger import FORMATS, PAGE_SIZES, SORT_KEYS, export_ledger, filter_options, ledger_page
+from audit.model import ExportStage, FindingFilter, Overdue, Severity, Status
+from audit.services.ledger import (
+    FORMATS,
+    PAGE_SIZES,
+    SORT_KEYS,
+    export_ledger,
+    export_progress,
+    filter_options,
+    ledger_page,
+)
 from audit.services.permissions import Permission, can, unit_scope
 from audit.ui.errors import show_error
 from audit.ui.session import current_user, database, guarded, language, t
@@ -266,10 +274,8 @@ def exports(flt: FindingFilter, sort: str, descending: bool, total: int) -> None
     ):
         bar = st.progress(0.0, text=t("ledger.export.progress", done=0, total=f"{total:,}"))
 
-        def progress(done: int, of: int) -> None:
-            bar.progress(
-                min(done / max(of, 1), 1.0), text=t("ledger.export.progress", done=f"{done:,}", total=f"{of:,}")
-            )
+        def progress(done: int, of: int, stage: ExportStage) -> None:
+            bar.progress(*export_progress(done, of, stage, language()))
 
         out = io.BytesIO()
         try:

@@ -63,7 +63,13 @@ def test_an_export_is_complete_under_the_memory_cap(seeded):
     out, ticks = io.BytesIO(), []
     flt = FindingFilter(statuses=(Status.OPEN, Status.CLOSED))
     rows = ledger.export_ledger(
-        database, SUPERVISOR, flt, "xlsx", out, today=TODAY, progress=lambda done, total: ticks.append((done, total))
+        database,
+        SUPERVISOR,
+        flt,
+        "xlsx",
+        out,
+        today=TODAY,
+        progress=lambda done, total, stage: ticks.append((done, total)),
     )
     sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert rows == sheet.max_row - 1 == 6 and ticks[-1] == (6, 6)
