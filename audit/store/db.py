@@ -42,7 +42,17 @@ _FAULT_WORDS = (
 )
 # Errors about the file itself rather than about the statement.
 _STORAGE_ERRORS = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
-BULK_READ_MEMORY = "512MB"  # DuckDB's memory in `Database.one_thread`: an export process peaks under 1 GB
+# DuckDB's memory for the block in `Database.one_thread`, beyond what it already holds (index nodes and
+# cached blocks of a server that has been answering pages): an export process peaks under 1 GB.
+BULK_READ_MEMORY = "512MB"
+_UNITS = {"bytes": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def memory_bytes(setting: str) -> int:
+    """DuckDB's memory setting as it reads back ('18.8 GiB', '512.0 MiB') in bytes."""
+    number, unit = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", setting).groups()
+    return int(float(number) * _UNITS[unit.lower() or "b"])
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path | str:
@@ -275,8 +285,14 @@ class Database:
                     # again and again gives the same limit, where reading it each time would creep down.
                     self._memory = self._memory or memory
                     cursor.execute("SET threads = 1")
+                    # On top of what is held already: a server's loaded index nodes count against the
+                    # limit, and a cap of the bare 512 MB left a unit's export of 10 million findings
+                    # too little to run in (out of memory).
+                    held = cursor.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
+                    cap = int(held[0]) + memory_bytes(BULK_READ_MEMORY)
                     with suppress(duckdb.Error):  # refused while more is in use: the export runs uncapped
-                        cursor.execute(f"SET memory_limit = '{BULK_READ_MEMORY}'")
+                        if cap < memory_bytes(self._memory):
+                            cursor.execute(f"SET memory_limit = '{cap}B'")
                 finally:
                     cursor.close()
             self._one_thread_users += 1
