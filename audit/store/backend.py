@@ -156,6 +156,11 @@ def prepare(cursor: duckdb.DuckDBPyConnection, lake: bool, cache: ReadCache | No
     return LakeCursor(cursor, cache=cache)
 
 
+def on_lake(cursor) -> bool:
+    """Whether `cursor` reads a lake (see `prepare`)."""
+    return isinstance(cursor, LakeCursor)
+
+
 def lake_ddl(sql: str) -> str:
     """A migration's SQL as a lake takes it.
 

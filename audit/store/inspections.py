@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 
 from audit.model import EarlierFinding, FindingDraft, Inspection, InspectionLine, Response, Result, Severity
-from audit.store import verification_queue
+from audit.store import backend, verification_queue
 from audit.store.backend import cached
 
 _INSPECTION_COLUMNS = (
@@ -193,12 +193,15 @@ def findings_by_id(
     if not ids:
         return []
 
+    # Only a lake is given the bound, which prunes its files by their dates. On a file, DuckDB filters
+    # on a second column by scanning it, not through the id index: 40 ms at 10 million findings for five ids.
+    bounded = since is not None and backend.on_lake(cursor)
+
     def read() -> list[EarlierFinding]:
-        bound = "" if since is None else " AND found_at >= ?"
         rows = cursor.execute(
             "SELECT id, number, found_at, description, status FROM findings "
-            f"WHERE id IN (SELECT unnest(?)){bound} ORDER BY found_at DESC",
-            [ids] if since is None else [ids, since],
+            f"WHERE id IN (SELECT unnest(?)){' AND found_at >= ?' if bounded else ''} ORDER BY found_at DESC",
+            [ids, since] if bounded else [ids],
         ).fetchall()
         return [EarlierFinding(*row) for row in rows]
 
