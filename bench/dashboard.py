@@ -95,10 +95,11 @@ class _Recorder:
 
 
 def dashboard_functions(database, filters: FindingFilter, today: date):
-    """(a) Everything the page asks for when a filter changes, uncached."""
-    analytics.data_version(database)
-    board = analytics.dashboard(database, SUPERVISOR, filters, today=today)
-    page = analytics.findings_page(database, SUPERVISOR, filters, today=today)
+    """(a) Everything the page asks for when a filter changes, uncached, in one snapshot as the page asks."""
+    with database.one_snapshot():
+        analytics.data_version(database)
+        board = analytics.dashboard(database, SUPERVISOR, filters, today=today)
+        page = analytics.findings_page(database, SUPERVISOR, filters, today=today)
     return board, page
 
 

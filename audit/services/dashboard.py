@@ -35,6 +35,15 @@ def _scoped(
     return flt, (replace(flt, site=selected_site) if selected_site else flt)
 
 
+def _findings_read_once(cursor, whole: FindingFilter):
+    """The findings the dashboard's calls read, read once (on a lake): those of `whole` over its period
+    and the one before it, which the figures compare. The charts and the page of findings ask for the
+    same, so a page that makes both calls in one snapshot reads them once (`store.findings_read_once`)."""
+    if whole.found_from and whole.found_to:
+        whole = replace(whole, found_from=whole.previous_start)
+    return store.findings_read_once(cursor, whole, store.PAGE_COLUMNS)
+
+
 def _periods(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
     values = dict(zip(frame["period"], frame[column]))
     return {period: values.get(period) for period in ("current", "previous")}
@@ -98,7 +107,7 @@ def dashboard(
         with database.read() as cursor, store.names_read_once(cursor):
             visits = store.inspections(cursor, scope, previous)
             # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
-            with store.findings_read_once(cursor, replace(whole, found_from=previous)):
+            with _findings_read_once(cursor, whole):
                 findings = store.headline(cursor, scope, previous, today)
                 sites = store.top_sites(cursor, whole, TOP_SITES)
                 by_site = store.findings_by_site(cursor, whole, lang, sites)
@@ -139,12 +148,8 @@ def findings_page(
 ) -> FindingsPage:
     """The findings behind the charts, newest first, one page at a time (pages count from 1)."""
     with database.one_snapshot():
-        _, scope = _scoped(database, actor, filters, selected_site)
-        with (
-            database.read() as cursor,
-            store.names_read_once(cursor),
-            store.findings_read_once(cursor, scope, store.PAGE_COLUMNS),
-        ):
+        whole, scope = _scoped(database, actor, filters, selected_site)
+        with database.read() as cursor, store.names_read_once(cursor), _findings_read_once(cursor, whole):
             total = store.count_findings(cursor, scope)
             pages = max(1, -(-total // page_size))
             page = min(max(1, page), pages)

@@ -31,7 +31,9 @@ CHART_COLUMNS = (
     "site_id", "checklist_id", "item_id", "severity", "status", "found_at", "closed_at", "deadline",
     "is_repeat", "responsible_unit", "checklist_text", "self_reported",
 )  # fmt: skip
-PAGE_COLUMNS = (*CHART_COLUMNS, "id", "number", "description")
+# What the page of findings reads besides: the dashboard copies these for its charts too, so that
+# within one snapshot its page reads the same copy (`backend.read_locally`).
+PAGE_COLUMNS = (*CHART_COLUMNS, "id", "number")
 NAMED_TABLES = ("sites", "checklists")
 
 
@@ -308,12 +310,12 @@ def findings_page(
         cursor,
         f"""
         WITH {_names(language)},
-        page AS (SELECT f.id, f.number, f.found_at, f.site_id, f.checklist_id, f.item_id, f.description,
+        page AS (SELECT f.id, f.number, f.found_at, f.site_id, f.checklist_id, f.item_id,
                         f.severity, f.status, f.deadline, f.responsible_unit, f.is_repeat, {_ageing()} AS ageing
                  FROM findings f WHERE {where}
                  ORDER BY f.found_at DESC, f.number DESC LIMIT $limit OFFSET $offset)
         SELECT p.id, p.number, p.found_at, coalesce(s.site, p.site_id) AS site, c.checklist,
-               coalesce(i.item, p.item_id) AS item, p.description, p.severity, p.status, p.deadline,
+               coalesce(i.item, p.item_id) AS item, p.severity, p.status, p.deadline,
                p.ageing, p.responsible_unit, p.is_repeat
         FROM page p LEFT JOIN site_names s USING (site_id) LEFT JOIN checklist_names c USING (checklist_id)
                     LEFT JOIN item_names i USING (checklist_id, item_id)

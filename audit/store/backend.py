@@ -192,6 +192,9 @@ class LakeCursor:
         self._ddl = ddl
         self.cache = cache
         self.snapshot: int | None = None  # of a reading cursor's one transaction, once looked up
+        # Within `Database.one_snapshot`: the copies `read_locally` made, kept for the cursor's life
+        # (table: the copy's name and what it holds); None where each block drops its own.
+        self.kept: dict[str, tuple[str, object]] | None = None
 
     def execute(self, sql: str, parameters=None):
         if self._ddl:
@@ -366,32 +369,61 @@ def read_locally(
     stand in for the tables of the same name. A subset is all the block may read of that table:
     every query in it must ask for no row outside the condition, nor a column not copied. The
     whole tables are in place before the subsets are read, so a condition reads them too.
+
+    Within `Database.one_snapshot` (`keep_copies`), a subset's copy outlives its block, under
+    another name, and a later block of the same snapshot asking for the very same subset reads it
+    again instead of the lake: the dashboard's charts and its page of findings share one read.
+    Outside a block the name means the lake's table again.
     On a file, and on a cursor that writes, the block reads the tables themselves.
     """
     cache = getattr(cursor, "cache", None)
     if cache is None:
         yield
         return
+    kept = getattr(cursor, "kept", None)
     made: list[str] = []
     try:
         for table in whole:
             copy = cache.get(cursor, ("whole table", table), (table,), lambda table=table: _whole(cursor, table))
-            cursor.register(table, copy)
+            if kept is None:
+                cursor.register(table, copy)
+            else:  # read by several blocks: a table of DuckDB's own reads faster than Arrow each time
+                name, held = kept.get(table, (f"kept_{table}", None))
+                if held is not copy:
+                    cursor.register("kept_arrow", copy)
+                    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM kept_arrow")
+                    cursor.unregister("kept_arrow")
+                    kept[table] = (name, copy)
+                cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM temp.main.{name}")
             made.append(table)
         for table, (columns, condition, parameters) in (subsets or {}).items():
-            cursor.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT {columns} FROM {LAKE}.main.{table} f WHERE {condition}",
-                parameters,
-            )
+            select = f"SELECT {columns} FROM {LAKE}.main.{table} f WHERE {condition}"
+            if kept is None:
+                cursor.execute(f"CREATE TEMP TABLE {table} AS {select}", parameters)
+            else:
+                holds = (select, _copy(parameters))
+                name, held = kept.get(table, (f"kept_{table}", None))
+                if held != holds:
+                    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", parameters)
+                    kept[table] = (name, holds)
+                cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM temp.main.{name}")
             made.append(table)
         yield
     finally:
         with suppress(duckdb.Error):  # a failed transaction drops nothing; closing the cursor does
             for table in reversed(made):
-                if table in whole:
+                if kept is not None:
+                    cursor.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+                elif table in whole:
                     cursor.unregister(table)
                 else:
                     cursor.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+
+
+def keep_copies(cursor) -> None:
+    """Have `read_locally` keep its copies for as long as `cursor` lives (`Database.one_snapshot`)."""
+    if getattr(cursor, "cache", None) is not None:  # a lake's reading cursor
+        cursor.kept = {}
 
 
 def _whole(cursor, table: str):

@@ -169,11 +169,14 @@ class Database:
     def one_snapshot(self) -> Iterator[None]:
         """Reads within the block (on this thread, this database) share one cursor: one transaction,
         one snapshot. A lake looks its snapshot up in the catalog per transaction, so a service call
-        that reads in several steps (the account, then its data) pays that once."""
+        that reads in several steps (the account, then its data) pays that once, and a page that
+        makes several such calls, wrapped in one, reads a table the calls copy alike only once
+        (`backend.read_locally`)."""
         if _shared_read.get()[0] is self:
             yield
             return
         with self.read() as cursor:
+            backend.keep_copies(cursor)
             token = _shared_read.set((self, cursor))
             try:
                 yield

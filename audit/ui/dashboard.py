@@ -385,6 +385,13 @@ def _restart_paging_on_change(filters: FindingFilter, selected: str | None) -> N
 def show() -> None:
     st.title(t("dashboard.title"))
     st.caption(t("dashboard.subtitle"))
+    # The page's calls read one snapshot: on a lake, one transaction, and the findings the charts
+    # and the page of findings share read once.
+    with database().one_snapshot():
+        _page()
+
+
+def _page() -> None:
     user, lang, today = current_user(), language(), date.today()
     path, version = str(database().path), service.data_version(database())
     unit = unit_scope(user) if user else None

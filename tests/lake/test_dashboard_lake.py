@@ -85,6 +85,8 @@ def test_every_figure_chart_and_page_is_the_files(both, flt):
     seen = _everything(file, SUPERVISOR, flt)
     assert seen["page 1"][1] > 0  # every filter finds something to compare
     _same(seen, _everything(lake, SUPERVISOR, flt))
+    with lake.one_snapshot():  # as the page calls them: the charts and the pages share one read
+        _same(seen, _everything(lake, SUPERVISOR, flt))
 
 
 def test_a_unit_and_a_picked_site_see_what_they_see_on_a_file(both):
@@ -95,6 +97,24 @@ def test_a_unit_and_a_picked_site_see_what_they_see_on_a_file(both):
         picked.append(_everything(lake, SUPERVISOR, flt, selected_site=lake_ids["A"]))
         assert picked[0]["page 1"][1] > 0
         _same(*picked)
+        with lake.one_snapshot():
+            _same(picked[0], _everything(lake, SUPERVISOR, flt, selected_site=lake_ids["A"]))
+
+
+def test_one_snapshot_holding_several_filters_gives_each_its_own_findings(both):
+    """A page's calls in one snapshot share what they read alike; a call with another filter, or a
+    query of the table itself, still sees the findings it asks for, not a copy made for another."""
+    (file, lake), _ = both
+    wider = FindingFilter(found_from=TODAY - timedelta(days=400), found_to=TODAY)
+    narrow = replace(MONTH, subdistrict="虹桥街道", severities=(Severity.CRITICAL,))
+    expected = [_everything(file, SUPERVISOR, flt) for flt in (narrow, wider, narrow)]
+    with file.read() as cursor:
+        every = cursor.execute("SELECT count(*) FROM findings").fetchone()[0]
+    with lake.one_snapshot():
+        for flt, seen in zip((narrow, wider, narrow), expected, strict=True):
+            _same(seen, _everything(lake, SUPERVISOR, flt))
+            with lake.read() as cursor:
+                assert cursor.execute("SELECT count(*) FROM findings").fetchone()[0] == every
 
 
 CHANGE_ELSEWHERE = """
@@ -188,6 +208,38 @@ def test_a_call_reads_the_lake_in_one_transaction_and_each_table_once(both, monk
     cursors.clear()
     dashboard.findings_page(lake, SUPERVISOR, MONTH, today=TODAY)
     assert len(cursors) == 1
+
+
+@pytest.mark.parametrize("picked", [False, True], ids=["all sites", "a site picked"])
+def test_the_page_reads_the_lake_once_for_its_charts_and_its_findings(both, monkeypatch, picked):
+    """What the dashboard page asks for after a filter change (the data version, the charts, the first
+    page of findings) is one transaction, reading the lake's findings once, a site picked or not."""
+    (_, lake), (_, ids) = both
+    flt = replace(MONTH, severities=(Severity.CRITICAL, Severity.MAJOR))
+    selected = ids["A"] if picked else None
+    dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)  # the account, sites and checklists cached
+    cursors, statements = [], []
+    opened = type(lake)._cursor
+
+    def cursor(database, **options):
+        made = opened(database, **options)
+        cursors.append(made)
+        execute = made.execute
+        made.execute = lambda sql, *rest: statements.append(sql) or execute(sql, *rest)
+        return made
+
+    monkeypatch.setattr(type(lake), "_cursor", cursor)
+    with lake.one_snapshot():
+        dashboard.data_version(lake)
+        board = dashboard.dashboard(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY)
+        page = dashboard.findings_page(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY)
+    assert len(cursors) == 1
+    assert sum("lake.main.findings" in sql for sql in statements) == 1
+    monkeypatch.undo()
+    assert page.total == dashboard.findings_page(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY).total > 0
+    pd.testing.assert_frame_equal(
+        board.ageing, dashboard.dashboard(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY).ageing
+    )
 
 
 def test_reads_in_one_snapshot_see_no_commit_made_meanwhile(both):
