@@ -192,11 +192,12 @@ class LakeCursor:
         self._ddl = ddl
         self.cache = cache
         self.snapshot: int | None = None  # of a reading cursor's one transaction, once looked up
-        # Within `Database.one_snapshot`: the copies `read_locally` made, kept for the cursor's life
-        # (table: the copy's name and what it holds); None where each block drops its own.
-        self.kept: dict[str, tuple[str, object]] | None = None
+        # Within `Database.one_snapshot`, the copies `read_locally` made; None where each block drops its own.
+        self.kept: KeptCopies | None = None
 
     def execute(self, sql: str, parameters=None):
+        if self.kept is not None and self.kept.stale:
+            self.kept.drop_stale(self._cursor)
         if self._ddl:
             sql = lake_ddl(sql)
             if not sql.strip(" \n;"):  # a migration of indexes only: nothing for a lake
@@ -380,7 +381,7 @@ def read_locally(
     if cache is None:
         yield
         return
-    kept = getattr(cursor, "kept", None)
+    kept: KeptCopies | None = getattr(cursor, "kept", None)
     made: list[str] = []
     try:
         for table in whole:
@@ -388,42 +389,87 @@ def read_locally(
             if kept is None:
                 cursor.register(table, copy)
             else:  # read by several blocks: a table of DuckDB's own reads faster than Arrow each time
-                name, held = kept.get(table, (f"kept_{table}", None))
-                if held is not copy:
-                    cursor.register("kept_arrow", copy)
-                    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM kept_arrow")
-                    cursor.unregister("kept_arrow")
-                    kept[table] = (name, copy)
-                cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM temp.main.{name}")
+                kept.stand_in(cursor, table, copy, lambda name, copy=copy: _materialise(cursor, name, copy))
             made.append(table)
         for table, (columns, condition, parameters) in (subsets or {}).items():
             select = f"SELECT {columns} FROM {LAKE}.main.{table} f WHERE {condition}"
             if kept is None:
                 cursor.execute(f"CREATE TEMP TABLE {table} AS {select}", parameters)
             else:
-                holds = (select, _copy(parameters))
-                name, held = kept.get(table, (f"kept_{table}", None))
-                if held != holds:
-                    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", parameters)
-                    kept[table] = (name, holds)
-                cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM temp.main.{name}")
+                kept.stand_in(
+                    cursor,
+                    table,
+                    (select, _copy(parameters)),
+                    lambda name, select=select, parameters=parameters: cursor.execute(
+                        f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", parameters
+                    ),
+                )
             made.append(table)
         yield
     finally:
-        with suppress(duckdb.Error):  # a failed transaction drops nothing; closing the cursor does
-            for table in reversed(made):
-                if kept is not None:
-                    cursor.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
-                elif table in whole:
+        for table in reversed(made):
+            if kept is not None:
+                kept.release(table)
+                continue
+            with suppress(duckdb.Error):  # a failed transaction drops nothing; closing the cursor does
+                if table in whole:
                     cursor.unregister(table)
                 else:
                     cursor.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
+class KeptCopies:
+    """What `read_locally` copied within one `Database.one_snapshot`, kept for the cursor's life.
+
+    Each copy is a temporary table of its own name (`kept_<table>`); a block reading a table has a
+    temporary view of the table's name over the copy. The view outlives the block, for the next
+    block asking for the same copy, and is dropped before any statement run outside such a block
+    (`LakeCursor.execute`): there the name means the lake's table again.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, object] = {}  # table: what its copy holds (its query, or the Arrow table copied)
+        self._open: dict[str, int] = {}  # table: blocks reading its view now; 0 while the view stands unused
+
+    def stand_in(self, cursor, table: str, holds: object, copy: Callable[[str], object]) -> None:
+        """Have `table` mean its copy until `release`: made by `copy(name)` unless it holds `holds` already."""
+        held = self._held.get(table)
+        if not (held is holds or (isinstance(holds, tuple) and held == holds)):
+            copy(f"kept_{table}")
+            self._held[table] = holds
+        if table in self._open:
+            self._open[table] += 1
+        else:
+            self._open[table] = 1  # before the statement, which would otherwise drop it as unused
+            cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM temp.main.kept_{table}")
+
+    def release(self, table: str) -> None:
+        self._open[table] -= 1
+
+    @property
+    def stale(self) -> bool:
+        """Whether a view stands that no open block reads."""
+        return 0 in self._open.values()
+
+    def drop_stale(self, cursor) -> None:
+        for table in [table for table, blocks in self._open.items() if not blocks]:
+            cursor.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+            del self._open[table]
+
+
 def keep_copies(cursor) -> None:
     """Have `read_locally` keep its copies for as long as `cursor` lives (`Database.one_snapshot`)."""
     if getattr(cursor, "cache", None) is not None:  # a lake's reading cursor
-        cursor.kept = {}
+        cursor.kept = KeptCopies()
+
+
+def _materialise(cursor, name: str, rows) -> None:
+    """A temporary table `name` holding the Arrow table `rows`."""
+    cursor.register("kept_arrow", rows)
+    try:
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM kept_arrow")
+    finally:
+        cursor.unregister("kept_arrow")
 
 
 def _whole(cursor, table: str):
