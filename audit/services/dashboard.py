@@ -104,24 +104,24 @@ def dashboard(
     previous = filters.previous_start
     with database.one_snapshot():
         whole, scope = _scoped(database, actor, filters, selected_site)
-        with database.read() as cursor, store.names_read_once(cursor):
-            visits = store.inspections(cursor, scope, previous)
-            # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
-            with _findings_read_once(cursor, whole):
-                findings = store.headline(cursor, scope, previous, today)
-                sites = store.top_sites(cursor, whole, TOP_SITES)
-                by_site = store.findings_by_site(cursor, whole, lang, sites)
-                over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
-                # The matrix ranks the same sites, unless a tapped site narrowed it to that one.
-                matrix_sites = sites if scope == whole else store.top_sites(cursor, scope, TOP_SITES)
-                matrix = store.site_checklist_matrix(cursor, scope, lang, matrix_sites)
-                ageing = store.status_ageing(cursor, scope, today)
-                closing = store.time_to_close(cursor, scope)
-                items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
-                repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
+        # The inspections are counted while the charts' findings are read: on a lake, side by side.
+        visits = database.beside(lambda cursor: store.inspections(cursor, scope, previous), store.INSPECTION_TABLES)
+        # Every chart below asks for findings of `whole` in the two periods, or of `scope`, narrower still.
+        with database.read() as cursor, store.names_read_once(cursor), _findings_read_once(cursor, whole):
+            findings = store.headline(cursor, scope, previous, today)
+            sites = store.top_sites(cursor, whole, TOP_SITES)
+            by_site = store.findings_by_site(cursor, whole, lang, sites)
+            over_time = store.findings_over_time(cursor, scope, lang, filters.grain)
+            # The matrix ranks the same sites, unless a tapped site narrowed it to that one.
+            matrix_sites = sites if scope == whole else store.top_sites(cursor, scope, TOP_SITES)
+            matrix = store.site_checklist_matrix(cursor, scope, lang, matrix_sites)
+            ageing = store.status_ageing(cursor, scope, today)
+            closing = store.time_to_close(cursor, scope)
+            items = store.failing_items(cursor, scope, lang, TOP_ITEMS)
+            repeats = store.repeat_offenders(cursor, scope, lang, TOP_ITEMS)
     return Dashboard(
         filters=filters,
-        headline=_headline(findings, visits),
+        headline=_headline(findings, visits.result()),
         selected_site=selected_site,
         by_site=_label(
             _fill(by_site, "site", "dashboard.others", language), "severity", "dashboard.severity", language

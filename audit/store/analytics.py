@@ -112,6 +112,10 @@ def headline(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_sta
     )
 
 
+# Every table `inspections` reads (`Database.beside` reads them as of one snapshot).
+INSPECTION_TABLES = ("inspections", "sites", "checklists", "findings")
+
+
 def inspections(cursor: duckdb.DuckDBPyConnection, flt: FindingFilter, previous_start: date) -> pd.DataFrame:
     """Submitted inspections per period at the chosen sites with the chosen checklist.
 

@@ -477,6 +477,17 @@ def _whole(cursor, table: str):
     return cursor.execute(f"SELECT * FROM {LAKE}.main.{table}").to_arrow_table()
 
 
+def read_at(cursor, tables: tuple[str, ...], snapshot: int) -> None:
+    """Have `cursor`'s statements read each of `tables` as the lake was at `snapshot` (`Database.beside`)."""
+    for table in tables:
+        cursor.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM {LAKE}.main.{table} AT (VERSION => {int(snapshot)})")
+
+
+def snapshot_of(cursor) -> int:
+    """The lake snapshot a reading cursor reads."""
+    return _snapshot(cursor)
+
+
 def _snapshot(cursor) -> int:
     """The lake snapshot a reading cursor reads: it stays in one transaction, so this is looked up once."""
     if cursor.snapshot is None:

@@ -22,6 +22,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
@@ -114,6 +115,8 @@ class Database:
         self._connection = self._connect()
         self._turn = backend.writers_turn(self.target, settings().lake_data)
         self._read_cache = backend.ReadCache() if self.lake else None
+        self._beside: ThreadPoolExecutor | None = None  # made on first use of `beside`
+        self._beside_lock = threading.Lock()
         # A file's data version: a new number after each of this object's writes (see `data_version`).
         self._instance, self._numbers = uuid.uuid4().hex, itertools.count()
         self._written = next(self._numbers)
@@ -159,6 +162,8 @@ class Database:
             self._moved()
 
     def close(self) -> None:
+        if self._beside is not None:
+            self._beside.shutdown()
         try:
             self._connection.close()
         except duckdb.Error:
@@ -182,6 +187,38 @@ class Database:
                 yield
             finally:
                 _shared_read.reset(token)
+
+    def beside(self, read: Callable[[duckdb.DuckDBPyConnection], R], tables: tuple[str, ...]) -> Future[R]:
+        """`read(cursor)`, reading `tables` as this thread's `one_snapshot` block reads them, while the
+        caller goes on: on a lake, on a second cursor on another thread. Its result: `.result()`.
+
+        Each lake read waits on the catalog and the data files, so two reads that do not need each
+        other take the time of the longer one side by side. The second cursor reads each of
+        `tables` (every table `read` names) as the lake was at the block's snapshot. On a file, or
+        outside a block, `read` runs here and now: a file's reads wait on nothing.
+        """
+        database, shared = _shared_read.get()
+        if database is not self or not self.lake:
+            done: Future[R] = Future()
+            with self.read() as cursor:
+                done.set_result(read(cursor))
+            return done
+        snapshot = backend.snapshot_of(shared)
+        with self._beside_lock:
+            if self._beside is None:
+                self._beside = ThreadPoolExecutor(2, thread_name_prefix="read-beside")
+        return self._beside.submit(self._read_at, read, tables, snapshot)
+
+    def _read_at(self, read: Callable[[duckdb.DuckDBPyConnection], R], tables: tuple[str, ...], snapshot: int) -> R:
+        with self._storage_faults():
+            cursor = self._cursor(reading=True, transaction=True)
+            try:
+                backend.read_at(cursor, tables, snapshot)
+                return read(cursor)
+            finally:
+                with suppress(duckdb.Error):
+                    cursor.rollback()
+                cursor.close()
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

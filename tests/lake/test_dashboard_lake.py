@@ -4,6 +4,7 @@ another process commits shows on the next call."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -124,7 +125,9 @@ from datetime import timedelta
 from audit.store import open_database
 from audit.store import checklists
 from audit.store.findings import insert_finding
+from audit.store.inspections import insert_inspection
 from audit.store.sites import import_sites
+from audit.model import Inspection, new_id
 from audit.model import Severity, Text
 from tests.factories import DISTRICT_CHECKLISTS, DISTRICT_TODAY, DISTRICT_UNITS, _site_rows, at_day, make_finding
 
@@ -132,6 +135,10 @@ database = open_database(sys.argv[1])
 with database.write() as cursor:
     if sys.argv[2] == "site renamed":
         import_sites(cursor, [dict(_site_rows()[0], name_zh="虹桥宾馆（新址）")], actor="elsewhere")
+    elif sys.argv[2] == "inspection submitted":
+        insert_inspection(cursor, Inspection(id=new_id(), site_id=sys.argv[3], checklist_id="ppe", checklist_version=1,
+                          checklist_hash="h", inspectors=["elsewhere"], started_at=at_day(DISTRICT_TODAY, 1),
+                          status="submitted", created_by="elsewhere"))
     elif sys.argv[2] == "finding recorded":
         insert_finding(cursor, make_finding("2026-0100", site_id=sys.argv[3], checklist_id="ppe", item_id="P-01",
                        severity=Severity.CRITICAL, found_at=at_day(DISTRICT_TODAY, 1), responsible_unit=DISTRICT_UNITS["A"]))
@@ -202,12 +209,20 @@ def test_a_call_reads_the_lake_in_one_transaction_and_each_table_once(both, monk
 
     monkeypatch.setattr(type(lake), "_cursor", cursor)
     dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)
-    assert len(cursors) == 1  # the account check and the charts share one snapshot
+    # The account check and the charts share one snapshot; the inspections are counted beside them,
+    # on a second cursor reading the lake as of that snapshot.
+    assert len(cursors) == 2
+    assert _pinned_to(statements) == {cursors[0].snapshot}
     lake_reads = [sql for sql in statements if "FROM lake.main.findings" in sql or "FROM findings" in sql]
-    assert sum("lake.main.findings" in sql for sql in lake_reads) == 1  # the charts read the one copy
+    assert sum("lake.main.findings f" in sql for sql in lake_reads) == 1  # the charts read the one copy
     cursors.clear()
     dashboard.findings_page(lake, SUPERVISOR, MONTH, today=TODAY)
     assert len(cursors) == 1
+
+
+def _pinned_to(statements: list[str]) -> set[int]:
+    """The snapshots that statements read the lake's tables as of (`AT (VERSION => n)`)."""
+    return {int(version) for sql in statements for version in re.findall(r"AT \(VERSION => (\d+)\)", sql)}
 
 
 @pytest.mark.parametrize("picked", [False, True], ids=["all sites", "a site picked"])
@@ -233,13 +248,36 @@ def test_the_page_reads_the_lake_once_for_its_charts_and_its_findings(both, monk
         dashboard.data_version(lake)
         board = dashboard.dashboard(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY)
         page = dashboard.findings_page(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY)
-    assert len(cursors) == 1
-    assert sum("lake.main.findings" in sql for sql in statements) == 1
+    assert len(cursors) == 2  # the page's transaction, and the inspections counted beside it as of its snapshot
+    assert _pinned_to(statements) == {cursors[0].snapshot}
+    assert sum("lake.main.findings f" in sql for sql in statements) == 1
     monkeypatch.undo()
     assert page.total == dashboard.findings_page(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY).total > 0
     pd.testing.assert_frame_equal(
         board.ageing, dashboard.dashboard(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY).ageing
     )
+
+
+def test_the_inspections_counted_beside_the_charts_are_those_of_the_same_snapshot(both):
+    (file, lake), (_, ids) = both
+    flt = FindingFilter(found_from=TODAY - timedelta(days=400), found_to=TODAY)
+
+    def inspections() -> float:
+        return next(
+            f.current
+            for f in dashboard.dashboard(lake, SUPERVISOR, flt, today=TODAY).headline
+            if f.key == "inspections"
+        )
+
+    before = inspections()
+    assert before == next(
+        f.current for f in dashboard.dashboard(file, SUPERVISOR, flt, today=TODAY).headline if f.key == "inspections"
+    )
+    with lake.one_snapshot():
+        dashboard.data_version(lake)  # the snapshot is taken
+        _elsewhere(lake.target, "inspection submitted", ids["A"])
+        assert inspections() == before
+    assert inspections() == before + 1
 
 
 def test_reads_in_one_snapshot_see_no_commit_made_meanwhile(both):
