@@ -273,7 +273,7 @@ def generate(
                 progress("inspections", 0.1 * (number + 1) / len(plan.parts))
             sequences, last_numbers = number_parts(found, store.finding_sequences(cursor))
             del found
-            give_back_freed_memory()  # numbering every finding at once used ten times a part's arrays
+            give_back_freed_memory()  # numbering every finding at once held arrays of the whole load
             store.set_finding_sequences(cursor, last_numbers)
             report = DemoReport(len(site_list), 0, 0, 0, 0, False)
             draw = Drawing(plan, sequences, drawer)

@@ -195,7 +195,7 @@ class Database:
         Each lake read waits on the catalog and the data files, so two reads that do not need each
         other take the time of the longer one side by side. The second cursor reads each of
         `tables` (every table `read` names) as the lake was at the block's snapshot. On a file, or
-        outside a block, `read` runs here and now: a file's reads wait on nothing.
+        outside a block, `read` runs here and now: a file's reads wait on no catalog.
         """
         database, shared = _shared_read.get()
         if database is not self or not self.lake:
