@@ -371,10 +371,10 @@ def read_locally(
     every query in it must ask for no row outside the condition, nor a column not copied. The
     whole tables are in place before the subsets are read, so a condition reads them too.
 
-    Within `Database.one_snapshot` (`keep_copies`), a subset's copy outlives its block, under
-    another name, and a later block of the same snapshot asking for the very same subset reads it
-    again instead of the lake: the dashboard's charts and its page of findings share one read.
-    Outside a block the name means the lake's table again.
+    Within `Database.one_snapshot` (`keep_copies`), each copy is a DuckDB table that outlives its
+    block (`KeptCopies`), and a later block of the same snapshot asking for the very same rows
+    reads it again instead of the lake: the dashboard's charts and its page of findings share one
+    read. Outside a block the name means the lake's table again.
     On a file, and on a cursor that writes, the block reads the tables themselves.
     """
     cache = getattr(cursor, "cache", None)
