@@ -296,7 +296,7 @@ class ReadCache:
         self._results: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 
     def get(self, cursor, key: tuple, tables: tuple[str, ...], read: Callable[[], T]) -> T:
-        snapshot = _snapshot(cursor)
+        snapshot = snapshot_of(cursor)
         with self._lock:
             self._catch_up(cursor, snapshot)
             found = self._results.get(key)
@@ -314,7 +314,7 @@ class ReadCache:
 
     def last_change(self, cursor, tables: tuple[str, ...]) -> int:
         """The latest snapshot, as far as this process knows, that changed any of `tables`."""
-        snapshot = _snapshot(cursor)
+        snapshot = snapshot_of(cursor)
         with self._lock:
             self._catch_up(cursor, snapshot)
             return max(self._everything_changed, *(self._changed.get(table, 0) for table in tables))
@@ -484,11 +484,6 @@ def read_at(cursor, tables: tuple[str, ...], snapshot: int) -> None:
 
 
 def snapshot_of(cursor) -> int:
-    """The lake snapshot a reading cursor reads."""
-    return _snapshot(cursor)
-
-
-def _snapshot(cursor) -> int:
     """The lake snapshot a reading cursor reads: it stays in one transaction, so this is looked up once."""
     if cursor.snapshot is None:
         cursor.snapshot = cursor.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
