@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from audit import settings
 from audit.services.maintenance import maintain_lake
 from audit.store import open_database
 from tests.app.conftest import APP, SignIn
-
-
-@pytest.fixture
-def lake_app(lake_target, monkeypatch):
-    monkeypatch.setenv("AUDIT_DB", lake_target)
-    settings.reload()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield lake_target
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_the_backup_tab_says_when_the_lake_was_last_maintained(lake_app):

@@ -197,6 +197,21 @@ def test_what_another_process_commits_shows_on_the_next_call(both, monkeypatch):
 def test_a_call_reads_the_lake_in_one_transaction_and_each_table_once(both, monkeypatch):
     (_, lake), _ = both
     dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)  # the account, sites and checklists cached
+    cursors, statements = _recorded(lake, monkeypatch)
+    dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)
+    # The account check and the charts share one snapshot; the inspections are counted beside them,
+    # on a second cursor reading the lake as of that snapshot.
+    assert len(cursors) == 2
+    assert _pinned_to(statements) == {cursors[0].snapshot}
+    lake_reads = [sql for sql in statements if "FROM lake.main.findings" in sql or "FROM findings" in sql]
+    assert sum("lake.main.findings f" in sql for sql in lake_reads) == 1  # the charts read the one copy
+    cursors.clear()
+    dashboard.findings_page(lake, SUPERVISOR, MONTH, today=TODAY)
+    assert len(cursors) == 1
+
+
+def _recorded(lake, monkeypatch) -> tuple[list, list[str]]:
+    """The cursors `lake` opens from now on, and every statement run on them, as they come."""
     cursors, statements = [], []
     opened = type(lake)._cursor
 
@@ -208,16 +223,7 @@ def test_a_call_reads_the_lake_in_one_transaction_and_each_table_once(both, monk
         return made
 
     monkeypatch.setattr(type(lake), "_cursor", cursor)
-    dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)
-    # The account check and the charts share one snapshot; the inspections are counted beside them,
-    # on a second cursor reading the lake as of that snapshot.
-    assert len(cursors) == 2
-    assert _pinned_to(statements) == {cursors[0].snapshot}
-    lake_reads = [sql for sql in statements if "FROM lake.main.findings" in sql or "FROM findings" in sql]
-    assert sum("lake.main.findings f" in sql for sql in lake_reads) == 1  # the charts read the one copy
-    cursors.clear()
-    dashboard.findings_page(lake, SUPERVISOR, MONTH, today=TODAY)
-    assert len(cursors) == 1
+    return cursors, statements
 
 
 def _pinned_to(statements: list[str]) -> set[int]:
@@ -233,17 +239,7 @@ def test_the_page_reads_the_lake_once_for_its_charts_and_its_findings(both, monk
     flt = replace(MONTH, severities=(Severity.CRITICAL, Severity.MAJOR))
     selected = ids["A"] if picked else None
     dashboard.dashboard(lake, SUPERVISOR, MONTH, today=TODAY)  # the account, sites and checklists cached
-    cursors, statements = [], []
-    opened = type(lake)._cursor
-
-    def cursor(database, **options):
-        made = opened(database, **options)
-        cursors.append(made)
-        execute = made.execute
-        made.execute = lambda sql, *rest: statements.append(sql) or execute(sql, *rest)
-        return made
-
-    monkeypatch.setattr(type(lake), "_cursor", cursor)
+    cursors, statements = _recorded(lake, monkeypatch)
     with lake.one_snapshot():
         dashboard.data_version(lake)
         board = dashboard.dashboard(lake, SUPERVISOR, flt, selected_site=selected, today=TODAY)

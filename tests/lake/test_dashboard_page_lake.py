@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from audit import settings
 from audit.store import open_database
 from tests.app.conftest import APP, SignIn
 from tests.factories import DISTRICT_SUPERVISOR as SUPERVISOR
@@ -18,20 +16,14 @@ PAGE = "audit/ui/dashboard.py"
 
 
 @pytest.fixture
-def lake_app(lake_target, monkeypatch):
-    monkeypatch.setenv("AUDIT_DB", lake_target)
-    settings.reload()
-    seeded = open_database(lake_target)
+def district_lake(lake_app):
+    seeded = open_database(lake_app)
     build_district(seeded, date.today())
     seeded.close()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield lake_target
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return lake_app
 
 
-def test_the_page_shows_the_districts_figures_filters_and_findings(lake_app):
+def test_the_page_shows_the_districts_figures_filters_and_findings(district_lake):
     app = AppTest.from_file(APP, default_timeout=180)
     SignIn()(app, SUPERVISOR)
     app.run()
