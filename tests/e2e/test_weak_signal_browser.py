@@ -19,7 +19,7 @@ from audit.services.inspections import inspection_sheet
 from audit.services.sites import import_sites_csv
 from audit.store import open_database
 from tests.conftest import ROOT
-from tests.e2e.conftest import account, screenshot, sign_in
+from tests.e2e.conftest import account, screenshot, sign_in, wait_for_app
 from tests.e2e.network import Link
 from tests.e2e.test_inspect_browser import answer, count_messages, go, item, next_step, start
 
@@ -82,6 +82,7 @@ def test_nothing_tapped_or_typed_during_a_drop_is_lost(link, tablet):
     expect(back).to_contain_text("已保存")
     expect(offline).to_be_hidden()
     screenshot(tablet, "offline-back")
+    wait_for_app(tablet)  # the rerun that draws what came back is over: no element of the run before stands beside it
     # The walk goes on where it was, with what was given during the drop still on the page.
     expect(item(tablet, "QT-04").get_by_role("radio", name="✗ 不合格")).to_have_attribute("aria-checked", "true")
     expect(item(tablet, "QT-03").get_by_label("问题描述")).to_have_value(TYPED)
